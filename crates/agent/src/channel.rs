@@ -1,0 +1,205 @@
+//! One session on the control channel: connect, say hello, answer requests, report changes,
+//! and notice a silent server.
+
+use crate::config::AgentConfig;
+use crate::error::AgentError;
+use crate::net;
+use crate::pbx::Pbx;
+use crate::state::AgentState;
+use futures_util::{SinkExt, StreamExt};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_util::sync::CancellationToken;
+use zentrale_protocol::envelope::codes;
+use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
+use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, SUBPROTOCOL, WS_PATH, close};
+
+/// How a session ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// The server closed with this code and reason.
+    Closed(u16, String),
+    /// The access was deleted on the server.
+    Revoked(String),
+    /// Network trouble or a silent server: reconnect.
+    Lost(String),
+    /// We were asked to stop.
+    Stopped,
+}
+
+/// Called once the server accepted hello.
+pub type OnConnected<'a> = &'a (dyn Fn() + Send + Sync);
+
+pub async fn session(
+    cfg: &AgentConfig,
+    cred: &AgentState,
+    pbx: &dyn Pbx,
+    stop: &CancellationToken,
+    on_connected: OnConnected<'_>,
+) -> Result<Ended, AgentError> {
+    let io = net::connect(cfg).await?;
+    let scheme = if cfg.server.scheme() == "https" {
+        "wss"
+    } else {
+        "ws"
+    };
+    let url = format!("{scheme}://{}{WS_PATH}", net::host_header(cfg)?);
+    let mut req = url
+        .into_client_request()
+        .map_err(|e| AgentError::Config(e.to_string()))?;
+    let h = req.headers_mut();
+    h.insert(
+        "Authorization",
+        header_value(&net::basic(&cred.serial, &cred.secret))?,
+    );
+    h.insert("Sec-WebSocket-Protocol", header_value(SUBPROTOCOL)?);
+    let ws_cfg = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(4096)
+        .max_write_buffer_size(4096 + MAX_FRAME_BYTES * 2)
+        .max_message_size(Some(MAX_FRAME_BYTES))
+        .max_frame_size(Some(MAX_FRAME_BYTES));
+    let (mut ws, _resp) =
+        match tokio_tungstenite::client_async_with_config(req, io, Some(ws_cfg)).await {
+            Ok(ok) => ok,
+            Err(WsError::Http(resp)) if resp.status() == 401 => {
+                return Ok(Ended::Revoked(
+                    "the control center no longer accepts this PBX's credential".into(),
+                ));
+            }
+            Err(WsError::Http(resp)) => {
+                return Ok(Ended::Lost(format!(
+                    "server answered HTTP {}",
+                    resp.status()
+                )));
+            }
+            Err(e) => return Ok(Ended::Lost(e.to_string())),
+        };
+
+    let mut last_info = pbx.info();
+    let hello = Envelope::request("hello-1", messages::HELLO, &last_info);
+    if let Err(e) = ws.send(Message::Text(hello.to_text().into())).await {
+        return Ok(Ended::Lost(e.to_string()));
+    }
+    let hb = match tokio::time::timeout(Duration::from_secs(15), wait_hello(&mut ws)).await {
+        Ok(Ok(r)) => Duration::from_secs(r.heartbeat_s.max(1)),
+        Ok(Err(ended)) => return Ok(ended),
+        Err(_) => return Ok(Ended::Lost("no answer to hello within 15 s".into())),
+    };
+    on_connected();
+    tracing::info!(serial = %cred.serial, "connected to the control center");
+
+    let mut tick = tokio::time::interval(hb);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            msg = ws.next() => {
+                last_heard = Instant::now();
+                match msg {
+                    None => return Ok(Ended::Lost("connection closed".into())),
+                    Some(Err(e)) => return Ok(Ended::Lost(e.to_string())),
+                    Some(Ok(Message::Close(frame))) => return Ok(closed(frame)),
+                    Some(Ok(Message::Text(text))) => {
+                        if let Some(reply) = handle(pbx, text.as_str()) {
+                            if let Err(e) = ws.send(Message::Text(reply.to_text().into())).await {
+                                return Ok(Ended::Lost(e.to_string()));
+                            }
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                }
+            }
+            _ = tick.tick() => {
+                if last_heard.elapsed() > hb * 3 {
+                    return Ok(Ended::Lost("no heartbeat from the server".into()));
+                }
+                let info = pbx.info();
+                if changed(&last_info, &info) {
+                    let note = Envelope::note(messages::STATUS, &info);
+                    if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+                        return Ok(Ended::Lost(e.to_string()));
+                    }
+                    last_info = info;
+                }
+            }
+            _ = stop.cancelled() => {
+                let _ = ws.close(Some(CloseFrame { code: close::NORMAL.into(), reason: "agent stopping".into() })).await;
+                return Ok(Ended::Stopped);
+            }
+        }
+    }
+}
+
+fn header_value(v: &str) -> Result<tokio_tungstenite::tungstenite::http::HeaderValue, AgentError> {
+    v.parse()
+        .map_err(|_| AgentError::Config("invalid header value".into()))
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<net::BoxIo>;
+
+async fn wait_hello(ws: &mut Ws) -> Result<HelloResult, Ended> {
+    while let Some(msg) = ws.next().await {
+        match msg {
+            Ok(Message::Text(text)) => match serde_json::from_str::<Envelope>(text.as_str()) {
+                Ok(Envelope::Res { id, result }) if id == "hello-1" => {
+                    return serde_json::from_value(result)
+                        .map_err(|e| Ended::Lost(format!("bad hello answer: {e}")));
+                }
+                Ok(Envelope::Err { error, .. }) => {
+                    return Err(Ended::Lost(format!("hello refused: {}", error.message)));
+                }
+                _ => {}
+            },
+            Ok(Message::Close(frame)) => return Err(closed(frame)),
+            Ok(_) => {}
+            Err(e) => return Err(Ended::Lost(e.to_string())),
+        }
+    }
+    Err(Ended::Lost("connection closed before hello".into()))
+}
+
+fn closed(frame: Option<CloseFrame>) -> Ended {
+    let (code, reason) = frame
+        .map(|f| (u16::from(f.code), f.reason.to_string()))
+        .unwrap_or((1005, String::new()));
+    if code == close::ACCESS_REVOKED {
+        Ended::Revoked(reason)
+    } else {
+        Ended::Closed(code, reason)
+    }
+}
+
+/// Answers a server request; notes need no answer.
+fn handle(pbx: &dyn Pbx, text: &str) -> Option<Envelope> {
+    match serde_json::from_str::<Envelope>(text) {
+        Ok(Envelope::Req { id, method, .. }) if method == messages::INFO_GET => {
+            Some(Envelope::response(id, pbx.info()))
+        }
+        Ok(Envelope::Req { id, method, .. }) => Some(Envelope::error(
+            id,
+            codes::UNKNOWN_METHOD,
+            format!("this agent does not know '{method}'"),
+        )),
+        Ok(Envelope::Note { method, params }) if method == messages::ACCESS_REVOKED => {
+            let reason = serde_json::from_value::<AccessRevoked>(params)
+                .map(|r| r.reason)
+                .unwrap_or_default();
+            tracing::warn!(%reason, "the control center revoked this PBX's access");
+            None
+        }
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "ignoring a message this agent cannot read");
+            None
+        }
+    }
+}
+
+/// Whether anything but the uptime changed.
+fn changed(a: &DeviceInfo, b: &DeviceInfo) -> bool {
+    let mut b2 = b.clone();
+    b2.uptime_s = a.uptime_s;
+    *a != b2
+}

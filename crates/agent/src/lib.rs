@@ -1,0 +1,16 @@
+//! The PBX side of Zentrale: confirms access with a token, then keeps one outbound control
+//! connection to the control center and answers its requests for the PBX behind it.
+
+pub mod backoff;
+pub mod channel;
+pub mod config;
+pub mod error;
+pub mod net;
+pub mod pair;
+pub mod pbx;
+pub mod run;
+pub mod state;
+
+pub use config::AgentConfig;
+pub use error::AgentError;
+pub use run::{AgentStatus, Outcome, revoke, run};

@@ -1,0 +1,126 @@
+//! The agent's life: pair if needed, then stay connected with backoff until stopped or revoked.
+
+use crate::backoff::Backoff;
+use crate::channel::{self, Ended};
+use crate::config::AgentConfig;
+use crate::error::AgentError;
+use crate::net;
+use crate::pair;
+use crate::pbx::Pbx;
+use crate::state::AgentState;
+use hyper::Method;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use zentrale_protocol::{REVOKE_PATH, close};
+
+/// What the agent is doing, for status displays and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentStatus {
+    Starting,
+    Connecting,
+    Connected,
+    Disconnected(String),
+    Revoked(String),
+    Stopped,
+}
+
+/// Why [`run`] returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Stopped,
+    /// The access was deleted; the credential is gone from the state file.
+    Revoked(String),
+    /// Another instance with the same credential took over the connection.
+    Replaced,
+}
+
+/// Runs until `stop` is cancelled or the access is revoked. With `token`, pairs first
+/// (replacing any credential in the state file).
+pub async fn run(
+    cfg: AgentConfig,
+    pbx: Arc<dyn Pbx>,
+    token: Option<String>,
+    status: watch::Sender<AgentStatus>,
+    stop: CancellationToken,
+) -> Result<Outcome, AgentError> {
+    cfg.validate()?;
+    let cred = match token {
+        Some(token) => {
+            let info = pbx.info();
+            let cred = pair::pair(&cfg, &token, &info.model, info.firmware).await?;
+            cred.save(&cfg.state_file)?;
+            tracing::info!(serial = %cfg.serial, system = %cred.system_id, "access confirmed");
+            cred
+        }
+        None => AgentState::load(&cfg.state_file)?.ok_or(AgentError::NotPaired)?,
+    };
+    let mut backoff = Backoff::new(Duration::from_millis(500), cfg.backoff_cap);
+    loop {
+        status.send_replace(AgentStatus::Connecting);
+        let started = Instant::now();
+        let on_connected = || {
+            status.send_replace(AgentStatus::Connected);
+        };
+        let ended = match channel::session(&cfg, &cred, pbx.as_ref(), &stop, &on_connected).await {
+            Ok(e) => e,
+            Err(AgentError::Network(m)) => Ended::Lost(m),
+            Err(e) => return Err(e),
+        };
+        match ended {
+            Ended::Stopped => {
+                status.send_replace(AgentStatus::Stopped);
+                return Ok(Outcome::Stopped);
+            }
+            Ended::Revoked(reason) => {
+                tracing::warn!(%reason, "access revoked; forgetting the credential");
+                AgentState::remove(&cfg.state_file)?;
+                status.send_replace(AgentStatus::Revoked(reason.clone()));
+                return Ok(Outcome::Revoked(reason));
+            }
+            Ended::Closed(code, reason) if !close::should_reconnect(code) => {
+                tracing::warn!(code, %reason, "replaced by another connection; stopping");
+                status.send_replace(AgentStatus::Stopped);
+                return Ok(Outcome::Replaced);
+            }
+            Ended::Closed(code, reason) => {
+                tracing::info!(code, %reason, "server closed the connection");
+                status.send_replace(AgentStatus::Disconnected(reason));
+            }
+            Ended::Lost(reason) => {
+                tracing::info!(%reason, "connection lost");
+                status.send_replace(AgentStatus::Disconnected(reason));
+            }
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            backoff.reset();
+        }
+        let delay = backoff.next_delay();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stop.cancelled() => {
+                status.send_replace(AgentStatus::Stopped);
+                return Ok(Outcome::Stopped);
+            }
+        }
+    }
+}
+
+/// Deletes this PBX's access on the control center and forgets the credential.
+pub async fn revoke(cfg: &AgentConfig) -> Result<(), AgentError> {
+    cfg.validate()?;
+    let cred = AgentState::load(&cfg.state_file)?.ok_or(AgentError::NotPaired)?;
+    let auth = net::basic(&cred.serial, &cred.secret);
+    let (status, body) = net::request(cfg, Method::DELETE, REVOKE_PATH, Some(auth), None).await?;
+    if !(status.is_success() || status == 401) {
+        return Err(AgentError::Network(format!(
+            "the control center answered HTTP {status}: {}",
+            String::from_utf8_lossy(&body)
+                .chars()
+                .take(200)
+                .collect::<String>()
+        )));
+    }
+    AgentState::remove(&cfg.state_file)
+}

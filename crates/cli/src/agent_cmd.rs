@@ -1,0 +1,125 @@
+//! `zentrale agent`: the PBX side, with a simulated COMtrexx behind it.
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+use zentrale_agent::pbx::SimulatedPbx;
+use zentrale_agent::{AgentConfig, AgentStatus, Outcome};
+use zentrale_protocol::FirmwareVersion;
+
+#[derive(Args, Clone)]
+pub struct ConnArgs {
+    /// Base URL of the control center, e.g. https://zentrale.example.com.
+    #[arg(long, env = "ZENTRALE_SERVER")]
+    pub server: Url,
+    /// Proxy server for online services (HTTP CONNECT), e.g. http://proxy.local:3128.
+    #[arg(long, env = "ZENTRALE_PROXY")]
+    pub proxy: Option<Url>,
+    /// CA certificate(s), PEM, to trust in addition to the system's roots.
+    #[arg(long)]
+    pub ca_file: Option<PathBuf>,
+    /// Allow plain http:// to a server that is not on loopback (test setups only).
+    #[arg(long)]
+    pub allow_insecure: bool,
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AgentArgs {
+    #[command(subcommand)]
+    cmd: Option<AgentCmd>,
+    #[command(flatten)]
+    run: Option<RunArgs>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// The PBX's serial number.
+    #[arg(long)]
+    serial: String,
+    /// Confirmation code from the control center; needed for the first start only.
+    #[arg(long)]
+    token: Option<String>,
+    /// Where the agent keeps its credential.
+    #[arg(long)]
+    state_file: PathBuf,
+    /// Firmware version the simulated PBX reports.
+    #[arg(long, default_value = "2.6.2")]
+    firmware: FirmwareVersion,
+    /// Simulate a PBX without active maintenance.
+    #[arg(long)]
+    no_maintenance: bool,
+    /// Seed of the simulated PBX's values.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Subcommand)]
+enum AgentCmd {
+    /// Delete this PBX's access on the control center ("delete access" on the PBX side).
+    Revoke {
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// The agent's state file.
+        #[arg(long)]
+        state_file: PathBuf,
+    },
+}
+
+pub fn config(conn: &ConnArgs, serial: &str, state_file: PathBuf) -> AgentConfig {
+    let mut cfg = AgentConfig::new(conn.server.clone(), serial, state_file);
+    cfg.proxy = conn.proxy.clone();
+    cfg.ca_file = conn.ca_file.clone();
+    cfg.allow_insecure = conn.allow_insecure;
+    cfg
+}
+
+pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
+    if let Some(AgentCmd::Revoke { conn, state_file }) = args.cmd {
+        let state = zentrale_agent::state::AgentState::load(&state_file)?
+            .context("this PBX is not paired (no credential in the state file)")?;
+        zentrale_agent::revoke(&config(&conn, &state.serial, state_file)).await?;
+        println!("access for the control center deleted; the credential is forgotten");
+        return Ok(());
+    }
+    let a = args
+        .run
+        .context("give --server, --serial and --state-file (see --help)")?;
+    let cfg = config(&a.conn, &a.serial, a.state_file.clone());
+    let pbx = SimulatedPbx::new(&a.serial.to_uppercase(), a.seed);
+    pbx.update(|s| {
+        s.firmware = a.firmware;
+        s.maintenance = !a.no_maintenance;
+    });
+    let stop = CancellationToken::new();
+    let (status, mut rx) = watch::channel(AgentStatus::Starting);
+    let stopper = stop.clone();
+    tokio::spawn(async move {
+        crate::shutdown_signal().await;
+        stopper.cancel();
+    });
+    tokio::spawn(async move {
+        while rx.changed().await.is_ok() {
+            let s = rx.borrow().clone();
+            eprintln!("agent: {s:?}");
+        }
+    });
+    let outcome = zentrale_agent::run(cfg, Arc::new(pbx), a.token, status, stop).await?;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    match outcome {
+        Outcome::Stopped => Ok(()),
+        Outcome::Revoked(reason) => {
+            anyhow::bail!("access revoked ({reason}); confirm access again with a new token")
+        }
+        Outcome::Replaced => {
+            anyhow::bail!("another agent with this credential took over the connection")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! `zentrale`: the one binary of the project. Each subcommand lives in its own module.
+
+mod admin;
+mod agent_cmd;
+mod demo;
+mod serve;
+mod simulate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "zentrale",
+    version,
+    about = "Control center for fleets of business telephone systems"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the control center.
+    Serve(serve::ServeArgs),
+    /// Run the control center with a demo company, an administrator and simulated PBXes.
+    Demo(demo::DemoArgs),
+    /// Run the agent of one PBX (simulated COMtrexx), or delete its access.
+    Agent(agent_cmd::AgentArgs),
+    /// Run many simulated PBXes in one process.
+    Simulate(simulate::SimulateArgs),
+    /// Manage companies (tenants).
+    Company(admin::CompanyArgs),
+    /// Manage user accounts.
+    User(admin::UserArgs),
+    /// Create or update the database schema, then exit.
+    Migrate(serve::DbArgs),
+}
+
+fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ZENTRALE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async {
+        match cli.cmd {
+            Cmd::Serve(a) => serve::run(a).await,
+            Cmd::Demo(a) => demo::run(a).await,
+            Cmd::Agent(a) => agent_cmd::run(a).await,
+            Cmd::Simulate(a) => simulate::run(a).await,
+            Cmd::Company(a) => admin::company(a).await,
+            Cmd::User(a) => admin::user(a).await,
+            Cmd::Migrate(a) => serve::migrate(a).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,94 @@
+//! `zentrale serve` and `zentrale migrate`.
+
+use anyhow::Context;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use zentrale_server::{Clock, Config};
+
+/// Where the data lives.
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// Directory for the SQLite database and other local data.
+    #[arg(long, env = "ZENTRALE_DATA_DIR", default_value = "./zentrale-data")]
+    pub data_dir: PathBuf,
+    /// Database URL: sqlite://PATH (default: zentrale.sqlite in the data directory) or postgres://USER@HOST/DB.
+    #[arg(long, env = "ZENTRALE_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl DbArgs {
+    pub fn config(&self) -> Config {
+        let mut c = Config::new(&self.data_dir);
+        c.database_url = self.database_url.clone();
+        c
+    }
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "ZENTRALE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// PEM certificate chain: with --tls-key, the server speaks HTTPS itself.
+    #[arg(long, env = "ZENTRALE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "ZENTRALE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Seconds between pings to each PBX; a PBX silent for three intervals counts as offline.
+    #[arg(long, env = "ZENTRALE_HEARTBEAT_S", default_value_t = 10)]
+    pub heartbeat_s: u64,
+    /// Idle timeout of a login session, in seconds.
+    #[arg(long, env = "ZENTRALE_SESSION_IDLE_S", default_value_t = 8 * 3600)]
+    pub session_idle_s: i64,
+    /// Absolute lifetime of a login session, in seconds.
+    #[arg(long, env = "ZENTRALE_SESSION_ABSOLUTE_S", default_value_t = 7 * 24 * 3600)]
+    pub session_absolute_s: i64,
+    /// Paired PBXes below this firmware are shown as needing a firmware update.
+    #[arg(long, env = "ZENTRALE_MIN_MANAGED_FIRMWARE", default_value = "2.4.4")]
+    pub min_managed_firmware: zentrale_protocol::FirmwareVersion,
+}
+
+impl ServeArgs {
+    pub fn config(&self) -> Config {
+        let mut c = self.db.config();
+        c.listen = self.listen;
+        c.tls_cert = self.tls_cert.clone();
+        c.tls_key = self.tls_key.clone();
+        c.heartbeat_s = self.heartbeat_s;
+        c.session_idle_s = self.session_idle_s;
+        c.session_absolute_s = self.session_absolute_s;
+        c.min_managed_firmware = self.min_managed_firmware;
+        c
+    }
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.config();
+    let listen = config.listen;
+    let scheme = if config.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let st = zentrale_server::start(config, Clock::System).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    tracing::info!(
+        "Zentrale listening on {scheme}://{}",
+        listener.local_addr()?
+    );
+    zentrale_server::serve(st, listener, crate::shutdown_signal()).await?;
+    Ok(())
+}
+
+pub async fn migrate(args: DbArgs) -> anyhow::Result<()> {
+    let config = args.config();
+    zentrale_server::db::Db::connect(&config.database_url()).await?;
+    println!("database schema is up to date");
+    Ok(())
+}

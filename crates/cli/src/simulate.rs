@@ -1,0 +1,154 @@
+//! `zentrale simulate`: N simulated PBXes in one process, for demos and load tests.
+
+use crate::agent_cmd::{ConnArgs, config};
+use anyhow::Context;
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use zentrale_agent::AgentStatus;
+use zentrale_agent::pbx::SimulatedPbx;
+use zentrale_agent::state::AgentState;
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// How many PBXes to run.
+    #[arg(long, default_value_t = 10)]
+    count: usize,
+    /// File of `SERIAL TOKEN` lines (space, tab or comma separated) for PBXes not paired yet.
+    #[arg(long)]
+    pair_from: Option<PathBuf>,
+    /// Directory of the simulated PBXes' state files (one per serial).
+    #[arg(long, default_value = "./zentrale-sim")]
+    state_dir: PathBuf,
+    /// Serial numbers are PREFIX000001, PREFIX000002, … unless the pair file names them.
+    #[arg(long, default_value = "SIM")]
+    prefix: String,
+}
+
+/// `SERIAL TOKEN` pairs from a file; blank lines and `#` comments are skipped.
+pub fn parse_pairs(text: &str) -> anyhow::Result<Vec<(String, String)>> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|(i, l)| {
+            let mut parts = l
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|p| !p.is_empty());
+            match (parts.next(), parts.next()) {
+                (Some(s), Some(t)) => Ok((s.to_uppercase(), t.to_owned())),
+                _ => anyhow::bail!("line {}: expected `SERIAL TOKEN`", i + 1),
+            }
+        })
+        .collect()
+}
+
+pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
+    let pairs = match &args.pair_from {
+        Some(p) => parse_pairs(
+            &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )?,
+        None => Vec::new(),
+    };
+    let mut plan: Vec<(String, Option<String>)> =
+        pairs.into_iter().map(|(s, t)| (s, Some(t))).collect();
+    let mut n = 1;
+    while plan.len() < args.count {
+        plan.push((format!("{}{n:06}", args.prefix.to_uppercase()), None));
+        n += 1;
+    }
+    plan.truncate(args.count);
+    std::fs::create_dir_all(&args.state_dir)?;
+    let stop = CancellationToken::new();
+    let connected = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, (serial, token)) in plan.into_iter().enumerate() {
+        let state_file = args.state_dir.join(format!("{serial}.json"));
+        let token = if AgentState::load(&state_file)?.is_some() {
+            None
+        } else {
+            token
+        };
+        if token.is_none() && AgentState::load(&state_file)?.is_none() {
+            eprintln!("{serial}: not paired and no token in --pair-from; skipped");
+            continue;
+        }
+        let cfg = config(&args.conn, &serial, state_file);
+        let pbx = Arc::new(SimulatedPbx::new(&serial, i as u64));
+        let (tx, mut rx) = watch::channel(AgentStatus::Starting);
+        let stop = stop.clone();
+        let connected = connected.clone();
+        tasks.spawn(async move {
+            let watcher = tokio::spawn(async move {
+                let mut up = false;
+                while rx.changed().await.is_ok() {
+                    let now_up = *rx.borrow() == AgentStatus::Connected;
+                    if now_up != up {
+                        if now_up {
+                            connected.fetch_add(1, Ordering::Relaxed);
+                        } else {
+                            connected.fetch_sub(1, Ordering::Relaxed);
+                        }
+                        up = now_up;
+                    }
+                }
+            });
+            let r = zentrale_agent::run(cfg, pbx, token, tx, stop).await;
+            watcher.abort();
+            (serial, r)
+        });
+    }
+    let total = tasks.len();
+    let report = {
+        let connected = connected.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                eprintln!(
+                    "simulate: {}/{total} PBXes connected",
+                    connected.load(Ordering::Relaxed)
+                );
+            }
+        })
+    };
+    tokio::select! {
+        _ = crate::shutdown_signal() => stop.cancel(),
+        _ = async { while let Some(Ok((serial, r))) = tasks.join_next().await {
+            match r {
+                Ok(o) => eprintln!("{serial}: {o:?}"),
+                Err(e) => eprintln!("{serial}: {e}"),
+            }
+        } } => {}
+    }
+    while let Some(res) = tasks.join_next().await {
+        if let Ok((serial, Err(e))) = res {
+            eprintln!("{serial}: {e}");
+        }
+    }
+    report.abort();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_file_lines() {
+        let p = parse_pairs("# serial token\nsim000001 AAAA-BBBB\n\nSIM000002,CCCC-DDDD\n")
+            .unwrap_or_default();
+        assert_eq!(
+            p,
+            [
+                ("SIM000001".into(), "AAAA-BBBB".into()),
+                ("SIM000002".into(), "CCCC-DDDD".into())
+            ]
+        );
+        assert!(parse_pairs("only-serial").is_err());
+    }
+}

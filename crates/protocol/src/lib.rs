@@ -1,0 +1,26 @@
+//! Wire types of the Zentrale device protocol v1, shared by the server and the agent.
+//!
+//! Serde only: no I/O, no async runtime. `docs/protocol.md` is the normative description;
+//! this crate is its executable form.
+
+pub mod close;
+pub mod envelope;
+pub mod messages;
+pub mod pairing;
+pub mod version;
+
+pub use envelope::{Envelope, ErrorBody};
+pub use version::FirmwareVersion;
+
+/// WebSocket subprotocol an agent must offer on the control channel.
+pub const SUBPROTOCOL: &str = "zentrale.v1";
+/// Path of the pairing endpoint.
+pub const PAIR_PATH: &str = "/device/v1/pair";
+/// Path of the endpoint with which a PBX deletes its own access.
+pub const REVOKE_PATH: &str = "/device/v1/access";
+/// Path of the control channel (WebSocket).
+pub const WS_PATH: &str = "/device/v1/ws";
+/// Largest text frame either side accepts on the control channel, in bytes.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Lowest PBX firmware that may pair with the control center.
+pub const MIN_PAIRING_FIRMWARE: FirmwareVersion = FirmwareVersion::new(2, 4, 4);

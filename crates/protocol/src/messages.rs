@@ -1,0 +1,69 @@
+//! Methods and their params on the control channel.
+
+use crate::FirmwareVersion;
+use serde::{Deserialize, Serialize};
+
+/// Agent → server request, first message on every connection.
+pub const HELLO: &str = "hello";
+/// Agent → server notification whenever [`DeviceInfo`] changed.
+pub const STATUS: &str = "status";
+/// Server → agent notification just before closing with `close::ACCESS_REVOKED`.
+pub const ACCESS_REVOKED: &str = "access.revoked";
+/// Server → agent request: answer with the current [`DeviceInfo`].
+pub const INFO_GET: &str = "info.get";
+
+/// What a PBX reports about itself, in `hello` and every `status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub model: String,
+    pub serial: String,
+    /// MAC address, `00:09:52:xx:xx:xx`.
+    pub mac: String,
+    pub firmware: FirmwareVersion,
+    /// Seconds since the PBX booted.
+    pub uptime_s: u64,
+    pub maintenance: Maintenance,
+    /// Licences and expansion as reported by the PBX.
+    #[serde(default)]
+    pub licences: Vec<Licence>,
+    /// Feature names this agent supports (e.g. `monitoring`, `backup`, `tunnel`).
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    /// "Recording of system data" switched on in the PBX.
+    #[serde(default)]
+    pub monitoring_enabled: bool,
+    /// "Remote configuration via remote access server" allowed in the PBX.
+    #[serde(default)]
+    pub remote_config_allowed: bool,
+}
+
+/// The PBX's maintenance contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Maintenance {
+    pub active: bool,
+    /// End of the maintenance period, milliseconds since the epoch (UTC).
+    pub until_ms: Option<i64>,
+}
+
+/// One licence or expansion item, e.g. `{"name": "VoIP channels", "quantity": 60}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Licence {
+    pub name: String,
+    pub quantity: u32,
+}
+
+/// Server's answer to `hello`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelloResult {
+    pub system_id: String,
+    /// Server clock, milliseconds since the epoch (UTC).
+    pub server_time_ms: i64,
+    /// The server pings this often; an agent that hears nothing for three intervals reconnects.
+    pub heartbeat_s: u64,
+}
+
+/// Params of `access.revoked`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRevoked {
+    pub reason: String,
+}

@@ -1,0 +1,58 @@
+-- Companies (tenants), users, sessions and systems. Times are i64 ms since the epoch (UTC);
+-- booleans are BIGINT 0/1; ids are random TEXT.
+CREATE TABLE companies (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL
+);
+
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    company_id TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+    email TEXT NOT NULL UNIQUE,
+    password_hash TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX users_company ON users(company_id);
+
+CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE systems (
+    id TEXT PRIMARY KEY,
+    company_id TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+    owner_id TEXT NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    token TEXT UNIQUE,
+    token_expires_at BIGINT,
+    token_used_at BIGINT,
+    secret_hash TEXT UNIQUE,
+    initial_registration_at BIGINT,
+    paired_at BIGINT,
+    error_code TEXT,
+    error_detail TEXT,
+    error_at BIGINT,
+    revoked_at BIGINT,
+    model TEXT,
+    mac TEXT,
+    firmware TEXT,
+    booted_at BIGINT,
+    maintenance_active BIGINT,
+    maintenance_until BIGINT,
+    licences TEXT,
+    capabilities TEXT,
+    monitoring_enabled BIGINT,
+    remote_config_allowed BIGINT,
+    info_at BIGINT,
+    last_seen_at BIGINT,
+    online_since BIGINT,
+    UNIQUE (company_id, serial)
+);
+CREATE INDEX systems_owner ON systems(owner_id);

@@ -1,0 +1,58 @@
+//! Settings of a control-center node. The CLI fills them from flags and `ZENTRALE_*`
+//! environment variables (see `zentrale serve --help` and docs/configuration.md).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use zentrale_protocol::FirmwareVersion;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address the HTTP(S) listener binds (the CLI binds it; tests bind port 0).
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database, blobs and generated keys.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; `None` means `sqlite://<data_dir>/zentrale.sqlite`.
+    pub database_url: Option<String>,
+    /// PEM certificate chain and private key: when both are set the server speaks TLS itself.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Interval of the server's WebSocket pings; a device silent for 3 intervals is offline.
+    pub heartbeat_s: u64,
+    /// How long a pairing token (confirmation code) stays valid.
+    pub token_validity_s: i64,
+    /// A session unused this long ends.
+    pub session_idle_s: i64,
+    /// A session ends this long after login, used or not.
+    pub session_absolute_s: i64,
+    /// Paired PBXes below this firmware are shown as "needs a firmware update".
+    pub min_managed_firmware: FirmwareVersion,
+}
+
+impl Config {
+    /// Defaults for a node whose data lives in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.into(),
+            database_url: None,
+            tls_cert: None,
+            tls_key: None,
+            heartbeat_s: 10,
+            token_validity_s: 24 * 3600,
+            session_idle_s: 8 * 3600,
+            session_absolute_s: 7 * 24 * 3600,
+            min_managed_firmware: zentrale_protocol::MIN_PAIRING_FIRMWARE,
+        }
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir.join("zentrale.sqlite").display()
+            ),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The one error type of the server. Messages are for the person reading them; internal
+//! details go to the log only.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use zentrale_protocol::pairing::DeviceError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not logged in (or the session ended): the browser is sent to the login page.
+    #[error("please log in")]
+    Unauthenticated,
+    /// The thing does not exist, or exists in another company (same answer on purpose).
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// An answer to a device endpoint: JSON `{code, message}` with this status.
+    #[error("{message}")]
+    Device {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn device(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Device {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        if let Some(db) = e.as_database_error()
+            && db.is_unique_violation()
+        {
+            return AppError::Conflict("this entry exists already".into());
+        }
+        AppError::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for AppError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        AppError::Internal(format!("migration: {e}"))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, msg) = match self {
+            AppError::Unauthenticated => return Redirect::to("/login").into_response(),
+            AppError::Device {
+                status,
+                code,
+                message,
+            } => {
+                let body = DeviceError {
+                    code: code.to_owned(),
+                    message,
+                };
+                return (status, Json(body)).into_response();
+            }
+            AppError::NotFound => (StatusCode::NOT_FOUND, "Not found.".to_owned()),
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, m),
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on the server; the details are in its log.".to_owned(),
+                )
+            }
+        };
+        crate::web::error_page(status, &msg)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

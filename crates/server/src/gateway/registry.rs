@@ -1,0 +1,82 @@
+//! Which systems are connected to this node, and a small mailbox to each connection.
+//! Per connection: one map entry and one bounded channel; no task besides the socket's own.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::mpsc;
+use zentrale_protocol::Envelope;
+
+/// What the rest of the server asks a connection to do.
+#[derive(Debug)]
+pub enum Outbound {
+    /// Send this message.
+    Send(Envelope),
+    /// Tell the agent its access is gone, then close with `ACCESS_REVOKED`.
+    Revoke(String),
+    /// A newer connection of the same system took over: close with `REPLACED`.
+    Replaced,
+    /// The server stops: close with `GOING_AWAY`.
+    Shutdown,
+}
+
+struct Conn {
+    id: u64,
+    tx: mpsc::Sender<Outbound>,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    conns: Mutex<HashMap<String, Conn>>,
+    next_id: AtomicU64,
+}
+
+impl Registry {
+    /// Registers a connection of `system_id`, replacing (and closing) an older one.
+    pub fn register(&self, system_id: &str) -> (u64, mpsc::Receiver<Outbound>) {
+        let (tx, rx) = mpsc::channel(8);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let old = self.lock().insert(system_id.to_owned(), Conn { id, tx });
+        if let Some(old) = old {
+            let _ = old.tx.try_send(Outbound::Replaced);
+        }
+        (id, rx)
+    }
+
+    /// Removes the connection if it is still the registered one; says whether it was.
+    pub fn unregister(&self, system_id: &str, conn_id: u64) -> bool {
+        let mut map = self.lock();
+        if map.get(system_id).is_some_and(|c| c.id == conn_id) {
+            map.remove(system_id);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Disconnects the system's agent for good (system deleted, access revoked, re-paired).
+    pub fn revoke(&self, system_id: &str, reason: &str) {
+        if let Some(conn) = self.lock().remove(system_id) {
+            let _ = conn.tx.try_send(Outbound::Revoke(reason.to_owned()));
+        }
+    }
+
+    pub fn is_connected(&self, system_id: &str) -> bool {
+        self.lock().contains_key(system_id)
+    }
+
+    pub fn count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Asks every connection to close (server shutdown).
+    pub fn close_all(&self) {
+        for conn in self.lock().values() {
+            let _ = conn.tx.try_send(Outbound::Shutdown);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Conn>> {
+        self.conns.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}

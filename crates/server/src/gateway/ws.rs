@@ -1,0 +1,235 @@
+//! `GET /device/v1/ws`: the control channel of one paired PBX.
+
+use super::Outbound;
+use crate::error::{AppError, AppResult};
+use crate::pairing::routes::basic_auth;
+use crate::pairing::service::authenticate;
+use crate::state::AppState;
+use crate::systems::store;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use std::time::{Duration, Instant};
+use zentrale_protocol::envelope::codes as err_codes;
+use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
+use zentrale_protocol::pairing::codes;
+use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, SUBPROTOCOL, close};
+
+/// Buffers per connection: small, so that ten thousand idle PBXes cost little memory.
+const BUFFER_BYTES: usize = 4096;
+
+pub async fn upgrade(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> AppResult<Response> {
+    let (serial, secret) = basic_auth(&headers)?;
+    let sys = authenticate(&st, &serial, &secret).await?;
+    let offered = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == SUBPROTOCOL);
+    if !offered {
+        return Err(AppError::device(
+            StatusCode::BAD_REQUEST,
+            codes::BAD_REQUEST,
+            format!("Offer the WebSocket subprotocol {SUBPROTOCOL}."),
+        ));
+    }
+    Ok(ws
+        .protocols([SUBPROTOCOL])
+        .read_buffer_size(BUFFER_BYTES)
+        .write_buffer_size(BUFFER_BYTES)
+        .max_write_buffer_size(BUFFER_BYTES + MAX_FRAME_BYTES * 2)
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| serve(st, sys.id, sys.serial, socket)))
+}
+
+/// Why the loop ended: close with this code and reason, or the peer is gone already.
+type Ending = Option<(u16, String)>;
+
+async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSocket) {
+    let (conn_id, mut rx) = st.gateway.register(&system_id);
+    let hb = Duration::from_secs(st.config.heartbeat_s.max(1));
+    let mut ticker = tokio::time::interval(hb);
+    ticker.tick().await;
+    let started = Instant::now();
+    let mut last_heard = Instant::now();
+    let mut hello_done = false;
+    let ending: Ending = loop {
+        tokio::select! {
+            msg = sock.recv() => match msg {
+                None | Some(Ok(Message::Close(_))) => break None,
+                Some(Err(e)) => break too_big(e),
+                Some(Ok(Message::Binary(_))) => {
+                    break Some((close::UNSUPPORTED_DATA, "binary frames are not supported".into()))
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_heard = Instant::now(),
+                Some(Ok(Message::Text(text))) => {
+                    last_heard = Instant::now();
+                    let ctx = Ctx { st: &st, system_id: &system_id, serial: &serial };
+                    match handle(&ctx, &mut hello_done, text.as_str()).await {
+                        Ok(Some(reply)) => {
+                            if sock.send(Message::Text(reply.to_text().into())).await.is_err() {
+                                break None;
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(end) => break Some(end),
+                    }
+                }
+            },
+            out = rx.recv() => match out {
+                Some(Outbound::Send(env)) => {
+                    if sock.send(Message::Text(env.to_text().into())).await.is_err() {
+                        break None;
+                    }
+                }
+                Some(Outbound::Revoke(reason)) => {
+                    let note = Envelope::note(messages::ACCESS_REVOKED, AccessRevoked { reason: reason.clone() });
+                    let _ = sock.send(Message::Text(note.to_text().into())).await;
+                    break Some((close::ACCESS_REVOKED, reason));
+                }
+                Some(Outbound::Replaced) => {
+                    break Some((close::REPLACED, "replaced by a newer connection of this system".into()))
+                }
+                Some(Outbound::Shutdown) | None => break Some((close::GOING_AWAY, "server restarting".into())),
+            },
+            _ = ticker.tick() => {
+                if last_heard.elapsed() > hb * 3 {
+                    break Some((close::HEARTBEAT_TIMEOUT, "no heartbeat from the device".into()));
+                }
+                if !hello_done && started.elapsed() > hb * 3 {
+                    break Some((close::PROTOCOL_VIOLATION, "no hello received".into()));
+                }
+                if sock.send(Message::Ping(Default::default())).await.is_err() {
+                    break None;
+                }
+            }
+        }
+    };
+    if let Some((code, reason)) = ending {
+        tracing::info!(system = %system_id, code, %reason, "closing device connection");
+        let frame = CloseFrame {
+            code,
+            reason: reason.chars().take(120).collect::<String>().into(),
+        };
+        let _ = sock.send(Message::Close(Some(frame))).await;
+    }
+    if st.gateway.unregister(&system_id, conn_id)
+        && let Err(e) = store::set_offline(&st.db, &system_id, st.clock.now_ms()).await
+    {
+        tracing::error!(system = %system_id, error = %e, "could not mark system offline");
+    }
+    tracing::debug!(system = %system_id, "device connection ended");
+}
+
+fn too_big(e: axum::Error) -> Ending {
+    let inner = e.into_inner();
+    match inner.downcast_ref::<tungstenite::Error>() {
+        Some(tungstenite::Error::Capacity(_)) => Some((
+            close::MESSAGE_TOO_BIG,
+            format!("frames may have at most {MAX_FRAME_BYTES} bytes"),
+        )),
+        _ => {
+            tracing::debug!(error = %inner, "device connection error");
+            None
+        }
+    }
+}
+
+struct Ctx<'a> {
+    st: &'a AppState,
+    system_id: &'a str,
+    serial: &'a str,
+}
+
+/// Handles one text frame; returns the answer to send, or how to close.
+async fn handle(
+    ctx: &Ctx<'_>,
+    hello_done: &mut bool,
+    text: &str,
+) -> Result<Option<Envelope>, (u16, String)> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| (close::INVALID_PAYLOAD, format!("not JSON: {e}")))?;
+    let env: Envelope = serde_json::from_value(value).map_err(|e| {
+        (
+            close::PROTOCOL_VIOLATION,
+            format!("not a message envelope: {e}"),
+        )
+    })?;
+    match env {
+        Envelope::Req { id, method, params } => {
+            if method == messages::HELLO {
+                let info = parse_info(ctx, params)?;
+                store_info(ctx, &info).await?;
+                *hello_done = true;
+                let result = HelloResult {
+                    system_id: ctx.system_id.to_owned(),
+                    server_time_ms: ctx.st.clock.now_ms(),
+                    heartbeat_s: ctx.st.config.heartbeat_s,
+                };
+                return Ok(Some(Envelope::response(id, result)));
+            }
+            if !*hello_done {
+                return Err((
+                    close::PROTOCOL_VIOLATION,
+                    "the first request must be hello".into(),
+                ));
+            }
+            Ok(Some(Envelope::error(
+                id,
+                err_codes::UNKNOWN_METHOD,
+                format!(
+                    "unknown method '{}'",
+                    method.chars().take(64).collect::<String>()
+                ),
+            )))
+        }
+        Envelope::Note { method, params } => {
+            if !*hello_done {
+                return Err((
+                    close::PROTOCOL_VIOLATION,
+                    "the first request must be hello".into(),
+                ));
+            }
+            if method == messages::STATUS {
+                let info = parse_info(ctx, params)?;
+                store_info(ctx, &info).await?;
+            } else {
+                tracing::debug!(system = %ctx.system_id, %method, "unknown notification ignored");
+            }
+            Ok(None)
+        }
+        // Answers to the server's own requests: none are outstanding yet in v1.
+        Envelope::Res { .. } | Envelope::Err { .. } => Ok(None),
+    }
+}
+
+fn parse_info(ctx: &Ctx<'_>, params: serde_json::Value) -> Result<DeviceInfo, (u16, String)> {
+    let info: DeviceInfo = serde_json::from_value(params)
+        .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad device info: {e}")))?;
+    if !info.serial.eq_ignore_ascii_case(ctx.serial) {
+        return Err((
+            close::PROTOCOL_VIOLATION,
+            "serial number differs from the credential".into(),
+        ));
+    }
+    Ok(info)
+}
+
+async fn store_info(ctx: &Ctx<'_>, info: &DeviceInfo) -> Result<(), (u16, String)> {
+    store::store_info(&ctx.st.db, ctx.system_id, info, ctx.st.clock.now_ms())
+        .await
+        .map_err(|e| {
+            tracing::error!(system = %ctx.system_id, error = %e, "storing device info failed");
+            (
+                close::GOING_AWAY,
+                "server error; reconnect later".to_owned(),
+            )
+        })
+}

@@ -1,0 +1,72 @@
+//! Random, unguessable ids and secrets, and their hashes.
+
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+
+/// A new random id: 20 characters of a 32-letter alphabet (100 bits).
+pub fn new_id() -> String {
+    random_string(20, ALPHABET)
+}
+
+/// A new secret for a device or a session: 43 characters base64url (256 bits).
+pub fn new_secret() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::rng().random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A confirmation code a person types into a PBX: `XXXX-XXXX-XXXX-XXXX`, no 0/O/1/I/L (80 bits).
+pub fn new_pairing_token() -> String {
+    let raw = random_string(16, b"ABCDEFGHJKMNPQRSTUVWXYZ23456789");
+    raw.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Normalises what a person typed as a token: upper case, no spaces, dashes every 4.
+pub fn normalise_token(typed: &str) -> String {
+    let raw: String = typed
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    raw.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Hash under which a high-entropy secret is stored (not for passwords: see `auth::password`).
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn random_string(len: usize, alphabet: &[u8]) -> String {
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_has_four_groups_and_normalises_back() {
+        let t = new_pairing_token();
+        assert_eq!(t.len(), 19);
+        assert_eq!(normalise_token(&t.to_lowercase().replace('-', " ")), t);
+    }
+
+    #[test]
+    fn ids_differ() {
+        assert_ne!(new_id(), new_id());
+        assert_ne!(new_secret(), new_secret());
+    }
+}

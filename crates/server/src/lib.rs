@@ -1,0 +1,26 @@
+//! Zentrale's control center: web UI, device gateway and storage.
+//!
+//! One module per area of the manual (`systems`, `pairing`, …), each split into routes
+//! (thin handlers), service (rules), store (queries) and views (what templates show).
+
+pub mod access;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod gateway;
+pub mod ids;
+pub mod pairing;
+pub mod state;
+pub mod systems;
+pub mod tls;
+pub mod users;
+pub mod web;
+
+pub use app::{router, serve, start};
+pub use clock::Clock;
+pub use config::Config;
+pub use error::{AppError, AppResult};
+pub use state::AppState;

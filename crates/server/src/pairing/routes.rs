@@ -1,0 +1,51 @@
+//! `POST /device/v1/pair` and `DELETE /device/v1/access`.
+
+use super::service;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use base64::Engine;
+use zentrale_protocol::pairing::{PairRequest, PairResponse, codes};
+
+pub async fn pair(State(st): State<AppState>, body: Bytes) -> AppResult<Json<PairResponse>> {
+    let req: PairRequest = serde_json::from_slice(&body).map_err(|e| {
+        AppError::device(
+            StatusCode::BAD_REQUEST,
+            codes::BAD_REQUEST,
+            format!("The body is not a pairing request: {e}"),
+        )
+    })?;
+    Ok(Json(service::pair(&st, &req).await?))
+}
+
+pub async fn revoke(State(st): State<AppState>, headers: HeaderMap) -> AppResult<StatusCode> {
+    let (serial, secret) = basic_auth(&headers)?;
+    let sys = service::authenticate(&st, &serial, &secret).await?;
+    service::revoke_by_device(&st, &sys).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `serial:secret` from an `Authorization: Basic …` header, or 401.
+pub fn basic_auth(headers: &HeaderMap) -> AppResult<(String, String)> {
+    let missing = || {
+        AppError::device(
+            StatusCode::UNAUTHORIZED,
+            codes::UNAUTHORIZED,
+            "Send the device credential as HTTP Basic serial:secret.",
+        )
+    };
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .ok_or_else(missing)?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .map_err(|_| missing())?;
+    let text = String::from_utf8(decoded).map_err(|_| missing())?;
+    let (serial, secret) = text.split_once(':').ok_or_else(missing)?;
+    Ok((serial.to_owned(), secret.to_owned()))
+}

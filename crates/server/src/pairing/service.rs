@@ -1,0 +1,117 @@
+//! Rules of pairing and device authentication. Tokens and secrets are never logged.
+
+use crate::error::{AppError, AppResult};
+use crate::ids::{hash_secret, new_secret, normalise_token};
+use crate::state::AppState;
+use crate::systems::service::parse_serial;
+use crate::systems::store::{self, SystemRow};
+use axum::http::StatusCode;
+use zentrale_protocol::MIN_PAIRING_FIRMWARE;
+use zentrale_protocol::pairing::{PairRequest, PairResponse, codes};
+
+/// Confirms access: checks the token against the serial, expiry, use and firmware, and on
+/// success hands out the device credential. Failures are recorded on the system so its
+/// owner sees them under "State of device".
+pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
+    let serial = parse_serial(&req.serial).map_err(|e| {
+        AppError::device(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, e.to_string())
+    })?;
+    let token = normalise_token(&req.token);
+    let now = st.clock.now_ms();
+    let Some(sys) = store::by_token(&st.db, &token).await? else {
+        tracing::info!(%serial, "pairing refused: unknown token");
+        return Err(AppError::device(
+            StatusCode::FORBIDDEN,
+            codes::UNKNOWN_TOKEN,
+            "No system waits for this confirmation code. Check it, or renew it in the control center.",
+        ));
+    };
+    let refuse = async |status, code: &'static str, detail: String, message: String| {
+        store::record_error(&st.db, &sys.id, code, &detail, now).await?;
+        tracing::info!(system = %sys.id, serial = %sys.serial, code, "pairing refused");
+        Err::<PairResponse, AppError>(AppError::device(status, code, message))
+    };
+    if sys.serial != serial {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            codes::SERIAL_MISMATCH,
+            serial.clone(),
+            "This confirmation code belongs to a system with another serial number.".into(),
+        )
+        .await;
+    }
+    if sys.token_used_at.is_some() {
+        return refuse(
+            StatusCode::CONFLICT,
+            codes::TOKEN_USED,
+            String::new(),
+            "This confirmation code was already used. Renew it in the control center.".into(),
+        )
+        .await;
+    }
+    if sys.token_expires_at.is_none_or(|exp| exp <= now) {
+        return refuse(
+            StatusCode::GONE,
+            codes::TOKEN_EXPIRED,
+            String::new(),
+            "This confirmation code has expired (valid 24 hours). Renew it in the control center."
+                .into(),
+        )
+        .await;
+    }
+    if req.firmware < MIN_PAIRING_FIRMWARE {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::FIRMWARE_TOO_OLD,
+            req.firmware.to_string(),
+            format!(
+                "Firmware {} is too old: the PBX needs at least {MIN_PAIRING_FIRMWARE}.",
+                req.firmware
+            ),
+        )
+        .await;
+    }
+    let secret = new_secret();
+    if !store::mark_paired(&st.db, &sys.id, &token, &hash_secret(&secret), now).await? {
+        return Err(AppError::device(
+            StatusCode::CONFLICT,
+            codes::TOKEN_USED,
+            "This confirmation code was just used by another request. Renew it in the control center.",
+        ));
+    }
+    // A previous pairing of the same system (re-paired after a renew) loses its access.
+    st.gateway.revoke(&sys.id, "the system was paired again");
+    tracing::info!(system = %sys.id, %serial, "paired");
+    Ok(PairResponse {
+        system_id: sys.id,
+        secret,
+    })
+}
+
+/// The system a device credential belongs to, or 401.
+pub async fn authenticate(st: &AppState, serial: &str, secret: &str) -> AppResult<SystemRow> {
+    let unauthorized = || {
+        AppError::device(
+            StatusCode::UNAUTHORIZED,
+            codes::UNAUTHORIZED,
+            "The device credential is not valid (the access was deleted or the system re-paired). \
+             Confirm access again with a new token.",
+        )
+    };
+    let sys = store::by_secret_hash(&st.db, &hash_secret(secret))
+        .await?
+        .ok_or_else(unauthorized)?;
+    if !sys.serial.eq_ignore_ascii_case(serial.trim()) {
+        return Err(unauthorized());
+    }
+    Ok(sys)
+}
+
+/// The PBX deleted its access: the connection is removed completely on the server side.
+pub async fn revoke_by_device(st: &AppState, sys: &SystemRow) -> AppResult<()> {
+    store::revoke_by_device(&st.db, &sys.id, st.clock.now_ms()).await?;
+    st.gateway
+        .revoke(&sys.id, "the access was deleted on the PBX");
+    tracing::info!(system = %sys.id, "access deleted by the PBX");
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! What every handler and job shares: database, settings, clock, device connections.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::gateway::Registry;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    /// Devices connected to this node.
+    pub gateway: Arc<Registry>,
+    /// Whether this node serves TLS itself (cookies get `Secure` and the `__Host-` prefix).
+    pub tls: bool,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config, clock: Clock) -> Self {
+        let tls = config.tls_cert.is_some() && config.tls_key.is_some();
+        AppState {
+            db,
+            config: Arc::new(config),
+            clock,
+            gateway: Arc::new(Registry::default()),
+            tls,
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Systems (PBXes) of a company: Administration > Systems (add, token, delete),
+//! Systems > All > Overview, and the system information page.
+
+pub mod routes;
+pub mod service;
+pub mod state;
+pub mod store;
+pub mod views;

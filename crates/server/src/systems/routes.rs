@@ -1,0 +1,221 @@
+//! Handlers of the systems pages: thin, the rules live in `service` and `access`.
+
+use super::service;
+use super::views::{COLUMNS, SystemInfo, SystemLine};
+use crate::access;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::list::{ListQuery, ListView, form_values};
+use crate::web::{Layout, render};
+use askama::Template;
+use axum::Form;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "systems_overview.html")]
+struct OverviewPage {
+    layout: Layout,
+    list: ListView<SystemLine>,
+}
+
+/// Systems > All > Overview.
+pub async fn overview(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let lines = lines(&st, &user).await?;
+    Ok(render(&OverviewPage {
+        layout: Layout::new("Systems", "systems", &user),
+        list: q.apply(lines, "/systems", COLUMNS, "name"),
+    }))
+}
+
+async fn lines(st: &AppState, user: &CurrentUser) -> AppResult<Vec<SystemLine>> {
+    let visible = access::visible_systems(st, user).await?;
+    Ok(visible.iter().map(|a| SystemLine::new(st, a)).collect())
+}
+
+#[derive(Template)]
+#[template(path = "admin_systems.html")]
+struct AdminPage {
+    layout: Layout,
+    list: ListView<SystemLine>,
+    edit: bool,
+    form_name: String,
+    form_serial: String,
+    error: String,
+    created: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AdminQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    edit: Option<String>,
+    created: Option<String>,
+}
+
+/// Administration > Systems.
+pub async fn admin(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<AdminQuery>,
+) -> AppResult<Response> {
+    admin_page(&st, &user, q, NewForm::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    serial: String,
+}
+
+async fn admin_page(
+    st: &AppState,
+    user: &CurrentUser,
+    q: AdminQuery,
+    form: NewForm,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let error = if status.is_success() {
+        String::new()
+    } else {
+        form_error(st, user, &form).await
+    };
+    let lines = lines(st, user).await?;
+    let mut resp = render(&AdminPage {
+        layout: Layout::new("Administration › Systems", "admin-systems", user),
+        list: q.list.apply(lines, "/admin/systems", COLUMNS, "name"),
+        edit: q.edit.is_some(),
+        form_name: form.name,
+        form_serial: form.serial,
+        error,
+        created: q.created.unwrap_or_default(),
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+/// Re-runs the creation checks to get the message for a refused form.
+async fn form_error(st: &AppState, user: &CurrentUser, form: &NewForm) -> String {
+    match check_new(st, user, form).await {
+        Err(e) => e.to_string(),
+        Ok(()) => String::new(),
+    }
+}
+
+async fn check_new(st: &AppState, user: &CurrentUser, form: &NewForm) -> AppResult<()> {
+    service::parse_name(&form.name)?;
+    let serial = service::parse_serial(&form.serial)?;
+    if super::store::serial_taken(&st.db, &user.company_id, &serial).await? {
+        return Err(AppError::Conflict(format!(
+            "A system with serial number {serial} exists already in your company."
+        )));
+    }
+    Ok(())
+}
+
+/// Save in the "add system" dialog.
+pub async fn create(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<NewForm>,
+) -> AppResult<Response> {
+    match service::create(&st, &user, &form.name, &form.serial).await {
+        Ok(sys) => Ok(Redirect::to(&format!("/admin/systems?created={}", sys.id)).into_response()),
+        Err(AppError::BadRequest(_)) => {
+            admin_page(
+                &st,
+                &user,
+                AdminQuery::default(),
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Conflict(_)) => {
+            admin_page(
+                &st,
+                &user,
+                AdminQuery::default(),
+                form,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// ✓ next to the token.
+pub async fn renew(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Redirect> {
+    let cap = access::system(&st, &user, &id).await?.manager()?;
+    service::renew_token(&st, cap).await?;
+    Ok(Redirect::to(&format!("/admin/systems?created={id}")))
+}
+
+/// ✗ next to the token.
+pub async fn cancel(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Redirect> {
+    let cap = access::system(&st, &user, &id).await?.manager()?;
+    service::cancel_token(&st, cap).await?;
+    Ok(Redirect::to("/admin/systems"))
+}
+
+/// "Delete" in edit mode: every ticked system, all or nothing.
+pub async fn delete_selected(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    body: Bytes,
+) -> AppResult<Redirect> {
+    let ids = form_values(&body, "id");
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "Tick at least one system to delete.".into(),
+        ));
+    }
+    let mut caps = Vec::with_capacity(ids.len());
+    for id in &ids {
+        caps.push(access::system(&st, &user, id).await?.owner()?);
+    }
+    for cap in caps {
+        service::delete(&st, cap).await?;
+    }
+    Ok(Redirect::to("/admin/systems"))
+}
+
+#[derive(Template)]
+#[template(path = "system_info.html")]
+struct InfoPage {
+    layout: Layout,
+    info: SystemInfo,
+}
+
+/// System information.
+pub async fn info(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let a = access::system(&st, &user, &id).await?;
+    let info = SystemInfo::new(&st, &a);
+    Ok(render(&InfoPage {
+        layout: Layout::new(format!("System {}", a.system().name), "systems", &user),
+        info,
+    }))
+}

@@ -1,0 +1,114 @@
+//! Rules for adding systems, their confirmation codes, and deleting them.
+
+use super::state::{self, DeviceState};
+use super::store::{self, NewSystem, SystemRow};
+use crate::access::{Manager, Owner};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::ids::{new_id, new_pairing_token};
+use crate::state::AppState;
+
+pub const MAX_NAME: usize = 64;
+
+/// A system name: 1 to 64 characters, no control characters, trimmed.
+pub fn parse_name(raw: &str) -> AppResult<String> {
+    let name = raw.trim();
+    let n = name.chars().count();
+    if n == 0 {
+        return Err(AppError::BadRequest("Enter a name for the system.".into()));
+    }
+    if n > MAX_NAME {
+        return Err(AppError::BadRequest(format!(
+            "The name has {n} characters; at most {MAX_NAME} are allowed."
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::BadRequest(
+            "The name may not contain control characters.".into(),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// A serial number as on the PBX's dashboard: 6 to 32 letters, digits or dashes; stored in
+/// upper case so `ab12…` and `AB12…` are the same system.
+pub fn parse_serial(raw: &str) -> AppResult<String> {
+    let s = raw.trim().to_uppercase();
+    let ok_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !(6..=32).contains(&s.len()) || !ok_chars {
+        return Err(AppError::BadRequest(format!(
+            "'{}' is not a serial number: copy it from the PBX's dashboard \
+             (6 to 32 letters, digits or dashes).",
+            raw.trim().chars().take(40).collect::<String>()
+        )));
+    }
+    Ok(s)
+}
+
+/// Adds a system owned by `user` with a fresh confirmation code.
+pub async fn create(
+    st: &AppState,
+    user: &CurrentUser,
+    name: &str,
+    serial: &str,
+) -> AppResult<SystemRow> {
+    let name = parse_name(name)?;
+    let serial = parse_serial(serial)?;
+    if store::serial_taken(&st.db, &user.company_id, &serial).await? {
+        return Err(AppError::Conflict(format!(
+            "A system with serial number {serial} exists already in your company."
+        )));
+    }
+    let id = new_id();
+    let token = new_pairing_token();
+    let now = st.clock.now_ms();
+    store::insert(
+        &st.db,
+        &NewSystem {
+            id: &id,
+            company_id: &user.company_id,
+            owner_id: &user.id,
+            name: &name,
+            serial: &serial,
+            token: &token,
+            token_expires_at: now + st.config.token_validity_s * 1000,
+            now,
+        },
+    )
+    .await?;
+    tracing::info!(system = %id, %serial, "system added");
+    store::by_id(&st.db, &id).await?.ok_or(AppError::NotFound)
+}
+
+/// ✓: a new confirmation code, valid for another 24 hours. The old one stops working.
+pub async fn renew_token(st: &AppState, cap: Manager) -> AppResult<()> {
+    let token = new_pairing_token();
+    let exp = st.clock.now_ms() + st.config.token_validity_s * 1000;
+    store::set_token(&st.db, &cap.system().id, &token, exp).await
+}
+
+/// ✗: the current confirmation code stops working.
+pub async fn cancel_token(st: &AppState, cap: Manager) -> AppResult<()> {
+    store::clear_token(&st.db, &cap.system().id).await
+}
+
+/// Deletes the system; its agent is disconnected at once and its credential stops working.
+pub async fn delete(st: &AppState, cap: Owner) -> AppResult<()> {
+    let id = cap.system().id.clone();
+    store::delete(&st.db, &id).await?;
+    st.gateway
+        .revoke(&id, "the system was deleted in the control center");
+    tracing::info!(system = %id, "system deleted");
+    Ok(())
+}
+
+/// The state of device now.
+pub fn device_state(st: &AppState, s: &SystemRow) -> DeviceState {
+    // The database is the shared truth (several nodes may hold connections).
+    state::derive(
+        s,
+        s.online_since.is_some(),
+        st.clock.now_ms(),
+        st.config.min_managed_firmware,
+    )
+}

@@ -1,0 +1,247 @@
+//! Queries on `systems`.
+
+use crate::db::Db;
+use crate::error::AppResult;
+use zentrale_protocol::messages::DeviceInfo;
+
+/// One row of `systems`, as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SystemRow {
+    pub id: String,
+    pub company_id: String,
+    pub owner_id: String,
+    pub name: String,
+    pub serial: String,
+    pub created_at: i64,
+    pub token: Option<String>,
+    pub token_expires_at: Option<i64>,
+    pub token_used_at: Option<i64>,
+    pub secret_hash: Option<String>,
+    pub initial_registration_at: Option<i64>,
+    pub paired_at: Option<i64>,
+    pub error_code: Option<String>,
+    pub error_detail: Option<String>,
+    pub error_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub model: Option<String>,
+    pub mac: Option<String>,
+    pub firmware: Option<String>,
+    pub booted_at: Option<i64>,
+    pub maintenance_active: Option<i64>,
+    pub maintenance_until: Option<i64>,
+    pub licences: Option<String>,
+    pub capabilities: Option<String>,
+    pub monitoring_enabled: Option<i64>,
+    pub remote_config_allowed: Option<i64>,
+    pub info_at: Option<i64>,
+    pub last_seen_at: Option<i64>,
+    pub online_since: Option<i64>,
+}
+
+const COLS: &str = "id, company_id, owner_id, name, serial, created_at, token, token_expires_at, \
+    token_used_at, secret_hash, initial_registration_at, paired_at, error_code, error_detail, \
+    error_at, revoked_at, model, mac, firmware, booted_at, maintenance_active, maintenance_until, \
+    licences, capabilities, monitoring_enabled, remote_config_allowed, info_at, last_seen_at, \
+    online_since";
+
+/// Fields of a new system.
+pub struct NewSystem<'a> {
+    pub id: &'a str,
+    pub company_id: &'a str,
+    pub owner_id: &'a str,
+    pub name: &'a str,
+    pub serial: &'a str,
+    pub token: &'a str,
+    pub token_expires_at: i64,
+    pub now: i64,
+}
+
+pub async fn insert(db: &Db, s: &NewSystem<'_>) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO systems (id, company_id, owner_id, name, serial, created_at, token, \
+         token_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(s.id)
+    .bind(s.company_id)
+    .bind(s.owner_id)
+    .bind(s.name)
+    .bind(s.serial)
+    .bind(s.now)
+    .bind(s.token)
+    .bind(s.token_expires_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+async fn one_by(db: &Db, column: &str, value: &str) -> AppResult<Option<SystemRow>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLS} FROM systems WHERE {column} = $1"))
+            .bind(value)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+pub async fn by_id(db: &Db, id: &str) -> AppResult<Option<SystemRow>> {
+    one_by(db, "id", id).await
+}
+
+pub async fn by_token(db: &Db, token: &str) -> AppResult<Option<SystemRow>> {
+    one_by(db, "token", token).await
+}
+
+pub async fn by_secret_hash(db: &Db, hash: &str) -> AppResult<Option<SystemRow>> {
+    one_by(db, "secret_hash", hash).await
+}
+
+/// Systems owned by `user_id`.
+pub async fn owned_by(db: &Db, user_id: &str) -> AppResult<Vec<SystemRow>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLS} FROM systems WHERE owner_id = $1"))
+            .bind(user_id)
+            .fetch_all(&db.pool)
+            .await?,
+    )
+}
+
+pub async fn serial_taken(db: &Db, company_id: &str, serial: &str) -> AppResult<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM systems WHERE company_id = $1 AND serial = $2")
+            .bind(company_id)
+            .bind(serial)
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(n > 0)
+}
+
+/// A new token; clears a previous error so the state shows "pending" again.
+pub async fn set_token(db: &Db, id: &str, token: &str, expires_at: i64) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE systems SET token = $1, token_expires_at = $2, token_used_at = NULL, \
+         error_code = NULL, error_detail = NULL, error_at = NULL WHERE id = $3",
+    )
+    .bind(token)
+    .bind(expires_at)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Invalidates the token ("cancel the operation").
+pub async fn clear_token(db: &Db, id: &str) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE systems SET token = NULL, token_expires_at = NULL, token_used_at = NULL, \
+         error_code = NULL, error_detail = NULL, error_at = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Deletes systems by id; returns how many went.
+pub async fn delete(db: &Db, id: &str) -> AppResult<u64> {
+    Ok(sqlx::query("DELETE FROM systems WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await?
+        .rows_affected())
+}
+
+pub async fn record_error(db: &Db, id: &str, code: &str, detail: &str, now: i64) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE systems SET error_code = $1, error_detail = $2, error_at = $3 WHERE id = $4",
+    )
+    .bind(code)
+    .bind(detail)
+    .bind(now)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Pairing succeeded: store the credential, use up the token, clear errors.
+/// Only succeeds while the token is still the one checked (guards a concurrent second use).
+pub async fn mark_paired(
+    db: &Db,
+    id: &str,
+    token: &str,
+    secret_hash: &str,
+    now: i64,
+) -> AppResult<bool> {
+    let done = sqlx::query(
+        "UPDATE systems SET secret_hash = $1, paired_at = $2, token_used_at = $2, \
+         initial_registration_at = COALESCE(initial_registration_at, $2), error_code = NULL, \
+         error_detail = NULL, error_at = NULL, revoked_at = NULL, online_since = NULL \
+         WHERE id = $3 AND token = $4 AND token_used_at IS NULL",
+    )
+    .bind(secret_hash)
+    .bind(now)
+    .bind(id)
+    .bind(token)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The PBX (re)connected and said hello.
+pub async fn store_info(db: &Db, id: &str, info: &DeviceInfo, now: i64) -> AppResult<()> {
+    let booted_at = now - (info.uptime_s.min(i64::MAX as u64 / 1000) as i64) * 1000;
+    sqlx::query(
+        "UPDATE systems SET model = $1, mac = $2, firmware = $3, booted_at = $4, \
+         maintenance_active = $5, maintenance_until = $6, licences = $7, capabilities = $8, \
+         monitoring_enabled = $9, remote_config_allowed = $10, info_at = $11, last_seen_at = $11, \
+         online_since = COALESCE(online_since, $11) WHERE id = $12",
+    )
+    .bind(&info.model)
+    .bind(&info.mac)
+    .bind(info.firmware.to_string())
+    .bind(booted_at)
+    .bind(info.maintenance.active as i64)
+    .bind(info.maintenance.until_ms)
+    .bind(serde_json::to_string(&info.licences).unwrap_or_default())
+    .bind(serde_json::to_string(&info.capabilities).unwrap_or_default())
+    .bind(info.monitoring_enabled as i64)
+    .bind(info.remote_config_allowed as i64)
+    .bind(now)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_offline(db: &Db, id: &str, last_seen: i64) -> AppResult<()> {
+    sqlx::query("UPDATE systems SET online_since = NULL, last_seen_at = $1 WHERE id = $2")
+        .bind(last_seen)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The PBX deleted its access: forget the credential and everything it reported.
+pub async fn revoke_by_device(db: &Db, id: &str, now: i64) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE systems SET secret_hash = NULL, revoked_at = $1, online_since = NULL, \
+         last_seen_at = $1, token = NULL, token_expires_at = NULL, token_used_at = NULL, \
+         model = NULL, mac = NULL, firmware = NULL, booted_at = NULL, maintenance_active = NULL, \
+         maintenance_until = NULL, licences = NULL, capabilities = NULL, monitoring_enabled = NULL, \
+         remote_config_allowed = NULL, info_at = NULL WHERE id = $2",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// At start no device is connected to this node yet.
+pub async fn mark_all_offline(db: &Db) -> AppResult<()> {
+    sqlx::query("UPDATE systems SET online_since = NULL WHERE online_since IS NOT NULL")
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

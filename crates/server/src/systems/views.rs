@@ -1,0 +1,136 @@
+//! What the systems pages show, prepared from stored rows.
+
+use super::service;
+use super::store::SystemRow;
+use crate::access::{Role, SystemAccess};
+use crate::state::AppState;
+use crate::web::format;
+use crate::web::list::{ListRow, SortKey};
+use zentrale_protocol::messages::Licence;
+
+/// One line of a systems list.
+pub struct SystemLine {
+    pub id: String,
+    pub name: String,
+    pub serial: String,
+    pub initial_registration: String,
+    initial_ms: Option<i64>,
+    pub state_kind: &'static str,
+    pub state_symbol: &'static str,
+    pub state_words: String,
+    /// Shown while pairing is pending or failed, so it can be copied or renewed.
+    pub token: String,
+    pub token_expires: String,
+    pub roles: String,
+    pub can_manage: bool,
+    pub is_owner: bool,
+}
+
+pub const COLUMNS: &[&str] = &["name", "serial", "registered", "state", "roles"];
+
+impl SystemLine {
+    pub fn new(st: &AppState, a: &SystemAccess) -> Self {
+        let s = a.system();
+        let state = service::device_state(st, s);
+        let paired = s.secret_hash.is_some();
+        SystemLine {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            serial: s.serial.clone(),
+            initial_registration: format::datetime(s.initial_registration_at),
+            initial_ms: s.initial_registration_at,
+            state_kind: state.kind(),
+            state_symbol: state.symbol(),
+            state_words: state.words(),
+            token: if paired {
+                String::new()
+            } else {
+                s.token.clone().unwrap_or_default()
+            },
+            token_expires: format::datetime(s.token_expires_at),
+            roles: a
+                .roles()
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+            can_manage: a.has(Role::Administrator),
+            is_owner: a.roles().contains(&Role::Owner),
+        }
+    }
+}
+
+impl ListRow for SystemLine {
+    fn search_text(&self) -> String {
+        format!(
+            "{} {} {} {}",
+            self.name, self.serial, self.state_words, self.roles
+        )
+    }
+
+    fn sort_key(&self, key: &str) -> SortKey {
+        match key {
+            "serial" => SortKey::Text(self.serial.clone()),
+            "registered" => self.initial_ms.map_or(SortKey::Missing, SortKey::Number),
+            "state" => SortKey::Text(format!("{} {}", self.state_kind, self.state_words)),
+            "roles" => SortKey::Text(self.roles.clone()),
+            _ => SortKey::Text(self.name.clone()),
+        }
+    }
+}
+
+/// The system information page's facts.
+pub struct SystemInfo {
+    pub line: SystemLine,
+    pub model: String,
+    pub mac: String,
+    pub firmware: String,
+    pub uptime: String,
+    pub maintenance: String,
+    pub licences: Vec<Licence>,
+    pub last_seen: String,
+    pub online_since: String,
+    pub paired_at: String,
+    pub created_at: String,
+}
+
+impl SystemInfo {
+    pub fn new(st: &AppState, a: &SystemAccess) -> Self {
+        let s: &SystemRow = a.system();
+        let now = st.clock.now_ms();
+        let online = s.online_since.is_some();
+        let maintenance = match (s.maintenance_active, s.maintenance_until) {
+            (Some(1), Some(until)) => format!("✔ active until {}", format::datetime(Some(until))),
+            (Some(1), None) => "✔ active".into(),
+            (Some(_), Some(until)) => {
+                format!("✖ not active (ended {})", format::datetime(Some(until)))
+            }
+            (Some(_), None) => "✖ not active".into(),
+            (None, _) => String::new(),
+        };
+        SystemInfo {
+            line: SystemLine::new(st, a),
+            model: s.model.clone().unwrap_or_default(),
+            mac: s.mac.clone().unwrap_or_default(),
+            firmware: s.firmware.clone().unwrap_or_default(),
+            uptime: match (online, s.booted_at) {
+                (true, Some(b)) => format::duration((now - b) / 1000),
+                _ => String::new(),
+            },
+            maintenance,
+            licences: s
+                .licences
+                .as_deref()
+                .and_then(|l| serde_json::from_str(l).ok())
+                .unwrap_or_default(),
+            last_seen: if online {
+                "now (connected)".into()
+            } else {
+                format::datetime(s.last_seen_at)
+            },
+            online_since: format::datetime(s.online_since),
+            paired_at: format::datetime(s.paired_at),
+            created_at: format::datetime(Some(s.created_at)),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Rules for creating companies and users.
+
+use super::store::{self, Company, User};
+use crate::auth::password;
+use crate::error::{AppError, AppResult};
+use crate::ids::new_id;
+use crate::state::AppState;
+
+/// Longest company name accepted.
+pub const MAX_COMPANY_NAME: usize = 100;
+
+pub async fn add_company(st: &AppState, name: &str) -> AppResult<Company> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_COMPANY_NAME {
+        return Err(AppError::BadRequest(format!(
+            "a company name needs 1 to {MAX_COMPANY_NAME} characters"
+        )));
+    }
+    if store::company_by_name(&st.db, name).await?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "a company named '{name}' exists already"
+        )));
+    }
+    let c = Company {
+        id: new_id(),
+        name: name.to_owned(),
+        created_at: st.clock.now_ms(),
+    };
+    store::insert_company(&st.db, &c).await?;
+    Ok(c)
+}
+
+/// Normalises and checks an e-mail address (a deliberately loose check: one `@`, a dot after it).
+pub fn parse_email(raw: &str) -> AppResult<String> {
+    let e = raw.trim().to_lowercase();
+    let ok = e.len() <= 254
+        && e.split('@').count() == 2
+        && e.split('@').all(|p| !p.is_empty())
+        && e.rsplit('@')
+            .next()
+            .is_some_and(|d| d.contains('.') && !d.starts_with('.'))
+        && !e.chars().any(char::is_whitespace);
+    if ok {
+        Ok(e)
+    } else {
+        Err(AppError::BadRequest(format!(
+            "'{}' is not an e-mail address",
+            raw.trim()
+        )))
+    }
+}
+
+pub async fn add_user(st: &AppState, company: &str, email: &str, pw: &str) -> AppResult<User> {
+    let email = parse_email(email)?;
+    let company = store::company_by_name(&st.db, company.trim())
+        .await?
+        .ok_or_else(|| AppError::BadRequest(format!("no company named '{}'", company.trim())))?;
+    if store::user_by_email(&st.db, &email).await?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "a user with e-mail {email} exists already"
+        )));
+    }
+    let hash = password::hash(pw)?;
+    let u = User {
+        id: new_id(),
+        company_id: company.id,
+        email,
+        password_hash: Some(hash),
+        created_at: st.clock.now_ms(),
+    };
+    store::insert_user(&st.db, &u).await?;
+    Ok(u)
+}
+
+/// Sets a new password (the demo resets its administrator's on every start).
+pub async fn set_password(st: &AppState, user_id: &str, pw: &str) -> AppResult<()> {
+    let hash = password::hash(pw)?;
+    store::set_password_hash(&st.db, user_id, &hash).await
+}

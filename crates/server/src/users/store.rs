@@ -1,0 +1,83 @@
+//! Queries on `companies` and `users`.
+
+use crate::db::Db;
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Company {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: String,
+    pub company_id: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+pub async fn insert_company(db: &Db, c: &Company) -> AppResult<()> {
+    sqlx::query("INSERT INTO companies (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(&c.id)
+        .bind(&c.name)
+        .bind(c.created_at)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn company_by_name(db: &Db, name: &str) -> AppResult<Option<Company>> {
+    Ok(
+        sqlx::query_as("SELECT id, name, created_at FROM companies WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+pub async fn insert_user(db: &Db, u: &User) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, company_id, email, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&u.id)
+    .bind(&u.company_id)
+    .bind(&u.email)
+    .bind(&u.password_hash)
+    .bind(u.created_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+const USER_COLS: &str = "id, company_id, email, password_hash, created_at";
+
+pub async fn user_by_email(db: &Db, email: &str) -> AppResult<Option<User>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE email = $1"))
+            .bind(email)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+pub async fn user_by_id(db: &Db, id: &str) -> AppResult<Option<User>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+pub async fn set_password_hash(db: &Db, user_id: &str, hash: &str) -> AppResult<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! Shared pieces of the web UI: page layout data, the error page, the shared list component,
+//! static assets and the cross-site request forgery guard.
+
+pub mod assets;
+pub mod csrf;
+pub mod format;
+pub mod list;
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// Data every page's layout needs.
+pub struct Layout {
+    pub title: String,
+    /// Navigation key of the active menu entry (`systems`, `admin-systems`, …).
+    pub nav: &'static str,
+    /// E-mail of the logged-in user; empty on the login page.
+    pub user: String,
+}
+
+impl Layout {
+    pub fn new(
+        title: impl Into<String>,
+        nav: &'static str,
+        user: &crate::auth::CurrentUser,
+    ) -> Self {
+        Layout {
+            title: title.into(),
+            nav,
+            user: user.email.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    status: u16,
+    message: &'a str,
+}
+
+/// A plain page that says what went wrong and offers the way back.
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let page = ErrorPage {
+        layout: Layout {
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            nav: "",
+            user: String::new(),
+        },
+        status: status.as_u16(),
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, message.to_owned()).into_response(),
+    }
+}
+
+/// Renders a template into a response, logging (not showing) template errors.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => crate::error::AppError::internal(format!("template: {e}")).into_response(),
+    }
+}

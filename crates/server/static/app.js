@@ -1,0 +1,50 @@
+// Zentrale's own progressive enhancement: copy buttons, select all, delete confirmation and
+// live refresh of marked regions. Every page works without it.
+"use strict";
+document.addEventListener("click", (ev) => {
+  const copy = ev.target.closest("[data-copy]");
+  if (copy) {
+    const el = document.querySelector(copy.dataset.copy);
+    if (el && navigator.clipboard) {
+      navigator.clipboard.writeText(el.textContent.trim()).then(() => {
+        copy.textContent = "Copied ✓";
+        setTimeout(() => { copy.textContent = "Copy"; }, 1500);
+      });
+    }
+  }
+});
+document.addEventListener("change", (ev) => {
+  const all = ev.target.closest("[data-select-all]");
+  if (all) {
+    const form = all.closest("form");
+    form.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`)
+      .forEach((box) => { box.checked = all.checked; });
+  }
+});
+document.addEventListener("submit", (ev) => {
+  const form = ev.target;
+  const submitter = ev.submitter;
+  if (form.dataset.confirm && !(submitter && submitter.hasAttribute("formaction"))) {
+    if (!window.confirm(form.dataset.confirm)) ev.preventDefault();
+  }
+});
+// Regions marked data-live are refreshed from the same URL every few seconds, unless the
+// user is typing or has ticked something there.
+(function live() {
+  const regions = () => Array.from(document.querySelectorAll("[data-live][id]"));
+  if (regions().length === 0) return;
+  setInterval(async () => {
+    if (document.hidden) return;
+    const busy = regions().some((r) => r.querySelector("input:checked") || r.contains(document.activeElement));
+    if (busy) return;
+    try {
+      const resp = await fetch(location.href, { headers: { "Accept": "text/html" }, credentials: "same-origin" });
+      if (!resp.ok || resp.redirected) return;
+      const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+      for (const r of regions()) {
+        const fresh = doc.getElementById(r.id);
+        if (fresh && fresh.innerHTML !== r.innerHTML) r.innerHTML = fresh.innerHTML;
+      }
+    } catch (_) { /* offline for a moment: try again next tick */ }
+  }, 3000);
+})();
