@@ -102,10 +102,10 @@ pub async fn session(
                     Some(Err(e)) => return Ok(Ended::Lost(e.to_string())),
                     Some(Ok(Message::Close(frame))) => return Ok(closed(frame)),
                     Some(Ok(Message::Text(text))) => {
-                        if let Some(reply) = handle(pbx, text.as_str()) {
-                            if let Err(e) = ws.send(Message::Text(reply.to_text().into())).await {
-                                return Ok(Ended::Lost(e.to_string()));
-                            }
+                        if let Some(reply) = handle(pbx, text.as_str())
+                            && let Err(e) = ws.send(Message::Text(reply.to_text().into())).await
+                        {
+                            return Ok(Ended::Lost(e.to_string()));
                         }
                     }
                     Some(Ok(_)) => {}

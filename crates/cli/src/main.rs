@@ -27,7 +27,7 @@ enum Cmd {
     /// Run the control center with a demo company, an administrator and simulated PBXes.
     Demo(demo::DemoArgs),
     /// Run the agent of one PBX (simulated COMtrexx), or delete its access.
-    Agent(agent_cmd::AgentArgs),
+    Agent(Box<agent_cmd::AgentArgs>),
     /// Run many simulated PBXes in one process.
     Simulate(simulate::SimulateArgs),
     /// Manage companies (tenants).
@@ -58,7 +58,7 @@ fn main() -> ExitCode {
         match cli.cmd {
             Cmd::Serve(a) => serve::run(a).await,
             Cmd::Demo(a) => demo::run(a).await,
-            Cmd::Agent(a) => agent_cmd::run(a).await,
+            Cmd::Agent(a) => agent_cmd::run(*a).await,
             Cmd::Simulate(a) => simulate::run(a).await,
             Cmd::Company(a) => admin::company(a).await,
             Cmd::User(a) => admin::user(a).await,

@@ -87,8 +87,8 @@ impl SimulatedPbx {
             settings: Mutex::new(Settings {
                 firmware: FirmwareVersion::new(2, 6, 2),
                 maintenance: true,
-                monitoring_enabled: mix(m ^ 4) % 3 != 0,
-                remote_config_allowed: mix(m ^ 5) % 2 == 0,
+                monitoring_enabled: !mix(m ^ 4).is_multiple_of(3),
+                remote_config_allowed: mix(m ^ 5).is_multiple_of(2),
             }),
         }
     }

@@ -1,0 +1,133 @@
+//! One walk through the UI in a real browser (Debian's chromium + chromedriver over WebDriver):
+//! log in, add a system, read its token, pair an agent with it, see the state turn to paired
+//! without reloading the page.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::harness::*;
+use fantoccini::{ClientBuilder, Locator};
+use std::process::Stdio;
+use std::time::Duration;
+
+/// Keeps chromedriver alive; killed on drop.
+struct Driver(#[allow(dead_code)] tokio::process::Child);
+
+async fn chromedriver() -> (Driver, u16) {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let child = tokio::process::Command::new(&bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start {bin} ({e}); install Debian's chromium-driver (.ci/run does)")
+        });
+    wait_for(20, "chromedriver listening", || async move {
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+    })
+    .await;
+    (Driver(child), port)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pair_a_pbx_in_a_real_browser() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let (_driver, port) = chromedriver().await;
+    let profile = db.dir.path().join("chrome-profile");
+    let mut caps = serde_json::Map::new();
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                     format!("--user-data-dir={}", profile.display())]
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let c = ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .unwrap();
+
+    let result = async {
+        c.goto(&format!("{}/systems", srv.url)).await?;
+        assert!(c.current_url().await?.path().ends_with("/login"));
+        c.find(Locator::Css("input[name=email]"))
+            .await?
+            .send_keys("owner@acme.example")
+            .await?;
+        c.find(Locator::Css("input[name=password]"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        c.find(Locator::Css("button[type=submit].primary"))
+            .await?
+            .click()
+            .await?;
+        c.wait().for_element(Locator::Css("h1")).await?;
+        c.goto(&format!("{}/admin/systems", srv.url)).await?;
+        c.find(Locator::Css("input[name=name]"))
+            .await?
+            .send_keys("Browser office")
+            .await?;
+        c.find(Locator::Css("input[name=serial]"))
+            .await?
+            .send_keys("BROWSER001")
+            .await?;
+        c.find(Locator::Css("details.create button.primary"))
+            .await?
+            .click()
+            .await?;
+        let token = c
+            .wait()
+            .for_element(Locator::Css("code[data-token]"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(token.len(), 19, "token {token:?}");
+        c.wait()
+            .for_element(Locator::Css("[data-state=pending]"))
+            .await?;
+
+        // The PBX side enters the code it read off the page.
+        let mut agent = Agent::start(&srv.url, "BROWSER001", &token, db.dir.path());
+        agent.wait_connected().await;
+
+        // The open page turns to "paired" by itself (live refresh), no reload.
+        c.wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#admin-systems-table [data-state=ok]"))
+            .await?;
+        let text = c
+            .find(Locator::Css("#admin-systems-table [data-state=ok]"))
+            .await?
+            .text()
+            .await?;
+        assert!(text.contains("Paired, error-free"), "{text}");
+        if let Ok(dir) = std::env::var("ZENTRALE_SCREENSHOT_DIR") {
+            let png = c.screenshot().await?;
+            std::fs::write(std::path::Path::new(&dir).join("admin-systems.png"), png).unwrap();
+        }
+        agent.stop.cancel();
+        agent.outcome().await.unwrap();
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result.unwrap();
+    srv.stop().await;
+    db.cleanup().await;
+}

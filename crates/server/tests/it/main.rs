@@ -1,0 +1,28 @@
+//! Integration tests: each boots the real server on 127.0.0.1:0 with a fresh database
+//! (SQLite file or its own PostgreSQL database) and talks to it over HTTP and WebSocket,
+//! with real agents (simulated PBXes) where a PBX is involved.
+
+mod browser;
+mod device_channel;
+mod harness;
+mod pages;
+mod pairing;
+mod revoke;
+mod transport;
+
+/// Runs an `async fn name(Backend)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::harness::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::harness::Backend::Postgres).await
+            }
+        }
+    )*};
+}
