@@ -16,7 +16,7 @@ use zentrale_protocol::FirmwareVersion;
 pub struct ConnArgs {
     /// Base URL of the control center, e.g. https://zentrale.example.com.
     #[arg(long, env = "ZENTRALE_SERVER")]
-    pub server: Url,
+    pub server: Option<Url>,
     /// Proxy server for online services (HTTP CONNECT), e.g. http://proxy.local:3128.
     #[arg(long, env = "ZENTRALE_PROXY")]
     pub proxy: Option<Url>,
@@ -34,7 +34,7 @@ pub struct AgentArgs {
     #[command(subcommand)]
     cmd: Option<AgentCmd>,
     #[command(flatten)]
-    run: Option<RunArgs>,
+    run: RunArgs,
 }
 
 #[derive(Args)]
@@ -43,13 +43,13 @@ struct RunArgs {
     conn: ConnArgs,
     /// The PBX's serial number.
     #[arg(long)]
-    serial: String,
+    serial: Option<String>,
     /// Confirmation code from the control center; needed for the first start only.
     #[arg(long)]
     token: Option<String>,
     /// Where the agent keeps its credential.
     #[arg(long)]
-    state_file: PathBuf,
+    state_file: Option<PathBuf>,
     /// Firmware version the simulated PBX reports.
     #[arg(long, default_value = "2.6.2")]
     firmware: FirmwareVersion,
@@ -65,35 +65,66 @@ struct RunArgs {
 enum AgentCmd {
     /// Delete this PBX's access on the control center ("delete access" on the PBX side).
     Revoke {
-        #[command(flatten)]
-        conn: ConnArgs,
+        /// Base URL of the control center.
+        #[arg(long = "server", id = "revoke_server", env = "ZENTRALE_SERVER")]
+        server: Url,
+        /// Proxy server for online services (HTTP CONNECT).
+        #[arg(long = "proxy", id = "revoke_proxy", env = "ZENTRALE_PROXY")]
+        proxy: Option<Url>,
+        /// CA certificate(s), PEM, to trust in addition to the system's roots.
+        #[arg(long = "ca-file", id = "revoke_ca_file")]
+        ca_file: Option<PathBuf>,
+        /// Allow plain http:// to a server that is not on loopback.
+        #[arg(long = "allow-insecure", id = "revoke_allow_insecure")]
+        allow_insecure: bool,
         /// The agent's state file.
-        #[arg(long)]
+        #[arg(long = "state-file", id = "revoke_state_file")]
         state_file: PathBuf,
     },
 }
 
-pub fn config(conn: &ConnArgs, serial: &str, state_file: PathBuf) -> AgentConfig {
-    let mut cfg = AgentConfig::new(conn.server.clone(), serial, state_file);
+pub fn config(conn: &ConnArgs, serial: &str, state_file: PathBuf) -> anyhow::Result<AgentConfig> {
+    let server = conn
+        .server
+        .clone()
+        .context("give the control center's URL with --server")?;
+    let mut cfg = AgentConfig::new(server, serial, state_file);
     cfg.proxy = conn.proxy.clone();
     cfg.ca_file = conn.ca_file.clone();
     cfg.allow_insecure = conn.allow_insecure;
-    cfg
+    Ok(cfg)
 }
 
 pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
-    if let Some(AgentCmd::Revoke { conn, state_file }) = args.cmd {
+    if let Some(AgentCmd::Revoke {
+        server,
+        proxy,
+        ca_file,
+        allow_insecure,
+        state_file,
+    }) = args.cmd
+    {
+        let conn = ConnArgs {
+            server: Some(server),
+            proxy,
+            ca_file,
+            allow_insecure,
+        };
         let state = zentrale_agent::state::AgentState::load(&state_file)?
             .context("this PBX is not paired (no credential in the state file)")?;
-        zentrale_agent::revoke(&config(&conn, &state.serial, state_file)).await?;
+        zentrale_agent::revoke(&config(&conn, &state.serial, state_file)?).await?;
         println!("access for the control center deleted; the credential is forgotten");
         return Ok(());
     }
-    let a = args
-        .run
-        .context("give --server, --serial and --state-file (see --help)")?;
-    let cfg = config(&a.conn, &a.serial, a.state_file.clone());
-    let pbx = SimulatedPbx::new(&a.serial.to_uppercase(), a.seed);
+    let a = args.run;
+    let serial = a
+        .serial
+        .context("give the PBX's serial number with --serial")?;
+    let state_file = a
+        .state_file
+        .context("give the agent's state file with --state-file")?;
+    let cfg = config(&a.conn, &serial, state_file)?;
+    let pbx = SimulatedPbx::new(&serial.to_uppercase(), a.seed);
     pbx.update(|s| {
         s.firmware = a.firmware;
         s.maintenance = !a.no_maintenance;

@@ -78,7 +78,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
             eprintln!("{serial}: not paired and no token in --pair-from; skipped");
             continue;
         }
-        let cfg = config(&args.conn, &serial, state_file);
+        let cfg = config(&args.conn, &serial, state_file)?;
         let pbx = Arc::new(SimulatedPbx::new(&serial, i as u64));
         let (tx, mut rx) = watch::channel(AgentStatus::Starting);
         let stop = stop.clone();
