@@ -118,8 +118,13 @@ async fn pair_a_pbx_in_a_real_browser() {
             .await?;
         assert!(text.contains("Paired, error-free"), "{text}");
         if let Ok(dir) = std::env::var("ZENTRALE_SCREENSHOT_DIR") {
-            let png = c.screenshot().await?;
-            std::fs::write(std::path::Path::new(&dir).join("admin-systems.png"), png).unwrap();
+            let dir = std::path::Path::new(&dir);
+            std::fs::write(dir.join("admin-systems.png"), c.screenshot().await?).unwrap();
+            c.goto(&format!("{}/systems", srv.url)).await?;
+            std::fs::write(dir.join("systems.png"), c.screenshot().await?).unwrap();
+            c.find(Locator::LinkText("Browser office")).await?.click().await?;
+            c.wait().for_element(Locator::Css("dl.facts")).await?;
+            std::fs::write(dir.join("system-info.png"), c.screenshot().await?).unwrap();
         }
         agent.stop.cancel();
         agent.outcome().await.unwrap();
