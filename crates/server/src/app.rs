@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::{auth, gateway, pairing, systems, web};
+use crate::{auth, authorisations, gateway, pairing, systems, web};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -46,6 +46,18 @@ pub fn router(st: AppState) -> Router {
         .route(
             "/admin/systems/{id}/token/cancel",
             post(systems::routes::cancel),
+        )
+        .route(
+            "/authorisations",
+            get(authorisations::routes::page).post(authorisations::routes::create),
+        )
+        .route(
+            "/authorisations/delete",
+            post(authorisations::routes::delete_selected),
+        )
+        .route(
+            "/authorisations/{id}",
+            get(authorisations::routes::edit_page).post(authorisations::routes::update),
         )
         .route(zentrale_protocol::PAIR_PATH, post(pairing::routes::pair))
         .route(

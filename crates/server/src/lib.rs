@@ -6,6 +6,7 @@
 pub mod access;
 pub mod app;
 pub mod auth;
+pub mod authorisations;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -95,6 +95,16 @@ pub async fn by_secret_hash(db: &Db, hash: &str) -> AppResult<Option<SystemRow>>
     one_by(db, "secret_hash", hash).await
 }
 
+/// All systems of a company (the access module filters them per user).
+pub async fn of_company(db: &Db, company_id: &str) -> AppResult<Vec<SystemRow>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLS} FROM systems WHERE company_id = $1"))
+            .bind(company_id)
+            .fetch_all(&db.pool)
+            .await?,
+    )
+}
+
 /// Systems owned by `user_id`.
 pub async fn owned_by(db: &Db, user_id: &str) -> AppResult<Vec<SystemRow>> {
     Ok(

@@ -48,14 +48,9 @@ impl SystemLine {
                 s.token.clone().unwrap_or_default()
             },
             token_expires: format::datetime(s.token_expires_at),
-            roles: a
-                .roles()
-                .iter()
-                .map(|r| r.label())
-                .collect::<Vec<_>>()
-                .join(", "),
+            roles: a.roles().labels(),
             can_manage: a.has(Role::Administrator),
-            is_owner: a.roles().contains(&Role::Owner),
+            is_owner: a.roles().contains(Role::Owner),
         }
     }
 }

@@ -81,3 +81,13 @@ pub async fn set_password_hash(db: &Db, user_id: &str, hash: &str) -> AppResult<
         .await?;
     Ok(())
 }
+
+/// Users of a company, by e-mail.
+pub async fn of_company(db: &Db, company_id: &str) -> AppResult<Vec<User>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {USER_COLS} FROM users WHERE company_id = $1 ORDER BY email"
+    ))
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -122,7 +122,10 @@ async fn pair_a_pbx_in_a_real_browser() {
             std::fs::write(dir.join("admin-systems.png"), c.screenshot().await?).unwrap();
             c.goto(&format!("{}/systems", srv.url)).await?;
             std::fs::write(dir.join("systems.png"), c.screenshot().await?).unwrap();
-            c.find(Locator::LinkText("Browser office")).await?.click().await?;
+            c.find(Locator::LinkText("Browser office"))
+                .await?
+                .click()
+                .await?;
             c.wait().for_element(Locator::Css("dl.facts")).await?;
             std::fs::write(dir.join("system-info.png"), c.screenshot().await?).unwrap();
         }

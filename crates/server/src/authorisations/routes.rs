@@ -1,0 +1,249 @@
+//! The Authorisations page: handlers only; rules in `service`, access in `crate::access`.
+
+use super::service;
+use super::store::{self, AuthorisationRow};
+use crate::access::{self, Role, RoleSet};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::users::store as users;
+use crate::web::list::{ListQuery, ListRow, ListView, SortKey, form_values};
+use crate::web::{Layout, format, render};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+pub struct Line {
+    pub id: String,
+    pub user: String,
+    pub roles: String,
+    pub system: String,
+    pub serial: String,
+    pub system_id: String,
+    pub created: String,
+}
+
+impl From<AuthorisationRow> for Line {
+    fn from(a: AuthorisationRow) -> Self {
+        Line {
+            id: a.id,
+            user: a.user_email,
+            roles: RoleSet::from_bits(a.roles).labels(),
+            system: a.system_name,
+            serial: a.system_serial,
+            system_id: a.system_id,
+            created: format::datetime(Some(a.created_at)),
+        }
+    }
+}
+
+impl ListRow for Line {
+    fn search_text(&self) -> String {
+        format!(
+            "{} {} {} {}",
+            self.user, self.roles, self.system, self.serial
+        )
+    }
+
+    fn sort_key(&self, key: &str) -> SortKey {
+        SortKey::Text(match key {
+            "roles" => self.roles.clone(),
+            "system" => self.system.clone(),
+            _ => self.user.clone(),
+        })
+    }
+}
+
+/// A choice in a select box.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+pub struct RoleChoice {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+fn role_choices(set: RoleSet) -> Vec<RoleChoice> {
+    Role::GRANTABLE
+        .iter()
+        .map(|r| RoleChoice {
+            key: r.key(),
+            label: r.label(),
+            checked: set.contains(*r),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "authorisations.html")]
+struct Page {
+    layout: Layout,
+    list: ListView<Line>,
+    edit: bool,
+    users: Vec<Choice>,
+    systems: Vec<Choice>,
+    roles: Vec<RoleChoice>,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    edit: Option<String>,
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
+    render_page(&st, &user, q, String::new(), StatusCode::OK).await
+}
+
+async fn render_page(
+    st: &AppState,
+    user: &CurrentUser,
+    q: PageQuery,
+    error: String,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let lines: Vec<Line> = store::granted_by(&st.db, &user.id)
+        .await?
+        .into_iter()
+        .map(Line::from)
+        .collect();
+    let users = users::of_company(&st.db, &user.company_id)
+        .await?
+        .into_iter()
+        .filter(|u| u.id != user.id)
+        .map(|u| Choice {
+            value: u.email.clone(),
+            label: u.email,
+        })
+        .collect();
+    let systems = access::managed_systems(st, user)
+        .await?
+        .into_iter()
+        .map(|a| Choice {
+            value: a.system().id.clone(),
+            label: format!("{} ({})", a.system().name, a.system().serial),
+        })
+        .collect();
+    let mut resp = render(&Page {
+        layout: Layout::new("Authorisations", "authorisations", user),
+        list: q.list.apply(
+            lines,
+            "/authorisations",
+            &["user", "roles", "system"],
+            "user",
+        ),
+        edit: q.edit.is_some(),
+        users,
+        systems,
+        roles: role_choices(RoleSet::default()),
+        error,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+/// Create: user, one or more roles, system.
+pub async fn create(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    body: Bytes,
+) -> AppResult<Response> {
+    let result = async {
+        let email = form_values(&body, "user")
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let system = form_values(&body, "system")
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let roles = RoleSet::parse(form_values(&body, "role").iter().map(String::as_str))?;
+        if system.is_empty() {
+            return Err(AppError::BadRequest("Choose a system.".into()));
+        }
+        let cap = access::system(&st, &user, &system).await?.manager()?;
+        service::grant(&st, &user, &cap, &email, roles).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/authorisations").into_response()),
+        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
+            let status = match e {
+                AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            render_page(&st, &user, PageQuery::default(), e.to_string(), status).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "authorisation_edit.html")]
+struct EditPage {
+    layout: Layout,
+    line: Line,
+    roles: Vec<RoleChoice>,
+    error: String,
+}
+
+pub async fn edit_page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let a = service::own(&st, &user, &id).await?;
+    let roles = role_choices(RoleSet::from_bits(a.roles));
+    Ok(render(&EditPage {
+        layout: Layout::new("Edit authorisation", "authorisations", &user),
+        line: Line::from(a),
+        roles,
+        error: String::new(),
+    }))
+}
+
+pub async fn update(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let roles = RoleSet::parse(form_values(&body, "role").iter().map(String::as_str))?;
+    match service::change(&st, &user, &id, roles).await {
+        Ok(()) => Ok(Redirect::to("/authorisations").into_response()),
+        Err(AppError::BadRequest(m)) => {
+            let a = service::own(&st, &user, &id).await?;
+            let mut resp = render(&EditPage {
+                layout: Layout::new("Edit authorisation", "authorisations", &user),
+                roles: role_choices(RoleSet::from_bits(a.roles)),
+                line: Line::from(a),
+                error: m,
+            });
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn delete_selected(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    body: Bytes,
+) -> AppResult<Redirect> {
+    service::withdraw(&st, &user, &form_values(&body, "id")).await?;
+    Ok(Redirect::to("/authorisations"))
+}
