@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::{auth, authorisations, gateway, pairing, systems, web};
+use crate::{auth, authorisations, gateway, groups, pairing, systems, web};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -58,6 +58,32 @@ pub fn router(st: AppState) -> Router {
         .route(
             "/authorisations/{id}",
             get(authorisations::routes::edit_page).post(authorisations::routes::update),
+        )
+        .route(
+            "/groups",
+            get(groups::routes::groups).post(groups::routes::create),
+        )
+        .route("/groups/own", get(groups::routes::own))
+        .route("/groups/delete", post(groups::routes::delete_selected))
+        .route(
+            "/groups/{id}",
+            get(groups::routes::configure).post(groups::routes::update),
+        )
+        .route("/groups/{id}/join", post(groups::routes::join))
+        .route("/groups/{id}/leave", post(groups::routes::leave))
+        .route("/groups/{id}/members", post(groups::routes::add_member))
+        .route(
+            "/groups/{id}/members/delete",
+            post(groups::routes::remove_members),
+        )
+        .route(
+            "/groups/{id}/members/{user}",
+            post(groups::routes::set_member_role),
+        )
+        .route("/groups/{id}/systems", post(groups::routes::add_system))
+        .route(
+            "/groups/{id}/systems/delete",
+            post(groups::routes::remove_systems),
         )
         .route(zentrale_protocol::PAIR_PATH, post(pairing::routes::pair))
         .route(

@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod gateway;
+pub mod groups;
 pub mod ids;
 pub mod pairing;
 pub mod state;

@@ -2,6 +2,7 @@
 //! (SQLite file or its own PostgreSQL database) and talks to it over HTTP and WebSocket,
 //! with real agents (simulated PBXes) where a PBX is involved.
 
+mod access;
 mod browser;
 mod device_channel;
 mod harness;

@@ -1,0 +1,470 @@
+//! Handlers of User Groups › Groups, › Own groups and › Configure.
+
+use super::service::{self, GroupOwner, Settings};
+use super::store::{self, GroupRow, GroupSystemRow};
+use crate::access::{self, Role, RoleSet};
+use crate::auth::CurrentUser;
+use crate::authorisations::routes::Choice;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::users::store as users;
+use crate::web::list::{ListQuery, ListRow, ListView, SortKey, form_values};
+use crate::web::{Layout, format, render};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+pub struct Line {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub role: String,
+    pub owner: String,
+    pub members: i64,
+    pub systems: i64,
+    pub public: bool,
+    pub created: String,
+    created_ms: i64,
+    pub is_owner: bool,
+    pub is_member: bool,
+}
+
+impl Line {
+    fn new(g: GroupRow, user: &CurrentUser) -> Self {
+        Line {
+            is_owner: g.owner_id == user.id,
+            is_member: g.is_member > 0,
+            id: g.id,
+            name: g.name,
+            description: g.description,
+            role: RoleSet::from_bits(g.default_roles).labels(),
+            owner: g.owner_email,
+            members: g.members,
+            systems: g.systems,
+            public: g.public == 1,
+            created: format::datetime(Some(g.created_at)),
+            created_ms: g.created_at,
+        }
+    }
+}
+
+impl ListRow for Line {
+    fn search_text(&self) -> String {
+        format!(
+            "{} {} {} {}",
+            self.name, self.description, self.role, self.owner
+        )
+    }
+
+    fn sort_key(&self, key: &str) -> SortKey {
+        match key {
+            "description" => SortKey::Text(self.description.clone()),
+            "role" => SortKey::Text(self.role.clone()),
+            "owner" => SortKey::Text(self.owner.clone()),
+            "members" => SortKey::Number(self.members),
+            "systems" => SortKey::Number(self.systems),
+            "type" => SortKey::Text(if self.public { "public" } else { "private" }.into()),
+            "created" => SortKey::Number(self.created_ms),
+            _ => SortKey::Text(self.name.clone()),
+        }
+    }
+}
+
+const COLUMNS: &[&str] = &[
+    "name",
+    "description",
+    "role",
+    "owner",
+    "members",
+    "systems",
+    "type",
+    "created",
+];
+
+pub struct RoleOption {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+fn role_options(current: RoleSet) -> Vec<RoleOption> {
+    Role::GRANTABLE
+        .iter()
+        .map(|r| RoleOption {
+            key: r.key(),
+            label: r.label(),
+            selected: current.contains(*r),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "groups.html")]
+struct GroupsPage {
+    layout: Layout,
+    list: ListView<Line>,
+    own: bool,
+    edit: bool,
+    roles: Vec<RoleOption>,
+    form: GroupForm,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    edit: Option<String>,
+}
+
+async fn list_page(
+    st: &AppState,
+    user: &CurrentUser,
+    own: bool,
+    q: PageQuery,
+    form: GroupForm,
+    error: String,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let lines: Vec<Line> = store::visible(&st.db, &user.company_id, &user.id)
+        .await?
+        .into_iter()
+        .map(|g| Line::new(g, user))
+        .filter(|l| !own || l.is_owner)
+        .collect();
+    let path = if own { "/groups/own" } else { "/groups" };
+    let mut resp = render(&GroupsPage {
+        layout: Layout::new(
+            if own {
+                "User Groups › Own groups"
+            } else {
+                "User Groups › Groups"
+            },
+            "groups",
+            user,
+        ),
+        list: q.list.apply(lines, path, COLUMNS, "name"),
+        own,
+        edit: q.edit.is_some(),
+        roles: role_options(RoleSet::default().with(Role::Monitoring)),
+        form,
+        error,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+/// User Groups › Groups.
+pub async fn groups(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
+    list_page(
+        &st,
+        &user,
+        false,
+        q,
+        GroupForm::default(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// User Groups › Own groups.
+pub async fn own(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
+    list_page(
+        &st,
+        &user,
+        true,
+        q,
+        GroupForm::default(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct GroupForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub public: Option<String>,
+}
+
+impl GroupForm {
+    fn settings(&self) -> AppResult<Settings> {
+        Settings::parse(
+            &self.name,
+            &self.description,
+            &self.role,
+            self.public.is_some(),
+        )
+    }
+}
+
+fn status_of(e: &AppError) -> Option<StatusCode> {
+    match e {
+        AppError::BadRequest(_) => Some(StatusCode::UNPROCESSABLE_ENTITY),
+        AppError::Conflict(_) => Some(StatusCode::CONFLICT),
+        AppError::Forbidden(_) => Some(StatusCode::FORBIDDEN),
+        _ => None,
+    }
+}
+
+/// Create in Own groups.
+pub async fn create(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    axum::Form(f): axum::Form<GroupForm>,
+) -> AppResult<Response> {
+    let result = match f.settings() {
+        Ok(s) => service::create(&st, &user, s).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/groups/{id}")).into_response()),
+        Err(e) => match status_of(&e) {
+            Some(status) => {
+                list_page(
+                    &st,
+                    &user,
+                    true,
+                    PageQuery::default(),
+                    f,
+                    e.to_string(),
+                    status,
+                )
+                .await
+            }
+            None => Err(e),
+        },
+    }
+}
+
+pub async fn delete_selected(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    body: Bytes,
+) -> AppResult<Redirect> {
+    service::delete(&st, &user, &form_values(&body, "id")).await?;
+    Ok(Redirect::to("/groups/own"))
+}
+
+pub async fn join(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Redirect> {
+    service::join(&st, &user, &id).await?;
+    Ok(Redirect::to("/groups"))
+}
+
+pub async fn leave(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Redirect> {
+    service::leave(&st, &user, &id).await?;
+    Ok(Redirect::to("/groups"))
+}
+
+pub struct MemberLine {
+    pub user_id: String,
+    pub email: String,
+    pub roles: Vec<RoleOption>,
+    pub is_owner: bool,
+}
+
+#[derive(Template)]
+#[template(path = "group_configure.html")]
+struct ConfigurePage {
+    layout: Layout,
+    group: Line,
+    roles: Vec<RoleOption>,
+    members: Vec<MemberLine>,
+    systems: Vec<GroupSystemRow>,
+    candidate_users: Vec<Choice>,
+    candidate_systems: Vec<Choice>,
+    error: String,
+}
+
+async fn configure_page(
+    st: &AppState,
+    user: &CurrentUser,
+    cap: GroupOwner,
+    error: String,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let g = cap.group().clone();
+    let members = store::members(&st.db, &g.id).await?;
+    let systems = store::systems(&st.db, &g.id).await?;
+    let candidate_users = users::of_company(&st.db, &user.company_id)
+        .await?
+        .into_iter()
+        .filter(|u| !members.iter().any(|m| m.user_id == u.id))
+        .map(|u| Choice {
+            value: u.email.clone(),
+            label: u.email,
+        })
+        .collect();
+    let candidate_systems = access::managed_systems(st, user)
+        .await?
+        .into_iter()
+        .filter(|a| !systems.iter().any(|s| s.system_id == a.system().id))
+        .map(|a| Choice {
+            value: a.system().id.clone(),
+            label: format!("{} ({})", a.system().name, a.system().serial),
+        })
+        .collect();
+    let members = members
+        .into_iter()
+        .map(|m| MemberLine {
+            is_owner: m.user_id == g.owner_id,
+            user_id: m.user_id,
+            email: m.email,
+            roles: role_options(RoleSet::from_bits(m.roles)),
+        })
+        .collect();
+    let mut resp = render(&ConfigurePage {
+        layout: Layout::new(format!("Configure {}", g.name), "groups", user),
+        roles: role_options(RoleSet::from_bits(g.default_roles)),
+        group: Line::new(g, user),
+        members,
+        systems,
+        candidate_users,
+        candidate_systems,
+        error,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+/// User Groups › Configure.
+pub async fn configure(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let cap = service::owned(&st, &user, &id).await?;
+    configure_page(&st, &user, cap, String::new(), StatusCode::OK).await
+}
+
+/// Runs a configure action; on a user error re-renders the page with the message.
+async fn act<F>(st: &AppState, user: &CurrentUser, id: &str, f: F) -> AppResult<Response>
+where
+    F: AsyncFnOnce(&GroupOwner) -> AppResult<()>,
+{
+    let cap = service::owned(st, user, id).await?;
+    match f(&cap).await {
+        Ok(()) => Ok(Redirect::to(&format!("/groups/{id}")).into_response()),
+        Err(e) => match status_of(&e) {
+            Some(status) => {
+                let cap = service::owned(st, user, id).await?;
+                configure_page(st, user, cap, e.to_string(), status).await
+            }
+            None => Err(e),
+        },
+    }
+}
+
+pub async fn update(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<GroupForm>,
+) -> AppResult<Response> {
+    act(&st, &user, &id, async |cap| {
+        service::update(&st, cap, f.settings()?).await
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn add_member(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<MemberForm>,
+) -> AppResult<Response> {
+    act(&st, &user, &id, async |cap| {
+        service::add_member(&st, cap, &f.email, &f.role).await
+    })
+    .await
+}
+
+pub async fn set_member_role(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((id, member)): Path<(String, String)>,
+    axum::Form(f): axum::Form<MemberForm>,
+) -> AppResult<Response> {
+    act(&st, &user, &id, async |cap| {
+        service::set_member_role(&st, cap, &member, &f.role).await
+    })
+    .await
+}
+
+pub async fn remove_members(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let ids = form_values(&body, "user");
+    act(&st, &user, &id, async |cap| {
+        service::remove_members(&st, cap, &ids).await
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct SystemForm {
+    #[serde(default)]
+    system: String,
+}
+
+pub async fn add_system(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<SystemForm>,
+) -> AppResult<Response> {
+    act(&st, &user, &id, async |cap| {
+        service::add_system(&st, &user, cap, &f.system).await
+    })
+    .await
+}
+
+pub async fn remove_systems(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let ids = form_values(&body, "system");
+    act(&st, &user, &id, async |cap| {
+        service::remove_systems(&st, cap, &ids).await
+    })
+    .await
+}

@@ -1,0 +1,289 @@
+//! Rules of user groups. Who may do what:
+//! - see: the owner, members, and (public groups) everyone in the company;
+//! - configure (settings, members, systems, delete): the owner only;
+//! - join: anyone in the company, public groups only, with the default role;
+//! - leave: any member except the owner;
+//! - add a system: the group's owner, and only systems they own or administer.
+
+use super::store::{self, GroupRow, NewGroup};
+use crate::access::{self, Role, RoleSet};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::ids::new_id;
+use crate::state::AppState;
+use crate::users::store as users;
+
+pub const MAX_NAME: usize = 64;
+pub const MAX_DESCRIPTION: usize = 500;
+
+/// Proof that the user owns the group.
+pub struct GroupOwner(GroupRow);
+
+impl GroupOwner {
+    pub fn group(&self) -> &GroupRow {
+        &self.0
+    }
+}
+
+fn may_see(g: &GroupRow, user: &CurrentUser) -> bool {
+    g.company_id == user.company_id && (g.owner_id == user.id || g.public == 1 || g.is_member > 0)
+}
+
+/// A group the user may see, or NotFound.
+pub async fn visible(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<GroupRow> {
+    store::by_id(&st.db, id, &user.id)
+        .await?
+        .filter(|g| may_see(g, user))
+        .ok_or(AppError::NotFound)
+}
+
+/// The group if the user owns it; NotFound if they cannot see it, Forbidden otherwise.
+pub async fn owned(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<GroupOwner> {
+    let g = visible(st, user, id).await?;
+    if g.owner_id != user.id {
+        return Err(AppError::Forbidden(format!(
+            "Only the owner of the group '{}' can change it.",
+            g.name
+        )));
+    }
+    Ok(GroupOwner(g))
+}
+
+/// The one role of a group form (default role, member role).
+pub fn parse_role(key: &str) -> AppResult<RoleSet> {
+    let set = RoleSet::parse([key])?;
+    if set.is_empty() {
+        return Err(AppError::BadRequest("Choose a role.".into()));
+    }
+    Ok(set)
+}
+
+/// Checked settings of a group.
+pub struct Settings {
+    pub name: String,
+    pub description: String,
+    pub default_roles: RoleSet,
+    pub public: bool,
+}
+
+impl Settings {
+    pub fn parse(name: &str, description: &str, role: &str, public: bool) -> AppResult<Settings> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME {
+            return Err(AppError::BadRequest(format!(
+                "A group name needs 1 to {MAX_NAME} characters."
+            )));
+        }
+        let description = description.trim();
+        if description.chars().count() > MAX_DESCRIPTION {
+            return Err(AppError::BadRequest(format!(
+                "The description may have at most {MAX_DESCRIPTION} characters."
+            )));
+        }
+        if name
+            .chars()
+            .chain(description.chars())
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+        {
+            return Err(AppError::BadRequest(
+                "Name and description may not contain control characters.".into(),
+            ));
+        }
+        Ok(Settings {
+            name: name.to_owned(),
+            description: description.to_owned(),
+            default_roles: parse_role(role)?,
+            public,
+        })
+    }
+}
+
+fn name_taken(e: AppError, name: &str) -> AppError {
+    match e {
+        AppError::Conflict(_) => {
+            AppError::Conflict(format!("Your company has a group named '{name}' already."))
+        }
+        e => e,
+    }
+}
+
+pub async fn create(st: &AppState, user: &CurrentUser, s: Settings) -> AppResult<String> {
+    let id = new_id();
+    store::insert(
+        &st.db,
+        &NewGroup {
+            id: &id,
+            company_id: &user.company_id,
+            owner_id: &user.id,
+            name: &s.name,
+            description: &s.description,
+            default_roles: s.default_roles.bits(),
+            public: s.public,
+            now: st.clock.now_ms(),
+        },
+    )
+    .await
+    .map_err(|e| name_taken(e, &s.name))?;
+    Ok(id)
+}
+
+pub async fn update(st: &AppState, cap: &GroupOwner, s: Settings) -> AppResult<()> {
+    store::update(
+        &st.db,
+        &cap.group().id,
+        &s.name,
+        &s.description,
+        s.default_roles.bits(),
+        s.public,
+    )
+    .await
+    .map_err(|e| name_taken(e, &s.name))
+}
+
+/// Deletes groups the user owns: all or none. Members lose the group's roles at once.
+pub async fn delete(st: &AppState, user: &CurrentUser, ids: &[String]) -> AppResult<()> {
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "Tick at least one group to delete.".into(),
+        ));
+    }
+    let mut caps = Vec::new();
+    for id in ids {
+        caps.push(owned(st, user, id).await?);
+    }
+    for cap in caps {
+        store::delete(&st.db, &cap.group().id).await?;
+    }
+    Ok(())
+}
+
+pub async fn join(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<()> {
+    let g = visible(st, user, id).await?;
+    if g.is_member > 0 {
+        return Err(AppError::Conflict(format!(
+            "You are a member of '{}' already.",
+            g.name
+        )));
+    }
+    if g.public != 1 {
+        return Err(AppError::Forbidden(format!(
+            "'{}' is private: only its owner adds members.",
+            g.name
+        )));
+    }
+    store::add_member(&st.db, &g.id, &user.id, g.default_roles, st.clock.now_ms()).await
+}
+
+pub async fn leave(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<()> {
+    let g = visible(st, user, id).await?;
+    if g.owner_id == user.id {
+        return Err(AppError::Conflict(format!(
+            "You own '{}': delete the group instead of leaving it.",
+            g.name
+        )));
+    }
+    if store::remove_member(&st.db, &g.id, &user.id).await? == 0 {
+        return Err(AppError::Conflict(format!(
+            "You are not a member of '{}'.",
+            g.name
+        )));
+    }
+    Ok(())
+}
+
+/// Adds a user of the company; `role` empty means the group's default role.
+pub async fn add_member(st: &AppState, cap: &GroupOwner, email: &str, role: &str) -> AppResult<()> {
+    let g = cap.group();
+    let email = email.trim().to_lowercase();
+    let member = users::user_by_email(&st.db, &email)
+        .await?
+        .filter(|u| u.company_id == g.company_id)
+        .ok_or_else(|| AppError::BadRequest(format!("No user {email} in your company.")))?;
+    let roles = if role.trim().is_empty() {
+        RoleSet::from_bits(g.default_roles)
+    } else {
+        parse_role(role)?
+    };
+    store::add_member(&st.db, &g.id, &member.id, roles.bits(), st.clock.now_ms())
+        .await
+        .map_err(|e| match e {
+            AppError::Conflict(_) => AppError::Conflict(format!("{email} is a member already.")),
+            e => e,
+        })
+}
+
+pub async fn set_member_role(
+    st: &AppState,
+    cap: &GroupOwner,
+    user_id: &str,
+    role: &str,
+) -> AppResult<()> {
+    let roles = parse_role(role)?;
+    if store::set_member_roles(&st.db, &cap.group().id, user_id, roles.bits()).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn remove_members(st: &AppState, cap: &GroupOwner, user_ids: &[String]) -> AppResult<()> {
+    if user_ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "Tick at least one member to remove.".into(),
+        ));
+    }
+    if user_ids.iter().any(|u| *u == cap.group().owner_id) {
+        return Err(AppError::Conflict(
+            "The owner stays a member of their group.".into(),
+        ));
+    }
+    for u in user_ids {
+        store::remove_member(&st.db, &cap.group().id, u).await?;
+    }
+    Ok(())
+}
+
+/// Adds a system the user owns or administers.
+pub async fn add_system(
+    st: &AppState,
+    user: &CurrentUser,
+    cap: &GroupOwner,
+    system_id: &str,
+) -> AppResult<()> {
+    let sys = access::system(st, user, system_id).await?;
+    if !sys.has(Role::Administrator) {
+        return Err(AppError::Forbidden(format!(
+            "Only owners or administrators of '{}' can add it to a group.",
+            sys.system().name
+        )));
+    }
+    store::add_system(
+        &st.db,
+        &cap.group().id,
+        system_id,
+        &user.id,
+        st.clock.now_ms(),
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Conflict(_) => {
+            AppError::Conflict(format!("'{}' is in this group already.", sys.system().name))
+        }
+        e => e,
+    })
+}
+
+pub async fn remove_systems(
+    st: &AppState,
+    cap: &GroupOwner,
+    system_ids: &[String],
+) -> AppResult<()> {
+    if system_ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "Tick at least one system to remove.".into(),
+        ));
+    }
+    for s in system_ids {
+        store::remove_system(&st.db, &cap.group().id, s).await?;
+    }
+    Ok(())
+}
