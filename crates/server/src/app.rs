@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::{auth, authorisations, gateway, groups, pairing, systems, web};
+use crate::{account, auth, authorisations, gateway, groups, pairing, systems, web};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -32,6 +32,21 @@ pub fn router(st: AppState) -> Router {
             get(auth::routes::login_page).post(auth::routes::login),
         )
         .route("/logout", post(auth::routes::logout))
+        .route("/account", get(account::routes::show))
+        .route("/account/password", post(account::routes::change_password))
+        .route(
+            "/account/sessions/end-others",
+            post(account::routes::end_other_sessions),
+        )
+        .route(
+            "/account/sessions/{handle}/end",
+            post(account::routes::end_session),
+        )
+        .route("/account/tokens", post(account::routes::create_token))
+        .route(
+            "/account/tokens/{id}/revoke",
+            post(account::routes::revoke_token),
+        )
         .route("/systems", get(systems::routes::overview))
         .route("/systems/{id}", get(systems::routes::info))
         .route(

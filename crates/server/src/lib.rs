@@ -4,6 +4,7 @@
 //! (thin handlers), service (rules), store (queries) and views (what templates show).
 
 pub mod access;
+pub mod account;
 pub mod app;
 pub mod auth;
 pub mod authorisations;

@@ -45,7 +45,7 @@ pub async fn serve(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
-        let (tcp, _peer) = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(c) => c,
                 Err(e) => {
@@ -57,7 +57,10 @@ pub async fn serve(
             _ = &mut shutdown => break,
         };
         let acceptor = acceptor.clone();
-        let service = TowerToHyperService::new(app.clone());
+        let routed = app
+            .clone()
+            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        let service = TowerToHyperService::new(routed);
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let tls =

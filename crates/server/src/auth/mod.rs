@@ -1,8 +1,10 @@
 //! Who is calling: local-account login, server-side sessions and the `CurrentUser` extractor.
 //! Single sign-on plugs in beside `routes::login` and ends in the same `session::start`.
 
+pub mod client;
 pub mod password;
 pub mod routes;
 pub mod session;
+pub mod throttle;
 
 pub use session::CurrentUser;

@@ -1,6 +1,7 @@
 //! Login and logout pages for local accounts.
 
-use super::{password, session};
+use super::client::ClientIp;
+use super::{password, session, throttle};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::users::store as users;
@@ -45,8 +46,32 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login(State(st): State<AppState>, Form(f): Form<LoginForm>) -> AppResult<Response> {
+pub async fn login(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
     let email = f.email.trim().to_lowercase();
+    let account_key = format!("account:{email}");
+    let address_key = format!("address:{}", ip.map(|i| i.to_string()).unwrap_or_default());
+    let refuse = |status: StatusCode, msg: String| {
+        let mut resp = render(&page(email.clone(), msg));
+        *resp.status_mut() = status;
+        resp
+    };
+    if let Some(until) =
+        throttle::locked_until(&st, &[account_key.clone(), address_key.clone()]).await?
+    {
+        tracing::warn!("login refused: throttled");
+        return Ok(refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too many failed logins. Try again after {}.",
+                crate::web::format::datetime(Some(until))
+            ),
+        ));
+    }
     let user = users::user_by_email(&st.db, &email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let ok = password::verify(
@@ -55,7 +80,8 @@ pub async fn login(State(st): State<AppState>, Form(f): Form<LoginForm>) -> AppR
     );
     match user {
         Some(u) if ok && stored.is_some() => {
-            let cookie = session::start(&st, &u.id).await?;
+            throttle::succeeded(&st, &account_key).await?;
+            let cookie = session::start(&st, &u.id, &session::Origin::of(&headers, ip)).await?;
             tracing::info!(user = %u.id, "login");
             Ok(session::with_cookie(
                 Redirect::to("/systems").into_response(),
@@ -63,10 +89,19 @@ pub async fn login(State(st): State<AppState>, Form(f): Form<LoginForm>) -> AppR
             ))
         }
         _ => {
+            throttle::failed(
+                &st,
+                &[
+                    (account_key, throttle::ACCOUNT_LIMIT),
+                    (address_key, throttle::ADDRESS_LIMIT),
+                ],
+            )
+            .await?;
             tracing::info!("failed login");
-            let mut resp = render(&page(email, "E-mail address or password is wrong.".into()));
-            *resp.status_mut() = StatusCode::UNAUTHORIZED;
-            Ok(resp)
+            Ok(refuse(
+                StatusCode::UNAUTHORIZED,
+                "E-mail address or password is wrong.".into(),
+            ))
         }
     }
 }

@@ -1,12 +1,13 @@
 //! Server-side sessions: a random id in an HttpOnly cookie, only its hash in the database,
-//! idle and absolute timeouts enforced on every request.
+//! idle and absolute timeouts enforced on every request. Personal API tokens
+//! (`Authorization: Bearer …`) resolve to the same `CurrentUser`.
 
 use crate::error::{AppError, AppResult};
 use crate::ids::{hash_secret, new_secret};
 use crate::state::AppState;
 use crate::users::store::{self as users, User};
 use axum::extract::FromRequestParts;
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 
@@ -18,6 +19,10 @@ pub struct CurrentUser {
     pub id: String,
     pub company_id: String,
     pub email: String,
+    /// Platform operator: manages companies, sees no company's data by that role alone.
+    pub is_operator: bool,
+    /// Hash of the session this request came with; `None` for API tokens and scripts.
+    pub session: Option<String>,
 }
 
 impl From<User> for CurrentUser {
@@ -26,20 +31,46 @@ impl From<User> for CurrentUser {
             id: u.id,
             company_id: u.company_id,
             email: u.email,
+            is_operator: u.is_operator != 0,
+            session: None,
         }
     }
 }
 
-/// Starts a session for `user_id` and returns the `Set-Cookie` value.
-pub async fn start(st: &AppState, user_id: &str) -> AppResult<HeaderValue> {
+/// Where a login came from, kept with the session for "your sessions".
+pub struct Origin {
+    pub user_agent: String,
+    pub ip: String,
+}
+
+impl Origin {
+    pub fn of(headers: &HeaderMap, ip: Option<std::net::IpAddr>) -> Self {
+        Origin {
+            user_agent: headers
+                .get(USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect(),
+            ip: ip.map(|i| i.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// Starts a new session (always a new id) for `user_id`; returns the `Set-Cookie` value.
+pub async fn start(st: &AppState, user_id: &str, origin: &Origin) -> AppResult<HeaderValue> {
     let token = new_secret();
     let now = st.clock.now_ms();
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+        "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, user_agent, ip) \
+         VALUES ($1, $2, $3, $3, $4, $5)",
     )
     .bind(hash_secret(&token))
     .bind(user_id)
     .bind(now)
+    .bind(&origin.user_agent)
+    .bind(&origin.ip)
     .execute(&st.db.pool)
     .await?;
     cookie(st, &token, None)
@@ -78,6 +109,7 @@ fn cookie_value(headers: &HeaderMap) -> Option<String> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == COOKIE_NAME || k.strip_prefix("__Host-") == Some(COOKIE_NAME))
         .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// Looks up the session of a request, enforcing the timeouts, and touches it.
@@ -114,6 +146,43 @@ pub async fn resolve(st: &AppState, headers: &HeaderMap) -> AppResult<Option<Cur
     }
     Ok(users::user_by_id(&st.db, &user_id)
         .await?
+        .map(|u| CurrentUser {
+            session: Some(id_hash),
+            ..CurrentUser::from(u)
+        }))
+}
+
+/// The user of a personal API token (`Authorization: Bearer …`), if valid and not expired.
+pub async fn resolve_token(st: &AppState, headers: &HeaderMap) -> AppResult<Option<CurrentUser>> {
+    let Some(token) = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return Ok(None);
+    };
+    let now = st.clock.now_ms();
+    let row: Option<(String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT id, user_id, expires_at, last_used_at FROM api_tokens WHERE token_hash = $1",
+    )
+    .bind(hash_secret(token.trim()))
+    .fetch_optional(&st.db.pool)
+    .await?;
+    let Some((id, user_id, expires, last_used)) = row else {
+        return Ok(None);
+    };
+    if expires.is_some_and(|e| e <= now) {
+        return Ok(None);
+    }
+    if last_used.is_none_or(|t| now - t > 60_000) {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&id)
+            .execute(&st.db.pool)
+            .await?;
+    }
+    Ok(users::user_by_id(&st.db, &user_id)
+        .await?
         .map(CurrentUser::from))
 }
 
@@ -121,9 +190,13 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        resolve(st, &parts.headers)
-            .await?
-            .ok_or(AppError::Unauthenticated)
+        if let Some(u) = resolve(st, &parts.headers).await? {
+            return Ok(u);
+        }
+        if let Some(u) = resolve_token(st, &parts.headers).await? {
+            return Ok(u);
+        }
+        Err(AppError::Unauthenticated)
     }
 }
 
@@ -131,4 +204,49 @@ impl FromRequestParts<AppState> for CurrentUser {
 pub fn with_cookie(mut resp: axum::response::Response, c: HeaderValue) -> axum::response::Response {
     resp.headers_mut().append(SET_COOKIE, c);
     resp
+}
+
+/// A session as "your sessions" lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub user_agent: String,
+    pub ip: String,
+}
+
+pub async fn list(st: &AppState, user_id: &str) -> AppResult<Vec<SessionRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id_hash, created_at, last_seen_at, user_agent, ip FROM sessions \
+         WHERE user_id = $1 ORDER BY last_seen_at DESC",
+    )
+    .bind(user_id)
+    .fetch_all(&st.db.pool)
+    .await?)
+}
+
+/// Ends one of the user's sessions, named by the first 16 characters of its hash.
+pub async fn revoke(st: &AppState, user_id: &str, handle: &str) -> AppResult<()> {
+    let rows = list(st, user_id).await?;
+    let target = rows
+        .iter()
+        .find(|s| handle.len() == 16 && s.id_hash.starts_with(handle))
+        .ok_or(AppError::NotFound)?;
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND user_id = $2")
+        .bind(&target.id_hash)
+        .bind(user_id)
+        .execute(&st.db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of the user except `keep`.
+pub async fn revoke_others(st: &AppState, user_id: &str, keep: Option<&str>) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&st.db.pool)
+        .await?;
+    Ok(())
 }

@@ -67,6 +67,7 @@ pub async fn add_user(st: &AppState, company: &str, email: &str, pw: &str) -> Ap
         email,
         password_hash: Some(hash),
         created_at: st.clock.now_ms(),
+        is_operator: 0,
     };
     store::insert_user(&st.db, &u).await?;
     Ok(u)

@@ -17,6 +17,7 @@ pub struct User {
     pub email: String,
     pub password_hash: Option<String>,
     pub created_at: i64,
+    pub is_operator: i64,
 }
 
 pub async fn insert_company(db: &Db, c: &Company) -> AppResult<()> {
@@ -53,7 +54,7 @@ pub async fn insert_user(db: &Db, u: &User) -> AppResult<()> {
     Ok(())
 }
 
-const USER_COLS: &str = "id, company_id, email, password_hash, created_at";
+const USER_COLS: &str = "id, company_id, email, password_hash, created_at, is_operator";
 
 pub async fn user_by_email(db: &Db, email: &str) -> AppResult<Option<User>> {
     Ok(

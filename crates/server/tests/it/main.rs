@@ -9,6 +9,7 @@ mod harness;
 mod pages;
 mod pairing;
 mod revoke;
+mod sessions;
 mod transport;
 
 /// Runs an `async fn name(Backend)` once on SQLite and once on PostgreSQL.

@@ -1,0 +1,226 @@
+//! The Account page and its actions.
+
+use super::service;
+use crate::auth::client::ClientIp;
+use crate::auth::session::{self, CurrentUser, Origin};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::{Layout, format, render};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+pub struct SessionLine {
+    pub handle: String,
+    pub created: String,
+    pub last_seen: String,
+    pub user_agent: String,
+    pub ip: String,
+    pub current: bool,
+}
+
+pub struct TokenLine {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub expires: String,
+    pub last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct Page {
+    layout: Layout,
+    sessions: Vec<SessionLine>,
+    tokens: Vec<TokenLine>,
+    new_token: String,
+    error: String,
+    notice: String,
+}
+
+async fn page(
+    st: &AppState,
+    user: &CurrentUser,
+    new_token: String,
+    error: String,
+    notice: String,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let sessions = session::list(st, &user.id)
+        .await?
+        .into_iter()
+        .map(|s| SessionLine {
+            current: user.session.as_deref() == Some(s.id_hash.as_str()),
+            handle: s.id_hash.chars().take(16).collect(),
+            created: format::datetime(Some(s.created_at)),
+            last_seen: format::datetime(Some(s.last_seen_at)),
+            user_agent: s.user_agent,
+            ip: s.ip,
+        })
+        .collect();
+    let tokens = service::tokens(st, user)
+        .await?
+        .into_iter()
+        .map(|t| TokenLine {
+            id: t.id,
+            name: t.name,
+            created: format::datetime(Some(t.created_at)),
+            expires: t
+                .expires_at
+                .map_or("never".into(), |e| format::datetime(Some(e))),
+            last_used: t
+                .last_used_at
+                .map_or("never".into(), |e| format::datetime(Some(e))),
+        })
+        .collect();
+    let mut resp = render(&Page {
+        layout: Layout::new("Account", "account", user),
+        sessions,
+        tokens,
+        new_token,
+        error,
+        notice,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub async fn show(State(st): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    page(
+        &st,
+        &user,
+        String::new(),
+        String::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn end_session(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(handle): Path<String>,
+) -> AppResult<Redirect> {
+    session::revoke(&st, &user.id, &handle).await?;
+    Ok(Redirect::to("/account"))
+}
+
+pub async fn end_other_sessions(
+    State(st): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<Redirect> {
+    session::revoke_others(&st, &user.id, user.session.as_deref()).await?;
+    Ok(Redirect::to("/account"))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    repeat: String,
+}
+
+pub async fn change_password(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
+    match service::change_password(
+        &st,
+        &user,
+        &f.current,
+        &f.new,
+        &f.repeat,
+        &Origin::of(&headers, ip),
+    )
+    .await
+    {
+        Ok(cookie) => {
+            let mut user = user;
+            user.session = None;
+            let resp = page(
+                &st,
+                &user,
+                String::new(),
+                String::new(),
+                "Password changed. All other sessions have ended.".into(),
+                StatusCode::OK,
+            )
+            .await?;
+            Ok(session::with_cookie(resp, cookie))
+        }
+        Err(AppError::BadRequest(m)) => {
+            page(
+                &st,
+                &user,
+                String::new(),
+                m,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    name: String,
+    #[serde(default)]
+    days: String,
+}
+
+pub async fn create_token(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<TokenForm>,
+) -> AppResult<Response> {
+    let days = match f.days.trim() {
+        "" => None,
+        d => Some(
+            d.parse::<i64>()
+                .map_err(|_| AppError::BadRequest(format!("'{d}' is not a number of days.")))?,
+        ),
+    };
+    match service::create_token(&st, &user, &f.name, days).await {
+        Ok((_, secret)) => {
+            page(
+                &st,
+                &user,
+                secret,
+                String::new(),
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(AppError::BadRequest(m)) => {
+            page(
+                &st,
+                &user,
+                String::new(),
+                m,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<impl IntoResponse> {
+    service::revoke_token(&st, &user, &id).await?;
+    Ok(Redirect::to("/account"))
+}

@@ -1,0 +1,121 @@
+//! Rules for the own account.
+
+use crate::auth::password;
+use crate::auth::session::{self, CurrentUser, Origin};
+use crate::error::{AppError, AppResult};
+use crate::ids::{hash_secret, new_id, new_secret};
+use crate::state::AppState;
+use crate::users::store as users;
+use axum::http::HeaderValue;
+
+/// Changes the password; every other session ends and this one gets a new id.
+pub async fn change_password(
+    st: &AppState,
+    user: &CurrentUser,
+    current: &str,
+    new: &str,
+    repeat: &str,
+    origin: &Origin,
+) -> AppResult<HeaderValue> {
+    let stored = users::user_by_id(&st.db, &user.id)
+        .await?
+        .and_then(|u| u.password_hash)
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                "This account signs in through single sign-on and has no password here.".into(),
+            )
+        })?;
+    if !password::verify(current, &stored) {
+        return Err(AppError::BadRequest(
+            "The current password is wrong.".into(),
+        ));
+    }
+    if new != repeat {
+        return Err(AppError::BadRequest(
+            "The new password and its repetition differ.".into(),
+        ));
+    }
+    if new == current {
+        return Err(AppError::BadRequest(
+            "Choose a password different from the current one.".into(),
+        ));
+    }
+    let hash = password::hash(new)?;
+    users::set_password_hash(&st.db, &user.id, &hash).await?;
+    session::revoke_others(st, &user.id, None).await?;
+    tracing::info!(user = %user.id, "password changed; all sessions ended");
+    session::start(st, &user.id, origin).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+pub async fn tokens(st: &AppState, user: &CurrentUser) -> AppResult<Vec<TokenRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at",
+    )
+    .bind(&user.id)
+    .fetch_all(&st.db.pool)
+    .await?)
+}
+
+/// Creates a personal API token; the secret is returned once and stored only as a hash.
+pub async fn create_token(
+    st: &AppState,
+    user: &CurrentUser,
+    name: &str,
+    days: Option<i64>,
+) -> AppResult<(TokenRow, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(AppError::BadRequest(
+            "Give the token a name of 1 to 64 characters.".into(),
+        ));
+    }
+    if let Some(d) = days
+        && !(1..=3650).contains(&d)
+    {
+        return Err(AppError::BadRequest(
+            "Expiry: 1 to 3650 days, or none.".into(),
+        ));
+    }
+    let secret = format!("zt_{}", new_secret());
+    let now = st.clock.now_ms();
+    let row = TokenRow {
+        id: new_id(),
+        name: name.to_owned(),
+        created_at: now,
+        expires_at: days.map(|d| now + d * 86_400_000),
+        last_used_at: None,
+    };
+    sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&row.id)
+    .bind(&user.id)
+    .bind(&row.name)
+    .bind(hash_secret(&secret))
+    .bind(row.created_at)
+    .bind(row.expires_at)
+    .execute(&st.db.pool)
+    .await?;
+    Ok((row, secret))
+}
+
+pub async fn revoke_token(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<()> {
+    let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(&user.id)
+        .execute(&st.db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}

@@ -1,0 +1,289 @@
+//! Session rules: a new session per login, ending own sessions, password change ending all
+//! others, throttled failed logins, personal API tokens.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::both_backends;
+use crate::harness::*;
+use zentrale_server::Clock;
+
+both_backends!(
+    own_sessions_and_password_change,
+    failed_logins_are_throttled,
+    api_tokens
+);
+
+async fn own_sessions_and_password_change(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let laptop = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let phone = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let tablet = Client::logged_in(&srv.url, "owner@acme.example").await;
+
+    // Each login is its own session; the account page lists all three, marks this one.
+    let page = laptop.get("/account").await.body;
+    assert_eq!(page.matches("data-session=").count(), 3, "{page}");
+    assert_eq!(page.matches("this session").count(), 1);
+    assert!(page.contains("127.0.0.1"), "client address recorded");
+
+    // End the phone's session from the laptop: the phone is logged out.
+    let phone_handle = {
+        let p = phone.get("/account").await.body;
+        let row = p
+            .split("<tr data-session=\"")
+            .skip(1)
+            .find(|r| r.contains("this session"))
+            .unwrap();
+        row.split('"').next().unwrap().to_owned()
+    };
+    assert_eq!(
+        laptop
+            .post(&format!("/account/sessions/{phone_handle}/end"), &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(phone.get("/systems").await.status, 303);
+    assert_eq!(
+        laptop
+            .post("/account/sessions/notahandle/end", &[])
+            .await
+            .status,
+        404
+    );
+
+    // Wrong current password, mismatch, too short: refused, nothing changes.
+    for (cur, new, rep, msg) in [
+        (
+            "wrong password!",
+            "a new password 1",
+            "a new password 1",
+            "current password is wrong",
+        ),
+        (PASSWORD, "a new password 1", "a new password 2", "differ"),
+        (PASSWORD, "short", "short", "at least 10"),
+    ] {
+        let r = laptop
+            .post(
+                "/account/password",
+                &[("current", cur), ("new", new), ("repeat", rep)],
+            )
+            .await;
+        assert_eq!(r.status, 422, "{msg}");
+        assert!(r.body.contains(msg), "{msg}");
+    }
+    assert_eq!(tablet.get("/systems").await.status, 200);
+
+    // Changed: the tablet's session ends, the laptop continues under a new session id.
+    let r = laptop
+        .post(
+            "/account/password",
+            &[
+                ("current", PASSWORD),
+                ("new", "a new password 1"),
+                ("repeat", "a new password 1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("All other sessions have ended"));
+    assert_eq!(tablet.get("/systems").await.status, 303);
+    assert_eq!(laptop.get("/systems").await.status, 200);
+    assert_eq!(
+        laptop
+            .get("/account")
+            .await
+            .body
+            .matches("data-session=")
+            .count(),
+        1
+    );
+    let fresh = Client::new(&srv.url);
+    assert_eq!(
+        fresh
+            .post(
+                "/login",
+                &[("email", "owner@acme.example"), ("password", PASSWORD)]
+            )
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        fresh
+            .post(
+                "/login",
+                &[
+                    ("email", "owner@acme.example"),
+                    ("password", "a new password 1")
+                ]
+            )
+            .await
+            .status,
+        303
+    );
+    srv.stop().await;
+    db.cleanup().await;
+}
+
+async fn failed_logins_are_throttled(b: Backend) {
+    let db = TestDb::new(b).await;
+    let clock = Clock::manual(1_800_000_000_000);
+    let srv = TestServer::start_with(
+        test_config(&db),
+        clock.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    user(&srv.st, "Acme", "other@acme.example").await;
+    let c = Client::new(&srv.url);
+    for _ in 0..5 {
+        let r = c
+            .post(
+                "/login",
+                &[
+                    ("email", "owner@acme.example"),
+                    ("password", "guess guess guess"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 401);
+    }
+    // Locked: even the right password is refused, with when to try again.
+    let r = c
+        .post(
+            "/login",
+            &[("email", "owner@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, 429);
+    assert!(
+        r.body.contains("Too many failed logins. Try again after"),
+        "{}",
+        r.body
+    );
+    // Another account from the same address is not affected (below the address limit).
+    assert_eq!(
+        c.post(
+            "/login",
+            &[("email", "other@acme.example"), ("password", PASSWORD)]
+        )
+        .await
+        .status,
+        303
+    );
+    // After the lock time the right password works again.
+    clock.advance_ms(15 * 60 * 1000 + 1);
+    let c = Client::new(&srv.url);
+    assert_eq!(
+        c.post(
+            "/login",
+            &[("email", "owner@acme.example"), ("password", PASSWORD)]
+        )
+        .await
+        .status,
+        303
+    );
+
+    // Many accounts tried from one address: the address is locked too.
+    let c = Client::new(&srv.url);
+    for i in 0..20 {
+        let email = format!("nobody{i}@acme.example");
+        c.post(
+            "/login",
+            &[("email", email.as_str()), ("password", "guess guess guess")],
+        )
+        .await;
+    }
+    assert_eq!(
+        c.post(
+            "/login",
+            &[("email", "other@acme.example"), ("password", PASSWORD)]
+        )
+        .await
+        .status,
+        429
+    );
+    srv.stop().await;
+    db.cleanup().await;
+}
+
+async fn api_tokens(b: Backend) {
+    let db = TestDb::new(b).await;
+    let clock = Clock::manual(1_800_000_000_000);
+    let srv = TestServer::start_with(
+        test_config(&db),
+        clock.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    web.add_system("Head office", "TOKEN00001").await;
+
+    let r = web
+        .post("/account/tokens", &[("name", ""), ("days", "")])
+        .await;
+    assert_eq!(r.status, 422);
+    let r = web
+        .post("/account/tokens", &[("name", "script"), ("days", "0")])
+        .await;
+    assert_eq!(r.status, 422);
+    let r = web
+        .post("/account/tokens", &[("name", "script"), ("days", "")])
+        .await;
+    let token = between(&r.body, "data-new-token=\"", "\"").unwrap();
+    assert!(token.starts_with("zt_"));
+    let r = web
+        .post("/account/tokens", &[("name", "short-lived"), ("days", "1")])
+        .await;
+    let short = between(&r.body, "data-new-token=\"", "\"").unwrap();
+    // Shown once: the page does not show it again.
+    assert!(!web.get("/account").await.body.contains(&token));
+
+    let bearer = |t: &str| {
+        let t = t.to_owned();
+        let url = srv.url.clone();
+        async move {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+                .get(format!("{url}/systems"))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = bearer(&token).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("TOKEN00001"));
+    assert_eq!(bearer("zt_not-a-token").await.status(), 303);
+
+    // Expiry and revocation.
+    clock.advance_ms(86_400_000 + 1);
+    assert_eq!(bearer(&short).await.status(), 303, "expired token refused");
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let page = web.get("/account").await.body;
+    let id = page
+        .split("<tr data-token-row=\"")
+        .skip(1)
+        .find(|row| row.contains("<td>script</td>"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        web.post(&format!("/account/tokens/{id}/revoke"), &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(bearer(&token).await.status(), 303, "revoked token refused");
+    srv.stop().await;
+    db.cleanup().await;
+}
