@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use std::future::Future;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -24,97 +24,188 @@ pub async fn start(config: Config, clock: Clock) -> AppResult<AppState> {
     Ok(AppState::new(db, config, clock))
 }
 
-pub fn router(st: AppState) -> Router {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/systems") }))
-        .route(
-            "/login",
-            get(auth::routes::login_page).post(auth::routes::login),
-        )
-        .route("/logout", post(auth::routes::logout))
-        .route("/account", get(account::routes::show))
-        .route("/account/password", post(account::routes::change_password))
-        .route(
+/// One route: method, path pattern, handler. Every route the server answers is listed in
+/// [`all_routes`], so tests can check each against the permission matrix.
+pub struct RouteDef {
+    pub method: &'static str,
+    pub path: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+impl RouteDef {
+    pub fn new(method: &'static str, path: &'static str, handler: MethodRouter<AppState>) -> Self {
+        RouteDef {
+            method,
+            path,
+            handler,
+        }
+    }
+}
+
+fn ui_routes() -> Vec<RouteDef> {
+    let r = RouteDef::new;
+    vec![
+        r("GET", "/", get(|| async { Redirect::to("/systems") })),
+        r("GET", "/login", get(auth::routes::login_page)),
+        r("POST", "/login", post(auth::routes::login)),
+        r("POST", "/logout", post(auth::routes::logout)),
+        r("GET", "/account", get(account::routes::show)),
+        r(
+            "POST",
+            "/account/password",
+            post(account::routes::change_password),
+        ),
+        r(
+            "POST",
             "/account/sessions/end-others",
             post(account::routes::end_other_sessions),
-        )
-        .route(
+        ),
+        r(
+            "POST",
             "/account/sessions/{handle}/end",
             post(account::routes::end_session),
-        )
-        .route("/account/tokens", post(account::routes::create_token))
-        .route(
+        ),
+        r(
+            "POST",
+            "/account/tokens",
+            post(account::routes::create_token),
+        ),
+        r(
+            "POST",
             "/account/tokens/{id}/revoke",
             post(account::routes::revoke_token),
-        )
-        .route("/systems", get(systems::routes::overview))
-        .route("/systems/{id}", get(systems::routes::info))
-        .route(
-            "/admin/systems",
-            get(systems::routes::admin).post(systems::routes::create),
-        )
-        .route(
+        ),
+        r("GET", "/systems", get(systems::routes::overview)),
+        r("GET", "/systems/{id}", get(systems::routes::info)),
+        r("GET", "/admin/systems", get(systems::routes::admin)),
+        r("POST", "/admin/systems", post(systems::routes::create)),
+        r(
+            "POST",
             "/admin/systems/delete",
             post(systems::routes::delete_selected),
-        )
-        .route("/admin/systems/{id}/token", post(systems::routes::renew))
-        .route(
+        ),
+        r(
+            "POST",
+            "/admin/systems/{id}/token",
+            post(systems::routes::renew),
+        ),
+        r(
+            "POST",
             "/admin/systems/{id}/token/cancel",
             post(systems::routes::cancel),
-        )
-        .route(
+        ),
+        r("GET", "/authorisations", get(authorisations::routes::page)),
+        r(
+            "POST",
             "/authorisations",
-            get(authorisations::routes::page).post(authorisations::routes::create),
-        )
-        .route(
+            post(authorisations::routes::create),
+        ),
+        r(
+            "POST",
             "/authorisations/delete",
             post(authorisations::routes::delete_selected),
-        )
-        .route(
+        ),
+        r(
+            "GET",
             "/authorisations/{id}",
-            get(authorisations::routes::edit_page).post(authorisations::routes::update),
-        )
-        .route(
-            "/groups",
-            get(groups::routes::groups).post(groups::routes::create),
-        )
-        .route("/groups/own", get(groups::routes::own))
-        .route("/groups/delete", post(groups::routes::delete_selected))
-        .route(
-            "/groups/{id}",
-            get(groups::routes::configure).post(groups::routes::update),
-        )
-        .route("/groups/{id}/join", post(groups::routes::join))
-        .route("/groups/{id}/leave", post(groups::routes::leave))
-        .route("/groups/{id}/members", post(groups::routes::add_member))
-        .route(
+            get(authorisations::routes::edit_page),
+        ),
+        r(
+            "POST",
+            "/authorisations/{id}",
+            post(authorisations::routes::update),
+        ),
+        r("GET", "/groups", get(groups::routes::groups)),
+        r("POST", "/groups", post(groups::routes::create)),
+        r("GET", "/groups/own", get(groups::routes::own)),
+        r(
+            "POST",
+            "/groups/delete",
+            post(groups::routes::delete_selected),
+        ),
+        r("GET", "/groups/{id}", get(groups::routes::configure)),
+        r("POST", "/groups/{id}", post(groups::routes::update)),
+        r("POST", "/groups/{id}/join", post(groups::routes::join)),
+        r("POST", "/groups/{id}/leave", post(groups::routes::leave)),
+        r(
+            "POST",
+            "/groups/{id}/members",
+            post(groups::routes::add_member),
+        ),
+        r(
+            "POST",
             "/groups/{id}/members/delete",
             post(groups::routes::remove_members),
-        )
-        .route(
+        ),
+        r(
+            "POST",
             "/groups/{id}/members/{user}",
             post(groups::routes::set_member_role),
-        )
-        .route("/groups/{id}/systems", post(groups::routes::add_system))
-        .route(
+        ),
+        r(
+            "POST",
+            "/groups/{id}/systems",
+            post(groups::routes::add_system),
+        ),
+        r(
+            "POST",
             "/groups/{id}/systems/delete",
             post(groups::routes::remove_systems),
-        )
-        .route(zentrale_protocol::PAIR_PATH, post(pairing::routes::pair))
-        .route(
+        ),
+        r("GET", "/static/app.css", get(web::assets::css)),
+        r("GET", "/static/app.js", get(web::assets::js)),
+    ]
+}
+
+fn device_and_ops_routes() -> Vec<RouteDef> {
+    let r = RouteDef::new;
+    vec![
+        r(
+            "POST",
+            zentrale_protocol::PAIR_PATH,
+            post(pairing::routes::pair),
+        ),
+        r(
+            "DELETE",
             zentrale_protocol::REVOKE_PATH,
             delete(pairing::routes::revoke),
-        )
-        .route(zentrale_protocol::WS_PATH, get(gateway::ws::upgrade))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-        .route("/static/app.css", get(web::assets::css))
-        .route("/static/app.js", get(web::assets::js))
-        .fallback(|| async { AppError::NotFound })
+        ),
+        r("GET", zentrale_protocol::WS_PATH, get(gateway::ws::upgrade)),
+        r("GET", "/healthz", get(|| async { "ok" })),
+        r("GET", "/readyz", get(ready)),
+    ]
+}
+
+/// Every route of the server.
+pub fn all_routes() -> Vec<RouteDef> {
+    let mut all = ui_routes();
+    all.extend(crate::api::routes());
+    all.extend(device_and_ops_routes());
+    all
+}
+
+/// `(method, path)` of every route, for the permission-matrix test.
+pub fn route_list() -> Vec<(&'static str, &'static str)> {
+    all_routes().iter().map(|r| (r.method, r.path)).collect()
+}
+
+pub fn router(st: AppState) -> Router {
+    let app = all_routes()
+        .into_iter()
+        .fold(Router::new(), |app, r| app.route(r.path, r.handler));
+    app.fallback(not_found)
         .layer(axum::middleware::from_fn(web::csrf::guard))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(TraceLayer::new_for_http())
         .with_state(st)
+}
+
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        crate::api::ApiError(AppError::NotFound).into_response()
+    } else {
+        AppError::NotFound.into_response()
+    }
 }
 
 async fn ready(State(st): State<AppState>) -> impl IntoResponse {

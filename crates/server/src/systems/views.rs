@@ -32,7 +32,6 @@ impl SystemLine {
     pub fn new(st: &AppState, a: &SystemAccess) -> Self {
         let s = a.system();
         let state = service::device_state(st, s);
-        let paired = s.secret_hash.is_some();
         SystemLine {
             id: s.id.clone(),
             name: s.name.clone(),
@@ -42,7 +41,8 @@ impl SystemLine {
             state_kind: state.kind(),
             state_symbol: state.symbol(),
             state_words: state.words(),
-            token: if paired {
+            // Only those who manage the system see its confirmation code.
+            token: if s.token_used_at.is_some() || !a.has(Role::Administrator) {
                 String::new()
             } else {
                 s.token.clone().unwrap_or_default()

@@ -1,0 +1,246 @@
+//! The REST API under `/api/v1`: JSON in and out, the same services and access checks as
+//! the web UI, authenticated by session cookie or personal API token, described by the
+//! OpenAPI document at `/api/v1/openapi.json`. Errors are `{"code", "message"}`.
+
+pub mod account;
+pub mod authorisations;
+pub mod groups;
+pub mod systems;
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// Body of every API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code: `unauthenticated`, `forbidden`, `not_found`, `invalid`, `conflict`, `internal`.
+    pub code: &'static str,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+/// An [`AppError`] answered as JSON.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError(AppError::from(e))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self.0 {
+            AppError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Log in, or send a personal API token as `Authorization: Bearer …`.".to_owned(),
+            ),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found.".to_owned()),
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
+            AppError::BadRequest(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
+            AppError::Device {
+                status,
+                code,
+                message,
+            } => (status, code, message),
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something went wrong on the server; the details are in its log.".to_owned(),
+                )
+            }
+        };
+        (status, Json(ErrorBody { code, message })).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The caller of an API request: session cookie or bearer token; else 401 JSON.
+pub struct ApiUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        CurrentUser::from_request_parts(parts, st)
+            .await
+            .map(ApiUser)
+            .map_err(ApiError)
+    }
+}
+
+/// A JSON body whose shape errors are answered in the API's error format.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(ApiError(AppError::BadRequest(e.body_text()))),
+        }
+    }
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::new(crate::auth::session::COOKIE_NAME),
+            )),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Zentrale API", version = "1", description = "Everything the web UI does, as JSON. \
+        Authenticate with a personal API token (`Authorization: Bearer zt_…`, created under Account) \
+        or a session cookie. Errors are `{\"code\", \"message\"}`."),
+    modifiers(&Security),
+    security(("token" = []), ("session" = [])),
+    paths(
+        account::me, account::sessions, account::end_session, account::tokens, account::create_token,
+        account::revoke_token,
+        systems::list, systems::create, systems::get_one, systems::delete, systems::renew_token,
+        systems::cancel_token,
+        authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
+        groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
+        groups::leave, groups::add_member, groups::set_member, groups::remove_member, groups::add_system,
+        groups::remove_system,
+    ),
+    tags(
+        (name = "account", description = "The caller's own account"),
+        (name = "systems", description = "Systems (PBXes) and their pairing"),
+        (name = "authorisations", description = "Roles granted to others"),
+        (name = "groups", description = "User groups"),
+    )
+)]
+pub struct ApiDoc;
+
+pub async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// The API's routes.
+pub fn routes() -> Vec<crate::app::RouteDef> {
+    use axum::routing::{delete, get, patch, post};
+    let r = crate::app::RouteDef::new;
+    vec![
+        r("GET", "/api/v1/openapi.json", get(openapi)),
+        r("GET", "/api/v1/me", get(account::me)),
+        r("GET", "/api/v1/account/sessions", get(account::sessions)),
+        r(
+            "DELETE",
+            "/api/v1/account/sessions/{handle}",
+            delete(account::end_session),
+        ),
+        r("GET", "/api/v1/account/tokens", get(account::tokens)),
+        r(
+            "POST",
+            "/api/v1/account/tokens",
+            post(account::create_token),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/account/tokens/{id}",
+            delete(account::revoke_token),
+        ),
+        r("GET", "/api/v1/systems", get(systems::list)),
+        r("POST", "/api/v1/systems", post(systems::create)),
+        r("GET", "/api/v1/systems/{id}", get(systems::get_one)),
+        r("DELETE", "/api/v1/systems/{id}", delete(systems::delete)),
+        r(
+            "POST",
+            "/api/v1/systems/{id}/token",
+            post(systems::renew_token),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/systems/{id}/token",
+            delete(systems::cancel_token),
+        ),
+        r("GET", "/api/v1/authorisations", get(authorisations::list)),
+        r(
+            "POST",
+            "/api/v1/authorisations",
+            post(authorisations::create),
+        ),
+        r(
+            "PATCH",
+            "/api/v1/authorisations/{id}",
+            patch(authorisations::update),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/authorisations/{id}",
+            delete(authorisations::delete),
+        ),
+        r("GET", "/api/v1/groups", get(groups::list)),
+        r("POST", "/api/v1/groups", post(groups::create)),
+        r("GET", "/api/v1/groups/{id}", get(groups::get_one)),
+        r("PATCH", "/api/v1/groups/{id}", patch(groups::update)),
+        r("DELETE", "/api/v1/groups/{id}", delete(groups::delete)),
+        r("POST", "/api/v1/groups/{id}/join", post(groups::join)),
+        r("POST", "/api/v1/groups/{id}/leave", post(groups::leave)),
+        r(
+            "POST",
+            "/api/v1/groups/{id}/members",
+            post(groups::add_member),
+        ),
+        r(
+            "PATCH",
+            "/api/v1/groups/{id}/members/{user_id}",
+            patch(groups::set_member),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/groups/{id}/members/{user_id}",
+            delete(groups::remove_member),
+        ),
+        r(
+            "POST",
+            "/api/v1/groups/{id}/systems",
+            post(groups::add_system),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/groups/{id}/systems/{system_id}",
+            delete(groups::remove_system),
+        ),
+    ]
+}

@@ -1,0 +1,195 @@
+//! `/api/v1/systems`: the systems the caller may see, adding, pairing tokens, deleting.
+
+use super::{ApiJson, ApiResult, ApiUser, ErrorBody};
+use crate::access::{self, Role, SystemAccess};
+use crate::state::AppState;
+use crate::systems::service;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct StateJson {
+    /// `pending`, `ok`, `action`, `error` or `unknown`.
+    pub kind: String,
+    /// The words the UI shows.
+    pub text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LicenceJson {
+    pub name: String,
+    pub quantity: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceJson {
+    pub model: Option<String>,
+    pub mac: Option<String>,
+    pub firmware: Option<String>,
+    pub uptime_s: Option<i64>,
+    pub maintenance_active: Option<bool>,
+    pub maintenance_until_ms: Option<i64>,
+    pub licences: Vec<LicenceJson>,
+    pub paired_ms: Option<i64>,
+    pub online_since_ms: Option<i64>,
+    pub last_seen_ms: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SystemJson {
+    pub id: String,
+    pub name: String,
+    pub serial: String,
+    pub created_ms: i64,
+    pub initial_registration_ms: Option<i64>,
+    pub state: StateJson,
+    /// The caller's roles: `owner`, `administrator`, `monitoring`, `backup`, `call_data`.
+    pub roles: Vec<String>,
+    /// The confirmation code while pairing is pending (only for owner and administrators).
+    pub token: Option<String>,
+    pub token_expires_ms: Option<i64>,
+    /// Present on `GET /api/v1/systems/{id}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceJson>,
+}
+
+fn json(st: &AppState, a: &SystemAccess, detail: bool) -> SystemJson {
+    let s = a.system();
+    let state = service::device_state(st, s);
+    let show_token = s.token_used_at.is_none() && a.has(Role::Administrator);
+    let device = detail.then(|| DeviceJson {
+        model: s.model.clone(),
+        mac: s.mac.clone(),
+        firmware: s.firmware.clone(),
+        uptime_s: s
+            .online_since
+            .and(s.booted_at)
+            .map(|b| (st.clock.now_ms() - b) / 1000),
+        maintenance_active: s.maintenance_active.map(|m| m == 1),
+        maintenance_until_ms: s.maintenance_until,
+        licences: s
+            .licences
+            .as_deref()
+            .and_then(|l| serde_json::from_str::<Vec<zentrale_protocol::messages::Licence>>(l).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| LicenceJson {
+                name: l.name,
+                quantity: l.quantity,
+            })
+            .collect(),
+        paired_ms: s.paired_at,
+        online_since_ms: s.online_since,
+        last_seen_ms: s.last_seen_at,
+    });
+    SystemJson {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        serial: s.serial.clone(),
+        created_ms: s.created_at,
+        initial_registration_ms: s.initial_registration_at,
+        state: StateJson {
+            kind: state.kind().to_owned(),
+            text: state.words(),
+        },
+        roles: a
+            .roles()
+            .roles()
+            .iter()
+            .map(|r| r.key().to_owned())
+            .collect(),
+        token: if show_token { s.token.clone() } else { None },
+        token_expires_ms: if show_token { s.token_expires_at } else { None },
+        device,
+    }
+}
+
+/// Systems the caller may see, with their state and the caller's roles.
+#[utoipa::path(get, path = "/api/v1/systems", tag = "systems",
+    responses((status = 200, body = [SystemJson]), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> ApiResult<Json<Vec<SystemJson>>> {
+    let mut all: Vec<SystemJson> = access::visible_systems(&st, &u)
+        .await?
+        .iter()
+        .map(|a| json(&st, a, false))
+        .collect();
+    all.sort_by_key(|s| s.name.to_lowercase());
+    Ok(Json(all))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewSystem {
+    pub name: String,
+    pub serial: String,
+}
+
+/// Adds a system; the answer carries its confirmation code (valid 24 hours).
+#[utoipa::path(post, path = "/api/v1/systems", tag = "systems", request_body = NewSystem,
+    responses((status = 201, body = SystemJson), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(b): ApiJson<NewSystem>,
+) -> ApiResult<(StatusCode, Json<SystemJson>)> {
+    let sys = service::create(&st, &u, &b.name, &b.serial).await?;
+    let a = access::system(&st, &u, &sys.id).await?;
+    Ok((StatusCode::CREATED, Json(json(&st, &a, true))))
+}
+
+/// System information.
+#[utoipa::path(get, path = "/api/v1/systems/{id}", tag = "systems", params(("id" = String, Path)),
+    responses((status = 200, body = SystemJson), (status = 404, body = ErrorBody)))]
+pub async fn get_one(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SystemJson>> {
+    let a = access::system(&st, &u, &id).await?;
+    Ok(Json(json(&st, &a, true)))
+}
+
+/// Deletes the system (owner only); its PBX is disconnected at once.
+#[utoipa::path(delete, path = "/api/v1/systems/{id}", tag = "systems", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let cap = access::system(&st, &u, &id).await?.owner()?;
+    service::delete(&st, cap).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Renews the confirmation code (owner or administrator).
+#[utoipa::path(post, path = "/api/v1/systems/{id}/token", tag = "systems", params(("id" = String, Path)),
+    responses((status = 200, body = SystemJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn renew_token(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SystemJson>> {
+    let cap = access::system(&st, &u, &id).await?.manager()?;
+    service::renew_token(&st, cap).await?;
+    let a = access::system(&st, &u, &id).await?;
+    Ok(Json(json(&st, &a, true)))
+}
+
+/// Cancels the confirmation code (owner or administrator).
+#[utoipa::path(delete, path = "/api/v1/systems/{id}/token", tag = "systems", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn cancel_token(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let cap = access::system(&st, &u, &id).await?.manager()?;
+    service::cancel_token(&st, cap).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
