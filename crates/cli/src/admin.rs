@@ -40,6 +40,9 @@ enum UserCmd {
         /// The user's e-mail address (the login name).
         #[arg(long)]
         email: String,
+        /// Make the user a platform operator (manages companies; sees no company's data).
+        #[arg(long)]
+        operator: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -64,12 +67,25 @@ pub async fn company(args: CompanyArgs) -> anyhow::Result<()> {
 
 pub async fn user(args: UserArgs) -> anyhow::Result<()> {
     match args.cmd {
-        UserCmd::Add { company, email, db } => {
+        UserCmd::Add {
+            company,
+            email,
+            operator,
+            db,
+        } => {
             let password = read_password()?;
             let st = state(&db).await?;
             let u =
                 zentrale_server::users::service::add_user(&st, &company, &email, &password).await?;
-            println!("user {} added to '{}'", u.email, company.trim());
+            if operator {
+                zentrale_server::users::store::set_operator(&st.db, &u.id, true).await?;
+            }
+            let role = if operator {
+                " as platform operator"
+            } else {
+                ""
+            };
+            println!("user {} added to '{}'{role}", u.email, company.trim());
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::{account, auth, authorisations, gateway, groups, pairing, systems, web};
+use crate::{account, auth, authorisations, gateway, groups, operator, pairing, systems, web};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -151,6 +151,16 @@ fn ui_routes() -> Vec<RouteDef> {
             "POST",
             "/groups/{id}/systems/delete",
             post(groups::routes::remove_systems),
+        ),
+        r(
+            "GET",
+            "/operator/companies",
+            get(operator::routes::companies),
+        ),
+        r(
+            "POST",
+            "/operator/companies",
+            post(operator::routes::create),
         ),
         r("GET", "/static/app.css", get(web::assets::css)),
         r("GET", "/static/app.js", get(web::assets::js)),

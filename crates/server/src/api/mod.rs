@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod authorisations;
+pub mod companies;
 pub mod groups;
 pub mod systems;
 
@@ -141,13 +142,14 @@ impl Modify for Security {
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
         groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
         groups::leave, groups::add_member, groups::set_member, groups::remove_member, groups::add_system,
-        groups::remove_system,
+        groups::remove_system, companies::list, companies::create,
     ),
     tags(
         (name = "account", description = "The caller's own account"),
         (name = "systems", description = "Systems (PBXes) and their pairing"),
         (name = "authorisations", description = "Roles granted to others"),
         (name = "groups", description = "User groups"),
+        (name = "operator", description = "Company management by the platform operator"),
     )
 )]
 pub struct ApiDoc;
@@ -242,5 +244,7 @@ pub fn routes() -> Vec<crate::app::RouteDef> {
             "/api/v1/groups/{id}/systems/{system_id}",
             delete(groups::remove_system),
         ),
+        r("GET", "/api/v1/companies", get(companies::list)),
+        r("POST", "/api/v1/companies", post(companies::create)),
     ]
 }

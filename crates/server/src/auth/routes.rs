@@ -27,6 +27,7 @@ fn page(email: String, error: String) -> LoginPage {
             title: "Log in".into(),
             nav: "",
             user: String::new(),
+            operator: false,
         },
         email,
         error,

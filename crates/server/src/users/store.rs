@@ -92,3 +92,12 @@ pub async fn of_company(db: &Db, company_id: &str) -> AppResult<Vec<User>> {
     .fetch_all(&db.pool)
     .await?)
 }
+
+pub async fn set_operator(db: &Db, user_id: &str, operator: bool) -> AppResult<()> {
+    sqlx::query("UPDATE users SET is_operator = $1 WHERE id = $2")
+        .bind(operator as i64)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

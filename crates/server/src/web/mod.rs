@@ -17,6 +17,8 @@ pub struct Layout {
     pub nav: &'static str,
     /// E-mail of the logged-in user; empty on the login page.
     pub user: String,
+    /// Show the operator's menu entry.
+    pub operator: bool,
 }
 
 impl Layout {
@@ -29,6 +31,7 @@ impl Layout {
             title: title.into(),
             nav,
             user: user.email.clone(),
+            operator: user.is_operator,
         }
     }
 }
@@ -48,6 +51,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             nav: "",
             user: String::new(),
+            operator: false,
         },
         status: status.as_u16(),
         message,

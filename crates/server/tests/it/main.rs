@@ -7,6 +7,8 @@ mod api;
 mod browser;
 mod device_channel;
 mod harness;
+mod matrix;
+mod operator;
 mod pages;
 mod pairing;
 mod revoke;

@@ -1,0 +1,397 @@
+//! The permission matrix: every route of the UI, the API and the device side, requested by
+//! every kind of principal, with the expected outcome written out per cell. The test fails
+//! when the server has a route the matrix does not list (or the matrix one it does not have).
+//!
+//! Each route gets a fresh fixture (a system S owned by `own` with authorisations for `mon`,
+//! `bak`, `cd`, `adm`; a second system S2; a private group G of `own` with member `bak` and
+//! system S; a public group P; an API token and an extra session of `own`), so what one row
+//! changes cannot affect another. Within a row the principals act in column order.
+//!
+//! Outcomes: ok = 2xx or a redirect elsewhere than the login page; login = redirect to the
+//! login page or 401; denied = 403; hidden = 404 (indistinguishable from not existing);
+//! invalid = 400, 405, 409, 410, 422 or 426.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::both_backends;
+use crate::harness::*;
+use std::collections::BTreeSet;
+use zentrale_server::access::{Role, RoleSet};
+use zentrale_server::auth::CurrentUser;
+use zentrale_server::auth::session;
+use zentrale_server::{AppState, access, account, authorisations, groups, systems};
+
+both_backends!(permission_matrix);
+
+const PRINCIPALS: [&str; 9] = [
+    "anon", "none", "mon", "bak", "cd", "adm", "own", "other", "op",
+];
+
+enum Body {
+    None,
+    Form(&'static str),
+    Json(&'static str),
+}
+use Body::{Form, Json, None as NoBody};
+
+struct Row {
+    method: &'static str,
+    pattern: &'static str,
+    url: &'static str,
+    body: Body,
+    /// One outcome per principal, in the order of [`PRINCIPALS`].
+    expect: &'static str,
+}
+
+const fn row(
+    method: &'static str,
+    pattern: &'static str,
+    url: &'static str,
+    body: Body,
+    expect: &'static str,
+) -> Row {
+    Row {
+        method,
+        pattern,
+        url,
+        body,
+        expect,
+    }
+}
+
+#[rustfmt::skip]
+fn matrix() -> Vec<Row> {
+    vec![
+        //                                                                                                         anon   none   mon    bak    cd     adm    own    other  op
+        row("GET", "/", "/", NoBody,                                                                               "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/login", "/login", NoBody,                                                                     "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/login", "/login", Form("email=nobody{p}%40acme.example&password=wrong+password"),            "login  login  login  login  login  login  login  login  login"),
+        row("POST", "/logout", "/logout", Form(""),                                                                "login  login  login  login  login  login  login  login  login"),
+        row("GET", "/account", "/account", NoBody,                                                                 "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/account/password", "/account/password", Form("current=wrong+password&new=another+password&repeat=another+password"),
+                                                                                                                   "login  invalid invalid invalid invalid invalid invalid invalid invalid"),
+        row("POST", "/account/sessions/end-others", "/account/sessions/end-others", Form(""),                      "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/account/sessions/{handle}/end", "/account/sessions/{handle}/end", Form(""),                  "login  hidden hidden hidden hidden hidden ok     hidden hidden"),
+        row("POST", "/account/tokens", "/account/tokens", Form("name=t{p}&days="),                                 "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/account/tokens/{id}/revoke", "/account/tokens/{token}/revoke", Form(""),                     "login  hidden hidden hidden hidden hidden ok     hidden hidden"),
+        row("GET", "/systems", "/systems", NoBody,                                                                 "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/systems/{id}", "/systems/{sys}", NoBody,                                                      "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
+        row("GET", "/admin/systems", "/admin/systems", NoBody,                                                     "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/admin/systems", "/admin/systems", Form("name=New&serial=N{r}{p}X00"),                        "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/admin/systems/delete", "/admin/systems/delete", Form("id={sys}"),                            "login  hidden denied denied denied denied ok     hidden hidden"),
+        row("POST", "/admin/systems/{id}/token", "/admin/systems/{sys}/token", Form(""),                           "login  hidden denied denied denied ok     ok     hidden hidden"),
+        row("POST", "/admin/systems/{id}/token/cancel", "/admin/systems/{sys}/token/cancel", Form(""),             "login  hidden denied denied denied ok     ok     hidden hidden"),
+        row("GET", "/authorisations", "/authorisations", NoBody,                                                   "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/authorisations", "/authorisations", Form("user=none%40acme.example&system={sys}&role=monitoring"),
+                                                                                                                   "login  hidden denied denied denied ok     ok     hidden hidden"),
+        row("POST", "/authorisations/delete", "/authorisations/delete", Form("id={auth}"),                        "login  hidden hidden hidden hidden hidden ok     hidden hidden"),
+        row("GET", "/authorisations/{id}", "/authorisations/{auth}", NoBody,                                       "login  hidden hidden hidden hidden hidden ok     hidden hidden"),
+        row("POST", "/authorisations/{id}", "/authorisations/{auth}", Form("role=backup"),                         "login  hidden hidden hidden hidden hidden ok     hidden hidden"),
+        row("GET", "/groups", "/groups", NoBody,                                                                   "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/groups", "/groups", Form("name=New+{r}+{p}&role=monitoring"),                                    "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/groups/own", "/groups/own", NoBody,                                                           "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/groups/delete", "/groups/delete", Form("id={group}"),                                        "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("GET", "/groups/{id}", "/groups/{group}", NoBody,                                                      "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("POST", "/groups/{id}", "/groups/{group}", Form("name=Renamed+{r}&role=monitoring"),                       "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("POST", "/groups/{id}/join", "/groups/{pgroup}/join", Form(""),                                        "login  ok     ok     ok     ok     ok     invalid hidden hidden"),
+        row("POST", "/groups/{id}/leave", "/groups/{group}/leave", Form(""),                                       "login  hidden hidden ok     hidden hidden invalid hidden hidden"),
+        row("POST", "/groups/{id}/members", "/groups/{group}/members", Form("email=none%40acme.example&role="),    "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("POST", "/groups/{id}/members/delete", "/groups/{group}/members/delete", Form("user={member}"),        "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("POST", "/groups/{id}/members/{user}", "/groups/{group}/members/{member}", Form("role=monitoring"),    "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("POST", "/groups/{id}/systems", "/groups/{group}/systems", Form("system={sys2}"),                      "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("POST", "/groups/{id}/systems/delete", "/groups/{group}/systems/delete", Form("system={sys}"),         "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("GET", "/operator/companies", "/operator/companies", NoBody,                                           "login  denied denied denied denied denied denied denied ok"),
+        row("POST", "/operator/companies", "/operator/companies", Form("name=Co+{r}{p}&email=first{r}{p}%40co.example&password=long+enough+pw"),
+                                                                                                                   "login  denied denied denied denied denied denied denied ok"),
+        row("GET", "/static/app.css", "/static/app.css", NoBody,                                                   "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/static/app.js", "/static/app.js", NoBody,                                                     "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
+        // REST API
+        row("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", NoBody,                                         "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/api/v1/me", "/api/v1/me", NoBody,                                                             "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/api/v1/account/sessions", "/api/v1/account/sessions", NoBody,                                 "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("DELETE", "/api/v1/account/sessions/{handle}", "/api/v1/account/sessions/{handle}", NoBody,            "login  hidden hidden hidden hidden hidden ok     hidden hidden"),
+        row("GET", "/api/v1/account/tokens", "/api/v1/account/tokens", NoBody,                                     "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/api/v1/account/tokens", "/api/v1/account/tokens", Json(r#"{"name":"t{p}"}"#),                "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("DELETE", "/api/v1/account/tokens/{id}", "/api/v1/account/tokens/{token}", NoBody,                     "login  hidden hidden hidden hidden hidden ok     hidden hidden"),
+        row("GET", "/api/v1/systems", "/api/v1/systems", NoBody,                                                   "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/api/v1/systems", "/api/v1/systems", Json(r#"{"name":"New","serial":"A{r}{p}X00"}"#),         "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/api/v1/systems/{id}", "/api/v1/systems/{sys}", NoBody,                                        "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
+        row("DELETE", "/api/v1/systems/{id}", "/api/v1/systems/{sys}", NoBody,                                     "login  hidden denied denied denied denied ok     hidden hidden"),
+        row("POST", "/api/v1/systems/{id}/token", "/api/v1/systems/{sys}/token", NoBody,                           "login  hidden denied denied denied ok     ok     hidden hidden"),
+        row("DELETE", "/api/v1/systems/{id}/token", "/api/v1/systems/{sys}/token", NoBody,                         "login  hidden denied denied denied ok     ok     hidden hidden"),
+        row("GET", "/api/v1/authorisations", "/api/v1/authorisations", NoBody,                                     "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/api/v1/authorisations", "/api/v1/authorisations", Json(r#"{"user_email":"none@acme.example","system_id":"{sys}","roles":["monitoring"]}"#),
+                                                                                                                   "login  hidden denied denied denied ok     ok     hidden hidden"),
+        row("PATCH", "/api/v1/authorisations/{id}", "/api/v1/authorisations/{auth}", Json(r#"{"roles":["backup"]}"#),
+                                                                                                                   "login  hidden hidden hidden hidden hidden ok     hidden hidden"),
+        row("DELETE", "/api/v1/authorisations/{id}", "/api/v1/authorisations/{auth}", NoBody,                      "login  hidden hidden hidden hidden hidden ok     hidden hidden"),
+        row("GET", "/api/v1/groups", "/api/v1/groups", NoBody,                                                     "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/api/v1/groups", "/api/v1/groups", Json(r#"{"name":"New {r} {p}","default_role":"monitoring"}"#), "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/api/v1/groups/{id}", "/api/v1/groups/{group}", NoBody,                                        "login  hidden hidden ok     hidden hidden ok     hidden hidden"),
+        row("PATCH", "/api/v1/groups/{id}", "/api/v1/groups/{group}", Json(r#"{"name":"Renamed {r}","default_role":"backup"}"#),
+                                                                                                                   "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("DELETE", "/api/v1/groups/{id}", "/api/v1/groups/{group}", NoBody,                                     "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("POST", "/api/v1/groups/{id}/join", "/api/v1/groups/{pgroup}/join", NoBody,                            "login  ok     ok     ok     ok     ok     invalid hidden hidden"),
+        row("POST", "/api/v1/groups/{id}/leave", "/api/v1/groups/{group}/leave", NoBody,                           "login  hidden hidden ok     hidden hidden invalid hidden hidden"),
+        row("POST", "/api/v1/groups/{id}/members", "/api/v1/groups/{group}/members", Json(r#"{"email":"none@acme.example"}"#),
+                                                                                                                   "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("PATCH", "/api/v1/groups/{id}/members/{user_id}", "/api/v1/groups/{group}/members/{member}", Json(r#"{"role":"monitoring"}"#),
+                                                                                                                   "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("DELETE", "/api/v1/groups/{id}/members/{user_id}", "/api/v1/groups/{group}/members/{member}", NoBody,  "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("POST", "/api/v1/groups/{id}/systems", "/api/v1/groups/{group}/systems", Json(r#"{"system_id":"{sys2}"}"#),
+                                                                                                                   "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("DELETE", "/api/v1/groups/{id}/systems/{system_id}", "/api/v1/groups/{group}/systems/{sys}", NoBody,   "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("GET", "/api/v1/companies", "/api/v1/companies", NoBody,                                               "login  denied denied denied denied denied denied denied ok"),
+        row("POST", "/api/v1/companies", "/api/v1/companies", Json(r#"{"name":"Api Co {r}{p}","email":"api{r}{p}@co.example","password":"long enough pw"}"#),
+                                                                                                                   "login  denied denied denied denied denied denied denied ok"),
+        // Device side and operations: user sessions play no part.
+        row("POST", "/device/v1/pair", "/device/v1/pair", Json(r#"{"serial":"X0000001","token":"AAAA-AAAA-AAAA-AAAA","model":"m","firmware":"2.6.0"}"#),
+                                                                                                                   "denied denied denied denied denied denied denied denied denied"),
+        row("DELETE", "/device/v1/access", "/device/v1/access", NoBody,                                           "login  login  login  login  login  login  login  login  login"),
+        row("GET", "/device/v1/ws", "/device/v1/ws", NoBody,                                                       "invalid invalid invalid invalid invalid invalid invalid invalid invalid"),
+        row("GET", "/healthz", "/healthz", NoBody,                                                                 "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/readyz", "/readyz", NoBody,                                                                   "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
+    ]
+}
+
+struct Users {
+    by_name: Vec<(&'static str, Option<CurrentUser>)>,
+}
+
+impl Users {
+    fn get(&self, name: &str) -> &CurrentUser {
+        self.by_name
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, u)| u.as_ref())
+            .unwrap()
+    }
+}
+
+async fn users(st: &AppState) -> Users {
+    let mut by_name: Vec<(&'static str, Option<CurrentUser>)> = vec![("anon", None)];
+    for name in ["none", "mon", "bak", "cd", "adm", "own"] {
+        by_name.push((
+            name,
+            Some(user(st, "Acme", &format!("{name}@acme.example")).await),
+        ));
+    }
+    by_name.push((
+        "other",
+        Some(user(st, "Other Co", "other@other.example").await),
+    ));
+    let op = user(st, "Platform", "op@platform.example").await;
+    zentrale_server::users::store::set_operator(&st.db, &op.id, true)
+        .await
+        .unwrap();
+    by_name.push((
+        "op",
+        Some(CurrentUser {
+            is_operator: true,
+            ..op
+        }),
+    ));
+    Users { by_name }
+}
+
+/// The value of the session cookie in a `Set-Cookie` header.
+fn cookie_token(set_cookie: &axum::http::HeaderValue) -> String {
+    let s = set_cookie.to_str().unwrap();
+    s.split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+/// Fresh objects for one row; returns the substitutions for its URL and body.
+async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, String)> {
+    let own = u.get("own");
+    let sys = systems::service::create(st, own, &format!("S{r}"), &format!("S{r:03}0000"))
+        .await
+        .unwrap();
+    let sys2 = systems::service::create(st, own, &format!("T{r}"), &format!("T{r:03}0000"))
+        .await
+        .unwrap();
+    let mut auth = String::new();
+    for (name, role) in [
+        ("mon", Role::Monitoring),
+        ("bak", Role::Backup),
+        ("cd", Role::CallData),
+        ("adm", Role::Administrator),
+    ] {
+        let cap = access::system(st, own, &sys.id)
+            .await
+            .unwrap()
+            .manager()
+            .unwrap();
+        let a = authorisations::service::grant(
+            st,
+            own,
+            &cap,
+            &u.get(name).email,
+            RoleSet::default().with(role),
+        )
+        .await
+        .unwrap();
+        if name == "mon" {
+            auth = a.id;
+        }
+    }
+    let settings = |name: String, role: &str, public: bool| {
+        groups::service::Settings::parse(&name, "", role, public).unwrap()
+    };
+    let group = groups::service::create(st, own, settings(format!("G{r}"), "backup", false))
+        .await
+        .unwrap();
+    let cap = groups::service::owned(st, own, &group).await.unwrap();
+    groups::service::add_member(st, &cap, &u.get("bak").email, "")
+        .await
+        .unwrap();
+    groups::service::add_system(st, own, &cap, &sys.id)
+        .await
+        .unwrap();
+    let pgroup = groups::service::create(st, own, settings(format!("P{r}"), "monitoring", true))
+        .await
+        .unwrap();
+    let (token, _) = account::service::create_token(st, own, "fixture", None)
+        .await
+        .unwrap();
+    let origin = session::Origin {
+        user_agent: String::new(),
+        ip: String::new(),
+    };
+    let extra = session::start(st, &own.id, &origin).await.unwrap();
+    let handle: String = zentrale_server::ids::hash_secret(&cookie_token(&extra))
+        .chars()
+        .take(16)
+        .collect();
+    vec![
+        ("{sys2}", sys2.id),
+        ("{sys}", sys.id),
+        ("{group}", group),
+        ("{pgroup}", pgroup),
+        ("{auth}", auth),
+        ("{member}", u.get("bak").id.clone()),
+        ("{token}", token.id),
+        ("{handle}", handle),
+        ("{r}", format!("{r:03}")),
+    ]
+}
+
+fn outcome(status: u16, location: &str) -> &'static str {
+    match status {
+        200..=299 => "ok",
+        301 | 302 | 303 | 307 | 308 if location.ends_with("/login") => "login",
+        301 | 302 | 303 | 307 | 308 => "ok",
+        401 => "login",
+        403 => "denied",
+        404 => "hidden",
+        400 | 405 | 409 | 410 | 422 | 426 => "invalid",
+        _ => "unexpected",
+    }
+}
+
+async fn permission_matrix(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    let st = &srv.st;
+    let u = users(st).await;
+
+    // The matrix lists exactly the server's routes.
+    let rows = matrix();
+    let listed: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r.method.to_owned(), r.pattern.to_owned()))
+        .collect();
+    let served: BTreeSet<(String, String)> = zentrale_server::app::route_list()
+        .into_iter()
+        .map(|(m, p)| (m.to_owned(), p.to_owned()))
+        .collect();
+    let missing: Vec<_> = served.difference(&listed).collect();
+    let extra: Vec<_> = listed.difference(&served).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the permission matrix: {missing:?}"
+    );
+    assert!(
+        extra.is_empty(),
+        "matrix rows for routes the server does not have: {extra:?}"
+    );
+    assert_eq!(rows.len(), listed.len(), "a route is listed twice");
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for (r, row) in rows.iter().enumerate() {
+        let expect: Vec<&str> = row.expect.split_whitespace().collect();
+        assert_eq!(
+            expect.len(),
+            PRINCIPALS.len(),
+            "row {} {} needs one outcome per principal",
+            row.method,
+            row.pattern
+        );
+        let subs = fixture(st, &u, r).await;
+        for (i, p) in PRINCIPALS.iter().enumerate() {
+            let fill = |t: &str| {
+                let mut s = subs.iter().fold(t.to_owned(), |s, (k, v)| s.replace(k, v));
+                s = s.replace("{p}", &i.to_string());
+                s
+            };
+            let method = reqwest::Method::from_bytes(row.method.as_bytes()).unwrap();
+            let mut req = http.request(method, format!("{}{}", srv.url, fill(row.url)));
+            if let Some(user) = u.by_name[i].1.as_ref() {
+                let origin = session::Origin {
+                    user_agent: "matrix".into(),
+                    ip: String::new(),
+                };
+                let c = session::start(st, &user.id, &origin).await.unwrap();
+                req = req.header(
+                    "cookie",
+                    format!("{}={}", session::COOKIE_NAME, cookie_token(&c)),
+                );
+            }
+            req = match &row.body {
+                Body::None => req,
+                Body::Form(f) => req
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(fill(f)),
+                Body::Json(j) => req.header("content-type", "application/json").body(fill(j)),
+            };
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let location = resp
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            let got = outcome(status, &location);
+            cells += 1;
+            if got != expect[i] {
+                failures.push(format!(
+                    "{} {} as {p}: expected {}, got {got} (HTTP {status})",
+                    row.method, row.pattern, expect[i]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!(
+        "permission matrix: {} routes × {} principals = {cells} cells",
+        rows.len(),
+        PRINCIPALS.len()
+    );
+    srv.stop().await;
+    db.cleanup().await;
+}
