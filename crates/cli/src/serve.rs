@@ -50,6 +50,33 @@ pub struct ServeArgs {
     /// Paired PBXes below this firmware are shown as needing a firmware update.
     #[arg(long, env = "ZENTRALE_MIN_MANAGED_FIRMWARE", default_value = "2.4.4")]
     pub min_managed_firmware: zentrale_protocol::FirmwareVersion,
+    /// Public base URL of this installation (for single sign-on redirects), e.g. https://zentrale.example.com.
+    #[arg(long, env = "ZENTRALE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// OpenID Connect issuer URL; enables single sign-on.
+    #[arg(long, env = "ZENTRALE_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_client_secret", "public_url"])]
+    pub oidc_issuer: Option<String>,
+    /// OpenID Connect client id registered at the provider.
+    #[arg(long, env = "ZENTRALE_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// OpenID Connect client secret (prefer the environment variable).
+    #[arg(long, env = "ZENTRALE_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// Put single sign-on users into the company named by this ID-token claim (e.g. org).
+    #[arg(long, env = "ZENTRALE_OIDC_COMPANY_CLAIM")]
+    pub oidc_company_claim: Option<String>,
+    /// Or by e-mail domain: DOMAIN=COMPANY, repeatable (e.g. mueller-it.example=Müller IT).
+    #[arg(long = "oidc-domain", value_parser = parse_domain)]
+    pub oidc_domains: Vec<(String, String)>,
+}
+
+fn parse_domain(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((d, c)) if !d.trim().is_empty() && !c.trim().is_empty() => {
+            Ok((d.trim().to_lowercase(), c.trim().to_owned()))
+        }
+        _ => Err(format!("'{s}' is not DOMAIN=COMPANY")),
+    }
 }
 
 impl ServeArgs {
@@ -62,6 +89,21 @@ impl ServeArgs {
         c.session_idle_s = self.session_idle_s;
         c.session_absolute_s = self.session_absolute_s;
         c.min_managed_firmware = self.min_managed_firmware;
+        if let (Some(issuer), Some(id), Some(secret), Some(public)) = (
+            &self.oidc_issuer,
+            &self.oidc_client_id,
+            &self.oidc_client_secret,
+            &self.public_url,
+        ) {
+            c.oidc = Some(zentrale_server::config::OidcConfig {
+                issuer: issuer.clone(),
+                client_id: id.clone(),
+                client_secret: secret.clone(),
+                public_url: public.clone(),
+                company_claim: self.oidc_company_claim.clone(),
+                domains: self.oidc_domains.clone(),
+            });
+        }
         c
     }
 }

@@ -49,6 +49,12 @@ fn ui_routes() -> Vec<RouteDef> {
         r("GET", "/login", get(auth::routes::login_page)),
         r("POST", "/login", post(auth::routes::login)),
         r("POST", "/logout", post(auth::routes::logout)),
+        r("GET", "/auth/oidc/login", get(auth::routes::oidc_login)),
+        r(
+            "GET",
+            "/auth/oidc/callback",
+            get(auth::routes::oidc_callback),
+        ),
         r("GET", "/account", get(account::routes::show)),
         r(
             "POST",

@@ -26,6 +26,24 @@ pub struct Config {
     pub session_absolute_s: i64,
     /// Paired PBXes below this firmware are shown as "needs a firmware update".
     pub min_managed_firmware: FirmwareVersion,
+    /// Single sign-on with OpenID Connect; `None`: local accounts only.
+    pub oidc: Option<OidcConfig>,
+}
+
+/// OpenID Connect settings.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// Issuer URL; its `/.well-known/openid-configuration` is read at the first login.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// This installation's public base URL (`https://zentrale.example.com`); the redirect URI
+    /// registered at the provider is `<public_url>/auth/oidc/callback`.
+    pub public_url: String,
+    /// Take the company's name from this ID-token claim (e.g. `org`) …
+    pub company_claim: Option<String>,
+    /// … or from the e-mail domain: `(domain, company name)` pairs.
+    pub domains: Vec<(String, String)>,
 }
 
 impl Config {
@@ -42,6 +60,7 @@ impl Config {
             session_idle_s: 8 * 3600,
             session_absolute_s: 7 * 24 * 3600,
             min_managed_firmware: zentrale_protocol::MIN_PAIRING_FIRMWARE,
+            oidc: None,
         }
     }
 

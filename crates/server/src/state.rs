@@ -15,12 +15,20 @@ pub struct AppState {
     pub gateway: Arc<Registry>,
     /// Whether this node serves TLS itself (cookies get `Secure` and the `__Host-` prefix).
     pub tls: bool,
+    /// Single sign-on, when configured.
+    pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config, clock: Clock) -> Self {
         let tls = config.tls_cert.is_some() && config.tls_key.is_some();
+        let oidc = config
+            .oidc
+            .clone()
+            .and_then(|c| crate::auth::oidc::Oidc::new(c).ok())
+            .map(Arc::new);
         AppState {
+            oidc,
             db,
             config: Arc::new(config),
             clock,

@@ -2,6 +2,7 @@
 //! Single sign-on plugs in beside `routes::login` and ends in the same `session::start`.
 
 pub mod client;
+pub mod oidc;
 pub mod password;
 pub mod routes;
 pub mod session;

@@ -19,10 +19,12 @@ struct LoginPage {
     layout: Layout,
     email: String,
     error: String,
+    sso: bool,
 }
 
-fn page(email: String, error: String) -> LoginPage {
+fn page(sso: bool, email: String, error: String) -> LoginPage {
     LoginPage {
+        sso,
         layout: Layout {
             title: "Log in".into(),
             nav: "",
@@ -38,7 +40,11 @@ pub async fn login_page(State(st): State<AppState>, headers: HeaderMap) -> AppRe
     if session::resolve(&st, &headers).await?.is_some() {
         return Ok(Redirect::to("/systems").into_response());
     }
-    Ok(render(&page(String::new(), String::new())))
+    Ok(render(&page(
+        st.oidc.is_some(),
+        String::new(),
+        String::new(),
+    )))
 }
 
 #[derive(Deserialize)]
@@ -57,7 +63,7 @@ pub async fn login(
     let account_key = format!("account:{email}");
     let address_key = format!("address:{}", ip.map(|i| i.to_string()).unwrap_or_default());
     let refuse = |status: StatusCode, msg: String| {
-        let mut resp = render(&page(email.clone(), msg));
+        let mut resp = render(&page(st.oidc.is_some(), email.clone(), msg));
         *resp.status_mut() = status;
         resp
     };
@@ -108,9 +114,60 @@ pub async fn login(
 }
 
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
-    let cookie = session::end(&st, &headers).await?;
+    let (cookie, id_token) = session::end(&st, &headers).await?;
+    // A single sign-on session also ends at the identity provider.
+    let target = match (&st.oidc, id_token) {
+        (Some(oidc), Some(t)) => oidc.logout_url(&t).await.unwrap_or_else(|| "/login".into()),
+        _ => "/login".into(),
+    };
     Ok(session::with_cookie(
-        Redirect::to("/login").into_response(),
+        Redirect::to(&target).into_response(),
+        cookie,
+    ))
+}
+
+/// Start of single sign-on: off to the identity provider.
+pub async fn oidc_login(State(st): State<AppState>) -> AppResult<Response> {
+    let oidc = st.oidc.clone().ok_or(crate::error::AppError::NotFound)?;
+    Ok(Redirect::to(&oidc.begin(&st).await?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Back from the identity provider.
+pub async fn oidc_callback(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<Callback>,
+) -> AppResult<Response> {
+    let oidc = st.oidc.clone().ok_or(crate::error::AppError::NotFound)?;
+    if let Some(e) = q.error {
+        return Err(crate::error::AppError::Forbidden(format!(
+            "The identity provider refused the login: {}",
+            q.error_description
+                .unwrap_or(e)
+                .chars()
+                .take(200)
+                .collect::<String>()
+        )));
+    }
+    let (Some(code), Some(state)) = (q.code, q.state) else {
+        return Err(crate::error::AppError::BadRequest(
+            "The identity provider's answer is incomplete.".into(),
+        ));
+    };
+    let cookie = oidc
+        .finish(&st, &code, &state, &session::Origin::of(&headers, ip))
+        .await?;
+    Ok(session::with_cookie(
+        Redirect::to("/systems").into_response(),
         cookie,
     ))
 }

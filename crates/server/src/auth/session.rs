@@ -76,15 +76,45 @@ pub async fn start(st: &AppState, user_id: &str, origin: &Origin) -> AppResult<H
     cookie(st, &token, None)
 }
 
-/// Ends the session the request carries (if any) and returns a cookie that clears it.
-pub async fn end(st: &AppState, headers: &HeaderMap) -> AppResult<HeaderValue> {
+/// Keeps the ID token of a single sign-on session (for logging out at the provider).
+pub async fn set_id_token(
+    st: &AppState,
+    set_cookie: &HeaderValue,
+    id_token: &str,
+) -> AppResult<()> {
+    let token = set_cookie
+        .to_str()
+        .ok()
+        .and_then(|c| c.split(';').next())
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default();
+    sqlx::query("UPDATE sessions SET id_token = $1 WHERE id_hash = $2")
+        .bind(id_token)
+        .bind(hash_secret(&token))
+        .execute(&st.db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Ends the session the request carries (if any). Returns a cookie that clears it and, for
+/// a single sign-on session, its ID token.
+pub async fn end(st: &AppState, headers: &HeaderMap) -> AppResult<(HeaderValue, Option<String>)> {
+    let mut id_token = None;
     if let Some(token) = cookie_value(headers) {
+        let hash = hash_secret(&token);
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT id_token FROM sessions WHERE id_hash = $1")
+                .bind(&hash)
+                .fetch_optional(&st.db.pool)
+                .await?;
+        id_token = row.and_then(|(t,)| t);
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(hash_secret(&token))
+            .bind(&hash)
             .execute(&st.db.pool)
             .await?;
     }
-    cookie(st, "", Some(0))
+    Ok((cookie(st, "", Some(0))?, id_token))
 }
 
 fn cookie(st: &AppState, value: &str, max_age: Option<i64>) -> AppResult<HeaderValue> {

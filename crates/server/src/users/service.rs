@@ -68,6 +68,7 @@ pub async fn add_user(st: &AppState, company: &str, email: &str, pw: &str) -> Ap
         password_hash: Some(hash),
         created_at: st.clock.now_ms(),
         is_operator: 0,
+        oidc_subject: None,
     };
     store::insert_user(&st.db, &u).await?;
     Ok(u)

@@ -18,6 +18,7 @@ pub struct User {
     pub password_hash: Option<String>,
     pub created_at: i64,
     pub is_operator: i64,
+    pub oidc_subject: Option<String>,
 }
 
 pub async fn insert_company(db: &Db, c: &Company) -> AppResult<()> {
@@ -41,20 +42,22 @@ pub async fn company_by_name(db: &Db, name: &str) -> AppResult<Option<Company>> 
 
 pub async fn insert_user(db: &Db, u: &User) -> AppResult<()> {
     sqlx::query(
-        "INSERT INTO users (id, company_id, email, password_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO users (id, company_id, email, password_hash, created_at, oidc_subject) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&u.id)
     .bind(&u.company_id)
     .bind(&u.email)
     .bind(&u.password_hash)
     .bind(u.created_at)
+    .bind(&u.oidc_subject)
     .execute(&db.pool)
     .await?;
     Ok(())
 }
 
-const USER_COLS: &str = "id, company_id, email, password_hash, created_at, is_operator";
+const USER_COLS: &str =
+    "id, company_id, email, password_hash, created_at, is_operator, oidc_subject";
 
 pub async fn user_by_email(db: &Db, email: &str) -> AppResult<Option<User>> {
     Ok(
@@ -96,6 +99,24 @@ pub async fn of_company(db: &Db, company_id: &str) -> AppResult<Vec<User>> {
 pub async fn set_operator(db: &Db, user_id: &str, operator: bool) -> AppResult<()> {
     sqlx::query("UPDATE users SET is_operator = $1 WHERE id = $2")
         .bind(operator as i64)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn user_by_oidc_subject(db: &Db, subject: &str) -> AppResult<Option<User>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {USER_COLS} FROM users WHERE oidc_subject = $1"
+    ))
+    .bind(subject)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+pub async fn set_oidc_subject(db: &Db, user_id: &str, subject: &str) -> AppResult<()> {
+    sqlx::query("UPDATE users SET oidc_subject = $1 WHERE id = $2")
+        .bind(subject)
         .bind(user_id)
         .execute(&db.pool)
         .await?;

@@ -8,6 +8,7 @@ mod browser;
 mod device_channel;
 mod harness;
 mod matrix;
+mod oidc;
 mod operator;
 mod pages;
 mod pairing;

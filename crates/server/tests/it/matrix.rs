@@ -67,6 +67,8 @@ fn matrix() -> Vec<Row> {
         row("GET", "/login", "/login", NoBody,                                                                     "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
         row("POST", "/login", "/login", Form("email=nobody{p}%40acme.example&password=wrong+password"),            "login  login  login  login  login  login  login  login  login"),
         row("POST", "/logout", "/logout", Form(""),                                                                "login  login  login  login  login  login  login  login  login"),
+        row("GET", "/auth/oidc/login", "/auth/oidc/login", NoBody,                                                 "hidden hidden hidden hidden hidden hidden hidden hidden hidden"),
+        row("GET", "/auth/oidc/callback", "/auth/oidc/callback?code=x&state=y", NoBody,                            "hidden hidden hidden hidden hidden hidden hidden hidden hidden"),
         row("GET", "/account", "/account", NoBody,                                                                 "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("POST", "/account/password", "/account/password", Form("current=wrong+password&new=another+password&repeat=another+password"),
                                                                                                                    "login  invalid invalid invalid invalid invalid invalid invalid invalid"),
