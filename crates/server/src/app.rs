@@ -48,6 +48,8 @@ fn ui_routes() -> Vec<RouteDef> {
         r("GET", "/", get(|| async { Redirect::to("/systems") })),
         r("GET", "/login", get(auth::routes::login_page)),
         r("POST", "/login", post(auth::routes::login)),
+        r("GET", "/login/code", get(auth::second_step::show)),
+        r("POST", "/login/code", post(auth::second_step::submit)),
         r("POST", "/logout", post(auth::routes::logout)),
         r("GET", "/auth/oidc/login", get(auth::routes::oidc_login)),
         r(
@@ -80,6 +82,21 @@ fn ui_routes() -> Vec<RouteDef> {
             "POST",
             "/account/tokens/{id}/revoke",
             post(account::routes::revoke_token),
+        ),
+        r(
+            "POST",
+            "/account/totp/setup",
+            post(account::routes::totp_setup),
+        ),
+        r(
+            "POST",
+            "/account/totp/confirm",
+            post(account::routes::totp_confirm),
+        ),
+        r(
+            "POST",
+            "/account/totp/disable",
+            post(account::routes::totp_disable),
         ),
         r("GET", "/systems", get(systems::routes::overview)),
         r("GET", "/systems/{id}", get(systems::routes::info)),

@@ -39,6 +39,10 @@ struct Page {
     new_token: String,
     error: String,
     notice: String,
+    /// `sso` (no local password), `on`, `setup` (pending secret shown) or `off`.
+    totp_state: String,
+    totp_secret: String,
+    totp_uri: String,
 }
 
 async fn page(
@@ -76,6 +80,24 @@ async fn page(
                 .map_or("never".into(), |e| format::datetime(Some(e))),
         })
         .collect();
+    let local = crate::users::store::user_by_id(&st.db, &user.id)
+        .await?
+        .is_some_and(|u| u.password_hash.is_some());
+    let pending = crate::auth::totp::pending(st, &user.id).await?;
+    let (totp_state, totp_secret) = if !local {
+        ("sso", String::new())
+    } else if crate::auth::totp::enabled(st, &user.id).await? {
+        ("on", String::new())
+    } else if let Some(p) = pending {
+        ("setup", p)
+    } else {
+        ("off", String::new())
+    };
+    let totp_uri = if totp_secret.is_empty() {
+        String::new()
+    } else {
+        crate::auth::totp::uri(&totp_secret, &user.email)
+    };
     let mut resp = render(&Page {
         layout: Layout::new("Account", "account", user),
         sessions,
@@ -83,6 +105,9 @@ async fn page(
         new_token,
         error,
         notice,
+        totp_state: totp_state.to_owned(),
+        totp_secret,
+        totp_uri,
     });
     *resp.status_mut() = status;
     Ok(resp)
@@ -223,4 +248,86 @@ pub async fn revoke_token(
 ) -> AppResult<impl IntoResponse> {
     service::revoke_token(&st, &user, &id).await?;
     Ok(Redirect::to("/account"))
+}
+
+pub async fn totp_setup(State(st): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    let local = crate::users::store::user_by_id(&st.db, &user.id)
+        .await?
+        .is_some_and(|u| u.password_hash.is_some());
+    if !local {
+        return Err(AppError::BadRequest(
+            "Your identity provider handles the second factor for single sign-on.".into(),
+        ));
+    }
+    crate::auth::totp::begin_setup(&st, &user.id).await?;
+    Ok(Redirect::to("/account#totp").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+}
+
+pub async fn totp_confirm(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<CodeForm>,
+) -> AppResult<Response> {
+    match crate::auth::totp::confirm_setup(&st, &user.id, &f.code).await {
+        Ok(()) => {
+            page(
+                &st,
+                &user,
+                String::new(),
+                String::new(),
+                "Two-factor authentication is on.".into(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(AppError::BadRequest(m)) => {
+            page(
+                &st,
+                &user,
+                String::new(),
+                m,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn totp_disable(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<CodeForm>,
+) -> AppResult<Response> {
+    match crate::auth::totp::disable(&st, &user.id, &f.code).await {
+        Ok(()) => {
+            page(
+                &st,
+                &user,
+                String::new(),
+                String::new(),
+                "Two-factor authentication is off.".into(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(AppError::BadRequest(m)) => {
+            page(
+                &st,
+                &user,
+                String::new(),
+                m,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -5,7 +5,9 @@ pub mod client;
 pub mod oidc;
 pub mod password;
 pub mod routes;
+pub mod second_step;
 pub mod session;
 pub mod throttle;
+pub mod totp;
 
 pub use session::CurrentUser;

@@ -1,7 +1,7 @@
 //! Login and logout pages for local accounts.
 
 use super::client::ClientIp;
-use super::{password, session, throttle};
+use super::{password, second_step, session, throttle};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::users::store as users;
@@ -86,6 +86,14 @@ pub async fn login(
         stored.as_deref().unwrap_or(password::dummy_hash()),
     );
     match user {
+        Some(u) if ok && stored.is_some() && super::totp::enabled(&st, &u.id).await? => {
+            // Password right; the second factor follows on its own page.
+            let cookie = second_step::begin(&st, &u.id).await?;
+            Ok(session::with_cookie(
+                Redirect::to("/login/code").into_response(),
+                cookie,
+            ))
+        }
         Some(u) if ok && stored.is_some() => {
             throttle::succeeded(&st, &account_key).await?;
             let cookie = session::start(&st, &u.id, &session::Origin::of(&headers, ip)).await?;

@@ -287,3 +287,114 @@ async fn api_tokens(b: Backend) {
     srv.stop().await;
     db.cleanup().await;
 }
+
+both_backends!(second_factor);
+
+/// The code an authenticator app shows for `secret` at `ms`.
+fn code(secret: &str, ms: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .unwrap();
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes)
+        .unwrap()
+        .generate((ms / 1000) as u64)
+}
+
+async fn second_factor(b: Backend) {
+    let db = TestDb::new(b).await;
+    let clock = Clock::manual(1_800_000_000_000);
+    let srv = TestServer::start_with(
+        test_config(&db),
+        clock.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    assert!(web.get("/account").await.body.contains("data-totp=\"off\""));
+
+    // Setup: a secret to add to the app, confirmed by a first code.
+    assert_eq!(web.post("/account/totp/setup", &[]).await.status, 303);
+    let secret = between(&web.get("/account").await.body, "data-totp-secret=\"", "\"").unwrap();
+    let r = web
+        .post("/account/totp/confirm", &[("code", "000000")])
+        .await;
+    assert_eq!(r.status, 422);
+    let first = code(&secret, clock.now_ms());
+    let r = web
+        .post("/account/totp/confirm", &[("code", first.as_str())])
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("data-totp=\"on\""));
+
+    // Login now needs the code after the password.
+    let c = Client::new(&srv.url);
+    let r = c
+        .post(
+            "/login",
+            &[("email", "owner@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!((r.status, r.location.as_str()), (303, "/login/code"));
+    assert_eq!(
+        c.get("/systems").await.status,
+        303,
+        "no session before the code"
+    );
+    assert_eq!(c.get("/login/code").await.status, 200);
+    assert_eq!(
+        c.post("/login/code", &[("code", "000000")]).await.status,
+        401
+    );
+    let r = c.post("/login/code", &[("code", first.as_str())]).await;
+    assert_eq!(r.status, 401, "a code used already is refused");
+    clock.advance_ms(30_000);
+    let now_code = code(&secret, clock.now_ms());
+    let r = c.post("/login/code", &[("code", now_code.as_str())]).await;
+    assert_eq!((r.status, r.location.as_str()), (303, "/systems"));
+    assert_eq!(c.get("/systems").await.status, 200);
+    // The ticket is single use.
+    assert_eq!(
+        c.post("/login/code", &[("code", now_code.as_str())])
+            .await
+            .location,
+        "/login"
+    );
+
+    // Without the password step there is no code page.
+    let stranger = Client::new(&srv.url);
+    assert_eq!(
+        stranger
+            .post("/login/code", &[("code", now_code.as_str())])
+            .await
+            .location,
+        "/login"
+    );
+
+    // Switched off with a current code: the password alone works again.
+    let web = c;
+    assert_eq!(
+        web.post("/account/totp/disable", &[("code", "000000")])
+            .await
+            .status,
+        422
+    );
+    clock.advance_ms(30_000);
+    let off = code(&secret, clock.now_ms());
+    assert_eq!(
+        web.post("/account/totp/disable", &[("code", off.as_str())])
+            .await
+            .status,
+        200
+    );
+    let c = Client::new(&srv.url);
+    let r = c
+        .post(
+            "/login",
+            &[("email", "owner@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!((r.status, r.location.as_str()), (303, "/systems"));
+    srv.stop().await;
+    db.cleanup().await;
+}
