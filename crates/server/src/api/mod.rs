@@ -5,6 +5,7 @@
 pub mod account;
 pub mod authorisations;
 pub mod companies;
+pub mod docs;
 pub mod groups;
 pub mod systems;
 
@@ -164,6 +165,7 @@ pub fn routes() -> Vec<crate::app::RouteDef> {
     let r = crate::app::RouteDef::new;
     vec![
         r("GET", "/api/v1/openapi.json", get(openapi)),
+        r("GET", "/api/docs", get(docs::page)),
         r("GET", "/api/v1/me", get(account::me)),
         r("GET", "/api/v1/account/sessions", get(account::sessions)),
         r(

@@ -118,16 +118,21 @@ pub async fn end(st: &AppState, headers: &HeaderMap) -> AppResult<(HeaderValue, 
 }
 
 fn cookie(st: &AppState, value: &str, max_age: Option<i64>) -> AppResult<HeaderValue> {
-    let (name, secure) = if st.tls {
-        (format!("__Host-{COOKIE_NAME}"), "; Secure")
-    } else {
-        (COOKIE_NAME.to_owned(), "")
-    };
     let age = max_age.unwrap_or(st.config.session_absolute_s);
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={age}{secure}"
-    ))
-    .map_err(AppError::internal)
+    HeaderValue::from_str(&cookie_text(st.tls, value, age)).map_err(AppError::internal)
+}
+
+/// The session cookie: always HttpOnly and SameSite=Lax; over TLS also `Secure` with the
+/// `__Host-` prefix (bound to this host, path `/`).
+fn cookie_text(tls: bool, value: &str, max_age: i64) -> String {
+    let (prefix, secure) = if tls {
+        ("__Host-", "; Secure")
+    } else {
+        ("", "")
+    };
+    format!(
+        "{prefix}{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    )
 }
 
 fn cookie_value(headers: &HeaderMap) -> Option<String> {
@@ -279,4 +284,29 @@ pub async fn revoke_others(st: &AppState, user_id: &str, keep: Option<&str>) -> 
         .execute(&st.db.pool)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_attributes() {
+        let plain = cookie_text(false, "v", 60);
+        assert_eq!(
+            plain,
+            "zentrale_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"
+        );
+        let tls = cookie_text(true, "v", 60);
+        assert!(
+            tls.starts_with("__Host-zentrale_session=v; Path=/;") && tls.ends_with("; Secure"),
+            "{tls}"
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("a=1; __Host-zentrale_session=tok"),
+        );
+        assert_eq!(cookie_value(&h).as_deref(), Some("tok"));
+    }
 }

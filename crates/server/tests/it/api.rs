@@ -76,6 +76,19 @@ async fn api_end_to_end(b: Backend) {
         }
     }
 
+    // The same document as a readable page.
+    let page = reqwest::get(format!("{}/api/docs", srv.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("/api/v1/systems/{id}/token")
+            && page.contains("Renews the confirmation code"),
+        "{page}"
+    );
+
     // Anonymous: 401 with a JSON error; unknown API paths: JSON 404.
     let (s, e) = anon.call("GET", "/api/v1/systems", None).await;
     assert_eq!((s, e["code"].as_str()), (401, Some("unauthenticated")));

@@ -114,6 +114,7 @@ fn matrix() -> Vec<Row> {
         row("GET", "/static/app.js", "/static/app.js", NoBody,                                                     "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
         // REST API
         row("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", NoBody,                                         "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/api/docs", "/api/docs", NoBody,                                                               "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/api/v1/me", "/api/v1/me", NoBody,                                                             "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/api/v1/account/sessions", "/api/v1/account/sessions", NoBody,                                 "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("DELETE", "/api/v1/account/sessions/{handle}", "/api/v1/account/sessions/{handle}", NoBody,            "login  hidden hidden hidden hidden hidden ok     hidden hidden"),

@@ -288,7 +288,41 @@ async fn api_tokens(b: Backend) {
     db.cleanup().await;
 }
 
-both_backends!(second_factor);
+both_backends!(second_factor, idle_and_absolute_timeouts);
+
+async fn idle_and_absolute_timeouts(b: Backend) {
+    let db = TestDb::new(b).await;
+    let clock = Clock::manual(1_800_000_000_000);
+    let mut config = test_config(&db);
+    config.session_idle_s = 600;
+    config.session_absolute_s = 1800;
+    let srv = TestServer::start_with(config, clock.clone(), "127.0.0.1:0".parse().unwrap()).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let busy = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let idle = Client::logged_in(&srv.url, "owner@acme.example").await;
+    // The busy session is used every 5 minutes; the idle one is not.
+    for _ in 0..2 {
+        clock.advance_ms(5 * 60 * 1000 + 1);
+        assert_eq!(busy.get("/systems").await.status, 200);
+    }
+    assert_eq!(
+        idle.get("/systems").await.status,
+        303,
+        "idle timeout (10 min) ended it"
+    );
+    // However busy, a session ends after the absolute lifetime (30 min).
+    for _ in 0..4 {
+        clock.advance_ms(5 * 60 * 1000 + 1);
+        let _ = busy.get("/systems").await;
+    }
+    assert_eq!(
+        busy.get("/systems").await.status,
+        303,
+        "absolute timeout ended it"
+    );
+    srv.stop().await;
+    db.cleanup().await;
+}
 
 /// The code an authenticator app shows for `secret` at `ms`.
 fn code(secret: &str, ms: i64) -> String {

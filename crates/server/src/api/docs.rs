@@ -1,0 +1,102 @@
+//! `/api/docs`: the OpenAPI document as a readable page (rendered on the server from the
+//! same document `/api/v1/openapi.json` serves; no third-party script).
+
+use super::ApiDoc;
+use crate::web::{Layout, render};
+use askama::Template;
+use axum::response::Response;
+use serde_json::Value;
+use utoipa::OpenApi;
+
+pub struct Operation {
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub body: String,
+    pub responses: String,
+}
+
+pub struct Tag {
+    pub name: String,
+    pub description: String,
+    pub operations: Vec<Operation>,
+}
+
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct Page {
+    layout: Layout,
+    description: String,
+    tags: Vec<Tag>,
+}
+
+fn schema_name(v: &Value) -> String {
+    v["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .or_else(|| v["content"]["application/json"]["schema"]["items"]["$ref"].as_str())
+        .map(|r| r.rsplit('/').next().unwrap_or(r).to_owned())
+        .unwrap_or_default()
+}
+
+pub async fn page() -> Response {
+    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let mut tags: Vec<Tag> = doc["tags"]
+        .as_array()
+        .map(|ts| {
+            ts.iter()
+                .map(|t| Tag {
+                    name: t["name"].as_str().unwrap_or("").to_owned(),
+                    description: t["description"].as_str().unwrap_or("").to_owned(),
+                    operations: Vec::new(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(paths) = doc["paths"].as_object() {
+        for (path, item) in paths {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let op = &item[method];
+                if !op.is_object() {
+                    continue;
+                }
+                let tag = op["tags"][0].as_str().unwrap_or("");
+                let responses = op["responses"]
+                    .as_object()
+                    .map(|r| {
+                        r.iter()
+                            .map(|(code, v)| match schema_name(v) {
+                                s if s.is_empty() => code.clone(),
+                                s => format!("{code} {s}"),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default();
+                let operation = Operation {
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    summary: op["summary"]
+                        .as_str()
+                        .or(op["description"].as_str())
+                        .unwrap_or("")
+                        .to_owned(),
+                    body: schema_name(&op["requestBody"]),
+                    responses,
+                };
+                if let Some(t) = tags.iter_mut().find(|t| t.name == tag) {
+                    t.operations.push(operation);
+                }
+            }
+        }
+    }
+    render(&Page {
+        layout: Layout {
+            title: "API".into(),
+            nav: "",
+            user: String::new(),
+            operator: false,
+        },
+        description: doc["info"]["description"].as_str().unwrap_or("").to_owned(),
+        tags,
+    })
+}
