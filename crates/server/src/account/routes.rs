@@ -273,31 +273,8 @@ pub async fn totp_confirm(
     user: CurrentUser,
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
-    match crate::auth::totp::confirm_setup(&st, &user.id, &f.code).await {
-        Ok(()) => {
-            page(
-                &st,
-                &user,
-                String::new(),
-                String::new(),
-                "Two-factor authentication is on.".into(),
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(AppError::BadRequest(m)) => {
-            page(
-                &st,
-                &user,
-                String::new(),
-                m,
-                String::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let result = crate::auth::totp::confirm_setup(&st, &user.id, &f.code).await;
+    totp_outcome(&st, &user, result, "Two-factor authentication is on.").await
 }
 
 pub async fn totp_disable(
@@ -305,22 +282,33 @@ pub async fn totp_disable(
     user: CurrentUser,
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
-    match crate::auth::totp::disable(&st, &user.id, &f.code).await {
+    let result = crate::auth::totp::disable(&st, &user.id, &f.code).await;
+    totp_outcome(&st, &user, result, "Two-factor authentication is off.").await
+}
+
+/// The account page after a second-factor change: the notice, or the reason it was refused.
+async fn totp_outcome(
+    st: &AppState,
+    user: &CurrentUser,
+    result: AppResult<()>,
+    notice: &str,
+) -> AppResult<Response> {
+    match result {
         Ok(()) => {
             page(
-                &st,
-                &user,
+                st,
+                user,
                 String::new(),
                 String::new(),
-                "Two-factor authentication is off.".into(),
+                notice.into(),
                 StatusCode::OK,
             )
             .await
         }
         Err(AppError::BadRequest(m)) => {
             page(
-                &st,
-                &user,
+                st,
+                user,
                 String::new(),
                 m,
                 String::new(),

@@ -6,6 +6,7 @@ mod access;
 mod api;
 mod browser;
 mod device_channel;
+mod groups;
 mod harness;
 mod matrix;
 mod oidc;
