@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
 use zentrale_protocol::envelope::codes;
 use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
+use zentrale_protocol::registrations::{self as regs, Registrations};
 use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, SUBPROTOCOL, WS_PATH, close};
 
 /// How a session ended.
@@ -90,6 +91,11 @@ pub async fn session(
     };
     on_connected();
     tracing::info!(serial = %cred.serial, "connected to the control center");
+    let mut last_regs = pbx.registrations();
+    let note = Envelope::note(regs::REGISTRATIONS, &last_regs);
+    if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+        return Ok(Ended::Lost(e.to_string()));
+    }
 
     let mut tick = tokio::time::interval(hb);
     let mut last_heard = Instant::now();
@@ -122,6 +128,14 @@ pub async fn session(
                         return Ok(Ended::Lost(e.to_string()));
                     }
                     last_info = info;
+                }
+                let now_regs = pbx.registrations();
+                if regs_changed(&last_regs, &now_regs) {
+                    let note = Envelope::note(regs::REGISTRATIONS, &now_regs);
+                    if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+                        return Ok(Ended::Lost(e.to_string()));
+                    }
+                    last_regs = now_regs;
                 }
             }
             _ = stop.cancelled() => {
@@ -177,6 +191,9 @@ fn handle(pbx: &dyn Pbx, text: &str) -> Option<Envelope> {
         Ok(Envelope::Req { id, method, .. }) if method == messages::INFO_GET => {
             Some(Envelope::response(id, pbx.info()))
         }
+        Ok(Envelope::Req { id, method, .. }) if method == regs::REGISTRATIONS_GET => {
+            Some(Envelope::response(id, pbx.registrations()))
+        }
         Ok(Envelope::Req { id, method, .. }) => Some(Envelope::error(
             id,
             codes::UNKNOWN_METHOD,
@@ -195,6 +212,11 @@ fn handle(pbx: &dyn Pbx, text: &str) -> Option<Envelope> {
             None
         }
     }
+}
+
+/// Whether the lists changed (the time of the picture alone does not count).
+fn regs_changed(a: &Registrations, b: &Registrations) -> bool {
+    a.phones != b.phones || a.accounts != b.accounts
 }
 
 /// Whether anything but the uptime changed.

@@ -7,6 +7,7 @@ pub mod close;
 pub mod envelope;
 pub mod messages;
 pub mod pairing;
+pub mod registrations;
 pub mod version;
 
 pub use envelope::{Envelope, ErrorBody};

@@ -6,7 +6,9 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::{account, auth, authorisations, gateway, groups, operator, pairing, systems, web};
+use crate::{
+    account, auth, authorisations, gateway, groups, operator, pairing, registrations, systems, web,
+};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -100,6 +102,16 @@ fn ui_routes() -> Vec<RouteDef> {
         ),
         r("GET", "/systems", get(systems::routes::overview)),
         r("GET", "/systems/{id}", get(systems::routes::info)),
+        r(
+            "GET",
+            "/systems/{id}/registrations",
+            get(registrations::routes::page),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/registrations/refresh",
+            post(registrations::routes::refresh),
+        ),
         r("GET", "/admin/systems", get(systems::routes::admin)),
         r("POST", "/admin/systems", post(systems::routes::create)),
         r(

@@ -20,6 +20,10 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// A function that is not available for this system now (no maintenance, old firmware,
+    /// PBX offline); the message says why and what to do. Answered with 409.
+    #[error("{0}")]
+    Unavailable(String),
     /// An answer to a device endpoint: JSON `{code, message}` with this status.
     #[error("{message}")]
     Device {
@@ -80,7 +84,7 @@ impl IntoResponse for AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "Not found.".to_owned()),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
-            AppError::Conflict(m) => (StatusCode::CONFLICT, m),
+            AppError::Conflict(m) | AppError::Unavailable(m) => (StatusCode::CONFLICT, m),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (

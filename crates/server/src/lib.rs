@@ -18,6 +18,7 @@ pub mod groups;
 pub mod ids;
 pub mod operator;
 pub mod pairing;
+pub mod registrations;
 pub mod state;
 pub mod systems;
 pub mod tls;

@@ -4,10 +4,16 @@
 pub mod simulated;
 
 use zentrale_protocol::messages::DeviceInfo;
+use zentrale_protocol::registrations::Registrations;
 
 pub trait Pbx: Send + Sync + 'static {
     /// What the PBX reports about itself now.
     fn info(&self) -> DeviceInfo;
+
+    /// Its telephones and providers/accounts with their status now.
+    fn registrations(&self) -> Registrations {
+        Registrations::default()
+    }
 }
 
 pub use simulated::SimulatedPbx;

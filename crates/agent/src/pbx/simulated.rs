@@ -6,6 +6,9 @@ use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 use zentrale_protocol::FirmwareVersion;
 use zentrale_protocol::messages::{DeviceInfo, Licence, Maintenance};
+use zentrale_protocol::registrations::{
+    Account, AccountStatus, Phone, PhoneKind, PhoneStatus, Registrations,
+};
 
 /// Settings an installer could change on the PBX.
 #[derive(Debug, Clone)]
@@ -24,6 +27,91 @@ pub struct SimulatedPbx {
     maintenance_until_ms: i64,
     licences: Vec<Licence>,
     settings: Mutex<Settings>,
+    lines: Mutex<Lines>,
+}
+
+/// Telephones and accounts of the simulated PBX.
+#[derive(Debug, Clone)]
+struct Lines {
+    phones: Vec<Phone>,
+    accounts: Vec<Account>,
+    changed_at_ms: i64,
+}
+
+const PHONE_NAMES: [&str; 12] = [
+    "Reception",
+    "Office 1",
+    "Office 2",
+    "Sales",
+    "Warehouse",
+    "Meeting room",
+    "Kitchen",
+    "Workshop",
+    "Manager",
+    "Fax",
+    "Door station",
+    "Lab",
+];
+const PROVIDERS: [(&str, &str); 4] = [
+    ("Main line", "Deutsche Telekom"),
+    ("Backup line", "sipgate"),
+    ("Branch", "1&1 Versatel"),
+    ("Fax line", "easybell"),
+];
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The first phones and accounts run through every status once, so a fresh simulated PBX
+/// shows all of them; the rest are registered.
+fn lines_for(h: u64) -> Lines {
+    let phone_count = 8 + (mix(h ^ 7) % 5) as usize;
+    let phones = (0..phone_count)
+        .map(|i| {
+            let status = PhoneStatus::ALL
+                .get(i)
+                .copied()
+                .unwrap_or(PhoneStatus::RegisteredEncrypted);
+            let kind = match status {
+                PhoneStatus::Connected => PhoneKind::Analogue,
+                _ if i % 4 == 3 => PhoneKind::Dect,
+                _ => PhoneKind::Ip,
+            };
+            let m = mix(h ^ (100 + i as u64));
+            Phone {
+                name: PHONE_NAMES[i % PHONE_NAMES.len()].to_owned(),
+                mac: format!(
+                    "00:09:52:{:02x}:{:02x}:{:02x}",
+                    (m >> 16) as u8,
+                    (m >> 8) as u8,
+                    m as u8
+                ),
+                kind,
+                status,
+            }
+        })
+        .collect();
+    let accounts = AccountStatus::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, status)| {
+            let (account, provider) = PROVIDERS[i % PROVIDERS.len()];
+            Account {
+                account: format!("{account} {}", i + 1),
+                provider: provider.to_owned(),
+                status: *status,
+            }
+        })
+        .collect();
+    Lines {
+        phones,
+        accounts,
+        changed_at_ms: now_ms(),
+    }
 }
 
 /// splitmix64: a tiny deterministic generator, enough for plausible simulated values.
@@ -90,6 +178,25 @@ impl SimulatedPbx {
                 monitoring_enabled: !mix(m ^ 4).is_multiple_of(3),
                 remote_config_allowed: mix(m ^ 5).is_multiple_of(2),
             }),
+            lines: Mutex::new(lines_for(h)),
+        }
+    }
+
+    /// Sets the status of phone `index` (as if it lost or regained registration).
+    pub fn set_phone_status(&self, index: usize, status: PhoneStatus) {
+        let mut l = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = l.phones.get_mut(index) {
+            p.status = status;
+            l.changed_at_ms = now_ms();
+        }
+    }
+
+    /// Sets the status of account `index`.
+    pub fn set_account_status(&self, index: usize, status: AccountStatus) {
+        let mut l = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(a) = l.accounts.get_mut(index) {
+            a.status = status;
+            l.changed_at_ms = now_ms();
         }
     }
 
@@ -127,6 +234,15 @@ impl Pbx for SimulatedPbx {
             capabilities: vec!["info".into()],
             monitoring_enabled: s.monitoring_enabled,
             remote_config_allowed: s.remote_config_allowed,
+        }
+    }
+
+    fn registrations(&self) -> Registrations {
+        let l = self.lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Registrations {
+            as_of_ms: l.changed_at_ms,
+            phones: l.phones,
+            accounts: l.accounts,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod authorisations;
 pub mod companies;
 pub mod docs;
 pub mod groups;
+pub mod registrations;
 pub mod systems;
 
 use crate::auth::CurrentUser;
@@ -24,7 +25,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
 /// Body of every API error.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable machine code: `unauthenticated`, `forbidden`, `not_found`, `invalid`, `conflict`, `internal`.
+    /// Stable machine code: `unauthenticated`, `forbidden`, `not_found`, `invalid`, `conflict`,
+    /// `unavailable` (the function needs maintenance, a newer firmware or a connected PBX), `internal`.
     pub code: &'static str,
     /// What went wrong, for people.
     pub message: String,
@@ -58,6 +60,7 @@ impl IntoResponse for ApiError {
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
             AppError::BadRequest(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
+            AppError::Unavailable(m) => (StatusCode::CONFLICT, "unavailable", m),
             AppError::Device {
                 status,
                 code,
@@ -139,7 +142,7 @@ impl Modify for Security {
         account::me, account::sessions, account::end_session, account::tokens, account::create_token,
         account::revoke_token,
         systems::list, systems::create, systems::get_one, systems::delete, systems::renew_token,
-        systems::cancel_token,
+        systems::cancel_token, registrations::get, registrations::refresh,
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
         groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
         groups::leave, groups::add_member, groups::set_member, groups::remove_member, groups::add_system,
@@ -197,6 +200,16 @@ pub fn routes() -> Vec<crate::app::RouteDef> {
             "DELETE",
             "/api/v1/systems/{id}/token",
             delete(systems::cancel_token),
+        ),
+        r(
+            "GET",
+            "/api/v1/systems/{id}/registrations",
+            get(registrations::get),
+        ),
+        r(
+            "POST",
+            "/api/v1/systems/{id}/registrations/refresh",
+            post(registrations::refresh),
         ),
         r("GET", "/api/v1/authorisations", get(authorisations::list)),
         r(

@@ -1,17 +1,28 @@
 //! Which systems are connected to this node, and a small mailbox to each connection.
 //! Per connection: one map entry and one bounded channel; no task besides the socket's own.
 
+use crate::error::{AppError, AppResult};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::mpsc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 use zentrale_protocol::Envelope;
+
+/// The answer to a request sent to a device: its result, or its error message.
+pub type Reply = Result<serde_json::Value, String>;
 
 /// What the rest of the server asks a connection to do.
 #[derive(Debug)]
 pub enum Outbound {
     /// Send this message.
     Send(Envelope),
+    /// Send a request; the connection delivers the device's answer to `reply`.
+    Request {
+        method: String,
+        params: serde_json::Value,
+        reply: oneshot::Sender<Reply>,
+    },
     /// Tell the agent its access is gone, then close with `ACCESS_REVOKED`.
     Revoke(String),
     /// A newer connection of the same system took over: close with `REPLACED`.
@@ -58,6 +69,43 @@ impl Registry {
     pub fn revoke(&self, system_id: &str, reason: &str) {
         if let Some(conn) = self.lock().remove(system_id) {
             let _ = conn.tx.try_send(Outbound::Revoke(reason.to_owned()));
+        }
+    }
+
+    /// Sends a request to the system's agent and waits (bounded) for its answer.
+    pub async fn request(
+        &self,
+        system_id: &str,
+        method: &str,
+        params: serde_json::Value,
+    ) -> AppResult<serde_json::Value> {
+        let offline = || {
+            AppError::Unavailable(
+                "The PBX is not connected right now; showing the last known state.".into(),
+            )
+        };
+        let tx = self
+            .lock()
+            .get(system_id)
+            .map(|c| c.tx.clone())
+            .ok_or_else(offline)?;
+        let (reply, rx) = oneshot::channel();
+        tx.send(Outbound::Request {
+            method: method.to_owned(),
+            params,
+            reply,
+        })
+        .await
+        .map_err(|_| offline())?;
+        match tokio::time::timeout(Duration::from_secs(15), rx).await {
+            Ok(Ok(Ok(v))) => Ok(v),
+            Ok(Ok(Err(message))) => Err(AppError::Unavailable(format!(
+                "The PBX could not answer: {message}"
+            ))),
+            Ok(Err(_)) => Err(offline()),
+            Err(_) => Err(AppError::Unavailable(
+                "The PBX did not answer within 15 seconds; try again.".into(),
+            )),
         }
     }
 

@@ -10,10 +10,12 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use zentrale_protocol::envelope::codes as err_codes;
 use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
 use zentrale_protocol::pairing::codes;
+use zentrale_protocol::registrations::{self as regs, Registrations};
 use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, SUBPROTOCOL, close};
 
 /// Buffers per connection: small, so that ten thousand idle PBXes cost little memory.
@@ -60,6 +62,8 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
     let started = Instant::now();
     let mut last_heard = Instant::now();
     let mut hello_done = false;
+    let mut pending: Pending = HashMap::new();
+    let mut next_request = 0u64;
     let ending: Ending = loop {
         tokio::select! {
             msg = sock.recv() => match msg {
@@ -72,7 +76,7 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                 Some(Ok(Message::Text(text))) => {
                     last_heard = Instant::now();
                     let ctx = Ctx { st: &st, system_id: &system_id, serial: &serial };
-                    match handle(&ctx, &mut hello_done, text.as_str()).await {
+                    match handle(&ctx, &mut hello_done, &mut pending, text.as_str()).await {
                         Ok(Some(reply)) => {
                             if sock.send(Message::Text(reply.to_text().into())).await.is_err() {
                                 break None;
@@ -88,6 +92,15 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                     if sock.send(Message::Text(env.to_text().into())).await.is_err() {
                         break None;
                     }
+                }
+                Some(Outbound::Request { method, params, reply }) => {
+                    next_request += 1;
+                    let id = format!("s{next_request}");
+                    let req = Envelope::Req { id: id.clone(), method, params };
+                    if sock.send(Message::Text(req.to_text().into())).await.is_err() {
+                        break None;
+                    }
+                    pending.insert(id, reply);
                 }
                 Some(Outbound::Revoke(reason)) => {
                     let note = Envelope::note(messages::ACCESS_REVOKED, AccessRevoked { reason: reason.clone() });
@@ -148,10 +161,14 @@ struct Ctx<'a> {
     serial: &'a str,
 }
 
+/// Requests this node sent to the device, waiting for their answers.
+type Pending = HashMap<String, tokio::sync::oneshot::Sender<super::registry::Reply>>;
+
 /// Handles one text frame; returns the answer to send, or how to close.
 async fn handle(
     ctx: &Ctx<'_>,
     hello_done: &mut bool,
+    pending: &mut Pending,
     text: &str,
 ) -> Result<Option<Envelope>, (u16, String)> {
     let value: serde_json::Value = serde_json::from_str(text)
@@ -200,13 +217,33 @@ async fn handle(
             if method == messages::STATUS {
                 let info = parse_info(ctx, params)?;
                 store_info(ctx, &info).await?;
+            } else if method == regs::REGISTRATIONS {
+                let r: Registrations = serde_json::from_value(params)
+                    .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad registrations: {e}")))?;
+                crate::registrations::store::replace(&ctx.st.db, ctx.system_id, &r)
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(system = %ctx.system_id, error = %e, "storing registrations failed");
+                        (close::GOING_AWAY, "server error; reconnect later".to_owned())
+                    })?;
             } else {
                 tracing::debug!(system = %ctx.system_id, %method, "unknown notification ignored");
             }
             Ok(None)
         }
-        // Answers to the server's own requests: none are outstanding yet in v1.
-        Envelope::Res { .. } | Envelope::Err { .. } => Ok(None),
+        // Answers to this node's requests.
+        Envelope::Res { id, result } => {
+            if let Some(reply) = pending.remove(&id) {
+                let _ = reply.send(Ok(result));
+            }
+            Ok(None)
+        }
+        Envelope::Err { id, error } => {
+            if let Some(reply) = pending.remove(&id) {
+                let _ = reply.send(Err(error.message));
+            }
+            Ok(None)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Systems (PBXes) of a company: Administration > Systems (add, token, delete),
 //! Systems > All > Overview, and the system information page.
 
+pub mod gating;
 pub mod routes;
 pub mod service;
 pub mod state;

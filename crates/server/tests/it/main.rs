@@ -13,6 +13,7 @@ mod oidc;
 mod operator;
 mod pages;
 mod pairing;
+mod registrations;
 mod revoke;
 mod sessions;
 mod transport;

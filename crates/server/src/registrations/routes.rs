@@ -1,0 +1,119 @@
+//! Selected system › Registration status (page and refresh).
+
+use super::service;
+use super::views::{AccountLine, PhoneLine, account_status, kind_label, phone_status};
+use crate::access;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::list::{ListQuery, ListView};
+use crate::web::{Layout, format, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+#[derive(Template)]
+#[template(path = "registrations.html")]
+struct Page {
+    layout: Layout,
+    system_id: String,
+    system_name: String,
+    unavailable: String,
+    notice: String,
+    as_of: String,
+    phones: ListView<PhoneLine>,
+    accounts: ListView<AccountLine>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    notice: Option<String>,
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
+    let a = access::system(&st, &user, &id).await?;
+    let path = format!("/systems/{id}/registrations");
+    let (phones, accounts, as_of, unavailable) = match service::load(&st, &a).await {
+        Ok((p, ac, at)) => (p, ac, at, String::new()),
+        Err(AppError::Unavailable(why)) => (Vec::new(), Vec::new(), None, why),
+        Err(e) => return Err(e),
+    };
+    let phones = phones
+        .into_iter()
+        .map(|p| {
+            let (symbol, words, css) = phone_status(&p.status);
+            PhoneLine {
+                name: p.name,
+                mac: p.mac,
+                kind: kind_label(&p.kind),
+                symbol,
+                words,
+                css,
+                status: p.status,
+            }
+        })
+        .collect();
+    let accounts = accounts
+        .into_iter()
+        .map(|ac| {
+            let (symbol, words, css) = account_status(&ac.status);
+            AccountLine {
+                account: ac.account,
+                provider: ac.provider,
+                symbol,
+                words,
+                css,
+                status: ac.status,
+            }
+        })
+        .collect();
+    let mut resp = render(&Page {
+        layout: Layout::new(
+            format!("Registration status › {}", a.system().name),
+            "systems",
+            &user,
+        ),
+        system_id: id.clone(),
+        system_name: a.system().name.clone(),
+        notice: q.notice.unwrap_or_default().chars().take(200).collect(),
+        as_of: format::datetime(as_of),
+        phones: q
+            .list
+            .apply(phones, &path, &["name", "mac", "status"], "name"),
+        accounts: q.list.apply(
+            accounts,
+            &path,
+            &["account", "provider", "status"],
+            "account",
+        ),
+        unavailable: unavailable.clone(),
+    });
+    if !unavailable.is_empty() {
+        *resp.status_mut() = StatusCode::CONFLICT;
+    }
+    Ok(resp)
+}
+
+/// "Refresh": ask the PBX now.
+pub async fn refresh(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let a = access::system(&st, &user, &id).await?;
+    let notice = match service::refresh(&st, &a).await {
+        Ok(()) => "Refreshed from the PBX.".to_owned(),
+        Err(AppError::Unavailable(why)) => why,
+        Err(e) => return Err(e),
+    };
+    let q: String = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect();
+    Ok(Redirect::to(&format!("/systems/{id}/registrations?notice={q}")).into_response())
+}

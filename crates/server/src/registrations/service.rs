@@ -1,0 +1,33 @@
+//! Rules: registration status needs only access to the system, but active maintenance on the
+//! PBX; a refresh asks the connected PBX and stores its answer.
+
+use super::store;
+use crate::access::SystemAccess;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::systems::gating;
+use zentrale_protocol::registrations::{REGISTRATIONS_GET, Registrations};
+
+pub async fn load(
+    st: &AppState,
+    a: &SystemAccess,
+) -> AppResult<(Vec<store::PhoneRow>, Vec<store::AccountRow>, Option<i64>)> {
+    gating::require_maintenance(a.system())?;
+    store::load(&st.db, &a.system().id).await
+}
+
+/// Asks the PBX for its current lists now.
+pub async fn refresh(st: &AppState, a: &SystemAccess) -> AppResult<()> {
+    gating::require_maintenance(a.system())?;
+    let id = &a.system().id;
+    let v = st
+        .gateway
+        .request(id, REGISTRATIONS_GET, serde_json::Value::Null)
+        .await?;
+    let r: Registrations = serde_json::from_value(v).map_err(|e| {
+        AppError::Unavailable(format!(
+            "The PBX sent an answer that could not be read: {e}"
+        ))
+    })?;
+    store::replace(&st.db, id, &r).await
+}

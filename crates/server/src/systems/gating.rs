@@ -1,0 +1,24 @@
+//! Which functions a system offers now. The manual marks most functions as needing active
+//! maintenance on the PBX (and a firmware that supports them); a function that is not
+//! available says why and what to do, in the UI and as 409 in the API.
+
+use super::store::SystemRow;
+use crate::error::{AppError, AppResult};
+
+/// Functions that need active maintenance: registration status, monitoring, alerts, backup,
+/// call data, SMTP, remote configuration. System information and licences do not.
+pub fn require_maintenance(s: &SystemRow) -> AppResult<()> {
+    if s.secret_hash.is_none() || s.maintenance_active.is_none() {
+        return Err(AppError::Unavailable(
+            "The PBX has not connected yet: confirm access on the PBX with the token first.".into(),
+        ));
+    }
+    if s.maintenance_active != Some(1) {
+        return Err(AppError::Unavailable(
+            "To use this function, the PBX requires active maintenance. Activate maintenance for \
+             this PBX (COMtrexx maintenance), then this function becomes available."
+                .into(),
+        ));
+    }
+    Ok(())
+}
