@@ -101,6 +101,16 @@ fn ui_routes() -> Vec<RouteDef> {
             post(account::routes::totp_disable),
         ),
         r("GET", "/systems", get(systems::routes::overview)),
+        r(
+            "GET",
+            "/systems/all/phones",
+            get(registrations::fleet::phones),
+        ),
+        r(
+            "GET",
+            "/systems/all/accounts",
+            get(registrations::fleet::accounts),
+        ),
         r("GET", "/systems/{id}", get(systems::routes::info)),
         r(
             "GET",

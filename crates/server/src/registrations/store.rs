@@ -91,3 +91,72 @@ pub async fn load(
             .await?;
     Ok((phones, accounts, at.and_then(|(t,)| t)))
 }
+
+/// One line of an "All systems" list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FleetRow {
+    pub system_id: String,
+    pub system_name: String,
+    pub serial: String,
+    /// Phone name or account name.
+    pub name: String,
+    /// MAC address or provider name.
+    pub detail: String,
+    pub status: String,
+    pub as_of: Option<i64>,
+}
+
+/// Which list: telephones or accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fleet {
+    Phones,
+    Accounts,
+}
+
+/// A page of the list across the systems the user may see (with active maintenance),
+/// filtered by `q` in the database, and the number of matching lines.
+pub async fn fleet_page(
+    db: &Db,
+    which: Fleet,
+    company_id: &str,
+    user_id: &str,
+    q: &str,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<FleetRow>, i64)> {
+    let (table, name, detail) = match which {
+        Fleet::Phones => ("phones", "x.name", "x.mac"),
+        Fleet::Accounts => ("accounts", "x.account", "x.provider"),
+    };
+    let from = format!(
+        "FROM {table} x JOIN systems s ON s.id = x.system_id \
+         WHERE {} AND s.maintenance_active = 1 AND (LOWER(s.name) LIKE $3 ESCAPE '\\' OR LOWER(s.serial) LIKE $3 ESCAPE '\\' \
+         OR LOWER({name}) LIKE $3 ESCAPE '\\' OR LOWER({detail}) LIKE $3 ESCAPE '\\' OR LOWER(x.status) LIKE $3 ESCAPE '\\')",
+        crate::access::VISIBLE_SQL
+    );
+    let escaped = q
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let rows = sqlx::query_as(&format!(
+        "SELECT s.id AS system_id, s.name AS system_name, s.serial, {name} AS name, {detail} AS detail, \
+         x.status, s.registrations_at AS as_of {from} ORDER BY s.name, s.id, x.pos LIMIT $4 OFFSET $5"
+    ))
+    .bind(company_id)
+    .bind(user_id)
+    .bind(&pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.pool)
+    .await?;
+    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {from}"))
+        .bind(company_id)
+        .bind(user_id)
+        .bind(&pattern)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok((rows, total))
+}

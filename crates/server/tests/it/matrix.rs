@@ -82,6 +82,8 @@ fn matrix() -> Vec<Row> {
         row("POST", "/account/totp/disable", "/account/totp/disable", Form("code=000000"),                         "login  invalid invalid invalid invalid invalid invalid invalid invalid"),
         row("POST", "/account/tokens/{id}/revoke", "/account/tokens/{token}/revoke", Form(""),                     "login  hidden hidden hidden hidden hidden ok     hidden hidden"),
         row("GET", "/systems", "/systems", NoBody,                                                                 "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/systems/all/phones", "/systems/all/phones", NoBody,                                           "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/systems/all/accounts", "/systems/all/accounts?q=x&page=2", NoBody,                            "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/systems/{id}", "/systems/{sys}", NoBody,                                                      "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
         // The fixture's system is not paired: registration status is unavailable (409) to all who see it.
         row("GET", "/systems/{id}/registrations", "/systems/{sys}/registrations", NoBody,                          "login  hidden invalid invalid invalid invalid invalid hidden hidden"),

@@ -223,3 +223,122 @@ async fn registration_status_needs_maintenance(b: Backend) {
     srv.stop().await;
     db.cleanup().await;
 }
+
+both_backends!(all_systems_lists);
+
+async fn all_systems_lists(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    user(&srv.st, "Acme", "bea@acme.example").await;
+    user(&srv.st, "Other Co", "other@other.example").await;
+    let owner = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let other = Client::logged_in(&srv.url, "other@other.example").await;
+
+    // Twelve PBXes of Acme (one without maintenance), one of another company.
+    let mut agents = Vec::new();
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let serial = format!("FLEET{i:05}");
+        let (id, token) = owner.add_system(&format!("Site {i:02}"), &serial).await;
+        let pbx = SimulatedPbx::new(&serial, i);
+        if i == 11 {
+            pbx.update(|s| s.maintenance = false);
+        }
+        let cfg = agent_config(
+            &srv.url,
+            &serial,
+            db.dir.path().join(format!("{serial}.json")),
+        );
+        agents.push(Agent::spawn(cfg, Some(&token), pbx));
+        ids.push(id);
+    }
+    let (_, token) = other.add_system("Foreign", "FOREIGN001").await;
+    agents.push(Agent::start(&srv.url, "FOREIGN001", &token, db.dir.path()));
+    for a in agents.iter_mut() {
+        a.wait_connected().await;
+    }
+    let expected: usize = (0..11u64)
+        .map(|i| {
+            zentrale_agent::pbx::Pbx::registrations(&SimulatedPbx::new(&format!("FLEET{i:05}"), i))
+                .phones
+                .len()
+        })
+        .sum();
+    let count = |body: &str| {
+        between(body, "data-total=\"", "\"")
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
+    wait_for(15, "all phones stored", || async {
+        count(&owner.get("/systems/all/phones").await.body) == expected
+    })
+    .await;
+
+    // Paged by 100, ordered by system; another company's and the unmaintained PBX's lines are absent.
+    let p1 = owner.get("/systems/all/phones").await.body;
+    assert_eq!(p1.matches("<tr data-line=").count(), 100.min(expected));
+    assert!(
+        p1.contains("Page 1 of 2") && p1.contains("rel=\"next\""),
+        "{expected} phones"
+    );
+    let p2 = owner.get("/systems/all/phones?q=&page=2").await.body;
+    assert_eq!(p2.matches("<tr data-line=").count(), expected - 100);
+    assert!(!p1.contains("FOREIGN001") && !p2.contains("FOREIGN001"));
+    assert!(!p1.contains("FLEET00011") && !p2.contains("FLEET00011"));
+
+    // Filter: by serial, by status code, by a MAC; a literal % matches nothing.
+    let site3 = owner.get("/systems/all/phones?q=fleet00003").await.body;
+    assert_eq!(
+        count(&site3),
+        zentrale_agent::pbx::Pbx::registrations(&SimulatedPbx::new("FLEET00003", 3))
+            .phones
+            .len()
+    );
+    let no_file = owner
+        .get("/systems/all/phones?q=no_provisioning")
+        .await
+        .body;
+    assert_eq!(
+        count(&no_file),
+        11,
+        "one phone without provisioning file per PBX"
+    );
+    assert_eq!(count(&owner.get("/systems/all/phones?q=%25").await.body), 0);
+    let accounts = owner.get("/systems/all/accounts?q=stun_offline").await.body;
+    assert_eq!(count(&accounts), 11);
+
+    // Bea sees exactly the systems she is authorised for.
+    let r = owner
+        .post(
+            "/authorisations",
+            &[
+                ("user", "bea@acme.example"),
+                ("system", ids[2].as_str()),
+                ("role", "monitoring"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let bea = Client::logged_in(&srv.url, "bea@acme.example").await;
+    let mine = bea.get("/systems/all/phones").await.body;
+    assert_eq!(
+        count(&mine),
+        zentrale_agent::pbx::Pbx::registrations(&SimulatedPbx::new("FLEET00002", 2))
+            .phones
+            .len()
+    );
+    assert!(mine.contains("FLEET00002") && !mine.contains("FLEET00003"));
+    assert_eq!(
+        count(&other.get("/systems/all/accounts").await.body),
+        AccountStatus::ALL.len()
+    );
+
+    for a in agents {
+        a.stop.cancel();
+        a.outcome().await.unwrap();
+    }
+    srv.stop().await;
+    db.cleanup().await;
+}
