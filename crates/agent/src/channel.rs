@@ -84,11 +84,18 @@ pub async fn session(
     if let Err(e) = ws.send(Message::Text(hello.to_text().into())).await {
         return Ok(Ended::Lost(e.to_string()));
     }
-    let hb = match tokio::time::timeout(Duration::from_secs(15), wait_hello(&mut ws)).await {
-        Ok(Ok(r)) => Duration::from_secs(r.heartbeat_s.max(1)),
+    let hello = match tokio::time::timeout(Duration::from_secs(15), wait_hello(&mut ws)).await {
+        Ok(Ok(r)) => r,
         Ok(Err(ended)) => return Ok(ended),
         Err(_) => return Ok(Ended::Lost("no answer to hello within 15 s".into())),
     };
+    let hb = Duration::from_secs(hello.heartbeat_s.max(1));
+    // Monitoring samples at the server's interval (far future when it wants none).
+    let sample_every = hello
+        .monitoring_interval_ms
+        .map(|ms| Duration::from_millis(ms.max(100)));
+    let mut sampler = tokio::time::interval(sample_every.unwrap_or(Duration::from_secs(86_400)));
+    sampler.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     on_connected();
     tracing::info!(serial = %cred.serial, "connected to the control center");
     let mut last_regs = pbx.registrations();
@@ -136,6 +143,17 @@ pub async fn session(
                         return Ok(Ended::Lost(e.to_string()));
                     }
                     last_regs = now_regs;
+                }
+            }
+            _ = sampler.tick(), if sample_every.is_some() => {
+                if pbx.info().monitoring_enabled {
+                    let t_ms = now_ms();
+                    if let Some((cpu, mem)) = pbx.sample(t_ms) {
+                        let note = Envelope::note(messages::MONITORING_SAMPLE, messages::Sample { t_ms, cpu, mem });
+                        if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+                            return Ok(Ended::Lost(e.to_string()));
+                        }
+                    }
                 }
             }
             _ = stop.cancelled() => {
@@ -212,6 +230,13 @@ fn handle(pbx: &dyn Pbx, text: &str) -> Option<Envelope> {
             None
         }
     }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Whether the lists changed (the time of the picture alone does not count).

@@ -50,6 +50,13 @@ pub struct ServeArgs {
     /// Paired PBXes below this firmware are shown as needing a firmware update.
     #[arg(long, env = "ZENTRALE_MIN_MANAGED_FIRMWARE", default_value = "2.4.4")]
     pub min_managed_firmware: zentrale_protocol::FirmwareVersion,
+    /// Milliseconds between the CPU/memory samples of PBXes that record system data.
+    #[arg(
+        long,
+        env = "ZENTRALE_MONITORING_INTERVAL_MS",
+        default_value_t = 10_000
+    )]
+    pub monitoring_interval_ms: u64,
     /// Public base URL of this installation (for single sign-on redirects), e.g. https://zentrale.example.com.
     #[arg(long, env = "ZENTRALE_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -89,6 +96,7 @@ impl ServeArgs {
         c.session_idle_s = self.session_idle_s;
         c.session_absolute_s = self.session_absolute_s;
         c.min_managed_firmware = self.min_managed_firmware;
+        c.monitoring_interval_ms = self.monitoring_interval_ms.max(100);
         if let (Some(issuer), Some(id), Some(secret), Some(public)) = (
             &self.oidc_issuer,
             &self.oidc_client_id,

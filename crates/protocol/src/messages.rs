@@ -11,6 +11,20 @@ pub const STATUS: &str = "status";
 pub const ACCESS_REVOKED: &str = "access.revoked";
 /// Server → agent request: answer with the current [`DeviceInfo`].
 pub const INFO_GET: &str = "info.get";
+/// Agent → server notification: one CPU/memory sample (only while the PBX records system
+/// data, at the interval the server gave in [`HelloResult::monitoring_interval_s`]).
+pub const MONITORING_SAMPLE: &str = "monitoring.sample";
+
+/// Params of `monitoring.sample`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// When it was measured, ms since the epoch (UTC).
+    pub t_ms: i64,
+    /// CPU load in percent, 0–100.
+    pub cpu: f32,
+    /// Memory in use in percent, 0–100.
+    pub mem: f32,
+}
 
 /// What a PBX reports about itself, in `hello` and every `status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +74,9 @@ pub struct HelloResult {
     pub server_time_ms: i64,
     /// The server pings this often; an agent that hears nothing for three intervals reconnects.
     pub heartbeat_s: u64,
+    /// Send a `monitoring.sample` this often (when the PBX records system data); absent: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring_interval_ms: Option<u64>,
 }
 
 /// Params of `access.revoked`.

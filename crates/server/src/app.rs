@@ -7,7 +7,8 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::{
-    account, auth, authorisations, gateway, groups, operator, pairing, registrations, systems, web,
+    account, auth, authorisations, gateway, groups, monitoring, operator, pairing, registrations,
+    systems, web,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -121,6 +122,11 @@ fn ui_routes() -> Vec<RouteDef> {
             "POST",
             "/systems/{id}/registrations/refresh",
             post(registrations::routes::refresh),
+        ),
+        r(
+            "GET",
+            "/systems/{id}/monitoring",
+            get(monitoring::routes::page),
         ),
         r("GET", "/admin/systems", get(systems::routes::admin)),
         r("POST", "/admin/systems", post(systems::routes::create)),
@@ -277,20 +283,60 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> AppResult<()> {
     let gateway = st.gateway.clone();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let background = spawn_background(st.clone(), stop.clone());
+    let stopper = stop.clone();
     let shutdown = async move {
         shutdown.await;
         gateway.close_all();
+        stopper.cancel();
     };
     let app = router(st.clone());
-    if let (Some(cert), Some(key)) = (&st.config.tls_cert, &st.config.tls_key) {
-        let acceptor = crate::tls::acceptor(cert, key)?;
-        return crate::tls::serve(listener, acceptor, app, shutdown).await;
-    }
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(AppError::internal)
+    let served = if let (Some(cert), Some(key)) = (&st.config.tls_cert, &st.config.tls_key) {
+        match crate::tls::acceptor(cert, key) {
+            Ok(acceptor) => crate::tls::serve(listener, acceptor, app, shutdown).await,
+            Err(e) => Err(e),
+        }
+    } else {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(AppError::internal)
+    };
+    stop.cancel();
+    let _ = background.await;
+    served
+}
+
+/// The node's background work: writing monitoring samples (twice a second) and the
+/// monitoring job (every minute). Ends with a last flush when `stop` is cancelled.
+fn spawn_background(
+    st: AppState,
+    stop: tokio_util::sync::CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut flush = tokio::time::interval(std::time::Duration::from_millis(500));
+        let mut job = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = flush.tick() => {
+                    if let Err(e) = st.monitoring.flush(&st.db).await {
+                        tracing::error!(error = %e, "writing monitoring samples failed; will retry");
+                    }
+                }
+                _ = job.tick() => {
+                    if let Err(e) = crate::monitoring::jobs::run_once(&st).await {
+                        tracing::error!(error = %e, "monitoring job failed");
+                    }
+                }
+                _ = stop.cancelled() => break,
+            }
+        }
+        if let Err(e) = st.monitoring.flush(&st.db).await {
+            tracing::error!(error = %e, "last flush of monitoring samples failed");
+        }
+    })
 }

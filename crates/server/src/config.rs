@@ -26,6 +26,8 @@ pub struct Config {
     pub session_absolute_s: i64,
     /// Paired PBXes below this firmware are shown as "needs a firmware update".
     pub min_managed_firmware: FirmwareVersion,
+    /// PBXes that record system data send a CPU/memory sample this often.
+    pub monitoring_interval_ms: u64,
     /// Single sign-on with OpenID Connect; `None`: local accounts only.
     pub oidc: Option<OidcConfig>,
 }
@@ -60,6 +62,7 @@ impl Config {
             session_idle_s: 8 * 3600,
             session_absolute_s: 7 * 24 * 3600,
             min_managed_firmware: zentrale_protocol::MIN_PAIRING_FIRMWARE,
+            monitoring_interval_ms: 10_000,
             oidc: None,
         }
     }

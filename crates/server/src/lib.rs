@@ -16,6 +16,7 @@ pub mod error;
 pub mod gateway;
 pub mod groups;
 pub mod ids;
+pub mod monitoring;
 pub mod operator;
 pub mod pairing;
 pub mod registrations;

@@ -17,6 +17,8 @@ pub struct AppState {
     pub tls: bool,
     /// Single sign-on, when configured.
     pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
+    /// Monitoring samples waiting to be written.
+    pub monitoring: Arc<crate::monitoring::ingest::Ingest>,
 }
 
 impl AppState {
@@ -29,6 +31,7 @@ impl AppState {
             .map(Arc::new);
         AppState {
             oidc,
+            monitoring: Arc::default(),
             db,
             config: Arc::new(config),
             clock,

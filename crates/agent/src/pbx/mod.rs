@@ -14,6 +14,11 @@ pub trait Pbx: Send + Sync + 'static {
     fn registrations(&self) -> Registrations {
         Registrations::default()
     }
+
+    /// CPU load and memory use in percent at `t_ms`, if the PBX can measure them.
+    fn sample(&self, _t_ms: i64) -> Option<(f32, f32)> {
+        None
+    }
 }
 
 pub use simulated::SimulatedPbx;

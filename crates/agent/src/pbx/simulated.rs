@@ -28,6 +28,7 @@ pub struct SimulatedPbx {
     licences: Vec<Licence>,
     settings: Mutex<Settings>,
     lines: Mutex<Lines>,
+    load: Mutex<Option<(f32, f32)>>,
 }
 
 /// Telephones and accounts of the simulated PBX.
@@ -179,7 +180,13 @@ impl SimulatedPbx {
                 remote_config_allowed: mix(m ^ 5).is_multiple_of(2),
             }),
             lines: Mutex::new(lines_for(h)),
+            load: Mutex::new(None),
         }
+    }
+
+    /// Fixes CPU and memory at these values (`None`: back to the simulated curve).
+    pub fn set_load(&self, load: Option<(f32, f32)>) {
+        *self.load.lock().unwrap_or_else(|p| p.into_inner()) = load;
     }
 
     /// Sets the status of phone `index` (as if it lost or regained registration).
@@ -235,6 +242,22 @@ impl Pbx for SimulatedPbx {
             monitoring_enabled: s.monitoring_enabled,
             remote_config_allowed: s.remote_config_allowed,
         }
+    }
+
+    /// CPU follows a slow daily wave plus noise; memory drifts slowly; both stay in 0–100.
+    /// Overridden by [`SimulatedPbx::set_load`] (to provoke limits).
+    fn sample(&self, t_ms: i64) -> Option<(f32, f32)> {
+        if let Some(fixed) = *self.load.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Some(fixed);
+        }
+        let seed = mix(self.serial.bytes().fold(0, |a, b| a ^ (b as u64)));
+        let t = t_ms as f64 / 1000.0;
+        let phase = (seed % 1000) as f64;
+        let noise = (mix(seed ^ (t_ms as u64 / 1000)) % 1000) as f64 / 100.0;
+        let cpu = 20.0 + 15.0 * ((t / 86_400.0 + phase) * std::f64::consts::TAU).sin() + noise;
+        let mem =
+            45.0 + 10.0 * ((t / 21_600.0 + phase) * std::f64::consts::TAU).sin() + noise / 2.0;
+        Some((cpu.clamp(0.0, 100.0) as f32, mem.clamp(0.0, 100.0) as f32))
     }
 
     fn registrations(&self) -> Registrations {

@@ -142,7 +142,7 @@ impl Modify for Security {
         account::me, account::sessions, account::end_session, account::tokens, account::create_token,
         account::revoke_token,
         systems::list, systems::create, systems::get_one, systems::delete, systems::renew_token,
-        systems::cancel_token, registrations::get, registrations::refresh,
+        systems::cancel_token, registrations::get, registrations::refresh, crate::monitoring::routes::api,
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
         groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
         groups::leave, groups::add_member, groups::set_member, groups::remove_member, groups::add_system,
@@ -210,6 +210,11 @@ pub fn routes() -> Vec<crate::app::RouteDef> {
             "POST",
             "/api/v1/systems/{id}/registrations/refresh",
             post(registrations::refresh),
+        ),
+        r(
+            "GET",
+            "/api/v1/systems/{id}/monitoring",
+            get(crate::monitoring::routes::api),
         ),
         r("GET", "/api/v1/authorisations", get(authorisations::list)),
         r(

@@ -189,6 +189,7 @@ async fn handle(
                     system_id: ctx.system_id.to_owned(),
                     server_time_ms: ctx.st.clock.now_ms(),
                     heartbeat_s: ctx.st.config.heartbeat_s,
+                    monitoring_interval_ms: Some(ctx.st.config.monitoring_interval_ms),
                 };
                 return Ok(Some(Envelope::response(id, result)));
             }
@@ -217,6 +218,16 @@ async fn handle(
             if method == messages::STATUS {
                 let info = parse_info(ctx, params)?;
                 store_info(ctx, &info).await?;
+            } else if method == messages::MONITORING_SAMPLE {
+                let sample: messages::Sample = serde_json::from_value(params)
+                    .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad sample: {e}")))?;
+                // Implausible times (a PBX clock far off) are dropped, not stored.
+                let now = ctx.st.clock.now_ms();
+                if sample.t_ms > now - crate::monitoring::jobs::RAW_RETENTION_MS
+                    && sample.t_ms < now + 300_000
+                {
+                    ctx.st.monitoring.push(ctx.system_id, sample);
+                }
             } else if method == regs::REGISTRATIONS {
                 let r: Registrations = serde_json::from_value(params)
                     .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad registrations: {e}")))?;

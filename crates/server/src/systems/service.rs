@@ -96,6 +96,7 @@ pub async fn cancel_token(st: &AppState, cap: Manager) -> AppResult<()> {
 pub async fn delete(st: &AppState, cap: Owner) -> AppResult<()> {
     let id = cap.system().id.clone();
     store::delete(&st.db, &id).await?;
+    crate::monitoring::store::forget(&st.db, &id).await?;
     st.gateway
         .revoke(&id, "the system was deleted in the control center");
     tracing::info!(system = %id, "system deleted");

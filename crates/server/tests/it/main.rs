@@ -9,6 +9,7 @@ mod device_channel;
 mod groups;
 mod harness;
 mod matrix;
+mod monitoring;
 mod oidc;
 mod operator;
 mod pages;

@@ -88,6 +88,7 @@ fn matrix() -> Vec<Row> {
         // The fixture's system is not paired: registration status is unavailable (409) to all who see it.
         row("GET", "/systems/{id}/registrations", "/systems/{sys}/registrations", NoBody,                          "login  hidden invalid invalid invalid invalid invalid hidden hidden"),
         row("POST", "/systems/{id}/registrations/refresh", "/systems/{sys}/registrations/refresh", Form(""),       "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
+        row("GET", "/systems/{id}/monitoring", "/systems/{sys}/monitoring?period=day", NoBody,                     "login  hidden invalid denied denied invalid invalid hidden hidden"),
         row("GET", "/admin/systems", "/admin/systems", NoBody,                                                     "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("POST", "/admin/systems", "/admin/systems", Form("name=New&serial=N{r}{p}X00"),                        "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("POST", "/admin/systems/delete", "/admin/systems/delete", Form("id={sys}"),                            "login  hidden denied denied denied denied ok     hidden hidden"),
@@ -135,6 +136,7 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/systems/{id}/registrations", "/api/v1/systems/{sys}/registrations", NoBody,            "login  hidden invalid invalid invalid invalid invalid hidden hidden"),
         row("POST", "/api/v1/systems/{id}/registrations/refresh", "/api/v1/systems/{sys}/registrations/refresh", NoBody,
                                                                                                                    "login  hidden invalid invalid invalid invalid invalid hidden hidden"),
+        row("GET", "/api/v1/systems/{id}/monitoring", "/api/v1/systems/{sys}/monitoring", NoBody,                  "login  hidden invalid denied denied invalid invalid hidden hidden"),
         row("GET", "/api/v1/authorisations", "/api/v1/authorisations", NoBody,                                     "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("POST", "/api/v1/authorisations", "/api/v1/authorisations", Json(r#"{"user_email":"none@acme.example","system_id":"{sys}","roles":["monitoring"]}"#),
                                                                                                                    "login  hidden denied denied denied ok     ok     hidden hidden"),

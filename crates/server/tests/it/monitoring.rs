@@ -1,0 +1,252 @@
+//! Monitoring: roll-up arithmetic and retention with a manual clock; samples from a real
+//! paired simulated PBX reaching the charts and figures; role and gating.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::both_backends;
+use crate::harness::*;
+use zentrale_agent::pbx::SimulatedPbx;
+use zentrale_protocol::messages::Sample;
+use zentrale_server::Clock;
+use zentrale_server::monitoring::{HOUR, MINUTE, jobs, store};
+
+both_backends!(rollup_arithmetic_and_retention, samples_from_a_paired_pbx);
+
+async fn rollup_arithmetic_and_retention(b: Backend) {
+    let db = TestDb::new(b).await;
+    let t0 = 1_800_000_000_000i64.div_euclid(HOUR) * HOUR; // a whole hour
+    let clock = Clock::manual(t0);
+    let srv = TestServer::start_with(
+        test_config(&db),
+        clock.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await;
+    let st = &srv.st;
+    let sys = "sysA";
+    // Minute 0: cpu 10, 20, 30; minute 1: cpu 40 (late, in a second flush); minute 61: cpu 90.
+    for (dt, cpu) in [(1_000, 10.0), (20_000, 20.0), (59_000, 30.0)] {
+        st.monitoring.push(
+            sys,
+            Sample {
+                t_ms: t0 + dt,
+                cpu,
+                mem: cpu / 2.0,
+            },
+        );
+    }
+    st.monitoring.push(
+        sys,
+        Sample {
+            t_ms: t0 + 61 * MINUTE,
+            cpu: 90.0,
+            mem: 45.0,
+        },
+    );
+    assert_eq!(st.monitoring.flush(&st.db).await.unwrap(), 4);
+    st.monitoring.push(
+        sys,
+        Sample {
+            t_ms: t0 + 30_000,
+            cpu: 40.0,
+            mem: 20.0,
+        },
+    );
+    st.monitoring.flush(&st.db).await.unwrap();
+    assert_eq!(
+        st.monitoring
+            .stored
+            .load(std::sync::atomic::Ordering::Relaxed),
+        5
+    );
+
+    let minutes = store::rollups(&st.db, sys, MINUTE, t0, t0 + 2 * HOUR)
+        .await
+        .unwrap();
+    assert_eq!(minutes.len(), 2);
+    let m0 = minutes[0].agg;
+    assert_eq!(
+        (minutes[0].t, m0.n),
+        (t0, 4),
+        "late sample merged into its minute"
+    );
+    assert_eq!((m0.cpu_min, m0.cpu_max), (10.0, 40.0));
+    assert!((m0.cpu_avg() - 25.0).abs() < 1e-9);
+    assert!((m0.mem_avg() - 12.5).abs() < 1e-9);
+
+    // The job rolls minutes up into hours.
+    clock.advance_ms(2 * HOUR);
+    jobs::run_once(st).await.unwrap();
+    let hours = store::rollups(&st.db, sys, HOUR, t0, t0 + 3 * HOUR)
+        .await
+        .unwrap();
+    assert_eq!(hours.len(), 2);
+    assert_eq!(
+        (hours[0].t, hours[0].agg.n, hours[0].agg.cpu_max),
+        (t0, 4, 40.0)
+    );
+    assert_eq!(
+        (hours[1].t, hours[1].agg.n, hours[1].agg.cpu_min),
+        (t0 + HOUR, 1, 90.0)
+    );
+    // Running it again changes nothing (idempotent).
+    jobs::run_once(st).await.unwrap();
+    assert_eq!(
+        store::rollups(&st.db, sys, HOUR, t0, t0 + 3 * HOUR)
+            .await
+            .unwrap()[0]
+            .agg
+            .n,
+        4
+    );
+
+    // Retention: 50 hours on, all raw samples are older than 48 hours and gone; roll-ups stay.
+    clock.advance_ms(48 * HOUR);
+    jobs::run_once(st).await.unwrap();
+    assert!(
+        store::raw(&st.db, sys, t0, t0 + 3 * HOUR)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store::rollups(&st.db, sys, HOUR, t0, t0 + 3 * HOUR)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        store::rollups(&st.db, sys, MINUTE, t0, t0 + 3 * HOUR)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    // After 9 days the minute roll-ups go too.
+    clock.advance_ms(8 * 24 * HOUR);
+    jobs::run_once(st).await.unwrap();
+    assert!(
+        store::rollups(&st.db, sys, MINUTE, t0, t0 + 3 * HOUR)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store::rollups(&st.db, sys, HOUR, t0, t0 + 3 * HOUR)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    srv.stop().await;
+    db.cleanup().await;
+}
+
+async fn samples_from_a_paired_pbx(b: Backend) {
+    let db = TestDb::new(b).await;
+    let mut config = test_config(&db);
+    config.monitoring_interval_ms = 200;
+    let srv = TestServer::start_with(config, Clock::System, "127.0.0.1:0".parse().unwrap()).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    user(&srv.st, "Acme", "mona@acme.example").await;
+    user(&srv.st, "Acme", "bert@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let (id, token) = web.add_system("HQ", "MON0000001").await;
+    for (who, role) in [
+        ("mona@acme.example", "monitoring"),
+        ("bert@acme.example", "backup"),
+    ] {
+        let r = web
+            .post(
+                "/authorisations",
+                &[("user", who), ("system", id.as_str()), ("role", role)],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+    }
+    let pbx = SimulatedPbx::new("MON0000001", 4);
+    pbx.update(|s| s.monitoring_enabled = true);
+    pbx.set_load(Some((95.0, 80.0)));
+    let cfg = agent_config(&srv.url, "MON0000001", db.dir.path().join("mon.json"));
+    let mut agent = Agent::spawn(cfg, Some(&token), pbx);
+    agent.wait_connected().await;
+
+    let path = format!("/systems/{id}/monitoring");
+    let mona = Client::logged_in(&srv.url, "mona@acme.example").await;
+    wait_for(15, "samples stored and shown", || async {
+        mona.get(&path).await.body.contains("95.0 %")
+    })
+    .await;
+    let page = mona.get(&path).await.body;
+    assert!(
+        page.contains("<svg")
+            && page.contains("class=\"series cpu\"")
+            && page.contains("class=\"series mem\"")
+    );
+    assert!(page.contains("80.0 %"));
+
+    // The load drops: the current value follows, the maximum of the hour remembers.
+    agent.pbx.set_load(Some((12.5, 40.0)));
+    wait_for(15, "current follows", || async {
+        let body = mona.get(&path).await.body;
+        let cpu_row = body
+            .split("data-figure=\"CPU load\"")
+            .nth(1)
+            .unwrap_or("")
+            .split("</tr>")
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        cpu_row.contains("<td>12.5 %</td>") && cpu_row.contains("<td>95.0 %</td>")
+    })
+    .await;
+    for period in ["day", "week", "month"] {
+        // Day and longer come from roll-ups; the job runs every minute in the server, run it now.
+        zentrale_server::monitoring::jobs::run_once(&srv.st)
+            .await
+            .unwrap();
+        let body = mona.get(&format!("{path}?period={period}")).await.body;
+        assert!(body.contains("class=\"series cpu\""), "{period} chart");
+    }
+
+    // API: the same figures.
+    let tok = {
+        let r = mona
+            .post("/account/tokens", &[("name", "t"), ("days", "")])
+            .await;
+        between(&r.body, "data-new-token=\"", "\"").unwrap()
+    };
+    let j: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1{path}?period=hour", srv.url))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(j["cpu"]["max"].as_f64(), Some(95.0), "{j}");
+    assert!(j["points"].as_array().is_some_and(|p| !p.is_empty()));
+
+    // Role: Backup alone may not see monitoring.
+    let bert = Client::logged_in(&srv.url, "bert@acme.example").await;
+    assert_eq!(bert.get(&path).await.status, 403);
+
+    // "Recording of system data" switched off in the PBX: unavailable, with the reason.
+    agent.pbx.update(|s| s.monitoring_enabled = false);
+    wait_for(10, "gated", || async {
+        mona.get(&path).await.status == 409
+    })
+    .await;
+    assert!(
+        mona.get(&path)
+            .await
+            .body
+            .contains("Recording of system data")
+    );
+    agent.stop.cancel();
+    agent.outcome().await.unwrap();
+    srv.stop().await;
+    db.cleanup().await;
+}
