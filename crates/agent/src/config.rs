@@ -18,6 +18,8 @@ pub struct AgentConfig {
     pub ca_file: Option<PathBuf>,
     /// Allow plain `http://` to a non-loopback server (never in production).
     pub allow_insecure: bool,
+    /// Local address to connect from (spreads many simulated PBXes over 127.0.0.x).
+    pub local_addr: Option<std::net::IpAddr>,
     /// Longest wait between reconnect attempts.
     pub backoff_cap: std::time::Duration,
 }
@@ -31,6 +33,7 @@ impl AgentConfig {
             proxy: None,
             ca_file: None,
             allow_insecure: false,
+            local_addr: None,
             backoff_cap: std::time::Duration::from_secs(60),
         }
     }

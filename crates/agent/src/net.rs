@@ -63,6 +63,9 @@ pub async fn connect(cfg: &AgentConfig) -> Result<BoxIo, AgentError> {
 
 async fn open_tcp(cfg: &AgentConfig, host: &str, port: u16) -> Result<TcpStream, AgentError> {
     let Some(proxy) = &cfg.proxy else {
+        if let Some(local) = cfg.local_addr {
+            return connect_from(local, host, port).await;
+        }
         return TcpStream::connect((host, port))
             .await
             .map_err(|e| AgentError::Network(format!("cannot reach {host}:{port}: {e}")));
@@ -195,4 +198,30 @@ pub fn basic(serial: &str, secret: &str) -> String {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{serial}:{secret}"))
     )
+}
+
+/// Connects from a given local address (any port).
+async fn connect_from(
+    local: std::net::IpAddr,
+    host: &str,
+    port: u16,
+) -> Result<TcpStream, AgentError> {
+    let unreachable = |e: std::io::Error| {
+        AgentError::Network(format!("cannot reach {host}:{port} from {local}: {e}"))
+    };
+    let target = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(unreachable)?
+        .find(|a| a.is_ipv4() == local.is_ipv4())
+        .ok_or_else(|| AgentError::Network(format!("{host} has no address of {local}'s family")))?;
+    let socket = if local.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .map_err(unreachable)?;
+    socket
+        .bind(std::net::SocketAddr::new(local, 0))
+        .map_err(unreachable)?;
+    socket.connect(target).await.map_err(unreachable)
 }

@@ -29,6 +29,24 @@ pub struct SimulateArgs {
     /// Serial numbers are PREFIX000001, PREFIX000002, … unless the pair file names them.
     #[arg(long, default_value = "SIM")]
     prefix: String,
+    /// Spread connections over local addresses FIRST-LAST, e.g. 127.0.0.2-127.0.0.50.
+    #[arg(long, value_parser = parse_range)]
+    source_addrs: Option<(std::net::Ipv4Addr, std::net::Ipv4Addr)>,
+    /// "Recording of system data" on every PBX (on), on none (off), or as the seed says (seed).
+    #[arg(long, default_value = "seed", value_parser = ["on", "off", "seed"])]
+    monitoring: String,
+}
+
+fn parse_range(s: &str) -> Result<(std::net::Ipv4Addr, std::net::Ipv4Addr), String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or_else(|| format!("{s}: expected FIRST-LAST"))?;
+    let a: std::net::Ipv4Addr = a.trim().parse().map_err(|e| format!("{a}: {e}"))?;
+    let b: std::net::Ipv4Addr = b.trim().parse().map_err(|e| format!("{b}: {e}"))?;
+    if u32::from(a) > u32::from(b) {
+        return Err(format!("{s}: the first address is after the last"));
+    }
+    Ok((a, b))
 }
 
 /// `SERIAL TOKEN` pairs from a file; blank lines and `#` comments are skipped.
@@ -78,8 +96,18 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
             eprintln!("{serial}: not paired and no token in --pair-from; skipped");
             continue;
         }
-        let cfg = config(&args.conn, &serial, state_file)?;
+        let mut cfg = config(&args.conn, &serial, state_file)?;
+        if let Some((first, last)) = args.source_addrs {
+            let span = u32::from(last) - u32::from(first) + 1;
+            cfg.local_addr =
+                Some(std::net::Ipv4Addr::from(u32::from(first) + (i as u32 % span)).into());
+        }
         let pbx = Arc::new(SimulatedPbx::new(&serial, i as u64));
+        match args.monitoring.as_str() {
+            "on" => pbx.update(|s| s.monitoring_enabled = true),
+            "off" => pbx.update(|s| s.monitoring_enabled = false),
+            _ => {}
+        }
         let (tx, mut rx) = watch::channel(AgentStatus::Starting);
         let stop = stop.clone();
         let connected = connected.clone();

@@ -234,6 +234,7 @@ fn device_and_ops_routes() -> Vec<RouteDef> {
         r("GET", zentrale_protocol::WS_PATH, get(gateway::ws::upgrade)),
         r("GET", "/healthz", get(|| async { "ok" })),
         r("GET", "/readyz", get(ready)),
+        r("GET", "/metrics", get(web::metrics::metrics)),
     ]
 }
 

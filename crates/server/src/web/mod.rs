@@ -5,6 +5,7 @@ pub mod assets;
 pub mod csrf;
 pub mod format;
 pub mod list;
+pub mod metrics;
 
 use askama::Template;
 use axum::http::StatusCode;

@@ -168,6 +168,7 @@ fn matrix() -> Vec<Row> {
         row("DELETE", "/device/v1/access", "/device/v1/access", NoBody,                                           "login  login  login  login  login  login  login  login  login"),
         row("GET", "/device/v1/ws", "/device/v1/ws", NoBody,                                                       "invalid invalid invalid invalid invalid invalid invalid invalid invalid"),
         row("GET", "/healthz", "/healthz", NoBody,                                                                 "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("GET", "/metrics", "/metrics", NoBody,                                                                 "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/readyz", "/readyz", NoBody,                                                                   "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
     ]
 }

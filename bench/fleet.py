@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Fleet benchmark: N simulated PBXes connected to one Zentrale server, each sending a
+monitoring sample every I seconds. Prints: devices connected, time to connect them all,
+server RSS and RSS per device, samples/s stored, p99 delay from receipt to commit, CPU used.
+
+Standard library only. Runs the release binary; talks to 127.0.0.1 only; bounded in time.
+Example: python3 bench/fleet.py --count 10000 --interval 1
+         python3 bench/fleet.py --count 10000 --interval 0     (idle: no monitoring)
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PASSWORD = "benchmark password"
+
+
+def metrics(url):
+    text = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(zentrale_\w+) (\S+)$", text, re.M)}
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def wait(cond, seconds, what):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if cond():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit(f"timed out after {seconds} s waiting for {what}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=10000, help="simulated PBXes (default 10000; at most ~19000 per process)")
+    ap.add_argument("--interval", type=float, default=1.0, help="seconds between samples per PBX; 0 = idle (default 1)")
+    ap.add_argument("--window", type=float, default=20.0, help="seconds of steady state to measure (default 20)")
+    ap.add_argument("--port", type=int, default=18400)
+    ap.add_argument("--database-url", help="default: SQLite in a temporary data directory")
+    ap.add_argument("--no-build", action="store_true", help="use the existing target/release/zentrale")
+    a = ap.parse_args()
+
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    binary = os.path.join(target, "release", "zentrale")
+    if not a.no_build:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "zentrale"], cwd=ROOT, check=True)
+    tmp = tempfile.mkdtemp(prefix="zentrale-bench-")
+    data = os.path.join(tmp, "data")
+    db = ["--data-dir", data] + (["--database-url", a.database_url] if a.database_url else [])
+    subprocess.run([binary, "company", "add", "Bench"] + db, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([binary, "user", "add", "--company", "Bench", "--email", "bench@bench.example"] + db,
+                   input=PASSWORD + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
+
+    url = f"http://127.0.0.1:{a.port}"
+    interval_ms = max(100, int(a.interval * 1000)) if a.interval > 0 else 3_600_000
+    env = dict(os.environ, ZENTRALE_LOG="warn")
+    server = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{a.port}", "--heartbeat-s", "30",
+                               "--monitoring-interval-ms", str(interval_ms)] + db, env=env)
+    sim = None
+    try:
+        wait(lambda: urllib.request.urlopen(f"{url}/readyz", timeout=2).status == 200, 60, "the server")
+        jar = CookieJar()
+        web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        web.open(f"{url}/login", data=f"email=bench%40bench.example&password={PASSWORD.replace(' ', '+')}".encode())
+        page = web.open(f"{url}/account/tokens", data=b"name=bench&days=1").read().decode()
+        token = re.search(r'data-new-token="([^"]+)"', page).group(1)
+        time.sleep(1)
+        rss_base = rss_kib(server.pid)
+
+        print(f"creating {a.count} systems through the API …", flush=True)
+        pairs = [None] * a.count
+        def create(lo, hi):
+            opener = urllib.request.build_opener()
+            for i in range(lo, hi):
+                serial = f"BENCH{i:07d}"
+                req = urllib.request.Request(f"{url}/api/v1/systems", method="POST",
+                                             data=json.dumps({"name": f"Site {i}", "serial": serial}).encode(),
+                                             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+                pairs[i] = f"{serial} {json.load(opener.open(req))['token']}"
+        step = (a.count + 7) // 8
+        threads = [threading.Thread(target=create, args=(k, min(a.count, k + step))) for k in range(0, a.count, step)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        pair_file = os.path.join(tmp, "pairs.txt")
+        with open(pair_file, "w") as f:
+            f.write("\n".join(pairs) + "\n")
+
+        start = time.time()
+        sim = subprocess.Popen([binary, "simulate", "--server", url, "--count", str(a.count), "--pair-from", pair_file,
+                                "--state-dir", os.path.join(tmp, "sim"), "--source-addrs", "127.0.0.2-127.0.0.50",
+                                "--monitoring", "on" if a.interval > 0 else "off"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait(lambda: metrics(url)["zentrale_devices_connected"] >= a.count, 600, f"{a.count} devices to connect")
+        connect_time = time.time() - start
+        time.sleep(5)
+        m0, c0, t0 = metrics(url), cpu_seconds(server.pid), time.time()
+        time.sleep(a.window)
+        m1, c1, t1 = metrics(url), cpu_seconds(server.pid), time.time()
+        rss = rss_kib(server.pid)
+        span = t1 - t0
+        print(f"devices connected:        {int(m1['zentrale_devices_connected'])}")
+        print(f"time to connect them all: {connect_time:.1f} s (pairing included)")
+        print(f"server RSS:               {rss / 1024:.1f} MiB (before devices {rss_base / 1024:.1f} MiB)")
+        print(f"RSS per device:           {(rss - rss_base) / a.count:.2f} KiB")
+        print(f"samples/s stored:         {(m1['zentrale_samples_stored_total'] - m0['zentrale_samples_stored_total']) / span:.0f}"
+              f" (offered {a.count / a.interval if a.interval > 0 else 0:.0f}/s)")
+        print(f"p99 receipt to commit:    {m1['zentrale_sample_commit_delay_p99_ms']:.0f} ms")
+        print(f"server CPU used:          {(c1 - c0) / span:.2f} cores")
+    finally:
+        for p in (sim, server):
+            if p is not None:
+                p.terminate()
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+
+if __name__ == "__main__":
+    main()
