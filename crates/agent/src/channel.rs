@@ -136,6 +136,12 @@ pub async fn session(
                     }
                     last_info = info;
                 }
+                for alert in pbx.take_alerts() {
+                    let note = Envelope::note(messages::ALERT, &alert);
+                    if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+                        return Ok(Ended::Lost(e.to_string()));
+                    }
+                }
                 let now_regs = pbx.registrations();
                 if regs_changed(&last_regs, &now_regs) {
                     let note = Envelope::note(regs::REGISTRATIONS, &now_regs);

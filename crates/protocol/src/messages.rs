@@ -15,6 +15,24 @@ pub const INFO_GET: &str = "info.get";
 /// data, at the interval the server gave in [`HelloResult::monitoring_interval_s`]).
 pub const MONITORING_SAMPLE: &str = "monitoring.sample";
 
+/// Agent → server notification: an event of the PBX (firmware update, limit exceeded, …).
+pub const ALERT: &str = "alert";
+
+/// Params of `alert`. The same `kind` + `subject` with `cleared: true` resolves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PbxAlert {
+    /// e.g. `firmware_update`, `limit_exceeded`.
+    pub kind: String,
+    /// What it concerns (a limit's name, a version); empty for the whole PBX.
+    #[serde(default)]
+    pub subject: String,
+    /// `info`, `warning` or `critical`.
+    pub severity: String,
+    pub message: String,
+    #[serde(default)]
+    pub cleared: bool,
+}
+
 /// Params of `monitoring.sample`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Sample {

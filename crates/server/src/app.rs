@@ -128,6 +128,17 @@ fn ui_routes() -> Vec<RouteDef> {
             "/systems/{id}/monitoring",
             get(monitoring::routes::page),
         ),
+        r(
+            "GET",
+            "/systems/{id}/alerts",
+            get(crate::alerts::routes::system_page),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/alerts/{alert}/ack",
+            post(crate::alerts::routes::acknowledge),
+        ),
+        r("GET", "/alerts", get(crate::alerts::routes::fleet_page)),
         r("GET", "/admin/systems", get(systems::routes::admin)),
         r("POST", "/admin/systems", post(systems::routes::create)),
         r(
@@ -331,6 +342,9 @@ fn spawn_background(
                 _ = job.tick() => {
                     if let Err(e) = crate::monitoring::jobs::run_once(&st).await {
                         tracing::error!(error = %e, "monitoring job failed");
+                    }
+                    if let Err(e) = crate::alerts::rules::run_once(&st).await {
+                        tracing::error!(error = %e, "alert rules failed");
                     }
                 }
                 _ = stop.cancelled() => break,

@@ -26,6 +26,8 @@ pub struct Config {
     pub session_absolute_s: i64,
     /// Paired PBXes below this firmware are shown as "needs a firmware update".
     pub min_managed_firmware: FirmwareVersion,
+    /// Alert thresholds.
+    pub alerts: AlertConfig,
     /// PBXes that record system data send a CPU/memory sample this often.
     pub monitoring_interval_ms: u64,
     /// Single sign-on with OpenID Connect; `None`: local accounts only.
@@ -63,6 +65,7 @@ impl Config {
             session_absolute_s: 7 * 24 * 3600,
             min_managed_firmware: zentrale_protocol::MIN_PAIRING_FIRMWARE,
             monitoring_interval_ms: 10_000,
+            alerts: AlertConfig::default(),
             oidc: None,
         }
     }
@@ -75,6 +78,33 @@ impl Config {
                 "sqlite://{}",
                 self.data_dir.join("zentrale.sqlite").display()
             ),
+        }
+    }
+}
+
+/// When the server's alert rules fire.
+#[derive(Debug, Clone)]
+pub struct AlertConfig {
+    /// A paired PBX offline longer than this is alerted.
+    pub offline_after_s: i64,
+    /// CPU load (%) that counts as high …
+    pub cpu_pct: f64,
+    /// … memory use (%) that counts as high …
+    pub mem_pct: f64,
+    /// … when every minute average of this many minutes is at or above it.
+    pub high_for_min: i64,
+    /// Maintenance ending within this many days is alerted.
+    pub maintenance_days: i64,
+}
+
+impl Default for AlertConfig {
+    fn default() -> Self {
+        AlertConfig {
+            offline_after_s: 600,
+            cpu_pct: 90.0,
+            mem_pct: 90.0,
+            high_for_min: 5,
+            maintenance_days: 30,
         }
     }
 }

@@ -15,6 +15,11 @@ pub trait Pbx: Send + Sync + 'static {
         Registrations::default()
     }
 
+    /// Events the PBX raised since the last call (firmware update, limit exceeded, …).
+    fn take_alerts(&self) -> Vec<zentrale_protocol::messages::PbxAlert> {
+        Vec::new()
+    }
+
     /// CPU load and memory use in percent at `t_ms`, if the PBX can measure them.
     fn sample(&self, _t_ms: i64) -> Option<(f32, f32)> {
         None

@@ -29,6 +29,7 @@ pub struct SimulatedPbx {
     settings: Mutex<Settings>,
     lines: Mutex<Lines>,
     load: Mutex<Option<(f32, f32)>>,
+    alerts: Mutex<Vec<zentrale_protocol::messages::PbxAlert>>,
 }
 
 /// Telephones and accounts of the simulated PBX.
@@ -181,7 +182,16 @@ impl SimulatedPbx {
             }),
             lines: Mutex::new(lines_for(h)),
             load: Mutex::new(None),
+            alerts: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Raises an event (sent with the next tick of the control channel).
+    pub fn raise(&self, alert: zentrale_protocol::messages::PbxAlert) {
+        self.alerts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(alert);
     }
 
     /// Fixes CPU and memory at these values (`None`: back to the simulated curve).
@@ -258,6 +268,10 @@ impl Pbx for SimulatedPbx {
         let mem =
             45.0 + 10.0 * ((t / 21_600.0 + phase) * std::f64::consts::TAU).sin() + noise / 2.0;
         Some((cpu.clamp(0.0, 100.0) as f32, mem.clamp(0.0, 100.0) as f32))
+    }
+
+    fn take_alerts(&self) -> Vec<zentrale_protocol::messages::PbxAlert> {
+        std::mem::take(&mut *self.alerts.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     fn registrations(&self) -> Registrations {

@@ -143,6 +143,7 @@ impl Modify for Security {
         account::revoke_token,
         systems::list, systems::create, systems::get_one, systems::delete, systems::renew_token,
         systems::cancel_token, registrations::get, registrations::refresh, crate::monitoring::routes::api,
+        crate::alerts::routes::api_system, crate::alerts::routes::api_fleet, crate::alerts::routes::api_ack,
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
         groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
         groups::leave, groups::add_member, groups::set_member, groups::remove_member, groups::add_system,
@@ -215,6 +216,21 @@ pub fn routes() -> Vec<crate::app::RouteDef> {
             "GET",
             "/api/v1/systems/{id}/monitoring",
             get(crate::monitoring::routes::api),
+        ),
+        r(
+            "GET",
+            "/api/v1/systems/{id}/alerts",
+            get(crate::alerts::routes::api_system),
+        ),
+        r(
+            "POST",
+            "/api/v1/systems/{id}/alerts/{alert_id}/ack",
+            post(crate::alerts::routes::api_ack),
+        ),
+        r(
+            "GET",
+            "/api/v1/alerts",
+            get(crate::alerts::routes::api_fleet),
         ),
         r("GET", "/api/v1/authorisations", get(authorisations::list)),
         r(

@@ -218,6 +218,13 @@ async fn handle(
             if method == messages::STATUS {
                 let info = parse_info(ctx, params)?;
                 store_info(ctx, &info).await?;
+            } else if method == messages::ALERT {
+                let a: messages::PbxAlert = serde_json::from_value(params)
+                    .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad alert: {e}")))?;
+                crate::alerts::rules::from_pbx(ctx.st, ctx.system_id, &a).await.map_err(|e| {
+                    tracing::error!(system = %ctx.system_id, error = %e, "storing an alert failed");
+                    (close::GOING_AWAY, "server error; reconnect later".to_owned())
+                })?;
             } else if method == messages::MONITORING_SAMPLE {
                 let sample: messages::Sample = serde_json::from_value(params)
                     .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad sample: {e}")))?;
@@ -231,7 +238,7 @@ async fn handle(
             } else if method == regs::REGISTRATIONS {
                 let r: Registrations = serde_json::from_value(params)
                     .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad registrations: {e}")))?;
-                crate::registrations::store::replace(&ctx.st.db, ctx.system_id, &r)
+                crate::registrations::service::store_reported(ctx.st, ctx.system_id, &r)
                     .await
                     .map_err(|e| {
                         tracing::error!(system = %ctx.system_id, error = %e, "storing registrations failed");

@@ -17,6 +17,13 @@ pub async fn load(
 }
 
 /// Asks the PBX for its current lists now.
+/// Stores what the PBX reported and raises or clears registration alerts.
+pub async fn store_reported(st: &AppState, system_id: &str, r: &Registrations) -> AppResult<()> {
+    let (phones, accounts, _) = store::load(&st.db, system_id).await?;
+    store::replace(&st.db, system_id, r).await?;
+    crate::alerts::rules::on_registrations(st, system_id, &(phones, accounts), r).await
+}
+
 pub async fn refresh(st: &AppState, a: &SystemAccess) -> AppResult<()> {
     gating::require_maintenance(a.system())?;
     let id = &a.system().id;
@@ -29,5 +36,5 @@ pub async fn refresh(st: &AppState, a: &SystemAccess) -> AppResult<()> {
             "The PBX sent an answer that could not be read: {e}"
         ))
     })?;
-    store::replace(&st.db, id, &r).await
+    store_reported(st, id, &r).await
 }

@@ -3,6 +3,7 @@
 //! with real agents (simulated PBXes) where a PBX is involved.
 
 mod access;
+mod alerts;
 mod api;
 mod browser;
 mod device_channel;

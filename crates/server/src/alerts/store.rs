@@ -1,0 +1,136 @@
+//! Queries on `alerts`. Opening is idempotent: the partial unique index keeps one open
+//! alert per (system, kind, subject).
+
+use crate::db::Db;
+use crate::error::AppResult;
+use crate::ids::new_id;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AlertRow {
+    pub id: String,
+    pub system_id: String,
+    pub system_name: String,
+    pub serial: String,
+    pub kind: String,
+    pub subject: String,
+    pub severity: String,
+    pub message: String,
+    pub source: String,
+    pub opened_at: i64,
+    pub resolved_at: Option<i64>,
+    pub acknowledged_at: Option<i64>,
+    pub acknowledged_by: Option<String>,
+}
+
+/// What opens an alert.
+pub struct Condition<'a> {
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub severity: &'a str,
+    pub message: &'a str,
+    pub source: &'a str,
+}
+
+/// Opens the alert unless one is open for the same condition; says whether it opened one.
+pub async fn open(db: &Db, system_id: &str, c: &Condition<'_>, now: i64) -> AppResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO alerts (id, system_id, kind, subject, severity, message, source, opened_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(system_id)
+    .bind(c.kind)
+    .bind(c.subject)
+    .bind(c.severity)
+    .bind(c.message)
+    .bind(c.source)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Resolves the open alert of this condition, if any.
+pub async fn resolve(
+    db: &Db,
+    system_id: &str,
+    kind: &str,
+    subject: &str,
+    now: i64,
+) -> AppResult<bool> {
+    let done = sqlx::query(
+        "UPDATE alerts SET resolved_at = $1 WHERE system_id = $2 AND kind = $3 AND subject = $4 AND resolved_at IS NULL",
+    )
+    .bind(now)
+    .bind(system_id)
+    .bind(kind)
+    .bind(subject)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Open alerts of a kind, as (system id, subject).
+pub async fn open_of_kind(db: &Db, kind: &str) -> AppResult<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT system_id, subject FROM alerts WHERE kind = $1 AND resolved_at IS NULL",
+    )
+    .bind(kind)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn acknowledge(
+    db: &Db,
+    system_id: &str,
+    alert_id: &str,
+    by: &str,
+    now: i64,
+) -> AppResult<bool> {
+    let done = sqlx::query(
+        "UPDATE alerts SET acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3 AND system_id = $4 AND acknowledged_at IS NULL",
+    )
+    .bind(now)
+    .bind(by)
+    .bind(alert_id)
+    .bind(system_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+const SELECT: &str = "SELECT a.id, a.system_id, s.name AS system_name, s.serial, a.kind, a.subject, a.severity, \
+    a.message, a.source, a.opened_at, a.resolved_at, a.acknowledged_at, a.acknowledged_by \
+    FROM alerts a JOIN systems s ON s.id = a.system_id";
+
+/// Alerts of one system: open ones and those resolved in the last `since` window.
+pub async fn of_system(db: &Db, system_id: &str, resolved_since: i64) -> AppResult<Vec<AlertRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE a.system_id = $1 AND (a.resolved_at IS NULL OR a.resolved_at >= $2) ORDER BY a.opened_at DESC"
+    ))
+    .bind(system_id)
+    .bind(resolved_since)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Alerts across the systems the user may see (with active maintenance), newest first.
+pub async fn of_fleet(
+    db: &Db,
+    company_id: &str,
+    user_id: &str,
+    resolved_since: i64,
+    limit: i64,
+) -> AppResult<Vec<AlertRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE {} AND s.maintenance_active = 1 AND (a.resolved_at IS NULL OR a.resolved_at >= $3) \
+         ORDER BY a.opened_at DESC LIMIT $4",
+        crate::access::VISIBLE_SQL
+    ))
+    .bind(company_id)
+    .bind(user_id)
+    .bind(resolved_since)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?)
+}
