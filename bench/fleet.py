@@ -60,6 +60,7 @@ def main():
     ap.add_argument("--count", type=int, default=10000, help="simulated PBXes (default 10000; at most ~19000 per process)")
     ap.add_argument("--interval", type=float, default=1.0, help="seconds between samples per PBX; 0 = idle (default 1)")
     ap.add_argument("--window", type=float, default=20.0, help="seconds of steady state to measure (default 20)")
+    ap.add_argument("--settle", type=float, default=20.0, help="seconds after the last device connected before measuring (default 20)")
     ap.add_argument("--port", type=int, default=18400)
     ap.add_argument("--database-url", help="default: SQLite in a temporary data directory")
     ap.add_argument("--no-build", action="store_true", help="use the existing target/release/zentrale")
@@ -89,9 +90,6 @@ def main():
         web.open(f"{url}/login", data=f"email=bench%40bench.example&password={PASSWORD.replace(' ', '+')}".encode())
         page = web.open(f"{url}/account/tokens", data=b"name=bench&days=1").read().decode()
         token = re.search(r'data-new-token="([^"]+)"', page).group(1)
-        time.sleep(1)
-        rss_base = rss_kib(server.pid)
-
         print(f"creating {a.count} systems through the API …", flush=True)
         pairs = [None] * a.count
         def create(lo, hi):
@@ -110,6 +108,8 @@ def main():
         with open(pair_file, "w") as f:
             f.write("\n".join(pairs) + "\n")
 
+        time.sleep(2)
+        rss_base = rss_kib(server.pid)
         start = time.time()
         sim = subprocess.Popen([binary, "simulate", "--server", url, "--count", str(a.count), "--pair-from", pair_file,
                                 "--state-dir", os.path.join(tmp, "sim"), "--source-addrs", "127.0.0.2-127.0.0.50",
@@ -117,7 +117,7 @@ def main():
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait(lambda: metrics(url)["zentrale_devices_connected"] >= a.count, 600, f"{a.count} devices to connect")
         connect_time = time.time() - start
-        time.sleep(5)
+        time.sleep(a.settle)
         m0, c0, t0 = metrics(url), cpu_seconds(server.pid), time.time()
         time.sleep(a.window)
         m1, c1, t1 = metrics(url), cpu_seconds(server.pid), time.time()
@@ -125,7 +125,7 @@ def main():
         span = t1 - t0
         print(f"devices connected:        {int(m1['zentrale_devices_connected'])}")
         print(f"time to connect them all: {connect_time:.1f} s (pairing included)")
-        print(f"server RSS:               {rss / 1024:.1f} MiB (before devices {rss_base / 1024:.1f} MiB)")
+        print(f"server RSS:               {rss / 1024:.1f} MiB (before the devices connected {rss_base / 1024:.1f} MiB)")
         print(f"RSS per device:           {(rss - rss_base) / a.count:.2f} KiB")
         print(f"samples/s stored:         {(m1['zentrale_samples_stored_total'] - m0['zentrale_samples_stored_total']) / span:.0f}"
               f" (offered {a.count / a.interval if a.interval > 0 else 0:.0f}/s)")

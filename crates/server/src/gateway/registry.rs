@@ -33,7 +33,8 @@ pub enum Outbound {
 
 struct Conn {
     id: u64,
-    tx: mpsc::Sender<Outbound>,
+    /// Boxed messages keep the channel's preallocated block small (idle connections).
+    tx: mpsc::Sender<Box<Outbound>>,
 }
 
 #[derive(Default)]
@@ -44,12 +45,12 @@ pub struct Registry {
 
 impl Registry {
     /// Registers a connection of `system_id`, replacing (and closing) an older one.
-    pub fn register(&self, system_id: &str) -> (u64, mpsc::Receiver<Outbound>) {
+    pub fn register(&self, system_id: &str) -> (u64, mpsc::Receiver<Box<Outbound>>) {
         let (tx, rx) = mpsc::channel(8);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let old = self.lock().insert(system_id.to_owned(), Conn { id, tx });
         if let Some(old) = old {
-            let _ = old.tx.try_send(Outbound::Replaced);
+            let _ = old.tx.try_send(Box::new(Outbound::Replaced));
         }
         (id, rx)
     }
@@ -68,7 +69,9 @@ impl Registry {
     /// Disconnects the system's agent for good (system deleted, access revoked, re-paired).
     pub fn revoke(&self, system_id: &str, reason: &str) {
         if let Some(conn) = self.lock().remove(system_id) {
-            let _ = conn.tx.try_send(Outbound::Revoke(reason.to_owned()));
+            let _ = conn
+                .tx
+                .try_send(Box::new(Outbound::Revoke(reason.to_owned())));
         }
     }
 
@@ -90,11 +93,11 @@ impl Registry {
             .map(|c| c.tx.clone())
             .ok_or_else(offline)?;
         let (reply, rx) = oneshot::channel();
-        tx.send(Outbound::Request {
+        tx.send(Box::new(Outbound::Request {
             method: method.to_owned(),
             params,
             reply,
-        })
+        }))
         .await
         .map_err(|_| offline())?;
         match tokio::time::timeout(Duration::from_secs(15), rx).await {
@@ -120,7 +123,7 @@ impl Registry {
     /// Asks every connection to close (server shutdown).
     pub fn close_all(&self) {
         for conn in self.lock().values() {
-            let _ = conn.tx.try_send(Outbound::Shutdown);
+            let _ = conn.tx.try_send(Box::new(Outbound::Shutdown));
         }
     }
 

@@ -76,7 +76,9 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                 Some(Ok(Message::Text(text))) => {
                     last_heard = Instant::now();
                     let ctx = Ctx { st: &st, system_id: &system_id, serial: &serial };
-                    match handle(&ctx, &mut hello_done, &mut pending, text.as_str()).await {
+                    // Boxed: the handler's future is large and only needed while a message is handled,
+                    // so it should not sit in every idle connection's task.
+                    match Box::pin(handle(&ctx, &mut hello_done, &mut pending, text.as_str())).await {
                         Ok(Some(reply)) => {
                             if sock.send(Message::Text(reply.to_text().into())).await.is_err() {
                                 break None;
@@ -87,7 +89,7 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                     }
                 }
             },
-            out = rx.recv() => match out {
+            out = rx.recv() => match out.map(|b| *b) {
                 Some(Outbound::Send(env)) => {
                     if sock.send(Message::Text(env.to_text().into())).await.is_err() {
                         break None;
@@ -134,7 +136,7 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
         let _ = sock.send(Message::Close(Some(frame))).await;
     }
     if st.gateway.unregister(&system_id, conn_id)
-        && let Err(e) = store::set_offline(&st.db, &system_id, st.clock.now_ms()).await
+        && let Err(e) = Box::pin(store::set_offline(&st.db, &system_id, st.clock.now_ms())).await
     {
         tracing::error!(system = %system_id, error = %e, "could not mark system offline");
     }
