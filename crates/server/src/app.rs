@@ -335,8 +335,8 @@ fn spawn_background(
         loop {
             tokio::select! {
                 _ = flush.tick() => {
-                    if let Err(e) = st.monitoring.flush(&st.db).await {
-                        tracing::error!(error = %e, "writing monitoring samples failed; will retry");
+                    if let Err(e) = st.monitoring.flush(&st.db, st.clock.now_ms(), false).await {
+                        tracing::error!(error = ?e, "writing monitoring samples failed; will retry");
                     }
                 }
                 _ = job.tick() => {
@@ -350,7 +350,7 @@ fn spawn_background(
                 _ = stop.cancelled() => break,
             }
         }
-        if let Err(e) = st.monitoring.flush(&st.db).await {
+        if let Err(e) = st.monitoring.flush(&st.db, st.clock.now_ms(), true).await {
             tracing::error!(error = %e, "last flush of monitoring samples failed");
         }
     })

@@ -138,7 +138,7 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
     if st.gateway.unregister(&system_id, conn_id)
         && let Err(e) = Box::pin(store::set_offline(&st.db, &system_id, st.clock.now_ms())).await
     {
-        tracing::error!(system = %system_id, error = %e, "could not mark system offline");
+        tracing::error!(system = %system_id, error = ?e, "could not mark system offline");
     }
     tracing::debug!(system = %system_id, "device connection ended");
 }
@@ -224,7 +224,7 @@ async fn handle(
                 let a: messages::PbxAlert = serde_json::from_value(params)
                     .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad alert: {e}")))?;
                 crate::alerts::rules::from_pbx(ctx.st, ctx.system_id, &a).await.map_err(|e| {
-                    tracing::error!(system = %ctx.system_id, error = %e, "storing an alert failed");
+                    tracing::error!(system = %ctx.system_id, error = ?e, "storing an alert failed");
                     (close::GOING_AWAY, "server error; reconnect later".to_owned())
                 })?;
             } else if method == messages::MONITORING_SAMPLE {
@@ -240,12 +240,17 @@ async fn handle(
             } else if method == regs::REGISTRATIONS {
                 let r: Registrations = serde_json::from_value(params)
                     .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad registrations: {e}")))?;
-                crate::registrations::service::store_reported(ctx.st, ctx.system_id, &r)
-                    .await
-                    .map_err(|e| {
-                        tracing::error!(system = %ctx.system_id, error = %e, "storing registrations failed");
-                        (close::GOING_AWAY, "server error; reconnect later".to_owned())
-                    })?;
+                // A failed write keeps the connection (closing would add reconnect load to an
+                // overloaded store); the PBX reports again on its next change, or on refresh.
+                if let Err(e) = Box::pin(crate::registrations::service::store_reported(
+                    ctx.st,
+                    ctx.system_id,
+                    &r,
+                ))
+                .await
+                {
+                    tracing::error!(system = %ctx.system_id, error = ?e, "storing registrations failed");
+                }
             } else {
                 tracing::debug!(system = %ctx.system_id, %method, "unknown notification ignored");
             }
@@ -283,7 +288,7 @@ async fn store_info(ctx: &Ctx<'_>, info: &DeviceInfo) -> Result<(), (u16, String
     store::store_info(&ctx.st.db, ctx.system_id, info, ctx.st.clock.now_ms())
         .await
         .map_err(|e| {
-            tracing::error!(system = %ctx.system_id, error = %e, "storing device info failed");
+            tracing::error!(system = %ctx.system_id, error = ?e, "storing device info failed");
             (
                 close::GOING_AWAY,
                 "server error; reconnect later".to_owned(),

@@ -12,49 +12,86 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use zentrale_protocol::messages::Sample;
 
+/// A sample's raw row and when it was received.
+type Row = ((String, i64, f64, f64), Instant);
+
 /// Samples accepted, plus what the benchmark reads.
 #[derive(Default)]
 pub struct Ingest {
     buffer: Mutex<Vec<(String, Sample, Instant)>>,
+    /// Raw rows counted into `minutes` already, waiting to be written (kept on failure).
+    pending: Mutex<Vec<Row>>,
+    /// Minute roll-ups still being filled; written once their minute is complete.
+    minutes: Mutex<HashMap<(String, i64), Agg>>,
     pub stored: AtomicU64,
     /// Receipt-to-commit delays of recent samples, ms (a bounded window).
     delays: Mutex<Vec<u32>>,
 }
 
 const DELAY_WINDOW: usize = 200_000;
+/// A minute is written this long after it ended (samples arrive a little late).
+const MINUTE_GRACE_MS: i64 = 5_000;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 impl Ingest {
     /// Takes a sample from a device connection (no I/O).
     pub fn push(&self, system_id: &str, s: Sample) {
-        let mut b = self.buffer.lock().unwrap_or_else(|p| p.into_inner());
-        b.push((system_id.to_owned(), s, Instant::now()));
+        lock(&self.buffer).push((system_id.to_owned(), s, Instant::now()));
     }
 
-    /// Writes everything buffered; returns how many samples were stored.
-    pub async fn flush(&self, db: &Db) -> AppResult<usize> {
-        let batch = std::mem::take(&mut *self.buffer.lock().unwrap_or_else(|p| p.into_inner()));
-        if batch.is_empty() {
+    /// Writes the waiting samples and the minute roll-ups that are complete at `now_ms` (all
+    /// of them with `all_minutes`, e.g. at shutdown). On a failed write nothing is lost: it
+    /// is all tried again at the next flush. Returns how many samples were stored.
+    pub async fn flush(&self, db: &Db, now_ms: i64, all_minutes: bool) -> AppResult<usize> {
+        let batch = std::mem::take(&mut *lock(&self.buffer));
+        let done: HashMap<(String, i64), Agg> = {
+            let mut minutes = lock(&self.minutes);
+            let mut pending = lock(&self.pending);
+            for (id, s, received) in batch {
+                let (cpu, mem) = (
+                    s.cpu.clamp(0.0, 100.0) as f64,
+                    s.mem.clamp(0.0, 100.0) as f64,
+                );
+                let key = (id.clone(), s.t_ms.div_euclid(MINUTE) * MINUTE);
+                minutes
+                    .entry(key)
+                    .and_modify(|a| a.merge(&Agg::one(cpu, mem)))
+                    .or_insert(Agg::one(cpu, mem));
+                pending.push(((id, s.t_ms, cpu, mem), received));
+            }
+            let complete: Vec<(String, i64)> = minutes
+                .keys()
+                .filter(|(_, t)| all_minutes || t + MINUTE + MINUTE_GRACE_MS <= now_ms)
+                .cloned()
+                .collect();
+            complete
+                .into_iter()
+                .filter_map(|k| minutes.remove_entry(&k))
+                .collect()
+        };
+        let rows = std::mem::take(&mut *lock(&self.pending));
+        if rows.is_empty() && done.is_empty() {
             return Ok(0);
         }
-        let mut minutes: HashMap<(String, i64), Agg> = HashMap::new();
-        let mut rows = Vec::with_capacity(batch.len());
-        for (id, s, _) in &batch {
-            let (cpu, mem) = (
-                s.cpu.clamp(0.0, 100.0) as f64,
-                s.mem.clamp(0.0, 100.0) as f64,
-            );
-            rows.push((id.clone(), s.t_ms, cpu, mem));
-            let key = (id.clone(), s.t_ms.div_euclid(MINUTE) * MINUTE);
-            minutes
-                .entry(key)
-                .and_modify(|a| a.merge(&Agg::one(cpu, mem)))
-                .or_insert(Agg::one(cpu, mem));
+        let values: Vec<(String, i64, f64, f64)> = rows.iter().map(|(v, _)| v.clone()).collect();
+        if let Err(e) = store::write_batch(db, &values, &done).await {
+            let mut pending = lock(&self.pending);
+            let mut back = rows;
+            back.append(&mut pending);
+            *pending = back;
+            let mut minutes = lock(&self.minutes);
+            for (k, a) in done {
+                minutes.entry(k).and_modify(|m| m.merge(&a)).or_insert(a);
+            }
+            return Err(e);
         }
-        store::write_batch(db, &rows, &minutes).await?;
         let committed = Instant::now();
-        self.stored.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        let mut d = self.delays.lock().unwrap_or_else(|p| p.into_inner());
-        for (_, _, received) in &batch {
+        self.stored.fetch_add(rows.len() as u64, Ordering::Relaxed);
+        let mut d = lock(&self.delays);
+        for (_, received) in &rows {
             if d.len() >= DELAY_WINDOW {
                 d.clear();
             }
@@ -65,7 +102,7 @@ impl Ingest {
                     .min(u32::MAX as u128) as u32,
             );
         }
-        Ok(batch.len())
+        Ok(rows.len())
     }
 
     /// The 99th percentile of recent receipt-to-commit delays, ms.
@@ -83,6 +120,6 @@ impl Ingest {
     }
 
     pub fn buffered(&self) -> usize {
-        self.buffer.lock().unwrap_or_else(|p| p.into_inner()).len()
+        lock(&self.buffer).len() + lock(&self.pending).len()
     }
 }

@@ -121,7 +121,11 @@ async fn alert_lifecycle(b: Backend) {
             },
         );
     }
-    srv.st.monitoring.flush(&srv.st.db).await.unwrap();
+    srv.st
+        .monitoring
+        .flush(&srv.st.db, srv.st.clock.now_ms(), true)
+        .await
+        .unwrap();
     for _ in 0..3 {
         rules::run_once(&srv.st).await.unwrap();
     }
@@ -137,7 +141,11 @@ async fn alert_lifecycle(b: Backend) {
             mem: 30.0,
         },
     );
-    srv.st.monitoring.flush(&srv.st.db).await.unwrap();
+    srv.st
+        .monitoring
+        .flush(&srv.st.db, srv.st.clock.now_ms(), true)
+        .await
+        .unwrap();
     rules::run_once(&srv.st).await.unwrap();
     assert_eq!(open_count(&web.get(&path).await.body, rules::CPU_HIGH), 0);
 

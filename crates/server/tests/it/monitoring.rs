@@ -43,7 +43,13 @@ async fn rollup_arithmetic_and_retention(b: Backend) {
             mem: 45.0,
         },
     );
-    assert_eq!(st.monitoring.flush(&st.db).await.unwrap(), 4);
+    assert_eq!(
+        st.monitoring
+            .flush(&st.db, st.clock.now_ms(), true)
+            .await
+            .unwrap(),
+        4
+    );
     st.monitoring.push(
         sys,
         Sample {
@@ -52,7 +58,10 @@ async fn rollup_arithmetic_and_retention(b: Backend) {
             mem: 20.0,
         },
     );
-    st.monitoring.flush(&st.db).await.unwrap();
+    st.monitoring
+        .flush(&st.db, st.clock.now_ms(), true)
+        .await
+        .unwrap();
     assert_eq!(
         st.monitoring
             .stored
@@ -202,7 +211,13 @@ async fn samples_from_a_paired_pbx(b: Backend) {
     })
     .await;
     for period in ["day", "week", "month"] {
-        // Day and longer come from roll-ups; the job runs every minute in the server, run it now.
+        // Day and longer come from roll-ups: minutes are written once complete, hours by the
+        // job; force both now instead of waiting.
+        srv.st
+            .monitoring
+            .flush(&srv.st.db, srv.st.clock.now_ms(), true)
+            .await
+            .unwrap();
         zentrale_server::monitoring::jobs::run_once(&srv.st)
             .await
             .unwrap();
