@@ -57,6 +57,21 @@ pub struct ServeArgs {
         default_value_t = 10_000
     )]
     pub monitoring_interval_ms: u64,
+    /// Alert when a paired PBX has been offline longer than this many minutes.
+    #[arg(long, env = "ZENTRALE_ALERT_OFFLINE_MIN", default_value_t = 10)]
+    pub alert_offline_min: i64,
+    /// Alert when CPU load stays at or above this percentage …
+    #[arg(long, env = "ZENTRALE_ALERT_CPU_PCT", default_value_t = 90.0)]
+    pub alert_cpu_pct: f64,
+    /// … or memory use at or above this percentage …
+    #[arg(long, env = "ZENTRALE_ALERT_MEM_PCT", default_value_t = 90.0)]
+    pub alert_mem_pct: f64,
+    /// … for this many minutes.
+    #[arg(long, env = "ZENTRALE_ALERT_HIGH_MINUTES", default_value_t = 5)]
+    pub alert_high_minutes: i64,
+    /// Alert when maintenance ends within this many days.
+    #[arg(long, env = "ZENTRALE_ALERT_MAINTENANCE_DAYS", default_value_t = 30)]
+    pub alert_maintenance_days: i64,
     /// Public base URL of this installation (for single sign-on redirects), e.g. https://zentrale.example.com.
     #[arg(long, env = "ZENTRALE_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -97,6 +112,13 @@ impl ServeArgs {
         c.session_absolute_s = self.session_absolute_s;
         c.min_managed_firmware = self.min_managed_firmware;
         c.monitoring_interval_ms = self.monitoring_interval_ms.max(100);
+        c.alerts = zentrale_server::config::AlertConfig {
+            offline_after_s: self.alert_offline_min.max(1) * 60,
+            cpu_pct: self.alert_cpu_pct,
+            mem_pct: self.alert_mem_pct,
+            high_for_min: self.alert_high_minutes.max(1),
+            maintenance_days: self.alert_maintenance_days.max(0),
+        };
         if let (Some(issuer), Some(id), Some(secret), Some(public)) = (
             &self.oidc_issuer,
             &self.oidc_client_id,
