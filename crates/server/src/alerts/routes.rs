@@ -22,13 +22,13 @@ use utoipa::ToSchema;
 const RESOLVED_SHOWN_MS: i64 = 7 * 86_400_000;
 
 /// Alerts need the Monitoring or Administrator role and active maintenance.
-fn allowed(a: &SystemAccess) -> AppResult<()> {
+fn allowed(st: &AppState, a: &SystemAccess) -> AppResult<()> {
     if !(a.has(Role::Monitoring) || a.has(Role::Administrator)) {
         return Err(AppError::Forbidden(
             "Alerts need the Monitoring or Administrator role on this system.".into(),
         ));
     }
-    gating::require_maintenance(a.system())
+    gating::require_maintenance(a.system(), st.config.min_managed_firmware)
 }
 
 pub struct Line {
@@ -133,7 +133,7 @@ pub async fn system_page(
             "opened",
         ),
     };
-    match allowed(&a) {
+    match allowed(&st, &a) {
         Ok(()) => {
             let rows = store::of_system(&st.db, &id, st.clock.now_ms() - RESOLVED_SHOWN_MS).await?;
             page.list = q.apply(
@@ -159,7 +159,7 @@ async fn alert_systems(st: &AppState, user: &CurrentUser) -> AppResult<HashSet<S
     Ok(access::visible_systems(st, user)
         .await?
         .into_iter()
-        .filter(|a| allowed(a).is_ok())
+        .filter(|a| allowed(st, a).is_ok())
         .map(|a| a.system().id.clone())
         .collect())
 }
@@ -202,7 +202,7 @@ pub async fn fleet_page(
 
 async fn ack(st: &AppState, user: &CurrentUser, id: &str, alert: &str) -> AppResult<()> {
     let a = access::system(st, user, id).await?;
-    allowed(&a)?;
+    allowed(st, &a)?;
     if !store::acknowledge(&st.db, id, alert, &user.email, st.clock.now_ms()).await? {
         return Err(AppError::Conflict(
             "This alert does not exist here or was acknowledged already.".into(),
@@ -266,7 +266,7 @@ pub async fn api_system(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<AlertJson>>> {
     let a = access::system(&st, &u, &id).await?;
-    allowed(&a)?;
+    allowed(&st, &a)?;
     let rows = store::of_system(&st.db, &id, st.clock.now_ms() - RESOLVED_SHOWN_MS).await?;
     Ok(Json(rows.into_iter().map(AlertJson::from).collect()))
 }

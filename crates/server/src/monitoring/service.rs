@@ -48,13 +48,13 @@ impl Period {
 }
 
 /// Checks role and gating.
-pub fn allowed(a: &SystemAccess) -> AppResult<()> {
+pub fn allowed(st: &AppState, a: &SystemAccess) -> AppResult<()> {
     if !(a.has(Role::Monitoring) || a.has(Role::Administrator)) {
         return Err(AppError::Forbidden(
             "Monitoring needs the Monitoring or Administrator role on this system.".into(),
         ));
     }
-    gating::require_maintenance(a.system())?;
+    gating::require_maintenance(a.system(), st.config.min_managed_firmware)?;
     if a.system().monitoring_enabled != Some(1) {
         return Err(AppError::Unavailable(
             "The PBX does not record system data. Switch it on in the PBX: Administration › Service › \
@@ -81,7 +81,7 @@ pub struct View {
 }
 
 pub async fn view(st: &AppState, a: &SystemAccess, period: Period) -> AppResult<View> {
-    allowed(a)?;
+    allowed(st, a)?;
     let id = &a.system().id;
     let to = st.clock.now_ms();
     let from = to - period.span_ms();

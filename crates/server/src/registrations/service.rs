@@ -12,7 +12,7 @@ pub async fn load(
     st: &AppState,
     a: &SystemAccess,
 ) -> AppResult<(Vec<store::PhoneRow>, Vec<store::AccountRow>, Option<i64>)> {
-    gating::require_maintenance(a.system())?;
+    gating::require_maintenance(a.system(), st.config.min_managed_firmware)?;
     store::load(&st.db, &a.system().id).await
 }
 
@@ -25,7 +25,7 @@ pub async fn store_reported(st: &AppState, system_id: &str, r: &Registrations) -
 }
 
 pub async fn refresh(st: &AppState, a: &SystemAccess) -> AppResult<()> {
-    gating::require_maintenance(a.system())?;
+    gating::require_maintenance(a.system(), st.config.min_managed_firmware)?;
     let id = &a.system().id;
     let v = st
         .gateway

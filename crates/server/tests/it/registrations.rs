@@ -342,3 +342,81 @@ async fn all_systems_lists(b: Backend) {
     srv.stop().await;
     db.cleanup().await;
 }
+
+both_backends!(firmware_gating_both_ways);
+
+async fn firmware_gating_both_ways(b: Backend) {
+    let db = TestDb::new(b).await;
+    let mut config = test_config(&db);
+    config.min_managed_firmware = zentrale_protocol::FirmwareVersion::new(2, 8, 0);
+    let srv = TestServer::start_with(
+        config,
+        zentrale_server::Clock::System,
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let (id, token) = web.add_system("Old firmware", "FWGATE0001").await;
+    let pbx = SimulatedPbx::new("FWGATE0001", 6);
+    pbx.update(|s| {
+        s.firmware = zentrale_protocol::FirmwareVersion::new(2, 6, 0);
+        s.monitoring_enabled = true;
+    });
+    let cfg = agent_config(&srv.url, "FWGATE0001", db.dir.path().join("fw.json"));
+    let mut agent = Agent::spawn(cfg, Some(&token), pbx);
+    agent.wait_connected().await;
+    wait_for(10, "state", || async {
+        web.state_of(&id).await == "action"
+    })
+    .await;
+
+    // Old firmware: every gated function says why, in the UI and the API (409).
+    let tok = {
+        let r = web
+            .post("/account/tokens", &[("name", "t"), ("days", "")])
+            .await;
+        between(&r.body, "data-new-token=\"", "\"").unwrap()
+    };
+    for page in ["registrations", "monitoring", "alerts"] {
+        let r = web.get(&format!("/systems/{id}/{page}")).await;
+        assert_eq!(r.status, 409, "{page}");
+        assert!(
+            r.body.contains("firmware 2.6.0") && r.body.contains("at least 2.8.0"),
+            "{page}: reason"
+        );
+        let api = reqwest::Client::new()
+            .get(format!("{}/api/v1/systems/{id}/{page}", srv.url))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.status(), 409, "API {page}");
+    }
+    assert_eq!(
+        web.get(&format!("/systems/{id}")).await.status,
+        200,
+        "system information stays available"
+    );
+
+    // Updated on site: available.
+    agent
+        .pbx
+        .update(|s| s.firmware = zentrale_protocol::FirmwareVersion::new(2, 8, 1));
+    wait_for(10, "available", || async {
+        web.get(&format!("/systems/{id}/registrations"))
+            .await
+            .status
+            == 200
+    })
+    .await;
+    assert_eq!(
+        web.get(&format!("/systems/{id}/monitoring")).await.status,
+        200
+    );
+    assert_eq!(web.get(&format!("/systems/{id}/alerts")).await.status, 200);
+    agent.stop.cancel();
+    agent.outcome().await.unwrap();
+    srv.stop().await;
+    db.cleanup().await;
+}
