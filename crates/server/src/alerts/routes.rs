@@ -49,7 +49,7 @@ pub struct Line {
 
 fn symbol(severity: &str) -> &'static str {
     match severity {
-        "critical" => "⛔",
+        "critical" => "✖",
         "warning" => "⚠",
         _ => "ℹ",
     }

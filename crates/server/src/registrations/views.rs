@@ -6,9 +6,9 @@ use crate::web::list::{ListRow, SortKey};
 pub fn phone_status(s: &str) -> (&'static str, &'static str, &'static str) {
     match s {
         "no_provisioning_file" => ("✖", "No provisioning file", "error"),
-        "provisioning_pending" => ("⏳", "Provisioning not yet carried out", "pending"),
+        "provisioning_pending" => ("◔", "Provisioning not yet carried out", "pending"),
         "provisioning_done" => ("☑", "Provisioning is done", "pending"),
-        "registered_encrypted" => ("🔒", "Registration done – encrypted", "ok"),
+        "registered_encrypted" => ("✔", "Registration done – encrypted", "ok"),
         "registered_unencrypted" => ("✔", "Registration done – unencrypted", "ok"),
         "registration_pending" => ("⚠", "Registration not yet completed", "action"),
         "connected" => ("✔", "Telephone connected", "ok"),
@@ -47,7 +47,7 @@ pub fn account_status(s: &str) -> (&'static str, &'static str, &'static str) {
         ),
         "not_registered" => ("✖", "not registered", "error"),
         "registered_decoded" => ("✔", "Account registered – decoded", "ok"),
-        "registered_encoded" => ("🔒", "Account registered – encoded", "ok"),
+        "registered_encoded" => ("✔", "Account registered – encoded", "ok"),
         _ => ("?", "unknown", "unknown"),
     }
 }

@@ -35,7 +35,7 @@ impl DeviceState {
     /// The symbol shown next to the words (never colour alone).
     pub fn symbol(&self) -> &'static str {
         match self {
-            DeviceState::TokenPending { .. } => "⏳",
+            DeviceState::TokenPending { .. } => "◔",
             DeviceState::Ok => "✔",
             DeviceState::NeedsAction { .. } => "⚠",
             DeviceState::Error { .. } => "✖",

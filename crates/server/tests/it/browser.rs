@@ -39,7 +39,14 @@ async fn chromedriver() -> (Driver, u16) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pair_a_pbx_in_a_real_browser() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let srv = TestServer::start(&db).await;
+    let mut config = test_config(&db);
+    config.monitoring_interval_ms = 100;
+    let srv = TestServer::start_with(
+        config,
+        zentrale_server::Clock::System,
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await;
     user(&srv.st, "Acme", "owner@acme.example").await;
     let (_driver, port) = chromedriver().await;
     let profile = db.dir.path().join("chrome-profile");
@@ -103,7 +110,10 @@ async fn pair_a_pbx_in_a_real_browser() {
             .await?;
 
         // The PBX side enters the code it read off the page.
-        let mut agent = Agent::start(&srv.url, "BROWSER001", &token, db.dir.path());
+        let pbx = zentrale_agent::pbx::SimulatedPbx::new("BROWSER001", 1);
+        pbx.update(|s| s.monitoring_enabled = true);
+        let cfg = agent_config(&srv.url, "BROWSER001", db.dir.path().join("browser.json"));
+        let mut agent = Agent::spawn(cfg, Some(&token), pbx);
         agent.wait_connected().await;
 
         // The open page turns to "paired" by itself (live refresh), no reload.
@@ -128,6 +138,33 @@ async fn pair_a_pbx_in_a_real_browser() {
                 .await?;
             c.wait().for_element(Locator::Css("dl.facts")).await?;
             std::fs::write(dir.join("system-info.png"), c.screenshot().await?).unwrap();
+            let base = c.current_url().await?.to_string();
+            c.goto(&format!("{base}/registrations")).await?;
+            c.wait().for_element(Locator::Css("[data-phone]")).await?;
+            std::fs::write(dir.join("registrations.png"), c.screenshot().await?).unwrap();
+            agent.pbx.set_phone_status(
+                3,
+                zentrale_protocol::registrations::PhoneStatus::RegistrationPending,
+            );
+            agent.pbx.raise(zentrale_protocol::messages::PbxAlert {
+                kind: "limit_exceeded".into(),
+                subject: "channels".into(),
+                severity: "warning".into(),
+                message: "All VoIP channels were in use.".into(),
+                cleared: false,
+            });
+            for _ in 0..30 {
+                agent
+                    .pbx
+                    .set_load(Some((20.0 + (rand_step() % 60) as f32, 45.0)));
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+            c.goto(&format!("{base}/alerts")).await?;
+            c.wait().for_element(Locator::Css("[data-alert]")).await?;
+            std::fs::write(dir.join("alerts.png"), c.screenshot().await?).unwrap();
+            c.goto(&format!("{base}/monitoring")).await?;
+            c.wait().for_element(Locator::Css("svg.chart")).await?;
+            std::fs::write(dir.join("monitoring.png"), c.screenshot().await?).unwrap();
         }
         agent.stop.cancel();
         agent.outcome().await.unwrap();
@@ -138,4 +175,12 @@ async fn pair_a_pbx_in_a_real_browser() {
     result.unwrap();
     srv.stop().await;
     db.cleanup().await;
+}
+
+/// A changing number for the screenshot's chart.
+fn rand_step() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_micros())
+        .unwrap_or(0)
 }

@@ -67,10 +67,7 @@ async fn groups_join_leave_roles(b: Backend) {
         303
     );
     let own = owner.get("/groups/own").await.body;
-    assert!(
-        own.contains("Support") && own.contains("🔓 Public"),
-        "{own}"
-    );
+    assert!(own.contains("Support") && own.contains("○ Public"), "{own}");
 
     // Bea sees the public group, joins with the default role, sees the system.
     assert_eq!(bea.get(&format!("/systems/{sys}")).await.status, 404);
