@@ -2,12 +2,13 @@
 
 use super::service;
 use super::store::{self, AuthorisationRow};
-use crate::access::{self, Role, RoleSet};
+use crate::access::{self, RoleSet};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey, form_values};
+use crate::web::roles::{RoleOption, role_options};
 use crate::web::{Layout, format, render};
 use askama::Template;
 use axum::body::Bytes;
@@ -63,23 +64,6 @@ pub struct Choice {
     pub label: String,
 }
 
-pub struct RoleChoice {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub checked: bool,
-}
-
-fn role_choices(set: RoleSet) -> Vec<RoleChoice> {
-    Role::GRANTABLE
-        .iter()
-        .map(|r| RoleChoice {
-            key: r.key(),
-            label: r.label(),
-            checked: set.contains(*r),
-        })
-        .collect()
-}
-
 #[derive(Template)]
 #[template(path = "authorisations.html")]
 struct Page {
@@ -88,7 +72,7 @@ struct Page {
     edit: bool,
     users: Vec<Choice>,
     systems: Vec<Choice>,
-    roles: Vec<RoleChoice>,
+    roles: Vec<RoleOption>,
     error: String,
 }
 
@@ -147,7 +131,7 @@ async fn render_page(
         edit: q.edit.is_some(),
         users,
         systems,
-        roles: role_choices(RoleSet::default()),
+        roles: role_options(RoleSet::default()),
         error,
     });
     *resp.status_mut() = status;
@@ -196,7 +180,7 @@ pub async fn create(
 struct EditPage {
     layout: Layout,
     line: Line,
-    roles: Vec<RoleChoice>,
+    roles: Vec<RoleOption>,
     error: String,
 }
 
@@ -206,7 +190,7 @@ pub async fn edit_page(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let a = service::own(&st, &user, &id).await?;
-    let roles = role_choices(RoleSet::from_bits(a.roles));
+    let roles = role_options(RoleSet::from_bits(a.roles));
     Ok(render(&EditPage {
         layout: Layout::new("Edit authorisation", "authorisations", &user),
         line: Line::from(a),
@@ -228,7 +212,7 @@ pub async fn update(
             let a = service::own(&st, &user, &id).await?;
             let mut resp = render(&EditPage {
                 layout: Layout::new("Edit authorisation", "authorisations", &user),
-                roles: role_choices(RoleSet::from_bits(a.roles)),
+                roles: role_options(RoleSet::from_bits(a.roles)),
                 line: Line::from(a),
                 error: m,
             });

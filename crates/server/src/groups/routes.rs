@@ -9,6 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey, form_values};
+use crate::web::roles::{RoleOption, role_options};
 use crate::web::{Layout, format, render};
 use askama::Template;
 use axum::body::Bytes;
@@ -83,23 +84,6 @@ const COLUMNS: &[&str] = &[
     "type",
     "created",
 ];
-
-pub struct RoleOption {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub selected: bool,
-}
-
-fn role_options(current: RoleSet) -> Vec<RoleOption> {
-    Role::GRANTABLE
-        .iter()
-        .map(|r| RoleOption {
-            key: r.key(),
-            label: r.label(),
-            selected: current.contains(*r),
-        })
-        .collect()
-}
 
 #[derive(Template)]
 #[template(path = "groups.html")]

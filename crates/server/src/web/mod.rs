@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod format;
 pub mod list;
 pub mod metrics;
+pub mod roles;
 
 use askama::Template;
 use axum::http::StatusCode;

@@ -1,0 +1,21 @@
+//! The grantable roles as form choices (checkboxes or a select), marked by a current set.
+
+use crate::access::{Role, RoleSet};
+
+pub struct RoleOption {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// Ticked (checkboxes) or selected (select box).
+    pub selected: bool,
+}
+
+pub fn role_options(current: RoleSet) -> Vec<RoleOption> {
+    Role::GRANTABLE
+        .iter()
+        .map(|r| RoleOption {
+            key: r.key(),
+            label: r.label(),
+            selected: current.contains(*r),
+        })
+        .collect()
+}
