@@ -83,6 +83,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             Some(fresh_token(&st, &admin, &sys.id).await?)
         };
         let pbx = Arc::new(SimulatedPbx::new(serial, i as u64));
+        pbx.set_lively(true);
         if i == 2 {
             // One PBX without active maintenance, to show that state.
             pbx.update(|s| s.maintenance = false);

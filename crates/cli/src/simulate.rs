@@ -32,6 +32,9 @@ pub struct SimulateArgs {
     /// Spread connections over local addresses FIRST-LAST, e.g. 127.0.0.2-127.0.0.50.
     #[arg(long, value_parser = parse_range)]
     source_addrs: Option<(std::net::Ipv4Addr, std::net::Ipv4Addr)>,
+    /// Keep phones, trunks and events steady (no flapping, no PBX events).
+    #[arg(long)]
+    steady: bool,
     /// "Recording of system data" on every PBX (on), on none (off), or as the seed says (seed).
     #[arg(long, default_value = "seed", value_parser = ["on", "off", "seed"])]
     monitoring: String,
@@ -103,6 +106,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
                 Some(std::net::Ipv4Addr::from(u32::from(first) + (i as u32 % span)).into());
         }
         let pbx = Arc::new(SimulatedPbx::new(&serial, i as u64));
+        pbx.set_lively(!args.steady);
         match args.monitoring.as_str() {
             "on" => pbx.update(|s| s.monitoring_enabled = true),
             "off" => pbx.update(|s| s.monitoring_enabled = false),

@@ -30,7 +30,18 @@ pub struct SimulatedPbx {
     lines: Mutex<Lines>,
     load: Mutex<Option<(f32, f32)>>,
     alerts: Mutex<Vec<zentrale_protocol::messages::PbxAlert>>,
+    /// Lively: phones and trunks flap and events happen by themselves (see [`SimulatedPbx::set_lively`]).
+    lively: Mutex<Option<Lively>>,
 }
+
+/// State of the lively mode: the last time slot whose events were raised.
+#[derive(Debug, Clone, Copy, Default)]
+struct Lively {
+    last_event_slot: i64,
+}
+
+/// Lively mode works in slots of this length.
+const SLOT_MS: i64 = 10 * 60 * 1000;
 
 /// Telephones and accounts of the simulated PBX.
 #[derive(Debug, Clone)]
@@ -183,7 +194,19 @@ impl SimulatedPbx {
             lines: Mutex::new(lines_for(h)),
             load: Mutex::new(None),
             alerts: Mutex::new(Vec::new()),
+            lively: Mutex::new(None),
         }
+    }
+
+    /// Lively mode, deterministic from the seed and the time: in each 10-minute slot a phone
+    /// (1 in 40) or a trunk (1 in 60) may lose its registration for that slot, and the PBX
+    /// may report a limit exceeded (1 in 30 slots) or a firmware update (1 in 500).
+    pub fn set_lively(&self, on: bool) {
+        *self.lively.lock().unwrap_or_else(|p| p.into_inner()) = on.then(Lively::default);
+    }
+
+    fn seed(&self) -> u64 {
+        mix(self.serial.bytes().fold(0, |a, b| a ^ (b as u64)))
     }
 
     /// Raises an event (sent with the next tick of the control channel).
@@ -271,11 +294,72 @@ impl Pbx for SimulatedPbx {
     }
 
     fn take_alerts(&self) -> Vec<zentrale_protocol::messages::PbxAlert> {
-        std::mem::take(&mut *self.alerts.lock().unwrap_or_else(|p| p.into_inner()))
+        let mut out = std::mem::take(&mut *self.alerts.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut lively = self.lively.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(l) = lively.as_mut() {
+            let slot = now_ms() / SLOT_MS;
+            if slot != l.last_event_slot {
+                l.last_event_slot = slot;
+                let h = mix(self.seed() ^ slot as u64);
+                if h.is_multiple_of(30) {
+                    out.push(zentrale_protocol::messages::PbxAlert {
+                        kind: "limit_exceeded".into(),
+                        subject: "voip_channels".into(),
+                        severity: "warning".into(),
+                        message: "All VoIP channels were in use; further calls were rejected."
+                            .into(),
+                        cleared: false,
+                    });
+                } else if h % 30 == 1 {
+                    out.push(zentrale_protocol::messages::PbxAlert {
+                        kind: "limit_exceeded".into(),
+                        subject: "voip_channels".into(),
+                        severity: "warning".into(),
+                        message: String::new(),
+                        cleared: true,
+                    });
+                }
+                if mix(h).is_multiple_of(500) {
+                    out.push(zentrale_protocol::messages::PbxAlert {
+                        kind: "firmware_update".into(),
+                        subject: String::new(),
+                        severity: "info".into(),
+                        message: "A firmware update is available for this PBX.".into(),
+                        cleared: false,
+                    });
+                }
+            }
+        }
+        out
     }
 
     fn registrations(&self) -> Registrations {
-        let l = self.lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut l = self.lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if self
+            .lively
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+        {
+            let slot = now_ms() / SLOT_MS;
+            let seed = self.seed();
+            for (i, p) in l.phones.iter_mut().enumerate() {
+                if p.status.is_registered()
+                    && mix(seed ^ (i as u64) << 8 ^ slot as u64).is_multiple_of(40)
+                {
+                    p.status = PhoneStatus::RegistrationPending;
+                    l.changed_at_ms = l.changed_at_ms.max(slot * SLOT_MS);
+                }
+            }
+            for (i, a) in l.accounts.iter_mut().enumerate() {
+                if a.status.is_registered()
+                    && mix(seed ^ (i as u64) << 16 ^ slot as u64).is_multiple_of(60)
+                {
+                    a.status = AccountStatus::NotRegistered;
+                    l.changed_at_ms = l.changed_at_ms.max(slot * SLOT_MS);
+                }
+            }
+        }
         Registrations {
             as_of_ms: l.changed_at_ms,
             phones: l.phones,
@@ -295,5 +379,29 @@ mod tests {
         assert_eq!((a.model, a.mac, a.licences), (b.model, b.mac, b.licences));
         let c = SimulatedPbx::new("SIM000002", 7).info();
         assert_ne!(SimulatedPbx::new("SIM000001", 7).info().mac, c.mac);
+    }
+}
+
+#[cfg(test)]
+mod lively_tests {
+    use super::*;
+
+    #[test]
+    fn lively_mode_is_deterministic_and_quiet_by_default() {
+        let quiet = SimulatedPbx::new("LIVELY0001", 3);
+        let a = SimulatedPbx::new("LIVELY0001", 3);
+        let b = SimulatedPbx::new("LIVELY0001", 3);
+        a.set_lively(true);
+        b.set_lively(true);
+        assert_eq!(
+            a.registrations().phones,
+            b.registrations().phones,
+            "same seed, same time: same picture"
+        );
+        assert_eq!(
+            quiet.registrations().phones,
+            SimulatedPbx::new("LIVELY0001", 3).registrations().phones
+        );
+        assert!(quiet.take_alerts().is_empty());
     }
 }
