@@ -6,6 +6,11 @@ mod demo;
 mod serve;
 mod simulate;
 
+/// mimalloc returns freed memory to the system more readily than glibc malloc when many
+/// long-lived connections interleave with bursts of short-lived allocations.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 

@@ -19,7 +19,7 @@ use zentrale_protocol::registrations::{self as regs, Registrations};
 use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, SUBPROTOCOL, close};
 
 /// Buffers per connection: small, so that ten thousand idle PBXes cost little memory.
-const BUFFER_BYTES: usize = 4096;
+const BUFFER_BYTES: usize = 1024;
 
 pub async fn upgrade(
     State(st): State<AppState>,
