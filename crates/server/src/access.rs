@@ -167,6 +167,10 @@ pub struct Owner(SystemRow);
 #[derive(Debug)]
 pub struct Manager(SystemRow);
 
+/// Proof that the user may use monitoring and alerts: Monitoring or Administrator role, or owner.
+#[derive(Debug)]
+pub struct Monitor(SystemRow);
+
 impl SystemAccess {
     pub fn system(&self) -> &SystemRow {
         &self.system
@@ -181,12 +185,40 @@ impl SystemAccess {
         self.roles.contains(role) || self.roles.contains(Role::Owner)
     }
 
+    /// Whether the user may manage the system (owner or Administrator).
+    pub fn can_manage(&self) -> bool {
+        self.has(Role::Administrator)
+    }
+
+    /// The confirmation code and its expiry while it is unused, for those who manage the
+    /// system only (anyone else could pair a PBX of their own with it).
+    pub fn pairing_token(&self) -> Option<(&str, Option<i64>)> {
+        if self.system.token_used_at.is_some() || !self.can_manage() {
+            return None;
+        }
+        self.system
+            .token
+            .as_deref()
+            .map(|t| (t, self.system.token_expires_at))
+    }
+
     pub fn owner(self) -> AppResult<Owner> {
         if self.roles.contains(Role::Owner) {
             Ok(Owner(self.system))
         } else {
             Err(AppError::Forbidden(format!(
                 "Only the owner of '{}' (who added it) can delete it.",
+                self.system.name
+            )))
+        }
+    }
+
+    pub fn monitor(&self) -> AppResult<Monitor> {
+        if self.has(Role::Monitoring) || self.has(Role::Administrator) {
+            Ok(Monitor(self.system.clone()))
+        } else {
+            Err(AppError::Forbidden(format!(
+                "Monitoring and alerts of '{}' need the Monitoring or Administrator role.",
                 self.system.name
             )))
         }
@@ -205,6 +237,12 @@ impl SystemAccess {
 }
 
 impl Owner {
+    pub fn system(&self) -> &SystemRow {
+        &self.0
+    }
+}
+
+impl Monitor {
     pub fn system(&self) -> &SystemRow {
         &self.0
     }

@@ -1,7 +1,7 @@
 //! Alerts pages (per system, and across all systems) and their API.
 
 use super::store::{self, AlertRow};
-use crate::access::{self, Role, SystemAccess};
+use crate::access::{self, Monitor, SystemAccess};
 use crate::api::{ApiResult, ApiUser, ErrorBody};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
@@ -22,13 +22,10 @@ use utoipa::ToSchema;
 const RESOLVED_SHOWN_MS: i64 = 7 * 86_400_000;
 
 /// Alerts need the Monitoring or Administrator role and active maintenance.
-fn allowed(st: &AppState, a: &SystemAccess) -> AppResult<()> {
-    if !(a.has(Role::Monitoring) || a.has(Role::Administrator)) {
-        return Err(AppError::Forbidden(
-            "Alerts need the Monitoring or Administrator role on this system.".into(),
-        ));
-    }
-    gating::require_maintenance(a.system(), st.config.min_managed_firmware)
+fn allowed(st: &AppState, a: &SystemAccess) -> AppResult<Monitor> {
+    let cap = a.monitor()?;
+    gating::require_maintenance(cap.system(), st.config.min_managed_firmware)?;
+    Ok(cap)
 }
 
 pub struct Line {
@@ -134,7 +131,7 @@ pub async fn system_page(
         ),
     };
     match allowed(&st, &a) {
-        Ok(()) => {
+        Ok(_) => {
             let rows = store::of_system(&st.db, &id, st.clock.now_ms() - RESOLVED_SHOWN_MS).await?;
             page.list = q.apply(
                 rows.into_iter().map(Line::from).collect(),

@@ -1,7 +1,7 @@
 //! `/api/v1/systems`: the systems the caller may see, adding, pairing tokens, deleting.
 
 use super::{ApiJson, ApiResult, ApiUser, ErrorBody};
-use crate::access::{self, Role, SystemAccess};
+use crate::access::{self, SystemAccess};
 use crate::state::AppState;
 use crate::systems::service;
 use axum::Json;
@@ -59,7 +59,7 @@ pub struct SystemJson {
 fn json(st: &AppState, a: &SystemAccess, detail: bool) -> SystemJson {
     let s = a.system();
     let state = service::device_state(st, s);
-    let show_token = s.token_used_at.is_none() && a.has(Role::Administrator);
+    let token = a.pairing_token();
     let device = detail.then(|| DeviceJson {
         model: s.model.clone(),
         mac: s.mac.clone(),
@@ -101,8 +101,8 @@ fn json(st: &AppState, a: &SystemAccess, detail: bool) -> SystemJson {
             .iter()
             .map(|r| r.key().to_owned())
             .collect(),
-        token: if show_token { s.token.clone() } else { None },
-        token_expires_ms: if show_token { s.token_expires_at } else { None },
+        token: token.map(|(t, _)| t.to_owned()),
+        token_expires_ms: token.and_then(|(_, e)| e),
         device,
     }
 }

@@ -6,7 +6,7 @@
 //! - add a system: the group's owner, and only systems they own or administer.
 
 use super::store::{self, GroupRow, NewGroup};
-use crate::access::{self, Role, RoleSet};
+use crate::access::{self, RoleSet};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
@@ -250,7 +250,7 @@ pub async fn add_system(
     system_id: &str,
 ) -> AppResult<()> {
     let sys = access::system(st, user, system_id).await?;
-    if !sys.has(Role::Administrator) {
+    if !sys.can_manage() {
         return Err(AppError::Forbidden(format!(
             "Only owners or administrators of '{}' can add it to a group.",
             sys.system().name

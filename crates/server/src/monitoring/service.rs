@@ -4,7 +4,7 @@
 
 use super::store::{self, Agg};
 use super::{HOUR, MINUTE};
-use crate::access::{Role, SystemAccess};
+use crate::access::{Monitor, SystemAccess};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::systems::gating;
@@ -48,13 +48,9 @@ impl Period {
 }
 
 /// Checks role and gating.
-pub fn allowed(st: &AppState, a: &SystemAccess) -> AppResult<()> {
-    if !(a.has(Role::Monitoring) || a.has(Role::Administrator)) {
-        return Err(AppError::Forbidden(
-            "Monitoring needs the Monitoring or Administrator role on this system.".into(),
-        ));
-    }
-    gating::require_maintenance(a.system(), st.config.min_managed_firmware)?;
+pub fn allowed(st: &AppState, a: &SystemAccess) -> AppResult<Monitor> {
+    let cap = a.monitor()?;
+    gating::require_maintenance(cap.system(), st.config.min_managed_firmware)?;
     if a.system().monitoring_enabled != Some(1) {
         return Err(AppError::Unavailable(
             "The PBX does not record system data. Switch it on in the PBX: Administration › Service › \
@@ -62,7 +58,7 @@ pub fn allowed(st: &AppState, a: &SystemAccess) -> AppResult<()> {
                 .into(),
         ));
     }
-    Ok(())
+    Ok(cap)
 }
 
 /// (time ms, value) points of one series.

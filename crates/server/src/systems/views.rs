@@ -41,15 +41,13 @@ impl SystemLine {
             state_kind: state.kind(),
             state_symbol: state.symbol(),
             state_words: state.words(),
-            // Only those who manage the system see its confirmation code.
-            token: if s.token_used_at.is_some() || !a.has(Role::Administrator) {
-                String::new()
-            } else {
-                s.token.clone().unwrap_or_default()
-            },
-            token_expires: format::datetime(s.token_expires_at),
+            token: a
+                .pairing_token()
+                .map(|(t, _)| t.to_owned())
+                .unwrap_or_default(),
+            token_expires: format::datetime(a.pairing_token().and_then(|(_, e)| e)),
             roles: a.roles().labels(),
-            can_manage: a.has(Role::Administrator),
+            can_manage: a.can_manage(),
             is_owner: a.roles().contains(Role::Owner),
         }
     }
