@@ -47,22 +47,10 @@ pub async fn change_password(
     session::start(st, &user.id, origin).await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TokenRow {
-    pub id: String,
-    pub name: String,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub last_used_at: Option<i64>,
-}
+pub use super::store::TokenRow;
 
 pub async fn tokens(st: &AppState, user: &CurrentUser) -> AppResult<Vec<TokenRow>> {
-    Ok(sqlx::query_as(
-        "SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at",
-    )
-    .bind(&user.id)
-    .fetch_all(&st.db.pool)
-    .await?)
+    super::store::of_user(&st.db, &user.id).await
 }
 
 /// Creates a personal API token; the secret is returned once and stored only as a hash.
@@ -94,27 +82,12 @@ pub async fn create_token(
         expires_at: days.map(|d| now + d * 86_400_000),
         last_used_at: None,
     };
-    sqlx::query(
-        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&row.id)
-    .bind(&user.id)
-    .bind(&row.name)
-    .bind(hash_secret(&secret))
-    .bind(row.created_at)
-    .bind(row.expires_at)
-    .execute(&st.db.pool)
-    .await?;
+    super::store::insert(&st.db, &user.id, &row, &hash_secret(&secret)).await?;
     Ok((row, secret))
 }
 
 pub async fn revoke_token(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<()> {
-    let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
-        .bind(id)
-        .bind(&user.id)
-        .execute(&st.db.pool)
-        .await?;
-    if done.rows_affected() == 0 {
+    if !super::store::delete(&st.db, &user.id, id).await? {
         return Err(AppError::NotFound);
     }
     Ok(())

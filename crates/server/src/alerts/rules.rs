@@ -28,29 +28,13 @@ async fn set(st: &AppState, system: &str, on: bool, c: Condition<'_>, now: i64) 
     Ok(())
 }
 
-/// What the rules read of a paired system.
-#[derive(sqlx::FromRow)]
-struct Watched {
-    id: String,
-    online_since: Option<i64>,
-    last_seen_at: Option<i64>,
-    paired_at: Option<i64>,
-    maintenance_active: Option<i64>,
-    maintenance_until: Option<i64>,
-}
-
 /// Evaluates offline, load and maintenance rules for every paired system.
 pub async fn run_once(st: &AppState) -> AppResult<()> {
     let now = st.clock.now_ms();
     let cfg = &st.config.alerts;
-    let rows: Vec<Watched> = sqlx::query_as(
-        "SELECT id, online_since, last_seen_at, paired_at, maintenance_active, maintenance_until \
-         FROM systems WHERE secret_hash IS NOT NULL",
-    )
-    .fetch_all(&st.db.pool)
-    .await?;
+    let rows = crate::systems::store::paired_facts(&st.db).await?;
     let load = minute_averages(st, now - cfg.high_for_min * MINUTE, now).await?;
-    for Watched {
+    for crate::systems::store::PairedFacts {
         id,
         online_since,
         last_seen_at: last_seen,
@@ -139,14 +123,7 @@ async fn minute_averages(
 ) -> AppResult<HashMap<String, Vec<(f64, f64)>>> {
     let first = from.div_euclid(MINUTE) * MINUTE;
     let last = to.div_euclid(MINUTE) * MINUTE;
-    let rows: Vec<(String, i64, i64, f64, f64)> = sqlx::query_as(
-        "SELECT system_id, t, n, cpu_sum, mem_sum FROM rollups WHERE res = $1 AND t >= $2 AND t < $3 ORDER BY t",
-    )
-    .bind(MINUTE)
-    .bind(first)
-    .bind(last)
-    .fetch_all(&st.db.pool)
-    .await?;
+    let rows = crate::monitoring::store::minute_sums(&st.db, first, last).await?;
     let mut map: HashMap<String, Vec<(f64, f64)>> = HashMap::new();
     for (id, _, n, cpu, mem) in rows {
         let n = n.max(1) as f64;

@@ -197,12 +197,7 @@ pub async fn resolve_token(st: &AppState, headers: &HeaderMap) -> AppResult<Opti
         return Ok(None);
     };
     let now = st.clock.now_ms();
-    let row: Option<(String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT id, user_id, expires_at, last_used_at FROM api_tokens WHERE token_hash = $1",
-    )
-    .bind(hash_secret(token.trim()))
-    .fetch_optional(&st.db.pool)
-    .await?;
+    let row = crate::account::store::by_hash(&st.db, &hash_secret(token.trim())).await?;
     let Some((id, user_id, expires, last_used)) = row else {
         return Ok(None);
     };
@@ -210,11 +205,7 @@ pub async fn resolve_token(st: &AppState, headers: &HeaderMap) -> AppResult<Opti
         return Ok(None);
     }
     if last_used.is_none_or(|t| now - t > 60_000) {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(&id)
-            .execute(&st.db.pool)
-            .await?;
+        crate::account::store::touch(&st.db, &id, now).await?;
     }
     Ok(users::user_by_id(&st.db, &user_id)
         .await?

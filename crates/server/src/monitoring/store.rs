@@ -227,3 +227,19 @@ pub async fn latest(db: &Db, system_id: &str) -> AppResult<Option<(i64, f64, f64
     .fetch_optional(&db.pool)
     .await?)
 }
+
+/// Minute roll-ups of all systems in `[from, to)`, oldest first: (system, t, n, cpu sum, mem sum).
+pub async fn minute_sums(
+    db: &Db,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<(String, i64, i64, f64, f64)>> {
+    Ok(sqlx::query_as(
+        "SELECT system_id, t, n, cpu_sum, mem_sum FROM rollups WHERE res = $1 AND t >= $2 AND t < $3 ORDER BY t",
+    )
+    .bind(MINUTE)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?)
+}

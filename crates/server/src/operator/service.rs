@@ -18,24 +18,10 @@ pub fn require(user: &CurrentUser) -> AppResult<Operator> {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CompanyLine {
-    pub id: String,
-    pub name: String,
-    pub created_at: i64,
-    pub users: i64,
-    pub systems: i64,
-}
+pub use crate::users::store::CompanyLine;
 
 pub async fn companies(st: &AppState, _: &Operator) -> AppResult<Vec<CompanyLine>> {
-    Ok(sqlx::query_as(
-        "SELECT c.id, c.name, c.created_at, \
-         (SELECT COUNT(*) FROM users u WHERE u.company_id = c.id) AS users, \
-         (SELECT COUNT(*) FROM systems s WHERE s.company_id = c.id) AS systems \
-         FROM companies c ORDER BY c.name",
-    )
-    .fetch_all(&st.db.pool)
-    .await?)
+    crate::users::store::companies_with_counts(&st.db).await
 }
 
 /// Creates a company and its first local account.

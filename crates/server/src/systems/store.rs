@@ -255,3 +255,23 @@ pub async fn mark_all_offline(db: &Db) -> AppResult<()> {
         .await?;
     Ok(())
 }
+
+/// What the alert rules read of each paired system.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PairedFacts {
+    pub id: String,
+    pub online_since: Option<i64>,
+    pub last_seen_at: Option<i64>,
+    pub paired_at: Option<i64>,
+    pub maintenance_active: Option<i64>,
+    pub maintenance_until: Option<i64>,
+}
+
+pub async fn paired_facts(db: &Db) -> AppResult<Vec<PairedFacts>> {
+    Ok(sqlx::query_as(
+        "SELECT id, online_since, last_seen_at, paired_at, maintenance_active, maintenance_until \
+         FROM systems WHERE secret_hash IS NOT NULL",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -122,3 +122,24 @@ pub async fn set_oidc_subject(db: &Db, user_id: &str, subject: &str) -> AppResul
         .await?;
     Ok(())
 }
+
+/// A company with the number of its users and systems (for the operator).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CompanyLine {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub users: i64,
+    pub systems: i64,
+}
+
+pub async fn companies_with_counts(db: &Db) -> AppResult<Vec<CompanyLine>> {
+    Ok(sqlx::query_as(
+        "SELECT c.id, c.name, c.created_at, \
+         (SELECT COUNT(*) FROM users u WHERE u.company_id = c.id) AS users, \
+         (SELECT COUNT(*) FROM systems s WHERE s.company_id = c.id) AS systems \
+         FROM companies c ORDER BY c.name",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
