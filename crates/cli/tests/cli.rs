@@ -107,15 +107,12 @@ fn secrets_in(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("demo");
-    let listen = format!("127.0.0.1:{}", free_port());
+/// Starts `zentrale demo` and returns it with what it printed up to "Press Ctrl-C".
+async fn start_demo(listen: &str, data: &Path) -> (Child, Vec<String>) {
     let mut demo = zentrale(&[
         "demo",
         "--listen",
-        &listen,
+        listen,
         "--data-dir",
         data.to_str().unwrap(),
     ])
@@ -136,6 +133,15 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
             break;
         }
     }
+    (demo, out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let (demo, out) = start_demo(&listen, &data).await;
     let text = out.join("\n");
     let url = format!("http://{listen}");
     assert!(text.contains(&format!("running at {url}")), "{text}");
@@ -222,27 +228,13 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
     assert!(!logs.contains(&password));
 
     // A second start reuses the data: the four PBXes reconnect without tokens.
-    let mut demo = zentrale(&[
-        "demo",
-        "--listen",
-        &listen,
-        "--data-dir",
-        data.to_str().unwrap(),
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
-    let mut password = String::new();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(p) = line.split("with password ").nth(1) {
-            password = p.trim().to_owned();
-        }
-        if line.contains("Press Ctrl-C") {
-            break;
-        }
-    }
+    let (mut demo, out) = start_demo(&listen, &data).await;
+    let password = out
+        .iter()
+        .find_map(|l| l.split("with password ").nth(1))
+        .unwrap()
+        .trim()
+        .to_owned();
     let c = client();
     login(&c, &url, "admin@demo.example", &password).await;
     wait_states(&c, &url, &["ok", "ok", "ok", "action", "pending"]).await;

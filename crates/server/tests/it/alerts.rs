@@ -33,12 +33,7 @@ fn open_count(body: &str, kind: &str) -> usize {
 async fn alert_lifecycle(b: Backend) {
     let db = TestDb::new(b).await;
     let clock = Clock::manual(zentrale_server::clock::system_now_ms());
-    let srv = TestServer::start_with(
-        test_config(&db),
-        clock.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await;
+    let srv = TestServer::start_clocked(&db, clock.clone()).await;
     user(&srv.st, "Acme", "owner@acme.example").await;
     user(&srv.st, "Acme", "bert@acme.example").await;
     let web = Client::logged_in(&srv.url, "owner@acme.example").await;

@@ -43,11 +43,7 @@ impl Api {
 
 /// Creates a personal API token through the UI for `email`.
 async fn token_for(srv: &TestServer, email: &str) -> String {
-    let web = Client::logged_in(&srv.url, email).await;
-    let r = web
-        .post("/account/tokens", &[("name", "test"), ("days", "")])
-        .await;
-    between(&r.body, "data-new-token=\"", "\"").unwrap()
+    Client::logged_in(&srv.url, email).await.api_token().await
 }
 
 async fn api_end_to_end(b: Backend) {

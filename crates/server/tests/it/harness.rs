@@ -100,6 +100,11 @@ impl TestServer {
         .await
     }
 
+    /// A server with the default test settings and this clock.
+    pub async fn start_clocked(db: &TestDb, clock: Clock) -> TestServer {
+        Self::start_with(test_config(db), clock, "127.0.0.1:0".parse().unwrap()).await
+    }
+
     pub async fn start_with(config: Config, clock: Clock, addr: SocketAddr) -> TestServer {
         let scheme = if config.tls_cert.is_some() {
             "https"
@@ -242,6 +247,15 @@ impl Client {
         let token = self.token_of(&id).await;
         assert_eq!(token.len(), 19, "token of {serial}: {token:?}");
         (id, token)
+    }
+
+    /// Creates a personal API token on the Account page and returns its secret.
+    pub async fn api_token(&self) -> String {
+        let r = self
+            .post("/account/tokens", &[("name", "test"), ("days", "")])
+            .await;
+        assert_eq!(r.status, 200, "creating a token failed");
+        between(&r.body, "data-new-token=\"", "\"").unwrap()
     }
 
     /// The token shown on the admin page for system `id` (empty when none is shown).

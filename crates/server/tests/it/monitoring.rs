@@ -16,12 +16,7 @@ async fn rollup_arithmetic_and_retention(b: Backend) {
     let db = TestDb::new(b).await;
     let t0 = 1_800_000_000_000i64.div_euclid(HOUR) * HOUR; // a whole hour
     let clock = Clock::manual(t0);
-    let srv = TestServer::start_with(
-        test_config(&db),
-        clock.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await;
+    let srv = TestServer::start_clocked(&db, clock.clone()).await;
     let st = &srv.st;
     let sys = "sysA";
     // Minute 0: cpu 10, 20, 30; minute 1: cpu 40 (late, in a second flush); minute 61: cpu 90.
@@ -226,12 +221,7 @@ async fn samples_from_a_paired_pbx(b: Backend) {
     }
 
     // API: the same figures.
-    let tok = {
-        let r = mona
-            .post("/account/tokens", &[("name", "t"), ("days", "")])
-            .await;
-        between(&r.body, "data-new-token=\"", "\"").unwrap()
-    };
+    let tok = mona.api_token().await;
     let j: serde_json::Value = reqwest::Client::new()
         .get(format!("{}/api/v1{path}?period=hour", srv.url))
         .bearer_auth(&tok)

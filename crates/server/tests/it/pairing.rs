@@ -151,12 +151,7 @@ async fn token_errors(b: Backend) {
 async fn expired_token_and_renewal(b: Backend) {
     let db = TestDb::new(b).await;
     let clock = Clock::manual(1_800_000_000_000);
-    let srv = TestServer::start_with(
-        test_config(&db),
-        clock.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await;
+    let srv = TestServer::start_clocked(&db, clock.clone()).await;
     user(&srv.st, "Acme", "owner@acme.example").await;
     let web = Client::logged_in(&srv.url, "owner@acme.example").await;
     let (id, token) = web.add_system("Branch", "SERIAL0003").await;

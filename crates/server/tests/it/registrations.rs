@@ -107,12 +107,7 @@ async fn registration_status(b: Backend) {
 
     // The same through the API.
     let api = reqwest::Client::new();
-    let token = {
-        let r = web
-            .post("/account/tokens", &[("name", "t"), ("days", "")])
-            .await;
-        between(&r.body, "data-new-token=\"", "\"").unwrap()
-    };
+    let token = web.api_token().await;
     let j: serde_json::Value = api
         .post(format!("{}/api/v1{path}/refresh", srv.url))
         .bearer_auth(&token)
@@ -184,12 +179,7 @@ async fn registration_status_needs_maintenance(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    let tok = {
-        let r = web
-            .post("/account/tokens", &[("name", "t"), ("days", "")])
-            .await;
-        between(&r.body, "data-new-token=\"", "\"").unwrap()
-    };
+    let tok = web.api_token().await;
     let r = reqwest::Client::new()
         .get(format!("{}/api/v1{path}", srv.url))
         .bearer_auth(&tok)
@@ -372,12 +362,7 @@ async fn firmware_gating_both_ways(b: Backend) {
     .await;
 
     // Old firmware: every gated function says why, in the UI and the API (409).
-    let tok = {
-        let r = web
-            .post("/account/tokens", &[("name", "t"), ("days", "")])
-            .await;
-        between(&r.body, "data-new-token=\"", "\"").unwrap()
-    };
+    let tok = web.api_token().await;
     for page in ["registrations", "monitoring", "alerts"] {
         let r = web.get(&format!("/systems/{id}/{page}")).await;
         assert_eq!(r.status, 409, "{page}");

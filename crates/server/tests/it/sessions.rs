@@ -130,12 +130,7 @@ async fn own_sessions_and_password_change(b: Backend) {
 async fn failed_logins_are_throttled(b: Backend) {
     let db = TestDb::new(b).await;
     let clock = Clock::manual(1_800_000_000_000);
-    let srv = TestServer::start_with(
-        test_config(&db),
-        clock.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await;
+    let srv = TestServer::start_clocked(&db, clock.clone()).await;
     user(&srv.st, "Acme", "owner@acme.example").await;
     user(&srv.st, "Acme", "other@acme.example").await;
     let c = Client::new(&srv.url);
@@ -213,12 +208,7 @@ async fn failed_logins_are_throttled(b: Backend) {
 async fn api_tokens(b: Backend) {
     let db = TestDb::new(b).await;
     let clock = Clock::manual(1_800_000_000_000);
-    let srv = TestServer::start_with(
-        test_config(&db),
-        clock.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await;
+    let srv = TestServer::start_clocked(&db, clock.clone()).await;
     user(&srv.st, "Acme", "owner@acme.example").await;
     let web = Client::logged_in(&srv.url, "owner@acme.example").await;
     web.add_system("Head office", "TOKEN00001").await;
@@ -337,12 +327,7 @@ fn code(secret: &str, ms: i64) -> String {
 async fn second_factor(b: Backend) {
     let db = TestDb::new(b).await;
     let clock = Clock::manual(1_800_000_000_000);
-    let srv = TestServer::start_with(
-        test_config(&db),
-        clock.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await;
+    let srv = TestServer::start_clocked(&db, clock.clone()).await;
     user(&srv.st, "Acme", "owner@acme.example").await;
     let web = Client::logged_in(&srv.url, "owner@acme.example").await;
     assert!(web.get("/account").await.body.contains("data-totp=\"off\""));
