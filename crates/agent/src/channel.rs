@@ -223,6 +223,14 @@ fn handle(pbx: &dyn Pbx, text: &str) -> Option<Envelope> {
             codes::UNKNOWN_METHOD,
             format!("this agent does not know '{method}'"),
         )),
+        Ok(Envelope::Note { method, params }) if method == messages::REFUSED => {
+            match serde_json::from_value::<messages::Refused>(params) {
+                Ok(r) => tracing::warn!(method = %r.method, code = %r.code, message = %r.message,
+                    "the control center refused a message of this agent"),
+                Err(_) => tracing::warn!("the control center refused a message of this agent"),
+            }
+            None
+        }
         Ok(Envelope::Note { method, params }) if method == messages::ACCESS_REVOKED => {
             let reason = serde_json::from_value::<AccessRevoked>(params)
                 .map(|r| r.reason)

@@ -15,6 +15,21 @@ pub const INFO_GET: &str = "info.get";
 /// data, at the interval the server gave in [`HelloResult::monitoring_interval_s`]).
 pub const MONITORING_SAMPLE: &str = "monitoring.sample";
 
+/// Server → agent notification: a message of the agent (a notification, or an answer to a
+/// server request) was refused and dropped; the connection stays. Params: [`Refused`].
+pub const REFUSED: &str = "refused";
+
+/// Params of `refused`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    /// The method of the refused notification, or `res`/`err` for a refused answer.
+    pub method: String,
+    /// Why: an error code such as `bad_params`.
+    pub code: String,
+    /// For people: which field is wrong.
+    pub message: String,
+}
+
 /// Agent → server notification: an event of the PBX (firmware update, limit exceeded, …).
 pub const ALERT: &str = "alert";
 

@@ -16,7 +16,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{MethodRouter, delete, get, post};
 use std::future::Future;
-use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -263,12 +262,22 @@ pub fn route_list() -> Vec<(&'static str, &'static str)> {
 }
 
 pub fn router(st: AppState) -> Router {
+    let body_timeout_s = st.config.body_timeout_s;
     let app = all_routes()
         .into_iter()
         .fold(Router::new(), |app, r| app.route(r.path, r.handler));
     app.fallback(not_found)
-        .layer(axum::middleware::from_fn(web::csrf::guard))
+        .layer(axum::middleware::from_fn(web::text::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            web::csrf::guard,
+        ))
+        .layer(axum::middleware::from_fn(web::security::bearer_only_on_api))
+        .layer(axum::middleware::from_fn(web::security::headers))
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            std::time::Duration::from_secs(body_timeout_s.max(1)),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(st)
 }
@@ -304,20 +313,22 @@ pub async fn serve(
         stopper.cancel();
     };
     let app = router(st.clone());
-    let served = if let (Some(cert), Some(key)) = (&st.config.tls_cert, &st.config.tls_key) {
-        match crate::tls::acceptor(cert, key) {
-            Ok(acceptor) => crate::tls::serve(listener, acceptor, app, shutdown).await,
-            Err(e) => Err(e),
-        }
-    } else {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(AppError::internal)
+    let tls = match (&st.config.tls_cert, &st.config.tls_key) {
+        (Some(cert), Some(key)) => match crate::tls::acceptor(cert, key) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                stop.cancel();
+                let _ = background.await;
+                return Err(e);
+            }
+        },
+        _ => None,
     };
+    let timeouts = crate::listener::Timeouts {
+        header: std::time::Duration::from_secs(st.config.header_timeout_s.max(1)),
+    };
+    crate::listener::serve(listener, tls, app, timeouts, shutdown).await;
+    let served = Ok(());
     stop.cancel();
     let _ = background.await;
     served

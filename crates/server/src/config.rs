@@ -32,6 +32,12 @@ pub struct Config {
     pub monitoring_interval_ms: u64,
     /// Single sign-on with OpenID Connect; `None`: local accounts only.
     pub oidc: Option<OidcConfig>,
+    /// Bearer token that opens `/metrics` to non-loopback clients; `None`: loopback only.
+    pub metrics_token: Option<String>,
+    /// A client must send its request headers within this time, else the connection closes.
+    pub header_timeout_s: u64,
+    /// A request body must arrive within this time, else the request fails with 408.
+    pub body_timeout_s: u64,
 }
 
 /// OpenID Connect settings.
@@ -67,6 +73,9 @@ impl Config {
             monitoring_interval_ms: 10_000,
             alerts: AlertConfig::default(),
             oidc: None,
+            metrics_token: None,
+            header_timeout_s: 10,
+            body_timeout_s: 30,
         }
     }
 

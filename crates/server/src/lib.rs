@@ -17,6 +17,8 @@ pub mod error;
 pub mod gateway;
 pub mod groups;
 pub mod ids;
+pub mod input;
+pub mod listener;
 pub mod monitoring;
 pub mod operator;
 pub mod pairing;

@@ -19,6 +19,8 @@ pub struct AppState {
     pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
     /// Monitoring samples waiting to be written.
     pub monitoring: Arc<crate::monitoring::ingest::Ingest>,
+    /// Failed pairing attempts per address and serial.
+    pub pair_limit: Arc<crate::pairing::limit::PairLimiter>,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
         AppState {
             oidc,
             monitoring: Arc::default(),
+            pair_limit: Arc::default(),
             db,
             config: Arc::new(config),
             clock,

@@ -174,7 +174,8 @@ pub async fn change_password(
                 &user,
                 String::new(),
                 String::new(),
-                "Password changed. All other sessions have ended.".into(),
+                "Password changed. All other sessions and all personal API tokens have ended."
+                    .into(),
                 StatusCode::OK,
             )
             .await?;
@@ -282,8 +283,14 @@ pub async fn totp_disable(
     user: CurrentUser,
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
-    let result = crate::auth::totp::disable(&st, &user.id, &f.code).await;
-    totp_outcome(&st, &user, result, "Two-factor authentication is off.").await
+    let result = service::disable_totp(&st, &user, &f.code).await;
+    totp_outcome(
+        &st,
+        &user,
+        result,
+        "Two-factor authentication is off. Your other sessions and all personal API tokens have ended.",
+    )
+    .await
 }
 
 /// The account page after a second-factor change: the notice, or the reason it was refused.

@@ -8,7 +8,8 @@ use crate::state::AppState;
 use crate::users::store as users;
 use axum::http::HeaderValue;
 
-/// Changes the password; every other session ends and this one gets a new id.
+/// Changes the password; every other session and every personal API token ends, and this
+/// session gets a new id.
 pub async fn change_password(
     st: &AppState,
     user: &CurrentUser,
@@ -42,9 +43,28 @@ pub async fn change_password(
     }
     let hash = password::hash(new)?;
     users::set_password_hash(&st.db, &user.id, &hash).await?;
-    session::revoke_others(st, &user.id, None).await?;
-    tracing::info!(user = %user.id, "password changed; all sessions ended");
+    end_other_access(st, user, None).await?;
+    tracing::info!(user = %user.id, "password changed; all sessions and API tokens ended");
     session::start(st, &user.id, origin).await
+}
+
+/// Ends every session of the user except `keep`, and every personal API token: after a
+/// change of credentials nothing issued under the old ones stays valid.
+pub async fn end_other_access(
+    st: &AppState,
+    user: &CurrentUser,
+    keep: Option<&str>,
+) -> AppResult<u64> {
+    session::revoke_others(st, &user.id, keep).await?;
+    super::store::delete_all(&st.db, &user.id).await
+}
+
+/// Switches the second factor off (with a valid code); other sessions and API tokens end.
+pub async fn disable_totp(st: &AppState, user: &CurrentUser, code: &str) -> AppResult<()> {
+    crate::auth::totp::disable(st, &user.id, code).await?;
+    end_other_access(st, user, user.session.as_deref()).await?;
+    tracing::info!(user = %user.id, "second factor off; other sessions and API tokens ended");
+    Ok(())
 }
 
 pub use super::store::TokenRow;

@@ -48,6 +48,15 @@ pub async fn delete(db: &Db, user_id: &str, id: &str) -> AppResult<bool> {
     Ok(done.rows_affected() > 0)
 }
 
+/// Deletes all of the user's tokens; returns how many there were.
+pub async fn delete_all(db: &Db, user_id: &str) -> AppResult<u64> {
+    let done = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// A token by the hash of its secret: (id, user id, expires, last used).
 pub async fn by_hash(
     db: &Db,

@@ -88,10 +88,13 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        CurrentUser::from_request_parts(parts, st)
-            .await
-            .map(ApiUser)
-            .map_err(ApiError)
+        if let Some(u) = crate::auth::session::resolve(st, &parts.headers).await? {
+            return Ok(ApiUser(u));
+        }
+        match crate::auth::session::resolve_token(st, &parts.headers).await? {
+            Some(u) => Ok(ApiUser(u)),
+            None => Err(ApiError(AppError::Unauthenticated)),
+        }
     }
 }
 

@@ -222,7 +222,10 @@ impl Oidc {
             })
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
-        let user_id = self.user_for(st, &subject, &email, &payload).await?;
+        let verified = claims.email_verified() == Some(true);
+        let user_id = self
+            .user_for(st, &subject, &email, verified, &payload)
+            .await?;
         let cookie = session::start(st, &user_id, origin).await?;
         session::set_id_token(st, &cookie, &raw).await?;
         tracing::info!(user = %user_id, "login by single sign-on");
@@ -250,6 +253,7 @@ impl Oidc {
         st: &AppState,
         subject: &str,
         email: &str,
+        email_verified: bool,
         claims: &serde_json::Value,
     ) -> AppResult<String> {
         if let Some(u) = users::user_by_oidc_subject(&st.db, subject).await? {
@@ -268,6 +272,12 @@ impl Oidc {
             if u.company_id != company.id || u.oidc_subject.is_some() {
                 return Err(AppError::Forbidden(format!(
                     "{email} already has another account here; ask your administrator."
+                )));
+            }
+            // Linking takes over a local account: only with an address the provider verified.
+            if !email_verified {
+                return Err(AppError::Forbidden(format!(
+                    "{email} has a local account here, and your identity provider did not confirm that the address is verified (email_verified), so the accounts cannot be linked. Verify the address at your identity provider, or log in with your password."
                 )));
             }
             users::set_oidc_subject(&st.db, &u.id, subject).await?;

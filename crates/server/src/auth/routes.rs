@@ -67,8 +67,14 @@ pub async fn login(
         *resp.status_mut() = status;
         resp
     };
-    if let Some(until) =
-        throttle::locked_until(&st, &[account_key.clone(), address_key.clone()]).await?
+    if let Some(until) = throttle::reserve(
+        &st,
+        &[
+            (account_key.clone(), throttle::ACCOUNT_LIMIT),
+            (address_key.clone(), throttle::ADDRESS_LIMIT),
+        ],
+    )
+    .await?
     {
         tracing::warn!("login refused: throttled");
         return Ok(refuse(
@@ -87,7 +93,9 @@ pub async fn login(
     );
     match user {
         Some(u) if ok && stored.is_some() && super::totp::enabled(&st, &u.id).await? => {
-            // Password right; the second factor follows on its own page.
+            // Password right; the second factor follows on its own page (and counts there).
+            throttle::release(&st, &account_key).await?;
+            throttle::release(&st, &address_key).await?;
             let cookie = second_step::begin(&st, &u.id).await?;
             Ok(session::with_cookie(
                 Redirect::to("/login/code").into_response(),
@@ -96,6 +104,9 @@ pub async fn login(
         }
         Some(u) if ok && stored.is_some() => {
             throttle::succeeded(&st, &account_key).await?;
+            throttle::release(&st, &address_key).await?;
+            // Rotate: the session this browser had before ends, the new one replaces it.
+            let (_, _) = session::end(&st, &headers).await?;
             let cookie = session::start(&st, &u.id, &session::Origin::of(&headers, ip)).await?;
             tracing::info!(user = %u.id, "login");
             Ok(session::with_cookie(
@@ -104,14 +115,6 @@ pub async fn login(
             ))
         }
         _ => {
-            throttle::failed(
-                &st,
-                &[
-                    (account_key, throttle::ACCOUNT_LIMIT),
-                    (address_key, throttle::ADDRESS_LIMIT),
-                ],
-            )
-            .await?;
             tracing::info!("failed login");
             Ok(refuse(
                 StatusCode::UNAUTHORIZED,
@@ -174,6 +177,8 @@ pub async fn oidc_callback(
     let cookie = oidc
         .finish(&st, &code, &state, &session::Origin::of(&headers, ip))
         .await?;
+    // Rotate: a session this browser had before ends.
+    let _ = session::end(&st, &headers).await?;
     Ok(session::with_cookie(
         Redirect::to("/systems").into_response(),
         cookie,

@@ -118,7 +118,9 @@ pub async fn submit(
         .map(|u| u.email)
         .unwrap_or_default();
     let account_key = format!("account:{email}");
-    if let Some(until) = throttle::locked_until(&st, std::slice::from_ref(&account_key)).await? {
+    if let Some(until) =
+        throttle::reserve(&st, &[(account_key.clone(), throttle::ACCOUNT_LIMIT)]).await?
+    {
         let msg = format!(
             "Too many failed attempts. Try again after {}.",
             crate::web::format::datetime(Some(until))
@@ -126,7 +128,6 @@ pub async fn submit(
         return Ok(page(&msg, StatusCode::TOO_MANY_REQUESTS));
     }
     if !totp::verify(&st, &user_id, &f.code).await? {
-        throttle::failed(&st, &[(account_key, throttle::ACCOUNT_LIMIT)]).await?;
         return Ok(page(
             "That code is wrong or was used already. Enter the current code from your app.",
             StatusCode::UNAUTHORIZED,
@@ -137,6 +138,8 @@ pub async fn submit(
         .execute(&st.db.pool)
         .await?;
     throttle::succeeded(&st, &account_key).await?;
+    // Rotate: a session this browser had before ends.
+    let _ = session::end(&st, &headers).await?;
     let session_cookie = session::start(&st, &user_id, &session::Origin::of(&headers, ip)).await?;
     tracing::info!(user = %user_id, "login with second factor");
     let resp = session::with_cookie(Redirect::to("/systems").into_response(), session_cookie);

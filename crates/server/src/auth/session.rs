@@ -101,7 +101,7 @@ pub async fn set_id_token(
 /// a single sign-on session, its ID token.
 pub async fn end(st: &AppState, headers: &HeaderMap) -> AppResult<(HeaderValue, Option<String>)> {
     let mut id_token = None;
-    if let Some(token) = cookie_value(headers) {
+    if let Some(token) = cookie_value(headers, st.tls) {
         let hash = hash_secret(&token);
         let row: Option<(Option<String>,)> =
             sqlx::query_as("SELECT id_token FROM sessions WHERE id_hash = $1")
@@ -135,21 +135,28 @@ fn cookie_text(tls: bool, value: &str, max_age: i64) -> String {
     )
 }
 
-fn cookie_value(headers: &HeaderMap) -> Option<String> {
+/// The session cookie's value. Over TLS only the `__Host-` cookie counts (a plain cookie
+/// could have been planted by a sibling host or over plain HTTP); without TLS only the plain one.
+pub(crate) fn cookie_value(headers: &HeaderMap, tls: bool) -> Option<String> {
+    let name = if tls {
+        format!("__Host-{COOKIE_NAME}")
+    } else {
+        COOKIE_NAME.to_owned()
+    };
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE_NAME || k.strip_prefix("__Host-") == Some(COOKIE_NAME))
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
         .filter(|v| !v.is_empty())
 }
 
 /// Looks up the session of a request, enforcing the timeouts, and touches it.
 pub async fn resolve(st: &AppState, headers: &HeaderMap) -> AppResult<Option<CurrentUser>> {
-    let Some(token) = cookie_value(headers) else {
+    let Some(token) = cookie_value(headers, st.tls) else {
         return Ok(None);
     };
     let id_hash = hash_secret(&token);
@@ -212,17 +219,16 @@ pub async fn resolve_token(st: &AppState, headers: &HeaderMap) -> AppResult<Opti
         .map(CurrentUser::from))
 }
 
+/// The web pages accept the session cookie only: a personal API token acts on `/api/v1`
+/// alone (the API's own extractor adds it), so a leaked token cannot change the account.
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(u) = resolve(st, &parts.headers).await? {
-            return Ok(u);
+        match resolve(st, &parts.headers).await? {
+            Some(u) => Ok(u),
+            None => Err(AppError::Unauthenticated),
         }
-        if let Some(u) = resolve_token(st, &parts.headers).await? {
-            return Ok(u);
-        }
-        Err(AppError::Unauthenticated)
     }
 }
 
@@ -298,6 +304,15 @@ mod tests {
             COOKIE,
             HeaderValue::from_static("a=1; __Host-zentrale_session=tok"),
         );
-        assert_eq!(cookie_value(&h).as_deref(), Some("tok"));
+        assert_eq!(cookie_value(&h, true).as_deref(), Some("tok"));
+        assert_eq!(cookie_value(&h, false), None);
+        let mut plain = HeaderMap::new();
+        plain.insert(COOKIE, HeaderValue::from_static("zentrale_session=p"));
+        assert_eq!(
+            cookie_value(&plain, true),
+            None,
+            "plain cookie ignored over TLS"
+        );
+        assert_eq!(cookie_value(&plain, false).as_deref(), Some("p"));
     }
 }

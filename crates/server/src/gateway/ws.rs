@@ -175,12 +175,16 @@ async fn handle(
 ) -> Result<Option<Envelope>, (u16, String)> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| (close::INVALID_PAYLOAD, format!("not JSON: {e}")))?;
+    let bad_text = crate::input::check_json(&value).err();
     let env: Envelope = serde_json::from_value(value).map_err(|e| {
         (
             close::PROTOCOL_VIOLATION,
             format!("not a message envelope: {e}"),
         )
     })?;
+    if let Some(bad) = bad_text {
+        return Ok(Some(refuse_text(ctx, pending, env, &bad.message())));
+    }
     match env {
         Envelope::Req { id, method, params } => {
             if method == messages::HELLO {
@@ -268,6 +272,32 @@ async fn handle(
                 let _ = reply.send(Err(error.message));
             }
             Ok(None)
+        }
+    }
+}
+
+/// A message with a control character in its text is answered `bad_params` (a request) or
+/// with a `refused` notification (anything else); it is dropped and the connection stays.
+fn refuse_text(ctx: &Ctx<'_>, pending: &mut Pending, env: Envelope, message: &str) -> Envelope {
+    tracing::warn!(system = %ctx.system_id, %message, "device message with control characters refused");
+    let refused = |method: String| {
+        Envelope::note(
+            messages::REFUSED,
+            messages::Refused {
+                method,
+                code: err_codes::BAD_PARAMS.to_owned(),
+                message: message.to_owned(),
+            },
+        )
+    };
+    match env {
+        Envelope::Req { id, .. } => Envelope::error(id, err_codes::BAD_PARAMS, message),
+        Envelope::Note { method, .. } => refused(method.chars().take(64).collect()),
+        Envelope::Res { id, .. } | Envelope::Err { id, .. } => {
+            if let Some(reply) = pending.remove(&id) {
+                let _ = reply.send(Err(format!("the PBX's answer was refused: {message}")));
+            }
+            refused("res".into())
         }
     }
 }

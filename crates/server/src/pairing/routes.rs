@@ -1,16 +1,24 @@
 //! `POST /device/v1/pair` and `DELETE /device/v1/access`.
 
 use super::service;
+use crate::auth::client::ClientIp;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use zentrale_protocol::pairing::{PairRequest, PairResponse, codes};
+use zentrale_protocol::pairing::{PairRequest, codes};
 
-pub async fn pair(State(st): State<AppState>, body: Bytes) -> AppResult<Json<PairResponse>> {
+/// Pairing, limited per source address and per serial ([`super::limit`]): over the limit
+/// the answer is 429 `rate_limited` with `Retry-After`.
+pub async fn pair(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: Bytes,
+) -> AppResult<Response> {
     let req: PairRequest = serde_json::from_slice(&body).map_err(|e| {
         AppError::device(
             StatusCode::BAD_REQUEST,
@@ -18,7 +26,24 @@ pub async fn pair(State(st): State<AppState>, body: Bytes) -> AppResult<Json<Pai
             format!("The body is not a pairing request: {e}"),
         )
     })?;
-    Ok(Json(service::pair(&st, &req).await?))
+    let attempt = match st.pair_limit.begin(ip, &req.serial, st.clock.now_ms()) {
+        Ok(a) => a,
+        Err(retry_after) => {
+            tracing::warn!(?ip, "pairing refused: rate limited");
+            let err = AppError::device(
+                StatusCode::TOO_MANY_REQUESTS,
+                codes::RATE_LIMITED,
+                format!("Too many failed pairing attempts. Try again in {retry_after} s."),
+            );
+            let mut resp = err.into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            return Ok(resp);
+        }
+    };
+    let answer = service::pair(&st, &req).await?;
+    st.pair_limit.succeeded(attempt);
+    Ok(Json(answer).into_response())
 }
 
 pub async fn revoke(State(st): State<AppState>, headers: HeaderMap) -> AppResult<StatusCode> {

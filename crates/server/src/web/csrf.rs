@@ -5,14 +5,16 @@
 //! not come from a browser (curl, agents) and cannot carry a victim's cookie by accident.
 //! Device endpoints authenticate with their own credential and are not subject to this.
 
-use axum::extract::Request;
+use crate::state::AppState;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-pub async fn guard(req: Request, next: Next) -> Response {
+pub async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe || req.uri().path().starts_with("/device/") || same_origin(req.headers()) {
+    let scheme = if st.tls { "https" } else { "http" };
+    if safe || req.uri().path().starts_with("/device/") || same_origin(req.headers(), scheme) {
         return next.run(req).await;
     }
     tracing::warn!(path = %req.uri().path(), "cross-site request refused");
@@ -22,19 +24,29 @@ pub async fn guard(req: Request, next: Next) -> Response {
     )
 }
 
-fn same_origin(h: &HeaderMap) -> bool {
-    if let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = h
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let origin_host = origin.split("://").nth(1).unwrap_or("");
-        return origin != "null" && !host.is_empty() && origin_host == host;
+/// Same origin: `Sec-Fetch-Site`, when sent, must say `same-origin` or `none` (typed by the
+/// user), whatever `Origin` says; `Origin`, when sent, must equal this server's full origin
+/// (scheme, host and port). A request with neither header is not from a browser.
+fn same_origin(h: &HeaderMap, scheme: &str) -> bool {
+    if let Some(site) = h.get("sec-fetch-site") {
+        let ok = site
+            .to_str()
+            .is_ok_and(|s| s == "same-origin" || s == "none");
+        if !ok {
+            return false;
+        }
     }
-    match h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        Some(site) => site == "same-origin" || site == "none",
-        None => true,
-    }
+    let Some(origin) = h.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    !host.is_empty()
+        && origin
+            .to_str()
+            .is_ok_and(|o| o.eq_ignore_ascii_case(&format!("{scheme}://{host}")))
 }
 
 #[cfg(test)]
@@ -51,21 +63,30 @@ mod tests {
     }
 
     #[test]
-    fn origin_must_match_host() {
-        assert!(same_origin(&headers(&[
-            ("host", "a:1"),
-            ("origin", "http://a:1")
-        ])));
-        assert!(!same_origin(&headers(&[
-            ("host", "a:1"),
-            ("origin", "http://evil")
-        ])));
-        assert!(!same_origin(&headers(&[
-            ("host", "a:1"),
-            ("origin", "null")
-        ])));
-        assert!(!same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(same_origin(&headers(&[])));
+    fn origin_must_match_scheme_host_and_port() {
+        let ok = |pairs: &[(&'static str, &'static str)]| same_origin(&headers(pairs), "http");
+        assert!(ok(&[("host", "a:1"), ("origin", "http://a:1")]));
+        assert!(!ok(&[("host", "a:1"), ("origin", "http://evil")]));
+        assert!(!ok(&[("host", "a:1"), ("origin", "null")]));
+        assert!(!ok(&[("host", "a:1"), ("origin", "https://a:1")]), "scheme");
+        assert!(!ok(&[("host", "a:1"), ("origin", "http://a:2")]), "port");
+        assert!(!ok(&[("host", "a:1"), ("origin", "http://a:1.evil")]));
+        assert!(!ok(&[("host", "a"), ("origin", "http://a:80")]));
+        assert!(!ok(&[("sec-fetch-site", "cross-site")]));
+        assert!(!ok(&[("sec-fetch-site", "same-site")]));
+        assert!(
+            !ok(&[
+                ("host", "a:1"),
+                ("origin", "http://a:1"),
+                ("sec-fetch-site", "cross-site")
+            ]),
+            "cross-site refused even when Origin matches"
+        );
+        assert!(ok(&[("sec-fetch-site", "same-origin")]));
+        assert!(ok(&[]));
+        assert!(same_origin(
+            &headers(&[("host", "z:8443"), ("origin", "https://z:8443")]),
+            "https"
+        ));
     }
 }

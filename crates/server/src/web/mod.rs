@@ -7,6 +7,8 @@ pub mod format;
 pub mod list;
 pub mod metrics;
 pub mod roles;
+pub mod security;
+pub mod text;
 
 use askama::Template;
 use axum::http::StatusCode;

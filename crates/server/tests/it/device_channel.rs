@@ -13,7 +13,67 @@ use zentrale_agent::pbx::{Pbx, SimulatedPbx};
 use zentrale_agent::state::AgentState;
 use zentrale_protocol::{Envelope, close, messages};
 
-both_backends!(bad_frames_close_with_codes, silent_device_goes_offline);
+both_backends!(
+    bad_frames_close_with_codes,
+    silent_device_goes_offline,
+    control_characters_are_refused_and_the_connection_stays
+);
+
+/// NUL or another control character in a PBX's text is answered `bad_params` (requests) or
+/// `refused` (notifications); nothing is stored and the connection stays.
+async fn control_characters_are_refused_and_the_connection_stays(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let cred = paired(&srv, &web, "NUL0000001", db.dir.path()).await;
+    let mut ws = open(&srv.url, Some(&cred), true).await.unwrap();
+    hello(&mut ws, "NUL0000001").await;
+
+    let alert = serde_json::json!({
+        "kind": "limit_exceeded", "subject": "chan\u{0}nels", "severity": "warning",
+        "message": "too many"
+    });
+    let text = Envelope::note(messages::ALERT, alert).to_text();
+    ws.send(Message::Text(text.into())).await.unwrap();
+    let answer = next_text(&mut ws).await;
+    assert!(
+        answer.contains("\"method\":\"refused\"")
+            && answer.contains("bad_params")
+            && answer.contains("subject"),
+        "{answer}"
+    );
+
+    let mut regs = SimulatedPbx::new("NUL0000001", 1).registrations();
+    regs.phones[0].name = "Reception\u{1b}[2J".into();
+    let text = Envelope::note("registrations", &regs).to_text();
+    ws.send(Message::Text(text.into())).await.unwrap();
+    let answer = next_text(&mut ws).await;
+    assert!(answer.contains("phones[0].name"), "{answer}");
+
+    let mut info = SimulatedPbx::new("NUL0000001", 1).info();
+    info.model = "COM\u{0}trexx".into();
+    let text = Envelope::request("r1", messages::HELLO, &info).to_text();
+    ws.send(Message::Text(text.into())).await.unwrap();
+    let answer = next_text(&mut ws).await;
+    assert!(
+        answer.contains("\"type\":\"err\"") && answer.contains("bad_params"),
+        "{answer}"
+    );
+
+    // Still connected: an unknown request gets its ordinary answer.
+    let text = Envelope::request("r2", "no.such.method", serde_json::json!({})).to_text();
+    ws.send(Message::Text(text.into())).await.unwrap();
+    let answer = next_text(&mut ws).await;
+    assert!(answer.contains("unknown_method"), "{answer}");
+    let stored: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM alerts")
+        .fetch_one(&srv.st.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored.0, 0, "nothing stored");
+    srv.stop().await;
+    db.cleanup().await;
+}
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

@@ -8,6 +8,7 @@ mod api;
 mod browser;
 mod device_channel;
 mod groups;
+mod hardening;
 mod harness;
 mod matrix;
 mod monitoring;

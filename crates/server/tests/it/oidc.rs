@@ -59,6 +59,11 @@ impl Provider {
     /// The account the next login at the provider uses.
     async fn next_login(&self, sub: &str, email: &str, org: &str) {
         let body = serde_json::json!({ "sub": sub, "email": email, "org": org, "name": sub });
+        self.next_login_claims(body).await;
+    }
+
+    /// The claims (with `sub`) of the next login at the provider.
+    async fn next_login_claims(&self, body: serde_json::Value) {
         let r = self
             .http
             .post(format!("{}/test/login", self.url))
@@ -219,6 +224,35 @@ async fn single_sign_on(b: Backend) {
         .await;
     let mallory = Client::new(&srv.url);
     assert_eq!(sso(&mallory).await.status, 403);
+
+    // An address the provider does not call verified never takes over a local account.
+    user(&srv.st, "Acme", "dave@acme.example").await;
+    provider
+        .next_login_claims(serde_json::json!({
+            "sub": "dave-1", "email": "dave@acme.example", "org": "Acme",
+            "email_verified": null
+        }))
+        .await;
+    let unverified = Client::new(&srv.url);
+    let r = sso(&unverified).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.contains("email_verified"), "{}", r.body);
+    assert_eq!(unverified.get("/systems").await.status, 303);
+    let dave = zentrale_server::users::store::user_by_email(&srv.st.db, "dave@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(dave.oidc_subject.is_none(), "not linked");
+    // Verified: linked to the local account.
+    provider
+        .next_login_claims(serde_json::json!({
+            "sub": "dave-1", "email": "dave@acme.example", "org": "Acme",
+            "email_verified": true
+        }))
+        .await;
+    let verified = Client::new(&srv.url);
+    assert_eq!(sso(&verified).await.status, 303);
+    assert_eq!(verified.get("/systems").await.status, 200);
 
     // A tampered ID token (signature changed on the way) is refused; no session.
     provider

@@ -10,8 +10,46 @@ use zentrale_server::Clock;
 both_backends!(
     own_sessions_and_password_change,
     failed_logins_are_throttled,
+    parallel_guesses_are_throttled,
     api_tokens
 );
+
+/// 30 wrong passwords sent at once for one account: at most the limit (5) are evaluated,
+/// every other one is refused with 429 before its password is checked.
+async fn parallel_guesses_are_throttled(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let c = Client::new(&srv.url);
+        tasks.push(tokio::spawn(async move {
+            let guess = format!("guess number {i}");
+            c.post(
+                "/login",
+                &[
+                    ("email", "owner@acme.example"),
+                    ("password", guess.as_str()),
+                ],
+            )
+            .await
+            .status
+        }));
+    }
+    let mut evaluated = 0;
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            401 => evaluated += 1,
+            429 => refused += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(evaluated <= 5, "{evaluated} guesses evaluated");
+    assert_eq!(evaluated + refused, 30);
+    srv.stop().await;
+    db.cleanup().await;
+}
 
 async fn own_sessions_and_password_change(b: Backend) {
     let db = TestDb::new(b).await;
@@ -75,7 +113,23 @@ async fn own_sessions_and_password_change(b: Backend) {
     }
     assert_eq!(tablet.get("/systems").await.status, 200);
 
-    // Changed: the tablet's session ends, the laptop continues under a new session id.
+    // Changed: the tablet's session ends, the laptop continues under a new session id, and
+    // the personal API token made before ends too.
+    let token = laptop.api_token().await;
+    let api = |t: String| {
+        let url = format!("{}/api/v1/systems", srv.url);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(api(token.clone()).await, 200);
     let r = laptop
         .post(
             "/account/password",
@@ -87,9 +141,19 @@ async fn own_sessions_and_password_change(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("All other sessions have ended"));
+    assert!(
+        r.body
+            .contains("All other sessions and all personal API tokens have ended"),
+        "{}",
+        r.body
+    );
     assert_eq!(tablet.get("/systems").await.status, 303);
     assert_eq!(laptop.get("/systems").await.status, 200);
+    assert_eq!(
+        api(token).await,
+        401,
+        "API token ended with the password change"
+    );
     assert_eq!(
         laptop
             .get("/account")
@@ -233,15 +297,16 @@ async fn api_tokens(b: Backend) {
     // Shown once: the page does not show it again.
     assert!(!web.get("/account").await.body.contains(&token));
 
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let bearer = |t: &str| {
         let t = t.to_owned();
         let url = srv.url.clone();
+        let raw = raw.clone();
         async move {
-            reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap()
-                .get(format!("{url}/systems"))
+            raw.get(format!("{url}/api/v1/systems"))
                 .bearer_auth(t)
                 .send()
                 .await
@@ -251,11 +316,44 @@ async fn api_tokens(b: Backend) {
     let r = bearer(&token).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("TOKEN00001"));
-    assert_eq!(bearer("zt_not-a-token").await.status(), 303);
+    assert_eq!(bearer("zt_not-a-token").await.status(), 401);
+
+    // A token opens the API only: every web page, the account pages above all, answer 401.
+    for path in ["/systems", "/account", "/admin/systems", "/api/docs"] {
+        let r = raw
+            .get(format!("{}{path}", srv.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "GET {path} with a bearer token");
+    }
+    for path in [
+        "/account/totp/setup",
+        "/account/sessions/end-others",
+        "/account/password",
+        "/account/tokens",
+    ] {
+        let r = raw
+            .post(format!("{}{path}", srv.url))
+            .bearer_auth(&token)
+            .form(&[("name", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "POST {path} with a bearer token");
+    }
+    // Nothing happened to the account: the browser session is still there, no second factor.
+    let page = web.get("/account").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.body.contains("data-totp-secret"),
+        "no TOTP setup started"
+    );
 
     // Expiry and revocation.
     clock.advance_ms(86_400_000 + 1);
-    assert_eq!(bearer(&short).await.status(), 303, "expired token refused");
+    assert_eq!(bearer(&short).await.status(), 401, "expired token refused");
     let web = Client::logged_in(&srv.url, "owner@acme.example").await;
     let page = web.get("/account").await.body;
     let id = page
@@ -273,7 +371,7 @@ async fn api_tokens(b: Backend) {
             .status,
         303
     );
-    assert_eq!(bearer(&token).await.status(), 303, "revoked token refused");
+    assert_eq!(bearer(&token).await.status(), 401, "revoked token refused");
     srv.stop().await;
     db.cleanup().await;
 }
@@ -390,8 +488,26 @@ async fn second_factor(b: Backend) {
         "/login"
     );
 
-    // Switched off with a current code: the password alone works again.
+    // Switched off with a current code: the password alone works again, and the other
+    // sessions and the personal API tokens end.
+    let earlier = web;
     let web = c;
+    let token = web.api_token().await;
+    let api_status = |t: String| {
+        let url = format!("{}/api/v1/systems", srv.url);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(api_status(token.clone()).await, 200);
+    assert_eq!(earlier.get("/systems").await.status, 200);
     assert_eq!(
         web.post("/account/totp/disable", &[("code", "000000")])
             .await
@@ -400,12 +516,22 @@ async fn second_factor(b: Backend) {
     );
     clock.advance_ms(30_000);
     let off = code(&secret, clock.now_ms());
-    assert_eq!(
-        web.post("/account/totp/disable", &[("code", off.as_str())])
-            .await
-            .status,
-        200
+    let r = web
+        .post("/account/totp/disable", &[("code", off.as_str())])
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("personal API tokens have ended"),
+        "{}",
+        r.body
     );
+    assert_eq!(web.get("/systems").await.status, 200, "this session stays");
+    assert_eq!(
+        earlier.get("/systems").await.status,
+        303,
+        "other sessions end"
+    );
+    assert_eq!(api_status(token).await, 401, "API tokens end");
     let c = Client::new(&srv.url);
     let r = c
         .post(
