@@ -59,7 +59,7 @@ pub async fn company(args: CompanyArgs) -> anyhow::Result<()> {
         CompanyCmd::Add { name, db } => {
             let st = state(&db).await?;
             let c = zentrale_server::users::service::add_company(&st, &name).await?;
-            println!("company '{}' added (id {})", c.name, c.id);
+            crate::say!("company '{}' added (id {})", c.name, c.id);
         }
     }
     Ok(())
@@ -85,7 +85,7 @@ pub async fn user(args: UserArgs) -> anyhow::Result<()> {
             } else {
                 ""
             };
-            println!("user {} added to '{}'{role}", u.email, company.trim());
+            crate::say!("user {} added to '{}'{role}", u.email, company.trim());
         }
     }
     Ok(())

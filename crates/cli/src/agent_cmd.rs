@@ -113,7 +113,7 @@ pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
         let state = zentrale_agent::state::AgentState::load(&state_file)?
             .context("this PBX is not paired (no credential in the state file)")?;
         zentrale_agent::revoke(&config(&conn, &state.serial, state_file)?).await?;
-        println!("access for the control center deleted; the credential is forgotten");
+        crate::say!("access for the control center deleted; the credential is forgotten");
         return Ok(());
     }
     let a = args.run;
@@ -139,7 +139,7 @@ pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
     tokio::spawn(async move {
         while rx.changed().await.is_ok() {
             let s = rx.borrow().clone();
-            eprintln!("agent: {s:?}");
+            crate::complain!("agent: {s:?}");
         }
     });
     let outcome = zentrale_agent::run(cfg, Arc::new(pbx), a.token, status, stop).await?;

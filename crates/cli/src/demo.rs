@@ -34,7 +34,7 @@ const SYSTEMS: [(&str, &str); 5] = [
     ("Kanzlei Schmidt & Partner", "DEMO000002"),
     ("Autohaus Weber", "DEMO000003"),
     ("Praxis Dr. Yilmaz", "DEMO000004"),
-    ("Hotel Seeblick (not paired yet)", "DEMO000005"),
+    ("Hotel Seeblick", "DEMO000005"),
 ];
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -51,6 +51,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         })?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
+    tracing::info!("Zentrale demo listening on {url}");
     let server_stop = CancellationToken::new();
     let server = {
         let (st, stop) = (st.clone(), server_stop.clone());
@@ -93,23 +94,28 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         agents.spawn(async move { zentrale_agent::run(cfg, pbx, token, tx, stop).await });
     }
 
-    println!();
-    println!("  Zentrale demo is running at {url}");
-    println!("  Log in as {ADMIN} with password {password}");
-    println!("  Data directory: {}", args.data_dir.display());
-    println!("  4 simulated PBXes are paired; the fifth waits for its confirmation code:");
+    crate::say!();
+    crate::say!("  Zentrale demo is running at {url}");
+    crate::say!("  Log in as {ADMIN} with password {password}");
+    crate::say!("  Data directory: {}", args.data_dir.display());
+    crate::say!("  4 simulated PBXes are paired; the fifth waits for its confirmation code:");
     if let Some((serial, token, state_file)) = pending {
-        println!(
-            "    zentrale agent --server {url} --serial {serial} --token {token} --state-file {}",
+        // The binary's real path, so the line works as printed after `cargo run` too.
+        let exe = std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "zentrale".into());
+        crate::say!(
+            "    {exe} agent --server {url} --serial {serial} --token {token} --state-file {}",
             state_file.display()
         );
     }
-    println!("  Press Ctrl-C to stop.");
-    println!();
+    crate::say!("  Press Ctrl-C to stop.");
+    crate::say!();
+    tracing::info!("demo ready; press Ctrl-C to stop");
 
     tokio::select! {
         _ = crate::shutdown_signal() => {}
-        r = async { while let Some(r) = agents.join_next().await { if let Ok(Err(e)) = r { eprintln!("demo agent stopped: {e}"); } } std::future::pending::<()>().await } => r,
+        r = async { while let Some(r) = agents.join_next().await { if let Ok(Err(e)) = r { crate::complain!("demo agent stopped: {e}"); } } std::future::pending::<()>().await } => r,
     }
     agents_stop.cancel();
     while agents.join_next().await.is_some() {}

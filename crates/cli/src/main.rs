@@ -1,6 +1,8 @@
 //! `zentrale`: the one binary of the project. Each subcommand lives in its own module.
 
 mod admin;
+#[macro_use]
+mod out;
 mod agent_cmd;
 mod demo;
 mod serve;
@@ -46,8 +48,10 @@ enum Cmd {
 fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ZENTRALE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Colour only for a terminal: log files and pipes get plain text.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -55,7 +59,7 @@ fn main() -> ExitCode {
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            crate::complain!("error: cannot start the runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -73,7 +77,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            crate::complain!("error: {e:#}");
             ExitCode::FAILURE
         }
     }

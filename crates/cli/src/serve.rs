@@ -90,6 +90,15 @@ pub struct ServeArgs {
     /// Or by e-mail domain: DOMAIN=COMPANY, repeatable (e.g. mueller-it.example=Müller IT).
     #[arg(long = "oidc-domain", value_parser = parse_domain)]
     pub oidc_domains: Vec<(String, String)>,
+    /// Bearer token that opens /metrics to other hosts than loopback (prefer the environment variable).
+    #[arg(long, env = "ZENTRALE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Seconds a client has to send its request headers (and finish the TLS handshake).
+    #[arg(long, env = "ZENTRALE_HEADER_TIMEOUT_S", default_value_t = 10)]
+    pub header_timeout_s: u64,
+    /// Seconds a request body may pause before the request fails with 408.
+    #[arg(long, env = "ZENTRALE_BODY_TIMEOUT_S", default_value_t = 30)]
+    pub body_timeout_s: u64,
 }
 
 fn parse_domain(s: &str) -> Result<(String, String), String> {
@@ -112,6 +121,9 @@ impl ServeArgs {
         c.session_absolute_s = self.session_absolute_s;
         c.min_managed_firmware = self.min_managed_firmware;
         c.monitoring_interval_ms = self.monitoring_interval_ms.max(100);
+        c.metrics_token = self.metrics_token.clone().filter(|t| !t.is_empty());
+        c.header_timeout_s = self.header_timeout_s.max(1);
+        c.body_timeout_s = self.body_timeout_s.max(1);
         c.alerts = zentrale_server::config::AlertConfig {
             offline_after_s: self.alert_offline_min.max(1) * 60,
             cpu_pct: self.alert_cpu_pct,
@@ -161,6 +173,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 pub async fn migrate(args: DbArgs) -> anyhow::Result<()> {
     let config = args.config();
     zentrale_server::db::Db::connect(&config.database_url()).await?;
-    println!("database schema is up to date");
+    crate::say!("database schema is up to date");
     Ok(())
 }

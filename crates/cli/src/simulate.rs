@@ -96,7 +96,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
             token
         };
         if token.is_none() && AgentState::load(&state_file)?.is_none() {
-            eprintln!("{serial}: not paired and no token in --pair-from; skipped");
+            crate::complain!("{serial}: not paired and no token in --pair-from; skipped");
             continue;
         }
         let mut cfg = config(&args.conn, &serial, state_file)?;
@@ -141,7 +141,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(5)).await;
-                eprintln!(
+                crate::complain!(
                     "simulate: {}/{total} PBXes connected",
                     connected.load(Ordering::Relaxed)
                 );
@@ -152,14 +152,14 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         _ = crate::shutdown_signal() => stop.cancel(),
         _ = async { while let Some(Ok((serial, r))) = tasks.join_next().await {
             match r {
-                Ok(o) => eprintln!("{serial}: {o:?}"),
-                Err(e) => eprintln!("{serial}: {e}"),
+                Ok(o) => crate::complain!("{serial}: {o:?}"),
+                Err(e) => crate::complain!("{serial}: {e}"),
             }
         } } => {}
     }
     while let Some(res) = tasks.join_next().await {
         if let Ok((serial, Err(e))) = res {
-            eprintln!("{serial}: {e}");
+            crate::complain!("{serial}: {e}");
         }
     }
     report.abort();

@@ -5,8 +5,9 @@
 
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 const BIN: &str = env!("CARGO_BIN_EXE_zentrale");
@@ -17,23 +18,99 @@ fn zentrale(args: &[&str]) -> Command {
     c
 }
 
+/// A running command whose standard output and error are read all the time (a pipe nobody
+/// reads would block it once full), line by line into shared buffers.
+struct Running {
+    child: Child,
+    stdout: Arc<Mutex<Vec<String>>>,
+    stderr: Arc<Mutex<String>>,
+    readers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+fn spawn_running(mut cmd: Command) -> Running {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = Arc::new(Mutex::new(Vec::new()));
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let mut out_lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut err_lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (o, e) = (stdout.clone(), stderr.clone());
+    let readers = vec![
+        tokio::spawn(async move {
+            while let Ok(Some(l)) = out_lines.next_line().await {
+                o.lock().unwrap().push(l);
+            }
+        }),
+        tokio::spawn(async move {
+            while let Ok(Some(l)) = err_lines.next_line().await {
+                let mut e = e.lock().unwrap();
+                e.push_str(&l);
+                e.push('\n');
+            }
+        }),
+    ];
+    Running {
+        child,
+        stdout,
+        stderr,
+        readers,
+    }
+}
+
+impl Running {
+    /// Waits until a line of standard output contains `needle`; returns the lines so far.
+    async fn stdout_until(&self, needle: &str) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let lines = self.stdout.lock().unwrap().clone();
+            if lines.iter().any(|l| l.contains(needle)) {
+                return lines;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no '{needle}' in {lines:?}; stderr: {}",
+                self.stderr.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until standard error contains `needle`; returns the text after it.
+    async fn stderr_after(&self, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some((_, rest)) = self.stderr.lock().unwrap().split_once(needle) {
+                return rest.to_owned();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no '{needle}' in stderr: {}",
+                self.stderr.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
 /// Sends SIGTERM and waits for the process to end; returns its stderr.
-async fn stop(mut child: Child) -> String {
-    if let Some(pid) = child.id() {
+async fn stop(mut r: Running) -> String {
+    if let Some(pid) = r.child.id() {
         let _ = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
             .status();
     }
-    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+    let status = tokio::time::timeout(Duration::from_secs(20), r.child.wait())
         .await
         .unwrap()
         .unwrap();
     assert!(status.success(), "exit status {status}");
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        e.read_to_string(&mut err).await.unwrap();
+    for h in r.readers {
+        let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
     }
-    err
+    r.stderr.lock().unwrap().clone()
 }
 
 fn client() -> reqwest::Client {
@@ -88,14 +165,6 @@ async fn wait_states(c: &reqwest::Client, url: &str, want: &[&str]) {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn secrets_in(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .map(|rd| {
@@ -107,44 +176,61 @@ fn secrets_in(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Starts `zentrale demo` and returns it with what it printed up to "Press Ctrl-C".
-async fn start_demo(listen: &str, data: &Path) -> (Child, Vec<String>) {
-    let mut demo = zentrale(&[
+/// Starts `zentrale demo` on a free port and returns it with its URL and what it printed up
+/// to "Press Ctrl-C" (its output is read on after that, too).
+async fn start_demo(data: &Path) -> (Running, String, Vec<String>) {
+    let demo = spawn_running(zentrale(&[
         "demo",
         "--listen",
-        listen,
+        "127.0.0.1:0",
         "--data-dir",
         data.to_str().unwrap(),
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
-    let mut out = Vec::new();
-    while let Some(line) = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+    ]));
+    let out = demo.stdout_until("Press Ctrl-C").await;
+    let url = out
+        .iter()
+        .find_map(|l| l.split("running at ").nth(1))
+        .unwrap()
+        .trim()
+        .to_owned();
+    (demo, url, out)
+}
+
+/// A demo whose standard output was closed by its reader keeps running (a closed pipe is
+/// not a reason to stop a server).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_survives_a_closed_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = spawn_running(zentrale(&[
+        "demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        dir.path().join("demo").to_str().unwrap(),
+    ]));
+    // Close our end of its standard output before it prints anything.
+    demo.readers.remove(0).abort();
+    let url = demo
+        .stderr_after("Zentrale demo listening on ")
         .await
+        .split_whitespace()
+        .next()
         .unwrap()
-        .unwrap()
-    {
-        let done = line.contains("Press Ctrl-C");
-        out.push(line);
-        if done {
-            break;
-        }
-    }
-    (demo, out)
+        .to_owned();
+    // It printed its banner into the closed pipe, and carries on.
+    demo.stderr_after("demo ready").await;
+    let r = client().get(format!("{url}/login")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(demo.child.try_wait().unwrap().is_none(), "the demo died");
+    stop(demo).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
-    let listen = format!("127.0.0.1:{}", free_port());
-    let (demo, out) = start_demo(&listen, &data).await;
+    let (demo, url, out) = start_demo(&data).await;
     let text = out.join("\n");
-    let url = format!("http://{listen}");
-    assert!(text.contains(&format!("running at {url}")), "{text}");
     let password = text
         .split("with password ")
         .nth(1)
@@ -153,12 +239,19 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
         .next()
         .unwrap()
         .to_owned();
+    // The printed line names the binary by its real path, so it works as printed.
     let agent_line = out
         .iter()
-        .find(|l| l.contains("zentrale agent"))
+        .find(|l| l.contains(" agent --server "))
         .unwrap()
         .trim()
         .to_owned();
+    let printed_exe = agent_line.split(" agent --server").next().unwrap();
+    assert_eq!(
+        std::fs::canonicalize(printed_exe).unwrap(),
+        std::fs::canonicalize(BIN).unwrap(),
+        "{agent_line}"
+    );
     let token = agent_line
         .split("--token ")
         .nth(1)
@@ -175,7 +268,7 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
 
     // The installer types the printed command for the fifth PBX.
     let state_file = dir.path().join("fifth.json");
-    let agent = zentrale(&[
+    let mut agent = spawn_running(zentrale(&[
         "agent",
         "--server",
         &url,
@@ -185,10 +278,7 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
         &token,
         "--state-file",
         state_file.to_str().unwrap(),
-    ])
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    ]));
     wait_states(&c, &url, &["ok", "ok", "ok", "action", "ok"]).await;
 
     // Deleting the access on the PBX side: the running agent is told and exits non-zero.
@@ -210,12 +300,12 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
         String::from_utf8_lossy(&st.stderr)
     );
     assert!(!state_file.exists());
-    let out = tokio::time::timeout(Duration::from_secs(20), agent.wait_with_output())
+    let status = tokio::time::timeout(Duration::from_secs(20), agent.child.wait())
         .await
         .unwrap()
         .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("access revoked"));
+    assert!(!status.success());
+    agent.stderr_after("access revoked").await;
     wait_states(&c, &url, &["ok", "ok", "ok", "action", "error"]).await;
 
     // Stop the demo; nothing it logged contains a device secret.
@@ -228,7 +318,7 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
     assert!(!logs.contains(&password));
 
     // A second start reuses the data: the four PBXes reconnect without tokens.
-    let (mut demo, out) = start_demo(&listen, &data).await;
+    let (demo, url, out) = start_demo(&data).await;
     let password = out
         .iter()
         .find_map(|l| l.split("with password ").nth(1))
@@ -238,7 +328,7 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
     let c = client();
     login(&c, &url, "admin@demo.example", &password).await;
     wait_states(&c, &url, &["ok", "ok", "ok", "action", "pending"]).await;
-    let _ = demo.start_kill();
+    stop(demo).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,20 +386,22 @@ async fn accounts_serve_and_simulate() {
         "a long enough password",
     ));
 
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let server = zentrale(&[
+    let server = spawn_running(zentrale(&[
         "serve",
         "--listen",
-        &format!("127.0.0.1:{port}"),
+        "127.0.0.1:0",
         "--data-dir",
         d,
         "--heartbeat-s",
         "1",
-    ])
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    ]));
+    let url = server
+        .stderr_after("Zentrale listening on ")
+        .await
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
     let c = client();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while c.get(format!("{url}/readyz")).send().await.is_err() {
@@ -364,7 +456,7 @@ async fn accounts_serve_and_simulate() {
     let pair_file = dir.path().join("pairs.txt");
     std::fs::write(&pair_file, pairs).unwrap();
     let sim_dir = dir.path().join("sim");
-    let sim = zentrale(&[
+    let sim = spawn_running(zentrale(&[
         "simulate",
         "--server",
         &url,
@@ -374,10 +466,7 @@ async fn accounts_serve_and_simulate() {
         pair_file.to_str().unwrap(),
         "--state-dir",
         sim_dir.to_str().unwrap(),
-    ])
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    ]));
     wait_states(&c, &url, &["ok", "ok"]).await;
     stop(sim).await;
     wait_states(&c, &url, &["unknown", "unknown"]).await;
