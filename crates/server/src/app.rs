@@ -113,6 +113,16 @@ fn ui_routes() -> Vec<RouteDef> {
         ),
         r("GET", "/systems/{id}", get(systems::routes::info)),
         r(
+            "POST",
+            "/systems/{id}/access/authorisations/{authorisation}/withdraw",
+            post(systems::routes::withdraw_authorisation),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/access/groups/{group}/remove",
+            post(systems::routes::remove_from_group),
+        ),
+        r(
             "GET",
             "/systems/{id}/registrations",
             get(registrations::routes::page),

@@ -145,7 +145,8 @@ impl Modify for Security {
         account::me, account::sessions, account::end_session, account::tokens, account::create_token,
         account::revoke_token,
         systems::list, systems::create, systems::get_one, systems::delete, systems::renew_token,
-        systems::cancel_token, registrations::get, registrations::refresh, crate::monitoring::routes::api,
+        systems::cancel_token, systems::access_paths, systems::withdraw_authorisation,
+        systems::remove_from_group, registrations::get, registrations::refresh, crate::monitoring::routes::api,
         crate::alerts::routes::api_system, crate::alerts::routes::api_fleet, crate::alerts::routes::api_ack,
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
         groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
@@ -195,6 +196,21 @@ pub fn routes() -> Vec<crate::app::RouteDef> {
         r("POST", "/api/v1/systems", post(systems::create)),
         r("GET", "/api/v1/systems/{id}", get(systems::get_one)),
         r("DELETE", "/api/v1/systems/{id}", delete(systems::delete)),
+        r(
+            "GET",
+            "/api/v1/systems/{id}/access",
+            get(systems::access_paths),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/systems/{id}/authorisations/{authorisation_id}",
+            delete(systems::withdraw_authorisation),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/systems/{id}/groups/{group_id}",
+            delete(systems::remove_from_group),
+        ),
         r(
             "POST",
             "/api/v1/systems/{id}/token",

@@ -193,3 +193,44 @@ pub async fn cancel_token(
     service::cancel_token(&st, cap).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Every path that gives someone a role on the system (owner only): authorisations and the
+/// user groups that hold it, with their members.
+#[utoipa::path(get, path = "/api/v1/systems/{id}/access", tag = "systems", params(("id" = String, Path)),
+    responses((status = 200, body = crate::systems::paths::AccessPaths), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn access_paths(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<crate::systems::paths::AccessPaths>> {
+    let cap = access::system(&st, &u, &id).await?.owner()?;
+    Ok(Json(crate::systems::paths::of(&st, &cap).await?))
+}
+
+/// Withdraws an authorisation on the system, whoever granted it (owner only).
+#[utoipa::path(delete, path = "/api/v1/systems/{id}/authorisations/{authorisation_id}", tag = "systems",
+    params(("id" = String, Path), ("authorisation_id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn withdraw_authorisation(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((id, authorisation)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let cap = access::system(&st, &u, &id).await?.owner()?;
+    crate::systems::paths::withdraw(&st, &cap, &authorisation).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes the system out of a user group, whoever added it (owner only).
+#[utoipa::path(delete, path = "/api/v1/systems/{id}/groups/{group_id}", tag = "systems",
+    params(("id" = String, Path), ("group_id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn remove_from_group(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((id, group)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let cap = access::system(&st, &u, &id).await?.owner()?;
+    crate::systems::paths::remove_from_group(&st, &cap, &group).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

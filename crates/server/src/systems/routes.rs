@@ -204,6 +204,8 @@ pub async fn delete_selected(
 struct InfoPage {
     layout: Layout,
     info: SystemInfo,
+    /// For the owner: every path that gives someone a role on the system.
+    paths: Option<super::paths::AccessPaths>,
 }
 
 /// System information.
@@ -214,8 +216,35 @@ pub async fn info(
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
     let info = SystemInfo::new(&st, &a);
+    let paths = match a.clone().owner() {
+        Ok(cap) => Some(super::paths::of(&st, &cap).await?),
+        Err(_) => None,
+    };
     Ok(render(&InfoPage {
         layout: Layout::new(format!("System {}", a.system().name), "systems", &user),
         info,
+        paths,
     }))
+}
+
+/// The owner withdraws an authorisation on the system (whoever granted it).
+pub async fn withdraw_authorisation(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((id, authorisation)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let cap = access::system(&st, &user, &id).await?.owner()?;
+    super::paths::withdraw(&st, &cap, &authorisation).await?;
+    Ok(Redirect::to(&format!("/systems/{id}#access")).into_response())
+}
+
+/// The owner takes the system out of a user group (whoever added it).
+pub async fn remove_from_group(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((id, group)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let cap = access::system(&st, &user, &id).await?.owner()?;
+    super::paths::remove_from_group(&st, &cap, &group).await?;
+    Ok(Redirect::to(&format!("/systems/{id}#access")).into_response())
 }
