@@ -90,6 +90,9 @@ pub struct ServeArgs {
     /// Or by e-mail domain: DOMAIN=COMPANY, repeatable (e.g. mueller-it.example=Müller IT).
     #[arg(long = "oidc-domain", value_parser = parse_domain)]
     pub oidc_domains: Vec<(String, String)>,
+    /// The vendor's page about maintenance, linked wherever a function needs active maintenance.
+    #[arg(long, env = "ZENTRALE_MAINTENANCE_URL", default_value = zentrale_server::config::DEFAULT_MAINTENANCE_URL)]
+    pub maintenance_url: String,
     /// Bearer token that opens /metrics to other hosts than loopback (prefer the environment variable).
     #[arg(long, env = "ZENTRALE_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -122,6 +125,7 @@ impl ServeArgs {
         c.min_managed_firmware = self.min_managed_firmware;
         c.monitoring_interval_ms = self.monitoring_interval_ms.max(100);
         c.metrics_token = self.metrics_token.clone().filter(|t| !t.is_empty());
+        c.maintenance_url = self.maintenance_url.clone();
         c.header_timeout_s = self.header_timeout_s.max(1);
         c.body_timeout_s = self.body_timeout_s.max(1);
         c.alerts = zentrale_server::config::AlertConfig {

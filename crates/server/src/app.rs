@@ -114,6 +114,11 @@ fn ui_routes() -> Vec<RouteDef> {
         r("GET", "/systems/{id}", get(systems::routes::info)),
         r(
             "POST",
+            "/systems/{id}/rename",
+            post(systems::routes::rename),
+        ),
+        r(
+            "POST",
             "/systems/{id}/access/authorisations/{authorisation}/withdraw",
             post(systems::routes::withdraw_authorisation),
         ),
@@ -283,6 +288,10 @@ pub fn router(st: AppState) -> Router {
             web::csrf::guard,
         ))
         .layer(axum::middleware::from_fn(web::security::bearer_only_on_api))
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            web::errors::decorate,
+        ))
         .layer(axum::middleware::from_fn(web::security::headers))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

@@ -32,6 +32,9 @@ pub struct Config {
     pub monitoring_interval_ms: u64,
     /// Single sign-on with OpenID Connect; `None`: local accounts only.
     pub oidc: Option<OidcConfig>,
+    /// The vendor's page about maintenance contracts, linked wherever a function needs
+    /// active maintenance.
+    pub maintenance_url: String,
     /// Bearer token that opens `/metrics` to non-loopback clients; `None`: loopback only.
     pub metrics_token: Option<String>,
     /// A client must send its request headers within this time, else the connection closes.
@@ -56,6 +59,9 @@ pub struct OidcConfig {
     pub domains: Vec<(String, String)>,
 }
 
+/// Where "COMtrexx maintenance" links to unless configured otherwise.
+pub const DEFAULT_MAINTENANCE_URL: &str = "https://www.auerswald.de/";
+
 impl Config {
     /// Defaults for a node whose data lives in `data_dir`.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
@@ -74,6 +80,7 @@ impl Config {
             alerts: AlertConfig::default(),
             oidc: None,
             metrics_token: None,
+            maintenance_url: DEFAULT_MAINTENANCE_URL.to_owned(),
             header_timeout_s: 10,
             body_timeout_s: 30,
         }

@@ -24,9 +24,12 @@ document.addEventListener("change", (ev) => {
 document.addEventListener("submit", (ev) => {
   const form = ev.target;
   const submitter = ev.submitter;
-  if (form.dataset.confirm && !(submitter && submitter.hasAttribute("formaction"))) {
-    if (!window.confirm(form.dataset.confirm)) ev.preventDefault();
+  // A button's own data-confirm wins; the form's applies to its own action only.
+  let question = submitter && submitter.dataset.confirm;
+  if (!question && form.dataset.confirm && !(submitter && submitter.hasAttribute("formaction"))) {
+    question = form.dataset.confirm;
   }
+  if (question && !window.confirm(question)) ev.preventDefault();
 });
 // Regions marked data-live are refreshed from the same URL every few seconds, unless the
 // user is typing or has ticked something there.

@@ -30,6 +30,33 @@ pub struct TokenLine {
     pub last_used: String,
 }
 
+/// A message of the Account page, shown in the section it belongs to.
+#[derive(Default)]
+pub struct Message {
+    /// `password`, `totp`, `tokens`, `sessions`, or empty for the top of the page.
+    pub at: &'static str,
+    pub error: String,
+    pub notice: String,
+}
+
+impl Message {
+    fn error(at: &'static str, text: String) -> Self {
+        Message {
+            at,
+            error: text,
+            notice: String::new(),
+        }
+    }
+
+    fn notice(at: &'static str, text: impl Into<String>) -> Self {
+        Message {
+            at,
+            error: String::new(),
+            notice: text.into(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 struct Page {
@@ -37,20 +64,20 @@ struct Page {
     sessions: Vec<SessionLine>,
     tokens: Vec<TokenLine>,
     new_token: String,
-    error: String,
-    notice: String,
+    msg: Message,
     /// `sso` (no local password), `on`, `setup` (pending secret shown) or `off`.
     totp_state: String,
     totp_secret: String,
     totp_uri: String,
+    /// The `otpauth://` URI as a QR code (SVG), while setting up.
+    totp_qr: String,
 }
 
 async fn page(
     st: &AppState,
     user: &CurrentUser,
     new_token: String,
-    error: String,
-    notice: String,
+    msg: Message,
     status: StatusCode,
 ) -> AppResult<Response> {
     let sessions = session::list(st, &user.id)
@@ -61,7 +88,7 @@ async fn page(
             handle: s.id_hash.chars().take(16).collect(),
             created: format::datetime(Some(s.created_at)),
             last_seen: format::datetime(Some(s.last_seen_at)),
-            user_agent: s.user_agent,
+            user_agent: describe_user_agent(&s.user_agent),
             ip: s.ip,
         })
         .collect();
@@ -103,10 +130,10 @@ async fn page(
         sessions,
         tokens,
         new_token,
-        error,
-        notice,
+        msg,
         totp_state: totp_state.to_owned(),
         totp_secret,
+        totp_qr: qr_svg(&totp_uri),
         totp_uri,
     });
     *resp.status_mut() = status;
@@ -118,8 +145,7 @@ pub async fn show(State(st): State<AppState>, user: CurrentUser) -> AppResult<Re
         &st,
         &user,
         String::new(),
-        String::new(),
-        String::new(),
+        Message::default(),
         StatusCode::OK,
     )
     .await
@@ -173,9 +199,10 @@ pub async fn change_password(
                 &st,
                 &user,
                 String::new(),
-                String::new(),
-                "Password changed. All other sessions and all personal API tokens have ended."
-                    .into(),
+                Message::notice(
+                    "password",
+                    "Password changed. All other sessions and all personal API tokens have ended.",
+                ),
                 StatusCode::OK,
             )
             .await?;
@@ -186,8 +213,7 @@ pub async fn change_password(
                 &st,
                 &user,
                 String::new(),
-                m,
-                String::new(),
+                Message::error("password", m),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -216,24 +242,13 @@ pub async fn create_token(
         ),
     };
     match service::create_token(&st, &user, &f.name, days).await {
-        Ok((_, secret)) => {
-            page(
-                &st,
-                &user,
-                secret,
-                String::new(),
-                String::new(),
-                StatusCode::OK,
-            )
-            .await
-        }
+        Ok((_, secret)) => page(&st, &user, secret, Message::default(), StatusCode::OK).await,
         Err(AppError::BadRequest(m)) => {
             page(
                 &st,
                 &user,
                 String::new(),
-                m,
-                String::new(),
+                Message::error("tokens", m),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -306,8 +321,7 @@ async fn totp_outcome(
                 st,
                 user,
                 String::new(),
-                String::new(),
-                notice.into(),
+                Message::notice("totp", notice),
                 StatusCode::OK,
             )
             .await
@@ -317,12 +331,72 @@ async fn totp_outcome(
                 st,
                 user,
                 String::new(),
-                m,
-                String::new(),
+                Message::error("totp", m),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
         Err(e) => Err(e),
+    }
+}
+
+/// "Firefox 128 on Linux" instead of the raw `User-Agent` header.
+pub fn describe_user_agent(ua: &str) -> String {
+    if ua.trim().is_empty() {
+        return "unknown".into();
+    }
+    let Some(r) = woothee::parser::Parser::new().parse(ua) else {
+        return "other client".into();
+    };
+    let known = |s: &str| !s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN;
+    let major = r.version.split('.').next().unwrap_or("");
+    let browser = match (known(r.name), known(major)) {
+        (true, true) => format!("{} {major}", r.name),
+        (true, false) => r.name.to_owned(),
+        _ => "unknown browser".into(),
+    };
+    if known(r.os) {
+        format!("{browser} on {}", r.os)
+    } else {
+        browser
+    }
+}
+
+/// The QR code of `uri` as an SVG element (empty for an empty URI).
+fn qr_svg(uri: &str) -> String {
+    if uri.is_empty() {
+        return String::new();
+    }
+    match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(180, 180)
+                .quiet_zone(true)
+                .build();
+            // Drop the XML declaration: the SVG is embedded in the page.
+            match svg.find("<svg") {
+                Some(i) => svg[i..].to_owned(),
+                None => svg,
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "QR code not rendered");
+            String::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agents_described() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                      Chrome/126.0.6478.126 Safari/537.36";
+        assert_eq!(describe_user_agent(chrome), "Chrome 126 on Linux");
+        assert_eq!(describe_user_agent(""), "unknown");
+        assert!(qr_svg("otpauth://totp/x?secret=ABC").starts_with("<svg"));
     }
 }

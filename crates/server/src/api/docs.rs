@@ -2,6 +2,7 @@
 //! same document `/api/v1/openapi.json` serves; no third-party script).
 
 use super::ApiDoc;
+use crate::web::markdown::to_html;
 use crate::web::{Layout, render};
 use askama::Template;
 use axum::response::Response;
@@ -38,7 +39,15 @@ fn schema_name(v: &Value) -> String {
         .unwrap_or_default()
 }
 
-pub async fn page() -> Response {
+/// The reference page; with the navigation when a user is logged in (it is public too).
+pub async fn page(
+    axum::extract::State(st): axum::extract::State<crate::state::AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let user = crate::auth::session::resolve(&st, &headers)
+        .await
+        .ok()
+        .flatten();
     let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     let mut tags: Vec<Tag> = doc["tags"]
         .as_array()
@@ -46,7 +55,7 @@ pub async fn page() -> Response {
             ts.iter()
                 .map(|t| Tag {
                     name: t["name"].as_str().unwrap_or("").to_owned(),
-                    description: t["description"].as_str().unwrap_or("").to_owned(),
+                    description: to_html(t["description"].as_str().unwrap_or("")),
                     operations: Vec::new(),
                 })
                 .collect()
@@ -75,11 +84,12 @@ pub async fn page() -> Response {
                 let operation = Operation {
                     method: method.to_uppercase(),
                     path: path.clone(),
-                    summary: op["summary"]
-                        .as_str()
-                        .or(op["description"].as_str())
-                        .unwrap_or("")
-                        .to_owned(),
+                    summary: to_html(
+                        op["summary"]
+                            .as_str()
+                            .or(op["description"].as_str())
+                            .unwrap_or(""),
+                    ),
                     body: schema_name(&op["requestBody"]),
                     responses,
                 };
@@ -89,14 +99,18 @@ pub async fn page() -> Response {
             }
         }
     }
-    render(&Page {
-        layout: Layout {
+    let layout = match &user {
+        Some(u) => Layout::new("API", "api", u),
+        None => Layout {
             title: "API".into(),
             nav: "",
             user: String::new(),
             operator: false,
         },
-        description: doc["info"]["description"].as_str().unwrap_or("").to_owned(),
+    };
+    render(&Page {
+        layout,
+        description: to_html(doc["info"]["description"].as_str().unwrap_or("")),
         tags,
     })
 }

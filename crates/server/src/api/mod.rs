@@ -145,7 +145,7 @@ impl Modify for Security {
         account::me, account::sessions, account::end_session, account::tokens, account::create_token,
         account::revoke_token,
         systems::list, systems::create, systems::get_one, systems::delete, systems::renew_token,
-        systems::cancel_token, systems::access_paths, systems::withdraw_authorisation,
+        systems::cancel_token, systems::rename, systems::access_paths, systems::withdraw_authorisation,
         systems::remove_from_group, registrations::get, registrations::refresh, crate::monitoring::routes::api,
         crate::alerts::routes::api_system, crate::alerts::routes::api_fleet, crate::alerts::routes::api_ack,
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
@@ -196,6 +196,7 @@ pub fn routes() -> Vec<crate::app::RouteDef> {
         r("POST", "/api/v1/systems", post(systems::create)),
         r("GET", "/api/v1/systems/{id}", get(systems::get_one)),
         r("DELETE", "/api/v1/systems/{id}", delete(systems::delete)),
+        r("PATCH", "/api/v1/systems/{id}", patch(systems::rename)),
         r(
             "GET",
             "/api/v1/systems/{id}/access",

@@ -234,3 +234,25 @@ pub async fn remove_from_group(
     crate::systems::paths::remove_from_group(&st, &cap, &group).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct SystemChange {
+    /// The new name (1 to 64 characters).
+    pub name: String,
+}
+
+/// Renames the system (owner or administrator).
+#[utoipa::path(patch, path = "/api/v1/systems/{id}", tag = "systems", params(("id" = String, Path)),
+    request_body = SystemChange,
+    responses((status = 200, body = SystemJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rename(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<SystemChange>,
+) -> ApiResult<Json<SystemJson>> {
+    let cap = access::system(&st, &u, &id).await?.manager()?;
+    service::rename(&st, cap, &b.name).await?;
+    let a = access::system(&st, &u, &id).await?;
+    Ok(Json(json(&st, &a, true)))
+}

@@ -62,6 +62,16 @@ impl ListRow for Line {
 pub struct Choice {
     pub value: String,
     pub label: String,
+    /// Chosen in the form as sent (kept after an error).
+    pub selected: bool,
+}
+
+/// What the user entered in the create form, shown again after an error.
+#[derive(Default)]
+struct Entered {
+    user: String,
+    system: String,
+    roles: RoleSet,
 }
 
 #[derive(Template)]
@@ -88,13 +98,22 @@ pub async fn page(
     user: CurrentUser,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    render_page(&st, &user, q, String::new(), StatusCode::OK).await
+    render_page(
+        &st,
+        &user,
+        q,
+        Entered::default(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn render_page(
     st: &AppState,
     user: &CurrentUser,
     q: PageQuery,
+    entered: Entered,
     error: String,
     status: StatusCode,
 ) -> AppResult<Response> {
@@ -108,6 +127,7 @@ async fn render_page(
         .into_iter()
         .filter(|u| u.id != user.id)
         .map(|u| Choice {
+            selected: u.email.eq_ignore_ascii_case(entered.user.trim()),
             value: u.email.clone(),
             label: u.email,
         })
@@ -116,6 +136,7 @@ async fn render_page(
         .await?
         .into_iter()
         .map(|a| Choice {
+            selected: a.system().id == entered.system,
             value: a.system().id.clone(),
             label: format!("{} ({})", a.system().name, a.system().serial),
         })
@@ -131,7 +152,7 @@ async fn render_page(
         edit: q.edit.is_some(),
         users,
         systems,
-        roles: role_options(RoleSet::default()),
+        roles: role_options(entered.roles),
         error,
     });
     *resp.status_mut() = status;
@@ -144,6 +165,18 @@ pub async fn create(
     user: CurrentUser,
     body: Bytes,
 ) -> AppResult<Response> {
+    let first = |name: &str| {
+        form_values(&body, name)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
+    let entered = Entered {
+        user: first("user"),
+        system: first("system"),
+        roles: RoleSet::parse(form_values(&body, "role").iter().map(String::as_str))
+            .unwrap_or_default(),
+    };
     let result = async {
         let email = form_values(&body, "user")
             .into_iter()
@@ -169,7 +202,15 @@ pub async fn create(
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            render_page(&st, &user, PageQuery::default(), e.to_string(), status).await
+            render_page(
+                &st,
+                &user,
+                PageQuery::default(),
+                entered,
+                e.to_string(),
+                status,
+            )
+            .await
         }
         Err(e) => Err(e),
     }

@@ -301,6 +301,7 @@ async fn configure_page(
         .into_iter()
         .filter(|u| !members.iter().any(|m| m.user_id == u.id))
         .map(|u| Choice {
+            selected: false,
             value: u.email.clone(),
             label: u.email,
         })
@@ -310,6 +311,7 @@ async fn configure_page(
         .into_iter()
         .filter(|a| !systems.iter().any(|s| s.system_id == a.system().id))
         .map(|a| Choice {
+            selected: false,
             value: a.system().id.clone(),
             label: format!("{} ({})", a.system().name, a.system().serial),
         })

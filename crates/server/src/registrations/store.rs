@@ -160,3 +160,53 @@ pub async fn fleet_page(
         .await?;
     Ok((rows, total))
 }
+
+/// Registered and total telephones and accounts of one system.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub phones_ok: i64,
+    pub phones: i64,
+    pub accounts_ok: i64,
+    pub accounts: i64,
+}
+
+/// Phone statuses that count as registered.
+const PHONES_OK: &str = "('registered_encrypted', 'registered_unencrypted', 'connected')";
+/// Account statuses that count as working.
+const ACCOUNTS_OK: &str =
+    "('stun_connected', 'invite_answered', 'registered_decoded', 'registered_encoded')";
+
+/// The registration summary of every system of a company, by system id (two grouped queries).
+pub async fn summaries(
+    db: &Db,
+    company_id: &str,
+) -> AppResult<std::collections::HashMap<String, Summary>> {
+    let mut out: std::collections::HashMap<String, Summary> = Default::default();
+    let phones: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT p.system_id, COUNT(*), SUM(CASE WHEN p.status IN {PHONES_OK} THEN 1 ELSE 0 END) \
+         FROM phones p JOIN systems s ON s.id = p.system_id WHERE s.company_id = $1 \
+         GROUP BY p.system_id"
+    ))
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await?;
+    for (id, total, ok) in phones {
+        let e = out.entry(id).or_default();
+        e.phones = total;
+        e.phones_ok = ok;
+    }
+    let accounts: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT a.system_id, COUNT(*), SUM(CASE WHEN a.status IN {ACCOUNTS_OK} THEN 1 ELSE 0 END) \
+         FROM accounts a JOIN systems s ON s.id = a.system_id WHERE s.company_id = $1 \
+         GROUP BY a.system_id"
+    ))
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await?;
+    for (id, total, ok) in accounts {
+        let e = out.entry(id).or_default();
+        e.accounts = total;
+        e.accounts_ok = ok;
+    }
+    Ok(out)
+}

@@ -38,7 +38,11 @@ pub async fn overview(
 
 async fn lines(st: &AppState, user: &CurrentUser) -> AppResult<Vec<SystemLine>> {
     let visible = access::visible_systems(st, user).await?;
-    Ok(visible.iter().map(|a| SystemLine::new(st, a)).collect())
+    let summaries = crate::registrations::store::summaries(&st.db, &user.company_id).await?;
+    Ok(visible
+        .iter()
+        .map(|a| SystemLine::new(st, a).with_summary(summaries.get(&a.system().id)))
+        .collect())
 }
 
 #[derive(Template)]
@@ -47,6 +51,8 @@ struct AdminPage {
     layout: Layout,
     list: ListView<SystemLine>,
     edit: bool,
+    /// Whether any listed system may be deleted by this user (its owner).
+    can_delete: bool,
     form_name: String,
     form_serial: String,
     error: String,
@@ -91,7 +97,9 @@ async fn admin_page(
         form_error(st, user, &form).await
     };
     let lines = lines(st, user).await?;
+    let can_delete = lines.iter().any(|l| l.is_owner);
     let mut resp = render(&AdminPage {
+        can_delete,
         layout: Layout::new("Administration › Systems", "admin-systems", user),
         list: q.list.apply(lines, "/admin/systems", COLUMNS, "name"),
         edit: q.edit.is_some(),
@@ -206,6 +214,9 @@ struct InfoPage {
     info: SystemInfo,
     /// For the owner: every path that gives someone a role on the system.
     paths: Option<super::paths::AccessPaths>,
+    /// The rename form's value and its error.
+    rename_value: String,
+    rename_error: String,
 }
 
 /// System information.
@@ -215,16 +226,54 @@ pub async fn info(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
-    let info = SystemInfo::new(&st, &a);
+    info_page(&st, &user, &a, a.system().name.clone(), String::new()).await
+}
+
+async fn info_page(
+    st: &AppState,
+    user: &CurrentUser,
+    a: &access::SystemAccess,
+    rename_value: String,
+    rename_error: String,
+) -> AppResult<Response> {
+    let info = SystemInfo::new(st, a);
     let paths = match a.clone().owner() {
-        Ok(cap) => Some(super::paths::of(&st, &cap).await?),
+        Ok(cap) => Some(super::paths::of(st, &cap).await?),
         Err(_) => None,
     };
     Ok(render(&InfoPage {
-        layout: Layout::new(format!("System {}", a.system().name), "systems", &user),
+        layout: Layout::new(format!("System {}", a.system().name), "systems", user),
         info,
         paths,
+        rename_value,
+        rename_error,
     }))
+}
+
+#[derive(Deserialize)]
+pub struct RenameForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// Rename (owner or Administrator). A refused name is shown on the page with what was typed.
+pub async fn rename(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<RenameForm>,
+) -> AppResult<Response> {
+    let cap = access::system(&st, &user, &id).await?.manager()?;
+    match service::rename(&st, cap, &f.name).await {
+        Ok(()) => Ok(Redirect::to(&format!("/systems/{id}")).into_response()),
+        Err(AppError::BadRequest(m)) => {
+            let a = access::system(&st, &user, &id).await?;
+            let mut resp = info_page(&st, &user, &a, f.name, m).await?;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The owner withdraws an authorisation on the system (whoever granted it).

@@ -87,6 +87,14 @@ pub async fn renew_token(st: &AppState, cap: Manager) -> AppResult<()> {
     store::set_token(&st.db, &cap.system().id, &token, exp).await
 }
 
+/// Renames the system (owner or Administrator); the PBX is not affected.
+pub async fn rename(st: &AppState, cap: Manager, name: &str) -> AppResult<()> {
+    let name = parse_name(name)?;
+    store::set_name(&st.db, &cap.system().id, &name).await?;
+    tracing::info!(system = %cap.system().id, "system renamed");
+    Ok(())
+}
+
 /// ✗: the current confirmation code stops working.
 pub async fn cancel_token(st: &AppState, cap: Manager) -> AppResult<()> {
     store::clear_token(&st.db, &cap.system().id).await

@@ -13,7 +13,12 @@ pub enum DeviceState {
     /// Paired, connected, maintenance active, firmware supported.
     Ok,
     /// Paired and connected, but maintenance must be activated and/or firmware updated.
-    NeedsAction { maintenance: bool, firmware: bool },
+    /// `firmware` is the version the PBX runs when it is below `min_firmware`.
+    NeedsAction {
+        maintenance: bool,
+        firmware: Option<String>,
+        min_firmware: FirmwareVersion,
+    },
     /// Something went wrong; `reason` says what and what to do.
     Error { code: String, reason: String },
     /// Paired, but not connected now (or never since pairing).
@@ -53,11 +58,18 @@ impl DeviceState {
             DeviceState::NeedsAction {
                 maintenance,
                 firmware,
+                min_firmware,
             } => {
+                let update = |v: &str| {
+                    format!(
+                        "update the firmware (it runs {v}; the control center manages {min_firmware} and later; update it in the PBX's web interface on site)"
+                    )
+                };
                 let what = match (maintenance, firmware) {
-                    (true, true) => "activate maintenance and update the firmware",
-                    (true, false) => "activate maintenance",
-                    _ => "update the firmware",
+                    (true, Some(v)) => format!("activate maintenance and {}", update(v)),
+                    (true, None) => "activate maintenance".to_owned(),
+                    (false, Some(v)) => update(v),
+                    (false, None) => "check the PBX".to_owned(),
                 };
                 format!("Paired: {what} before the system can be managed")
             }
@@ -82,15 +94,18 @@ pub fn derive(s: &SystemRow, online: bool, now: i64, min_firmware: FirmwareVersi
     if s.secret_hash.is_some() {
         if online {
             let maintenance = s.maintenance_active != Some(1);
-            let firmware = s
+            let too_old = s
                 .firmware
                 .as_deref()
                 .and_then(|f| f.parse::<FirmwareVersion>().ok())
                 .is_none_or(|f| f < min_firmware);
-            return if maintenance || firmware {
+            let firmware =
+                too_old.then(|| s.firmware.clone().unwrap_or_else(|| "unknown".to_owned()));
+            return if maintenance || firmware.is_some() {
                 DeviceState::NeedsAction {
                     maintenance,
                     firmware,
+                    min_firmware,
                 }
             } else {
                 DeviceState::Ok

@@ -139,6 +139,16 @@ pub async fn set_token(db: &Db, id: &str, token: &str, expires_at: i64) -> AppRe
     Ok(())
 }
 
+/// Gives the system a new name.
+pub async fn set_name(db: &Db, id: &str, name: &str) -> AppResult<()> {
+    sqlx::query("UPDATE systems SET name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 /// Invalidates the token ("cancel the operation").
 pub async fn clear_token(db: &Db, id: &str) -> AppResult<()> {
     sqlx::query(

@@ -24,9 +24,26 @@ pub struct SystemLine {
     pub roles: String,
     pub can_manage: bool,
     pub is_owner: bool,
+    /// The maintenance website, linked when the state asks for maintenance.
+    pub maintenance_url: String,
+    /// Licence entries the PBX reported.
+    pub licences: usize,
+    /// Whether the functions that need maintenance are available now.
+    pub functions: bool,
+    /// "12/14 phones, 2/2 accounts registered", or why it is not shown.
+    pub registrations: String,
+    /// Whether the user may use monitoring and alerts.
+    pub can_monitor: bool,
 }
 
-pub const COLUMNS: &[&str] = &["name", "serial", "registered", "state", "roles"];
+pub const COLUMNS: &[&str] = &[
+    "name",
+    "serial",
+    "registered",
+    "state",
+    "registrations",
+    "roles",
+];
 
 impl SystemLine {
     pub fn new(st: &AppState, a: &SystemAccess) -> Self {
@@ -49,7 +66,30 @@ impl SystemLine {
             roles: a.roles().labels(),
             can_manage: a.can_manage(),
             is_owner: a.roles().contains(Role::Owner),
+            maintenance_url: st.config.maintenance_url.clone(),
+            licences: s
+                .licences
+                .as_deref()
+                .and_then(|l| serde_json::from_str::<Vec<Licence>>(l).ok())
+                .map_or(0, |l| l.len()),
+            functions: super::gating::require_maintenance(s, st.config.min_managed_firmware)
+                .is_ok(),
+            registrations: String::new(),
+            can_monitor: a.has(Role::Monitoring) || a.has(Role::Administrator),
         }
+    }
+
+    /// Adds the registration summary column.
+    pub fn with_summary(mut self, summary: Option<&crate::registrations::store::Summary>) -> Self {
+        self.registrations = match (self.functions, summary) {
+            (false, _) => String::new(),
+            (true, None) => "nothing reported yet".into(),
+            (true, Some(s)) => format!(
+                "{}/{} phones, {}/{} accounts registered",
+                s.phones_ok, s.phones, s.accounts_ok, s.accounts
+            ),
+        };
+        self
     }
 }
 
@@ -67,6 +107,7 @@ impl ListRow for SystemLine {
             "registered" => self.initial_ms.map_or(SortKey::Missing, SortKey::Number),
             "state" => SortKey::Text(format!("{} {}", self.state_kind, self.state_words)),
             "roles" => SortKey::Text(self.roles.clone()),
+            "registrations" => SortKey::Text(self.registrations.clone()),
             _ => SortKey::Text(self.name.clone()),
         }
     }
@@ -95,10 +136,10 @@ impl SystemInfo {
         let maintenance = match (s.maintenance_active, s.maintenance_until) {
             (Some(1), Some(until)) => format!("✔ active until {}", format::datetime(Some(until))),
             (Some(1), None) => "✔ active".into(),
-            (Some(_), Some(until)) => {
+            (Some(_), Some(until)) if until <= now => {
                 format!("✖ not active (ended {})", format::datetime(Some(until)))
             }
-            (Some(_), None) => "✖ not active".into(),
+            (Some(_), _) => "✖ not active".into(),
             (None, _) => String::new(),
         };
         SystemInfo {

@@ -3,8 +3,10 @@
 
 pub mod assets;
 pub mod csrf;
+pub mod errors;
 pub mod format;
 pub mod list;
+pub mod markdown;
 pub mod metrics;
 pub mod roles;
 pub mod security;
@@ -46,19 +48,50 @@ struct ErrorPage<'a> {
     layout: Layout,
     status: u16,
     message: &'a str,
+    /// A same-origin page the user came from, offered as the way back.
+    back: &'a str,
 }
 
-/// A plain page that says what went wrong and offers the way back.
+/// Marks a response as an error page: [`errors::decorate`] renders it again with the
+/// logged-in user's navigation and the way back to where they came from.
+#[derive(Clone, Debug)]
+pub struct ErrorShown {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+/// A page that says what went wrong and offers the way back.
 pub fn error_page(status: StatusCode, message: &str) -> Response {
-    let page = ErrorPage {
-        layout: Layout {
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+    let mut resp = error_page_for(status, message, None, "");
+    resp.extensions_mut().insert(ErrorShown {
+        status,
+        message: message.to_owned(),
+    });
+    resp
+}
+
+/// The error page for `user` (with navigation) or for nobody, with a way back.
+pub fn error_page_for(
+    status: StatusCode,
+    message: &str,
+    user: Option<&crate::auth::CurrentUser>,
+    back: &str,
+) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let layout = match user {
+        Some(u) => Layout::new(title, "", u),
+        None => Layout {
+            title: title.to_owned(),
             nav: "",
             user: String::new(),
             operator: false,
         },
+    };
+    let page = ErrorPage {
+        layout,
         status: status.as_u16(),
         message,
+        back,
     };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),

@@ -155,8 +155,8 @@ pub async fn roles_on_overview(c: &Client, serial: &str) -> Option<String> {
     let row = body
         .split("<tr data-system=")
         .find(|r| r.contains(serial))?;
-    let cells: Vec<&str> = row.split("<td>").collect();
-    Some(cells.last()?.split("</td>").next()?.trim().to_owned())
+    let cell = row.split("data-label=\"Roles\">").nth(1)?;
+    Some(cell.split("</td>").next()?.trim().to_owned())
 }
 
 /// The id of the authorisation row for `email` on the granter's page.

@@ -242,6 +242,20 @@ async fn needs_maintenance_or_firmware(b: Backend) {
         words.contains("activate maintenance") && words.contains("update the firmware"),
         "{words}"
     );
+    // What to do: the version it runs, the one needed, where to update, and the link.
+    assert!(
+        words.contains("it runs 2.6.0")
+            && words.contains("2.8.0 and later")
+            && words.contains("on site"),
+        "{words}"
+    );
+    let page = web.get(&format!("/systems/{id}")).await.body;
+    assert!(page.contains("data-maintenance-link"), "{page}");
+    assert!(page.contains("✖ not active"), "maintenance line: {page}");
+    assert!(
+        !page.contains("not active (ended"),
+        "no ended date in the future"
+    );
 
     // Maintenance switched on at the PBX: reported by a status notification.
     agent.pbx.update(|s| {
