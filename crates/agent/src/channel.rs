@@ -216,7 +216,10 @@ fn handle(pbx: &dyn Pbx, text: &str) -> Option<Envelope> {
             Some(Envelope::response(id, pbx.info()))
         }
         Ok(Envelope::Req { id, method, .. }) if method == regs::REGISTRATIONS_GET => {
-            Some(Envelope::response(id, pbx.registrations()))
+            // Asked now: the picture is taken now, whenever the lists last changed.
+            let mut r = pbx.registrations();
+            r.as_of_ms = now_ms();
+            Some(Envelope::response(id, r))
         }
         Ok(Envelope::Req { id, method, .. }) => Some(Envelope::error(
             id,

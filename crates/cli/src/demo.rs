@@ -85,6 +85,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         };
         let pbx = Arc::new(SimulatedPbx::new(serial, i as u64));
         pbx.set_lively(true);
+        if i != 2 {
+            backfill_monitoring(&st, &sys.id, &pbx).await?;
+        }
         if i == 2 {
             // One PBX without active maintenance, to show that state.
             pbx.update(|s| s.maintenance = false);
@@ -159,6 +162,37 @@ async fn ensure_system(
         return Ok(s);
     }
     Ok(systems::create(st, admin, name, serial).await?)
+}
+
+/// Fills the last 7 days of monitoring history of a demo PBX (once), so the charts show
+/// something at the first start: one minute roll-up per minute from the simulated PBX's own
+/// load curve, then the hourly roll-ups from those.
+async fn backfill_monitoring(st: &AppState, id: &str, pbx: &SimulatedPbx) -> anyhow::Result<()> {
+    use zentrale_agent::pbx::Pbx;
+    use zentrale_server::monitoring::{HOUR, MINUTE, store};
+    let now = st.clock.now_ms();
+    if !store::rollups(&st.db, id, HOUR, now - 7 * 24 * HOUR, now)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let start = (now - 7 * 24 * HOUR) / HOUR * HOUR;
+    let end = now / MINUTE * MINUTE;
+    let mut minutes = std::collections::HashMap::new();
+    let mut t = start;
+    while t < end {
+        if let Some((cpu, mem)) = pbx.sample(t) {
+            minutes.insert((id.to_owned(), t), store::Agg::one(cpu.into(), mem.into()));
+        }
+        t += MINUTE;
+        if minutes.len() >= 1440 || t >= end {
+            store::write_batch(&st.db, &[], &minutes).await?;
+            minutes.clear();
+        }
+    }
+    store::rollup_hours(&st.db, start, end / HOUR * HOUR).await?;
+    Ok(())
 }
 
 /// Renews the system's token and returns it.

@@ -266,6 +266,42 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
     // Five systems: three error-free, one without maintenance, one waiting for its code.
     wait_states(&c, &url, &["ok", "ok", "ok", "action", "pending"]).await;
 
+    // The charts show the last week at the first start: the demo filled the history.
+    let systems: serde_json::Value = c
+        .get(format!("{url}/api/v1/systems"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ok = systems
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["state"]["kind"] == "ok")
+        .unwrap();
+    let week: serde_json::Value = c
+        .get(format!(
+            "{url}/api/v1/systems/{}/monitoring?period=week",
+            ok["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let points = week["points"].as_array().unwrap();
+    assert!(
+        points.len() > 150,
+        "{} hourly points in the week",
+        points.len()
+    );
+    let first = points[0][0].as_i64().unwrap();
+    let to = week["to_ms"].as_i64().unwrap();
+    assert!(to - first > 6 * 86_400_000, "history reaches back 7 days");
+
     // The installer types the printed command for the fifth PBX.
     let state_file = dir.path().join("fifth.json");
     let mut agent = spawn_running(zentrale(&[

@@ -93,7 +93,7 @@ impl ListRow for Line {
             "system" => SortKey::Text(self.system.clone()),
             "alert" => SortKey::Text(self.message.clone()),
             "state" => SortKey::Number(if self.open { 0 } else { 1 }),
-            _ => SortKey::Number(-self.opened_ms),
+            _ => SortKey::Number(self.opened_ms),
         }
     }
 }
@@ -123,21 +123,23 @@ pub async fn system_page(
         system_id: id.clone(),
         system_name: a.system().name.clone(),
         unavailable: String::new(),
-        list: q.apply(
+        list: q.apply_ordered(
             Vec::new(),
             &format!("/systems/{id}/alerts"),
             COLUMNS,
             "opened",
+            true,
         ),
     };
     match allowed(&st, &a) {
         Ok(_) => {
             let rows = store::of_system(&st.db, &id, st.clock.now_ms() - RESOLVED_SHOWN_MS).await?;
-            page.list = q.apply(
+            page.list = q.apply_ordered(
                 rows.into_iter().map(Line::from).collect(),
                 &format!("/systems/{id}/alerts"),
                 COLUMNS,
                 "opened",
+                true,
             );
             Ok(render(&page))
         }
@@ -188,11 +190,12 @@ pub async fn fleet_page(
         system_id: String::new(),
         system_name: String::new(),
         unavailable: String::new(),
-        list: q.apply(
+        list: q.apply_ordered(
             rows.into_iter().map(Line::from).collect(),
             "/alerts",
             COLUMNS,
             "opened",
+            true,
         ),
     }))
 }
@@ -208,13 +211,26 @@ async fn ack(st: &AppState, user: &CurrentUser, id: &str, alert: &str) -> AppRes
     Ok(())
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct AckForm {
+    /// `all` when acknowledged on Systems › All › Alerts: the user stays on that list.
+    #[serde(default)]
+    from: String,
+}
+
 pub async fn acknowledge(
     State(st): State<AppState>,
     user: CurrentUser,
     Path((id, alert)): Path<(String, String)>,
+    axum::Form(f): axum::Form<AckForm>,
 ) -> AppResult<Response> {
     ack(&st, &user, &id, &alert).await?;
-    Ok(Redirect::to(&format!("/systems/{id}/alerts")).into_response())
+    let back = if f.from == "all" {
+        "/alerts".to_owned()
+    } else {
+        format!("/systems/{id}/alerts")
+    };
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Serialize, ToSchema)]

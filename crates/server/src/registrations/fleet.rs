@@ -24,7 +24,17 @@ pub struct Line {
     pub words: &'static str,
     pub css: &'static str,
     pub status: String,
+    pub kind: &'static str,
     pub as_of: String,
+}
+
+/// A sortable column header.
+pub struct Column {
+    pub label: &'static str,
+    pub href: String,
+    /// `ascending`, `descending` or `none`.
+    pub aria: &'static str,
+    pub arrow: &'static str,
 }
 
 #[derive(Template)]
@@ -34,6 +44,9 @@ struct Page {
     phones: bool,
     path: &'static str,
     q: String,
+    sort: String,
+    desc: bool,
+    columns: Vec<Column>,
     lines: Vec<Line>,
     total: i64,
     page: i64,
@@ -46,6 +59,8 @@ struct Page {
 pub struct FleetQuery {
     q: Option<String>,
     page: Option<i64>,
+    sort: Option<String>,
+    dir: Option<String>,
 }
 
 async fn list(
@@ -59,15 +74,26 @@ async fn list(
             .chars()
             .take(100)
             .collect::<String>();
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let sort = q
+        .sort
+        .as_deref()
+        .filter(|s| store::FLEET_SORT.contains(s))
+        .unwrap_or("system")
+        .to_owned();
+    let desc = q.dir.as_deref() == Some("desc");
     let (rows, total) = store::fleet_page(
         &st.db,
         which,
         &user.company_id,
         &user.id,
         &text,
-        PAGE_SIZE,
-        (page - 1) * PAGE_SIZE,
+        &store::FleetOrder {
+            sort: &sort,
+            desc,
+            limit: PAGE_SIZE,
+            offset: (page - 1) * PAGE_SIZE,
+        },
     )
     .await?;
     let lines = rows
@@ -87,6 +113,11 @@ async fn list(
                 words,
                 css,
                 status: r.status,
+                kind: if r.kind.is_empty() {
+                    ""
+                } else {
+                    super::views::kind_label(&r.kind)
+                },
                 as_of: format::datetime(r.as_of),
             }
         })
@@ -100,12 +131,54 @@ async fn list(
     };
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let qs: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
-    let link = |p: i64| format!("{path}?q={qs}&page={p}");
+    let dir = if desc { "desc" } else { "asc" };
+    let link = |p: i64| format!("{path}?q={qs}&sort={sort}&dir={dir}&page={p}");
+    let labels: &[(&str, &'static str)] = match which {
+        Fleet::Phones => &[
+            ("system", "System"),
+            ("name", "Name"),
+            ("detail", "MAC address"),
+            ("type", "Type"),
+            ("status", "Status"),
+            ("as_of", "As of"),
+        ],
+        Fleet::Accounts => &[
+            ("system", "System"),
+            ("name", "Account name"),
+            ("detail", "Provider name"),
+            ("status", "Status"),
+            ("as_of", "As of"),
+        ],
+    };
+    let columns = labels
+        .iter()
+        .map(|(key, label)| {
+            let active = *key == sort;
+            let next = if active && !desc { "desc" } else { "asc" };
+            Column {
+                label,
+                href: format!("{path}?q={qs}&sort={key}&dir={next}"),
+                aria: match (active, desc) {
+                    (false, _) => "none",
+                    (true, false) => "ascending",
+                    (true, true) => "descending",
+                },
+                arrow: match (active, desc) {
+                    (false, _) => "",
+                    (true, false) => "▲",
+                    (true, true) => "▼",
+                },
+            }
+        })
+        .collect();
     Ok(render(&Page {
         layout: Layout::new(title, "systems", user),
         phones: which == Fleet::Phones,
         path,
         q: text,
+        sort: sort.clone(),
+        desc,
+        columns,
         lines,
         total,
         page,

@@ -40,13 +40,27 @@ pub struct ListView<T> {
 }
 
 impl ListQuery {
-    /// Filters by `q`, sorts by `sort` (one of `columns`, else `default_sort`).
+    /// Filters by `q`, sorts by `sort` (one of `columns`, else `default_sort`), ascending
+    /// unless asked otherwise.
     pub fn apply<T: ListRow>(
         &self,
         rows: Vec<T>,
         path: &str,
         columns: &[&str],
         default_sort: &str,
+    ) -> ListView<T> {
+        self.apply_ordered(rows, path, columns, default_sort, false)
+    }
+
+    /// As [`ListQuery::apply`]; without a `dir` in the query, the default sort column runs
+    /// descending when `default_desc` (e.g. newest first).
+    pub fn apply_ordered<T: ListRow>(
+        &self,
+        rows: Vec<T>,
+        path: &str,
+        columns: &[&str],
+        default_sort: &str,
+        default_desc: bool,
     ) -> ListView<T> {
         let total = rows.len();
         let q = self.q.clone().unwrap_or_default().trim().to_owned();
@@ -59,7 +73,11 @@ impl ListQuery {
             Some(s) if columns.contains(&s) => s.to_owned(),
             _ => default_sort.to_owned(),
         };
-        let desc = self.dir.as_deref() == Some("desc");
+        let desc = match self.dir.as_deref() {
+            Some("desc") => true,
+            Some(_) => false,
+            None => default_desc && sort == default_sort,
+        };
         rows.sort_by(|a, b| {
             let o = cmp_keys(&a.sort_key(&sort), &b.sort_key(&sort));
             if desc { o.reverse() } else { o }
