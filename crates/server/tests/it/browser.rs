@@ -109,6 +109,24 @@ async fn pair_a_pbx_in_a_real_browser() {
             .for_element(Locator::Css("[data-state=pending]"))
             .await?;
 
+        // On a phone (390 px): state, token and actions visible without sideways scrolling.
+        c.set_window_size(390, 844).await?;
+        c.refresh().await?;
+        c.wait().for_element(Locator::Css("code[data-token]")).await?;
+        let fit = c
+            .execute(
+                "const w = window.innerWidth;
+                 const right = (sel) => document.querySelector(sel).getBoundingClientRect().right;
+                 return [document.documentElement.scrollWidth <= w,
+                         right('code[data-token]') <= w,
+                         right('[data-state]') <= w,
+                         right('.token-actions button') <= w];",
+                vec![],
+            )
+            .await?;
+        assert_eq!(fit, serde_json::json!([true, true, true, true]), "390 px layout");
+        c.set_window_size(1280, 900).await?;
+
         // The PBX side enters the code it read off the page.
         let pbx = zentrale_agent::pbx::SimulatedPbx::new("BROWSER001", 1);
         pbx.update(|s| s.monitoring_enabled = true);
@@ -127,6 +145,37 @@ async fn pair_a_pbx_in_a_real_browser() {
             .text()
             .await?;
         assert!(text.contains("Paired, error-free"), "{text}");
+
+        // The monitoring chart's labels stay readable on a phone.
+        let id = c
+            .find(Locator::Css("#admin-systems-table tr[data-system]"))
+            .await?
+            .attr("data-system")
+            .await?
+            .unwrap_or_default();
+        c.set_window_size(390, 844).await?;
+        c.goto(&format!("{}/systems/{id}/monitoring", srv.url)).await?;
+        c.wait().for_element(Locator::Css("svg.chart text.axis")).await?;
+        let label_px = c
+            .execute(
+                "return document.querySelector('svg.chart text.axis').getBoundingClientRect().height;",
+                vec![],
+            )
+            .await?;
+        assert!(label_px.as_f64().unwrap_or(0.0) >= 9.0, "axis label {label_px} px high");
+        let overflow = c
+            .execute(
+                "const w = window.innerWidth;
+                 return Array.from(document.querySelectorAll('body *'))
+                   .filter((e) => e.getBoundingClientRect().right > w + 1)
+                   .map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+                   .slice(0, 5);",
+                vec![],
+            )
+            .await?;
+        assert_eq!(overflow, serde_json::json!([]), "monitoring page fits 390 px");
+        c.set_window_size(1280, 900).await?;
+        c.goto(&format!("{}/admin/systems", srv.url)).await?;
         if let Ok(dir) = std::env::var("ZENTRALE_SCREENSHOT_DIR") {
             let dir = std::path::Path::new(&dir);
             std::fs::write(dir.join("admin-systems.png"), c.screenshot().await?).unwrap();

@@ -20,6 +20,7 @@ mod registrations;
 mod revoke;
 mod sessions;
 mod transport;
+mod ui;
 
 /// Runs an `async fn name(Backend)` once on SQLite and once on PostgreSQL.
 #[macro_export]
