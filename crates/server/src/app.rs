@@ -238,6 +238,11 @@ fn ui_routes() -> Vec<RouteDef> {
             "/operator/companies",
             post(operator::routes::create),
         ),
+        r(
+            "POST",
+            "/operator/accounts",
+            post(operator::routes::account),
+        ),
         r("GET", "/static/app.css", get(web::assets::css)),
         r("GET", "/static/app.js", get(web::assets::js)),
     ]

@@ -257,6 +257,12 @@ impl Oidc {
         claims: &serde_json::Value,
     ) -> AppResult<String> {
         if let Some(u) = users::user_by_oidc_subject(&st.db, subject).await? {
+            if u.disabled_at.is_some() {
+                return Err(AppError::Forbidden(
+                    "This account is disabled. Ask your platform operator to enable it again."
+                        .into(),
+                ));
+            }
             return Ok(u.id);
         }
         let not_assigned = || {
@@ -284,6 +290,7 @@ impl Oidc {
             return Ok(u.id);
         }
         let user = users::User {
+            disabled_at: None,
             id: new_id(),
             company_id: company.id,
             email: email.to_owned(),

@@ -92,6 +92,13 @@ pub async fn login(
         stored.as_deref().unwrap_or(password::dummy_hash()),
     );
     match user {
+        Some(u) if ok && stored.is_some() && u.disabled_at.is_some() => {
+            tracing::info!(user = %u.id, "login refused: account disabled");
+            Ok(refuse(
+                StatusCode::FORBIDDEN,
+                "This account is disabled. Ask your platform operator to enable it again.".into(),
+            ))
+        }
         Some(u) if ok && stored.is_some() && super::totp::enabled(&st, &u.id).await? => {
             // Password right; the second factor follows on its own page (and counts there).
             throttle::release(&st, &account_key).await?;

@@ -188,6 +188,7 @@ pub async fn resolve(st: &AppState, headers: &HeaderMap) -> AppResult<Option<Cur
     }
     Ok(users::user_by_id(&st.db, &user_id)
         .await?
+        .filter(|u| u.disabled_at.is_none())
         .map(|u| CurrentUser {
             session: Some(id_hash),
             ..CurrentUser::from(u)
@@ -216,6 +217,7 @@ pub async fn resolve_token(st: &AppState, headers: &HeaderMap) -> AppResult<Opti
     }
     Ok(users::user_by_id(&st.db, &user_id)
         .await?
+        .filter(|u| u.disabled_at.is_none())
         .map(CurrentUser::from))
 }
 

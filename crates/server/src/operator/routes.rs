@@ -126,3 +126,29 @@ pub async fn create(
         Err(e) => Err(e),
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct AccountForm {
+    #[serde(default)]
+    email: String,
+    /// `disable` or `enable`.
+    #[serde(default)]
+    action: String,
+}
+
+/// Disable or enable an account (operator only): a disabled account's sessions and API
+/// tokens end at once.
+pub async fn account(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<AccountForm>,
+) -> AppResult<Response> {
+    let op = service::require(&user)?;
+    let disabled = match f.action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(AppError::BadRequest("Choose Disable or Enable.".into())),
+    };
+    service::set_account_disabled(&st, &op, &user, &f.email, disabled).await?;
+    Ok(Redirect::to("/operator/companies").into_response())
+}

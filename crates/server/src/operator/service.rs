@@ -48,3 +48,34 @@ pub async fn create(
     tracing::info!(company = %company.id, "company created by the operator");
     Ok(())
 }
+
+/// Disables an account: it cannot log in, and every session and personal API token of it
+/// ends at once. Enabling it again restores nothing but the login.
+pub async fn set_account_disabled(
+    st: &AppState,
+    op: &Operator,
+    by: &CurrentUser,
+    email: &str,
+    disabled: bool,
+) -> AppResult<()> {
+    let _ = op;
+    let email = email.trim().to_lowercase();
+    let user = crate::users::store::user_by_email(&st.db, &email)
+        .await?
+        .ok_or_else(|| AppError::BadRequest(format!("There is no account {email}.")))?;
+    if user.id == by.id {
+        return Err(AppError::BadRequest(
+            "You cannot disable your own account.".into(),
+        ));
+    }
+    let at = disabled.then(|| st.clock.now_ms());
+    crate::users::store::set_disabled(&st.db, &user.id, at).await?;
+    if disabled {
+        crate::auth::session::revoke_others(st, &user.id, None).await?;
+        crate::account::store::delete_all(&st.db, &user.id).await?;
+        tracing::info!(user = %user.id, "account disabled by the operator; sessions and API tokens ended");
+    } else {
+        tracing::info!(user = %user.id, "account enabled by the operator");
+    }
+    Ok(())
+}

@@ -62,6 +62,7 @@ pub async fn add_user(st: &AppState, company: &str, email: &str, pw: &str) -> Ap
     }
     let hash = password::hash(pw)?;
     let u = User {
+        disabled_at: None,
         id: new_id(),
         company_id: company.id,
         email,

@@ -19,6 +19,8 @@ pub struct User {
     pub created_at: i64,
     pub is_operator: i64,
     pub oidc_subject: Option<String>,
+    /// Set when the platform operator disabled the account.
+    pub disabled_at: Option<i64>,
 }
 
 pub async fn insert_company(db: &Db, c: &Company) -> AppResult<()> {
@@ -57,7 +59,17 @@ pub async fn insert_user(db: &Db, u: &User) -> AppResult<()> {
 }
 
 const USER_COLS: &str =
-    "id, company_id, email, password_hash, created_at, is_operator, oidc_subject";
+    "id, company_id, email, password_hash, created_at, is_operator, oidc_subject, disabled_at";
+
+/// Disables (`Some(time)`) or enables (`None`) an account; says whether it exists.
+pub async fn set_disabled(db: &Db, user_id: &str, at: Option<i64>) -> AppResult<bool> {
+    let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
 
 pub async fn user_by_email(db: &Db, email: &str) -> AppResult<Option<User>> {
     Ok(

@@ -121,6 +121,8 @@ fn matrix() -> Vec<Row> {
         row("POST", "/groups/{id}/members/{user}", "/groups/{group}/members/{member}", Form("role=monitoring"),    "login  hidden hidden denied hidden hidden ok     hidden hidden"),
         row("POST", "/groups/{id}/systems", "/groups/{group}/systems", Form("system={sys2}"),                      "login  hidden hidden denied hidden hidden ok     hidden hidden"),
         row("POST", "/groups/{id}/systems/delete", "/groups/{group}/systems/delete", Form("system={sys}"),         "login  hidden hidden denied hidden hidden ok     hidden hidden"),
+        row("POST", "/operator/accounts", "/operator/accounts", Form("email=nobody%40acme.example&action=disable"),
+                                                                                                                   "login  denied denied denied denied denied denied denied invalid"),
         row("GET", "/operator/companies", "/operator/companies", NoBody,                                           "login  denied denied denied denied denied denied denied ok"),
         row("POST", "/operator/companies", "/operator/companies", Form("name=Co+{r}{p}&email=first{r}{p}%40co.example&password=long+enough+pw"),
                                                                                                                    "login  denied denied denied denied denied denied denied ok"),

@@ -5,7 +5,77 @@
 use crate::both_backends;
 use crate::harness::*;
 
-both_backends!(operator_creates_companies_but_sees_no_data);
+both_backends!(
+    operator_creates_companies_but_sees_no_data,
+    operator_disables_an_account
+);
+
+/// A disabled account cannot log in, and its sessions and API tokens end at once; enabled
+/// again, it logs in, but the old tokens stay gone.
+async fn operator_disables_an_account(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    let op = user(&srv.st, "Platform", "op@platform.example").await;
+    zentrale_server::users::store::set_operator(&srv.st.db, &op.id, true)
+        .await
+        .unwrap();
+    user(&srv.st, "Acme", "anna@acme.example").await;
+    let operator = Client::logged_in(&srv.url, "op@platform.example").await;
+    let anna = Client::logged_in(&srv.url, "anna@acme.example").await;
+    let token = anna.api_token().await;
+    let api = |t: String| {
+        let url = format!("{}/api/v1/systems", srv.url);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(api(token.clone()).await, 200);
+    let r = operator
+        .post(
+            "/operator/accounts",
+            &[("email", "anna@acme.example"), ("action", "disable")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(anna.get("/systems").await.status, 303, "session ended");
+    assert_eq!(api(token.clone()).await, 401, "API token ended");
+    let again = Client::new(&srv.url);
+    let r = again
+        .post(
+            "/login",
+            &[("email", "anna@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("disabled"), "{}", r.body);
+    // Not their own account; not by anyone but the operator.
+    let r = operator
+        .post(
+            "/operator/accounts",
+            &[("email", "op@platform.example"), ("action", "disable")],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    // Enabled again: the password works, the old token does not come back.
+    let r = operator
+        .post(
+            "/operator/accounts",
+            &[("email", "anna@acme.example"), ("action", "enable")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    Client::logged_in(&srv.url, "anna@acme.example").await;
+    assert_eq!(api(token).await, 401);
+    srv.stop().await;
+    db.cleanup().await;
+}
 
 async fn operator_creates_companies_but_sees_no_data(b: Backend) {
     let db = TestDb::new(b).await;

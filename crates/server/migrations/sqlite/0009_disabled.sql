@@ -1,0 +1,2 @@
+-- Accounts the platform operator disabled: no login, no session, no API token.
+ALTER TABLE users ADD COLUMN disabled_at INTEGER;
