@@ -352,6 +352,7 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
         assert!(!logs.contains(&s), "a device secret appeared in the log");
     }
     assert!(!logs.contains(&password));
+    assert!(!logs.contains('\u{1b}'), "no colour escapes in a piped log");
 
     // A second start reuses the data: the four PBXes reconnect without tokens.
     let (demo, url, out) = start_demo(&data).await;

@@ -11,8 +11,59 @@ both_backends!(
     own_sessions_and_password_change,
     failed_logins_are_throttled,
     parallel_guesses_are_throttled,
+    parallel_code_guesses_are_throttled,
     api_tokens
 );
+
+/// The second factor under the same attack: 30 wrong codes at once after a right password.
+async fn parallel_code_guesses_are_throttled(b: Backend) {
+    let db = TestDb::new(b).await;
+    let clock = Clock::manual(1_800_000_000_000);
+    let srv = TestServer::start_clocked(&db, clock.clone()).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    assert_eq!(web.post("/account/totp/setup", &[]).await.status, 303);
+    let secret = between(&web.get("/account").await.body, "data-totp-secret=\"", "\"").unwrap();
+    let first = code(&secret, clock.now_ms());
+    let r = web
+        .post("/account/totp/confirm", &[("code", first.as_str())])
+        .await;
+    assert_eq!(r.status, 200);
+    let c = Client::new(&srv.url);
+    let r = c
+        .post(
+            "/login",
+            &[("email", "owner@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.location, "/login/code");
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let http = c.http.clone();
+        let url = format!("{}/login/code", srv.url);
+        tasks.push(tokio::spawn(async move {
+            let guess = format!("x{i:05}");
+            http.post(url)
+                .form(&[("code", guess.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut evaluated = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            401 => evaluated += 1,
+            429 => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(evaluated <= 5, "{evaluated} codes evaluated");
+    srv.stop().await;
+    db.cleanup().await;
+}
 
 /// 30 wrong passwords sent at once for one account: at most the limit (5) are evaluated,
 /// every other one is refused with 429 before its password is checked.
