@@ -206,31 +206,26 @@ pub async fn summaries(
     company_id: &str,
 ) -> AppResult<std::collections::HashMap<String, Summary>> {
     let mut out: std::collections::HashMap<String, Summary> = Default::default();
-    let phones: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT p.system_id, COUNT(*), SUM(CASE WHEN p.status IN {PHONES_OK} THEN 1 ELSE 0 END) \
-         FROM phones p JOIN systems s ON s.id = p.system_id WHERE s.company_id = $1 \
-         GROUP BY p.system_id"
-    ))
-    .bind(company_id)
-    .fetch_all(&db.pool)
-    .await?;
-    for (id, total, ok) in phones {
-        let e = out.entry(id).or_default();
-        e.phones = total;
-        e.phones_ok = ok;
-    }
-    let accounts: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT a.system_id, COUNT(*), SUM(CASE WHEN a.status IN {ACCOUNTS_OK} THEN 1 ELSE 0 END) \
-         FROM accounts a JOIN systems s ON s.id = a.system_id WHERE s.company_id = $1 \
-         GROUP BY a.system_id"
-    ))
-    .bind(company_id)
-    .fetch_all(&db.pool)
-    .await?;
-    for (id, total, ok) in accounts {
-        let e = out.entry(id).or_default();
-        e.accounts = total;
-        e.accounts_ok = ok;
+    for (table, ok, phones) in [
+        ("phones", PHONES_OK, true),
+        ("accounts", ACCOUNTS_OK, false),
+    ] {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT x.system_id, COUNT(*), SUM(CASE WHEN x.status IN {ok} THEN 1 ELSE 0 END) \
+             FROM {table} x JOIN systems s ON s.id = x.system_id WHERE s.company_id = $1 \
+             GROUP BY x.system_id"
+        ))
+        .bind(company_id)
+        .fetch_all(&db.pool)
+        .await?;
+        for (id, total, registered) in rows {
+            let e = out.entry(id).or_default();
+            if phones {
+                (e.phones, e.phones_ok) = (total, registered);
+            } else {
+                (e.accounts, e.accounts_ok) = (total, registered);
+            }
+        }
     }
     Ok(out)
 }

@@ -85,17 +85,9 @@ async fn owner_sees_and_undoes_every_path(b: Backend) {
             .body
             .contains("Access to this system")
     );
-    let api = reqwest::Client::new();
     let token = owner.api_token().await;
-    let paths: serde_json::Value = api
-        .get(format!("{}/api/v1/systems/{sys}/access", srv.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let access = format!("/api/v1/systems/{sys}/access");
+    let paths = api_json(&srv.url, &token, &access).await;
     assert_eq!(paths["authorisations"][0]["user"], "ada@acme.example");
     assert_eq!(paths["groups"][0]["group_id"], gid.as_str());
     assert_eq!(paths["groups"][0]["added_by"], "ada@acme.example");
@@ -118,7 +110,7 @@ async fn owner_sees_and_undoes_every_path(b: Backend) {
         Some("Administrator")
     );
     // … until the owner takes the system out of that group (here through the API).
-    let r = api
+    let r = raw_client()
         .delete(format!("{}/api/v1/systems/{sys}/groups/{gid}", srv.url))
         .bearer_auth(&token)
         .send()
@@ -134,15 +126,7 @@ async fn owner_sees_and_undoes_every_path(b: Backend) {
         404,
         "no renewing the code any more"
     );
-    let paths: serde_json::Value = api
-        .get(format!("{}/api/v1/systems/{sys}/access", srv.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let paths = api_json(&srv.url, &token, &access).await;
     assert_eq!(paths["authorisations"].as_array().unwrap().len(), 0);
     assert_eq!(paths["groups"].as_array().unwrap().len(), 0);
     srv.stop().await;

@@ -10,13 +10,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 both_backends!(control_characters_are_refused_everywhere);
 
-fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn security_headers_on_every_page() {
     let db = TestDb::new(Backend::Sqlite).await;

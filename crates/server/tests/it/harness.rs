@@ -283,6 +283,39 @@ impl Client {
     }
 }
 
+/// A client without cookies that does not follow redirects (scripts, attackers, devices).
+pub fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The status of `GET base+path` with a personal API token.
+pub async fn api_status(base: &str, token: &str, path: &str) -> u16 {
+    raw_client()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The JSON of `GET base+path` with a personal API token.
+pub async fn api_json(base: &str, token: &str, path: &str) -> serde_json::Value {
+    raw_client()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// The text between the first `start` and the next `end`.
 pub fn between(s: &str, start: &str, end: &str) -> Option<String> {
     let i = s.find(start)? + start.len();

@@ -24,17 +24,8 @@ async fn operator_disables_an_account(b: Backend) {
     let anna = Client::logged_in(&srv.url, "anna@acme.example").await;
     let token = anna.api_token().await;
     let api = |t: String| {
-        let url = format!("{}/api/v1/systems", srv.url);
-        async move {
-            reqwest::Client::new()
-                .get(url)
-                .bearer_auth(t)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        let base = srv.url.clone();
+        async move { api_status(&base, &t, "/api/v1/systems").await }
     };
     assert_eq!(api(token.clone()).await, 200);
     let r = operator

@@ -168,17 +168,8 @@ async fn own_sessions_and_password_change(b: Backend) {
     // the personal API token made before ends too.
     let token = laptop.api_token().await;
     let api = |t: String| {
-        let url = format!("{}/api/v1/systems", srv.url);
-        async move {
-            reqwest::Client::new()
-                .get(url)
-                .bearer_auth(t)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        let base = srv.url.clone();
+        async move { api_status(&base, &t, "/api/v1/systems").await }
     };
     assert_eq!(api(token.clone()).await, 200);
     let r = laptop
@@ -544,20 +535,7 @@ async fn second_factor(b: Backend) {
     let earlier = web;
     let web = c;
     let token = web.api_token().await;
-    let api_status = |t: String| {
-        let url = format!("{}/api/v1/systems", srv.url);
-        async move {
-            reqwest::Client::new()
-                .get(url)
-                .bearer_auth(t)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
-    assert_eq!(api_status(token.clone()).await, 200);
+    assert_eq!(api_status(&srv.url, &token, "/api/v1/systems").await, 200);
     assert_eq!(earlier.get("/systems").await.status, 200);
     assert_eq!(
         web.post("/account/totp/disable", &[("code", "000000")])
@@ -582,7 +560,11 @@ async fn second_factor(b: Backend) {
         303,
         "other sessions end"
     );
-    assert_eq!(api_status(token).await, 401, "API tokens end");
+    assert_eq!(
+        api_status(&srv.url, &token, "/api/v1/systems").await,
+        401,
+        "API tokens end"
+    );
     let c = Client::new(&srv.url);
     let r = c
         .post(

@@ -276,18 +276,11 @@ async fn all_views_sort_count_and_stay() {
 
     // As of is the time of the picture: a refresh takes a new one.
     let token = web.api_token().await;
-    let api = reqwest::Client::new();
+    let regs = format!("/api/v1/systems/{id}/registrations");
     let as_of = || async {
-        let v: serde_json::Value = api
-            .get(format!("{}/api/v1/systems/{id}/registrations", srv.url))
-            .bearer_auth(&token)
-            .send()
-            .await
+        api_json(&srv.url, &token, &regs).await["as_of_ms"]
+            .as_i64()
             .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v["as_of_ms"].as_i64().unwrap()
     };
     let before = as_of().await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
