@@ -5,6 +5,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::route::RouteDef;
 use crate::state::AppState;
 use crate::{
     account, auth, authorisations, gateway, groups, monitoring, operator, pairing, registrations,
@@ -14,7 +15,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{delete, get, post};
 use std::future::Future;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -24,24 +25,6 @@ pub async fn start(config: Config, clock: Clock) -> AppResult<AppState> {
     let db = Db::connect(&config.database_url()).await?;
     systems::store::mark_all_offline(&db).await?;
     Ok(AppState::new(db, config, clock))
-}
-
-/// One route: method, path pattern, handler. Every route the server answers is listed in
-/// [`all_routes`], so tests can check each against the permission matrix.
-pub struct RouteDef {
-    pub method: &'static str,
-    pub path: &'static str,
-    handler: MethodRouter<AppState>,
-}
-
-impl RouteDef {
-    pub fn new(method: &'static str, path: &'static str, handler: MethodRouter<AppState>) -> Self {
-        RouteDef {
-            method,
-            path,
-            handler,
-        }
-    }
 }
 
 fn ui_routes() -> Vec<RouteDef> {
@@ -199,34 +182,34 @@ fn ui_routes() -> Vec<RouteDef> {
             "/groups/delete",
             post(groups::routes::delete_selected),
         ),
-        r("GET", "/groups/{id}", get(groups::routes::configure)),
-        r("POST", "/groups/{id}", post(groups::routes::update)),
+        r("GET", "/groups/{id}", get(groups::configure::configure)),
+        r("POST", "/groups/{id}", post(groups::configure::update)),
         r("POST", "/groups/{id}/join", post(groups::routes::join)),
         r("POST", "/groups/{id}/leave", post(groups::routes::leave)),
         r(
             "POST",
             "/groups/{id}/members",
-            post(groups::routes::add_member),
+            post(groups::configure::add_member),
         ),
         r(
             "POST",
             "/groups/{id}/members/delete",
-            post(groups::routes::remove_members),
+            post(groups::configure::remove_members),
         ),
         r(
             "POST",
             "/groups/{id}/members/{user}",
-            post(groups::routes::set_member_role),
+            post(groups::configure::set_member_role),
         ),
         r(
             "POST",
             "/groups/{id}/systems",
-            post(groups::routes::add_system),
+            post(groups::configure::add_system),
         ),
         r(
             "POST",
             "/groups/{id}/systems/delete",
-            post(groups::routes::remove_systems),
+            post(groups::configure::remove_systems),
         ),
         r(
             "GET",

@@ -93,8 +93,23 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        crate::web::error_page(status, &msg)
+        shown(status, msg)
     }
+}
+
+/// Marks a response as an error for people: the web layer (`web::errors::decorate`) renders
+/// it as a page with the navigation and a way back. The plain text is only a fallback.
+#[derive(Clone, Debug)]
+pub struct ErrorShown {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+/// An error response for people: status, the message as plain text, and the marker.
+pub fn shown(status: StatusCode, message: String) -> Response {
+    let mut resp = (status, message.clone()).into_response();
+    resp.extensions_mut().insert(ErrorShown { status, message });
+    resp
 }
 
 pub type AppResult<T> = Result<T, AppError>;

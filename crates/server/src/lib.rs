@@ -23,6 +23,7 @@ pub mod monitoring;
 pub mod operator;
 pub mod pairing;
 pub mod registrations;
+pub mod route;
 pub mod state;
 pub mod systems;
 pub mod tls;

@@ -1,32 +1,17 @@
-//! Alerts pages (per system, and across all systems) and their API.
+//! Alerts pages: per system, and across all systems (Systems › All › Alerts).
 
-use super::store::{self, AlertRow};
-use crate::access::{self, Monitor, SystemAccess};
-use crate::api::{ApiResult, ApiUser, ErrorBody};
+use super::service::{self, fleet_rows};
+use super::store::AlertRow;
+use crate::access;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::systems::gating;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey};
 use crate::web::{Layout, format, render};
 use askama::Template;
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Serialize;
-use std::collections::HashSet;
-use utoipa::ToSchema;
-
-/// Resolved alerts stay listed this long.
-const RESOLVED_SHOWN_MS: i64 = 7 * 86_400_000;
-
-/// Alerts need the Monitoring or Administrator role and active maintenance.
-fn allowed(st: &AppState, a: &SystemAccess) -> AppResult<Monitor> {
-    let cap = a.monitor()?;
-    gating::require_maintenance(cap.system(), st.config.min_managed_firmware)?;
-    Ok(cap)
-}
 
 pub struct Line {
     pub id: String,
@@ -131,9 +116,8 @@ pub async fn system_page(
             true,
         ),
     };
-    match allowed(&st, &a) {
-        Ok(_) => {
-            let rows = store::of_system(&st.db, &id, st.clock.now_ms() - RESOLVED_SHOWN_MS).await?;
+    match service::of_system(&st, &a).await {
+        Ok(rows) => {
             page.list = q.apply_ordered(
                 rows.into_iter().map(Line::from).collect(),
                 &format!("/systems/{id}/alerts"),
@@ -154,31 +138,6 @@ pub async fn system_page(
 }
 
 /// Systems whose alerts the user may see.
-async fn alert_systems(st: &AppState, user: &CurrentUser) -> AppResult<HashSet<String>> {
-    Ok(access::visible_systems(st, user)
-        .await?
-        .into_iter()
-        .filter(|a| allowed(st, a).is_ok())
-        .map(|a| a.system().id.clone())
-        .collect())
-}
-
-async fn fleet_rows(st: &AppState, user: &CurrentUser) -> AppResult<Vec<AlertRow>> {
-    let ids = alert_systems(st, user).await?;
-    let rows = store::of_fleet(
-        &st.db,
-        &user.company_id,
-        &user.id,
-        st.clock.now_ms() - RESOLVED_SHOWN_MS,
-        2000,
-    )
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| ids.contains(&r.system_id))
-        .collect())
-}
-
 pub async fn fleet_page(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -200,17 +159,6 @@ pub async fn fleet_page(
     }))
 }
 
-async fn ack(st: &AppState, user: &CurrentUser, id: &str, alert: &str) -> AppResult<()> {
-    let a = access::system(st, user, id).await?;
-    allowed(st, &a)?;
-    if !store::acknowledge(&st.db, id, alert, &user.email, st.clock.now_ms()).await? {
-        return Err(AppError::Conflict(
-            "This alert does not exist here or was acknowledged already.".into(),
-        ));
-    }
-    Ok(())
-}
-
 #[derive(serde::Deserialize, Default)]
 pub struct AckForm {
     /// `all` when acknowledged on Systems › All › Alerts: the user stays on that list.
@@ -224,91 +172,11 @@ pub async fn acknowledge(
     Path((id, alert)): Path<(String, String)>,
     axum::Form(f): axum::Form<AckForm>,
 ) -> AppResult<Response> {
-    ack(&st, &user, &id, &alert).await?;
+    service::ack(&st, &user, &id, &alert).await?;
     let back = if f.from == "all" {
         "/alerts".to_owned()
     } else {
         format!("/systems/{id}/alerts")
     };
     Ok(Redirect::to(&back).into_response())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AlertJson {
-    pub id: String,
-    pub system_id: String,
-    pub system_name: String,
-    /// e.g. `offline`, `cpu_high`, `memory_high`, `phone_unregistered`, `account_unregistered`,
-    /// `maintenance_ending`, or `pbx.<kind>` for messages from the PBX.
-    pub kind: String,
-    pub subject: String,
-    /// `info`, `warning` or `critical`.
-    pub severity: String,
-    pub message: String,
-    pub opened_ms: i64,
-    pub resolved_ms: Option<i64>,
-    pub acknowledged_ms: Option<i64>,
-    pub acknowledged_by: Option<String>,
-}
-
-impl From<AlertRow> for AlertJson {
-    fn from(a: AlertRow) -> Self {
-        AlertJson {
-            id: a.id,
-            system_id: a.system_id,
-            system_name: a.system_name,
-            kind: a.kind,
-            subject: a.subject,
-            severity: a.severity,
-            message: a.message,
-            opened_ms: a.opened_at,
-            resolved_ms: a.resolved_at,
-            acknowledged_ms: a.acknowledged_at,
-            acknowledged_by: a.acknowledged_by,
-        }
-    }
-}
-
-/// Open alerts of a system and those resolved in the last 7 days (Monitoring or
-/// Administrator role; 409 without active maintenance).
-#[utoipa::path(get, path = "/api/v1/systems/{id}/alerts", tag = "systems", params(("id" = String, Path)),
-    responses((status = 200, body = [AlertJson]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn api_system(
-    State(st): State<AppState>,
-    ApiUser(u): ApiUser,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Vec<AlertJson>>> {
-    let a = access::system(&st, &u, &id).await?;
-    allowed(&st, &a)?;
-    let rows = store::of_system(&st.db, &id, st.clock.now_ms() - RESOLVED_SHOWN_MS).await?;
-    Ok(Json(rows.into_iter().map(AlertJson::from).collect()))
-}
-
-/// Alerts across all systems the caller may see alerts of.
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "systems",
-    responses((status = 200, body = [AlertJson]), (status = 401, body = ErrorBody)))]
-pub async fn api_fleet(
-    State(st): State<AppState>,
-    ApiUser(u): ApiUser,
-) -> ApiResult<Json<Vec<AlertJson>>> {
-    Ok(Json(
-        fleet_rows(&st, &u)
-            .await?
-            .into_iter()
-            .map(AlertJson::from)
-            .collect(),
-    ))
-}
-
-/// Acknowledges an alert.
-#[utoipa::path(post, path = "/api/v1/systems/{id}/alerts/{alert_id}/ack", tag = "systems",
-    params(("id" = String, Path), ("alert_id" = String, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn api_ack(
-    State(st): State<AppState>,
-    ApiUser(u): ApiUser,
-    Path((id, alert)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    ack(&st, &u, &id, &alert).await?;
-    Ok(StatusCode::NO_CONTENT)
 }

@@ -3,10 +3,12 @@
 //! OpenAPI document at `/api/v1/openapi.json`. Errors are `{"code", "message"}`.
 
 pub mod account;
+pub mod alerts;
 pub mod authorisations;
 pub mod companies;
 pub mod docs;
 pub mod groups;
+pub mod monitoring;
 pub mod registrations;
 pub mod systems;
 
@@ -146,8 +148,8 @@ impl Modify for Security {
         account::revoke_token,
         systems::list, systems::create, systems::get_one, systems::delete, systems::renew_token,
         systems::cancel_token, systems::rename, systems::access_paths, systems::withdraw_authorisation,
-        systems::remove_from_group, registrations::get, registrations::refresh, crate::monitoring::routes::api,
-        crate::alerts::routes::api_system, crate::alerts::routes::api_fleet, crate::alerts::routes::api_ack,
+        systems::remove_from_group, registrations::get, registrations::refresh, monitoring::api,
+        alerts::api_system, alerts::api_fleet, alerts::api_ack,
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
         groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
         groups::leave, groups::add_member, groups::set_member, groups::remove_member, groups::add_system,
@@ -168,9 +170,9 @@ pub async fn openapi() -> impl IntoResponse {
 }
 
 /// The API's routes.
-pub fn routes() -> Vec<crate::app::RouteDef> {
+pub fn routes() -> Vec<crate::route::RouteDef> {
     use axum::routing::{delete, get, patch, post};
-    let r = crate::app::RouteDef::new;
+    let r = crate::route::RouteDef::new;
     vec![
         r("GET", "/api/v1/openapi.json", get(openapi)),
         r("GET", "/api/docs", get(docs::page)),
@@ -235,23 +237,19 @@ pub fn routes() -> Vec<crate::app::RouteDef> {
         r(
             "GET",
             "/api/v1/systems/{id}/monitoring",
-            get(crate::monitoring::routes::api),
+            get(monitoring::api),
         ),
         r(
             "GET",
             "/api/v1/systems/{id}/alerts",
-            get(crate::alerts::routes::api_system),
+            get(alerts::api_system),
         ),
         r(
             "POST",
             "/api/v1/systems/{id}/alerts/{alert_id}/ack",
-            post(crate::alerts::routes::api_ack),
+            post(alerts::api_ack),
         ),
-        r(
-            "GET",
-            "/api/v1/alerts",
-            get(crate::alerts::routes::api_fleet),
-        ),
+        r("GET", "/api/v1/alerts", get(alerts::api_fleet)),
         r("GET", "/api/v1/authorisations", get(authorisations::list)),
         r(
             "POST",

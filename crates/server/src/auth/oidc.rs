@@ -3,11 +3,11 @@
 //! server's clock. Users are created at their first login and put into a company by the
 //! configured rule (a claim, or the e-mail domain); the company must exist.
 
-use super::session::{self, Origin};
+use crate::clock::Clock;
 use crate::config::OidcConfig;
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
-use crate::state::AppState;
 use crate::users::store as users;
 use base64::Engine;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
@@ -32,6 +32,12 @@ pub struct Oidc {
     config: OidcConfig,
     http: reqwest::Client,
     discovered: OnceCell<Discovered>,
+}
+
+/// A finished single sign-on: who logs in, and the ID token.
+pub struct SsoLogin {
+    pub user_id: String,
+    pub id_token: String,
 }
 
 fn sso_failed(why: impl std::fmt::Display) -> AppError {
@@ -125,7 +131,7 @@ impl Oidc {
     }
 
     /// Where to send the browser to log in.
-    pub async fn begin(&self, st: &AppState) -> AppResult<String> {
+    pub async fn begin(&self, db: &Db, clock: &Clock) -> AppResult<String> {
         let (client, _) = self.client().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
@@ -138,10 +144,10 @@ impl Oidc {
             .add_scope(Scope::new("profile".into()))
             .set_pkce_challenge(challenge)
             .url();
-        let now = st.clock.now_ms();
+        let now = clock.now_ms();
         sqlx::query("DELETE FROM oidc_logins WHERE created_at < $1")
             .bind(now - LOGIN_TTL_MS)
-            .execute(&st.db.pool)
+            .execute(&db.pool)
             .await?;
         sqlx::query(
             "INSERT INTO oidc_logins (state, verifier, nonce, created_at) VALUES ($1, $2, $3, $4)",
@@ -150,33 +156,34 @@ impl Oidc {
         .bind(verifier.secret())
         .bind(nonce.secret())
         .bind(now)
-        .execute(&st.db.pool)
+        .execute(&db.pool)
         .await?;
         Ok(url.to_string())
     }
 
-    /// Completes a login: returns the session cookie.
+    /// Completes a login: the user it logs in, and the ID token (kept with the session for
+    /// logging out at the provider). The caller starts the session.
     pub async fn finish(
         &self,
-        st: &AppState,
+        db: &Db,
+        clock: &Clock,
         code: &str,
         state: &str,
-        origin: &Origin,
-    ) -> AppResult<axum::http::HeaderValue> {
+    ) -> AppResult<SsoLogin> {
         // The state is single use: take it out before anything else.
         let row: Option<(String, String, i64)> =
             sqlx::query_as("SELECT verifier, nonce, created_at FROM oidc_logins WHERE state = $1")
                 .bind(state)
-                .fetch_optional(&st.db.pool)
+                .fetch_optional(&db.pool)
                 .await?;
         let deleted = sqlx::query("DELETE FROM oidc_logins WHERE state = $1")
             .bind(state)
-            .execute(&st.db.pool)
+            .execute(&db.pool)
             .await?;
         let Some((verifier, nonce, created)) = row.filter(|_| deleted.rows_affected() == 1) else {
             return Err(sso_failed("unknown or reused state"));
         };
-        if st.clock.now_ms() - created > LOGIN_TTL_MS {
+        if clock.now_ms() - created > LOGIN_TTL_MS {
             return Err(sso_failed("login took too long"));
         }
         let (client, _) = self.client().await?;
@@ -188,9 +195,9 @@ impl Oidc {
             .await
             .map_err(sso_failed)?;
         let id_token = token.id_token().ok_or_else(|| sso_failed("no ID token"))?;
-        let clock = st.clock.clone();
+        let verify_clock = clock.clone();
         let id_verifier = client.id_token_verifier().set_time_fn(move || {
-            chrono::DateTime::from_timestamp_millis(clock.now_ms()).unwrap_or_default()
+            chrono::DateTime::from_timestamp_millis(verify_clock.now_ms()).unwrap_or_default()
         });
         let claims = id_token
             .claims(&id_verifier, &Nonce::new(nonce))
@@ -224,12 +231,13 @@ impl Oidc {
             .unwrap_or_default();
         let verified = claims.email_verified() == Some(true);
         let user_id = self
-            .user_for(st, &subject, &email, verified, &payload)
+            .user_for(db, clock, &subject, &email, verified, &payload)
             .await?;
-        let cookie = session::start(st, &user_id, origin).await?;
-        session::set_id_token(st, &cookie, &raw).await?;
         tracing::info!(user = %user_id, "login by single sign-on");
-        Ok(cookie)
+        Ok(SsoLogin {
+            user_id,
+            id_token: raw,
+        })
     }
 
     /// The company name the configured rule gives for this login.
@@ -250,13 +258,14 @@ impl Oidc {
 
     async fn user_for(
         &self,
-        st: &AppState,
+        db: &Db,
+        clock: &Clock,
         subject: &str,
         email: &str,
         email_verified: bool,
         claims: &serde_json::Value,
     ) -> AppResult<String> {
-        if let Some(u) = users::user_by_oidc_subject(&st.db, subject).await? {
+        if let Some(u) = users::user_by_oidc_subject(db, subject).await? {
             if u.disabled_at.is_some() {
                 return Err(AppError::Forbidden(
                     "This account is disabled. Ask your platform operator to enable it again."
@@ -271,10 +280,10 @@ impl Oidc {
             ))
         };
         let name = self.company_name(email, claims).ok_or_else(not_assigned)?;
-        let company = users::company_by_name(&st.db, &name)
+        let company = users::company_by_name(db, &name)
             .await?
             .ok_or_else(not_assigned)?;
-        if let Some(u) = users::user_by_email(&st.db, email).await? {
+        if let Some(u) = users::user_by_email(db, email).await? {
             if u.company_id != company.id || u.oidc_subject.is_some() {
                 return Err(AppError::Forbidden(format!(
                     "{email} already has another account here; ask your administrator."
@@ -286,7 +295,7 @@ impl Oidc {
                     "{email} has a local account here, and your identity provider did not confirm that the address is verified (email_verified), so the accounts cannot be linked. Verify the address at your identity provider, or log in with your password."
                 )));
             }
-            users::set_oidc_subject(&st.db, &u.id, subject).await?;
+            users::set_oidc_subject(db, &u.id, subject).await?;
             return Ok(u.id);
         }
         let user = users::User {
@@ -295,11 +304,11 @@ impl Oidc {
             company_id: company.id,
             email: email.to_owned(),
             password_hash: None,
-            created_at: st.clock.now_ms(),
+            created_at: clock.now_ms(),
             is_operator: 0,
             oidc_subject: Some(subject.to_owned()),
         };
-        users::insert_user(&st.db, &user).await?;
+        users::insert_user(db, &user).await?;
         tracing::info!(user = %user.id, "user created at first single sign-on");
         Ok(user.id)
     }

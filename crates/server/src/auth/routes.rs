@@ -147,7 +147,7 @@ pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> AppResult
 /// Start of single sign-on: off to the identity provider.
 pub async fn oidc_login(State(st): State<AppState>) -> AppResult<Response> {
     let oidc = st.oidc.clone().ok_or(crate::error::AppError::NotFound)?;
-    Ok(Redirect::to(&oidc.begin(&st).await?).into_response())
+    Ok(Redirect::to(&oidc.begin(&st.db, &st.clock).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -181,9 +181,9 @@ pub async fn oidc_callback(
             "The identity provider's answer is incomplete.".into(),
         ));
     };
-    let cookie = oidc
-        .finish(&st, &code, &state, &session::Origin::of(&headers, ip))
-        .await?;
+    let login = oidc.finish(&st.db, &st.clock, &code, &state).await?;
+    let cookie = session::start(&st, &login.user_id, &session::Origin::of(&headers, ip)).await?;
+    session::set_id_token(&st, &cookie, &login.id_token).await?;
     // Rotate: a session this browser had before ends.
     let _ = session::end(&st, &headers).await?;
     Ok(session::with_cookie(

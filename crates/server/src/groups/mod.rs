@@ -2,6 +2,7 @@
 //! anyone in the company may join (with the default role); private ones only the owner fills.
 //! Pages: User Groups › Groups, › Own groups, › Configure.
 
+pub mod configure;
 pub mod routes;
 pub mod service;
 pub mod store;

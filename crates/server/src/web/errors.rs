@@ -1,5 +1,6 @@
-//! Error pages keep the navigation: a page marked with [`super::ErrorShown`] is rendered
-//! again for the logged-in user, with a link back to the page they came from.
+//! Error pages: every response marked with [`super::ErrorShown`] (any `AppError` shown to a
+//! person) is rendered here as a page, with the logged-in user's navigation and a link back
+//! to the page they came from. `AppError` itself knows nothing of HTML.
 
 use super::{ErrorShown, error_page_for};
 use crate::state::AppState;
@@ -18,10 +19,10 @@ pub async fn decorate(State(st): State<AppState>, req: Request, next: Next) -> R
     if path.starts_with("/api/v1/") || path.starts_with("/device/") {
         return resp;
     }
-    let user = match crate::auth::session::resolve(&st, &headers).await {
-        Ok(u) => u,
-        Err(_) => return resp,
-    };
+    let user = crate::auth::session::resolve(&st, &headers)
+        .await
+        .ok()
+        .flatten();
     let back = same_origin_back(&headers, &path);
     let mut fresh = error_page_for(shown.status, &shown.message, user.as_ref(), &back);
     for (name, value) in resp.headers() {

@@ -52,22 +52,12 @@ struct ErrorPage<'a> {
     back: &'a str,
 }
 
-/// Marks a response as an error page: [`errors::decorate`] renders it again with the
-/// logged-in user's navigation and the way back to where they came from.
-#[derive(Clone, Debug)]
-pub struct ErrorShown {
-    pub status: StatusCode,
-    pub message: String,
-}
+pub use crate::error::ErrorShown;
 
-/// A page that says what went wrong and offers the way back.
+/// A page that says what went wrong and offers the way back ([`errors::decorate`] renders
+/// it for the user, with the navigation).
 pub fn error_page(status: StatusCode, message: &str) -> Response {
-    let mut resp = error_page_for(status, message, None, "");
-    resp.extensions_mut().insert(ErrorShown {
-        status,
-        message: message.to_owned(),
-    });
-    resp
+    crate::error::shown(status, message.to_owned())
 }
 
 /// The error page for `user` (with navigation) or for nobody, with a way back.

@@ -3,6 +3,7 @@
 //! with real agents (simulated PBXes) where a PBX is involved.
 
 mod access;
+mod access_paths;
 mod alerts;
 mod api;
 mod browser;
@@ -19,6 +20,8 @@ mod pairing;
 mod registrations;
 mod revoke;
 mod sessions;
+mod structure;
+mod throttle;
 mod transport;
 mod ui;
 

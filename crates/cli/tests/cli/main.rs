@@ -1,0 +1,6 @@
+//! The `zentrale` binary as a user runs it: the demo, the agent, revoke, simulate, and the
+//! account commands, each as a separate process talking over loopback.
+
+mod accounts;
+mod demo;
+mod support;

@@ -1,0 +1,67 @@
+//! Rules of alerts as users meet them: who may see and acknowledge them (Monitoring or
+//! Administrator role, and active maintenance), and which alerts a user sees across systems.
+
+use super::store::{self, AlertRow};
+use crate::access::{self, Monitor, SystemAccess};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::systems::gating;
+use std::collections::HashSet;
+
+/// Resolved alerts stay listed this long.
+pub const RESOLVED_SHOWN_MS: i64 = 7 * 86_400_000;
+
+/// Alerts need the Monitoring or Administrator role and active maintenance.
+pub fn allowed(st: &AppState, a: &SystemAccess) -> AppResult<Monitor> {
+    let cap = a.monitor()?;
+    gating::require_maintenance(cap.system(), st.config.min_managed_firmware)?;
+    Ok(cap)
+}
+
+async fn alert_systems(st: &AppState, user: &CurrentUser) -> AppResult<HashSet<String>> {
+    Ok(access::visible_systems(st, user)
+        .await?
+        .into_iter()
+        .filter(|a| allowed(st, a).is_ok())
+        .map(|a| a.system().id.clone())
+        .collect())
+}
+
+pub async fn fleet_rows(st: &AppState, user: &CurrentUser) -> AppResult<Vec<AlertRow>> {
+    let ids = alert_systems(st, user).await?;
+    let rows = store::of_fleet(
+        &st.db,
+        &user.company_id,
+        &user.id,
+        st.clock.now_ms() - RESOLVED_SHOWN_MS,
+        2000,
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| ids.contains(&r.system_id))
+        .collect())
+}
+
+pub async fn ack(st: &AppState, user: &CurrentUser, id: &str, alert: &str) -> AppResult<()> {
+    let a = access::system(st, user, id).await?;
+    allowed(st, &a)?;
+    if !store::acknowledge(&st.db, id, alert, &user.email, st.clock.now_ms()).await? {
+        return Err(AppError::Conflict(
+            "This alert does not exist here or was acknowledged already.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Open alerts of a system and those resolved recently, for a user allowed to see them.
+pub async fn of_system(st: &AppState, a: &SystemAccess) -> AppResult<Vec<AlertRow>> {
+    allowed(st, a)?;
+    store::of_system(
+        &st.db,
+        &a.system().id,
+        st.clock.now_ms() - RESOLVED_SHOWN_MS,
+    )
+    .await
+}

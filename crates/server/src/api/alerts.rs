@@ -1,0 +1,91 @@
+//! `/api/v1/…/alerts`: alerts of a system and across systems, and acknowledging them.
+
+use super::{ApiResult, ApiUser, ErrorBody};
+use crate::access;
+use crate::alerts::service;
+use crate::alerts::store::AlertRow;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct AlertJson {
+    pub id: String,
+    pub system_id: String,
+    pub system_name: String,
+    /// e.g. `offline`, `cpu_high`, `memory_high`, `phone_unregistered`, `account_unregistered`,
+    /// `maintenance_ending`, or `pbx.<kind>` for messages from the PBX.
+    pub kind: String,
+    pub subject: String,
+    /// `info`, `warning` or `critical`.
+    pub severity: String,
+    pub message: String,
+    pub opened_ms: i64,
+    pub resolved_ms: Option<i64>,
+    pub acknowledged_ms: Option<i64>,
+    pub acknowledged_by: Option<String>,
+}
+
+impl From<AlertRow> for AlertJson {
+    fn from(a: AlertRow) -> Self {
+        AlertJson {
+            id: a.id,
+            system_id: a.system_id,
+            system_name: a.system_name,
+            kind: a.kind,
+            subject: a.subject,
+            severity: a.severity,
+            message: a.message,
+            opened_ms: a.opened_at,
+            resolved_ms: a.resolved_at,
+            acknowledged_ms: a.acknowledged_at,
+            acknowledged_by: a.acknowledged_by,
+        }
+    }
+}
+
+/// Open alerts of a system and those resolved in the last 7 days (Monitoring or
+/// Administrator role; 409 without active maintenance).
+#[utoipa::path(get, path = "/api/v1/systems/{id}/alerts", tag = "systems", params(("id" = String, Path)),
+    responses((status = 200, body = [AlertJson]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn api_system(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<AlertJson>>> {
+    let a = access::system(&st, &u, &id).await?;
+    let rows = service::of_system(&st, &a).await?;
+    Ok(Json(rows.into_iter().map(AlertJson::from).collect()))
+}
+
+/// Alerts across all systems the caller may see alerts of.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "systems",
+    responses((status = 200, body = [AlertJson]), (status = 401, body = ErrorBody)))]
+pub async fn api_fleet(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> ApiResult<Json<Vec<AlertJson>>> {
+    Ok(Json(
+        service::fleet_rows(&st, &u)
+            .await?
+            .into_iter()
+            .map(AlertJson::from)
+            .collect(),
+    ))
+}
+
+/// Acknowledges an alert.
+#[utoipa::path(post, path = "/api/v1/systems/{id}/alerts/{alert_id}/ack", tag = "systems",
+    params(("id" = String, Path), ("alert_id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn api_ack(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((id, alert)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    service::ack(&st, &u, &id, &alert).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
