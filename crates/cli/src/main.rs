@@ -30,13 +30,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Run the control center.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Run the control center with a demo company, an administrator and simulated PBXes.
     Demo(demo::DemoArgs),
     /// Run the agent of one PBX (simulated COMtrexx), or delete its access.
     Agent(Box<agent_cmd::AgentArgs>),
     /// Run many simulated PBXes in one process.
-    Simulate(simulate::SimulateArgs),
+    Simulate(Box<simulate::SimulateArgs>),
     /// Manage companies (tenants).
     Company(admin::CompanyArgs),
     /// Manage user accounts.
@@ -65,10 +65,10 @@ fn main() -> ExitCode {
     };
     let result = rt.block_on(async {
         match cli.cmd {
-            Cmd::Serve(a) => serve::run(a).await,
+            Cmd::Serve(a) => serve::run(*a).await,
             Cmd::Demo(a) => demo::run(a).await,
             Cmd::Agent(a) => agent_cmd::run(*a).await,
-            Cmd::Simulate(a) => simulate::run(a).await,
+            Cmd::Simulate(a) => simulate::run(*a).await,
             Cmd::Company(a) => admin::company(a).await,
             Cmd::User(a) => admin::user(a).await,
             Cmd::Migrate(a) => serve::migrate(a).await,

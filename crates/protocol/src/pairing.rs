@@ -46,4 +46,18 @@ pub mod codes {
     pub const RATE_LIMITED: &str = "rate_limited";
     /// 401: the device credential is not (or no longer) valid.
     pub const UNAUTHORIZED: &str = "unauthorized";
+
+    /// The HTTP status that goes with each code (500 for a code not listed).
+    pub fn http_status(code: &str) -> u16 {
+        match code {
+            BAD_REQUEST => 400,
+            UNAUTHORIZED => 401,
+            UNKNOWN_TOKEN | SERIAL_MISMATCH => 403,
+            TOKEN_USED => 409,
+            TOKEN_EXPIRED => 410,
+            FIRMWARE_TOO_OLD => 422,
+            RATE_LIMITED => 429,
+            _ => 500,
+        }
+    }
 }

@@ -24,7 +24,27 @@ use tower_http::trace::TraceLayer;
 pub async fn start(config: Config, clock: Clock) -> AppResult<AppState> {
     let db = Db::connect(&config.database_url()).await?;
     systems::store::mark_all_offline(&db).await?;
-    Ok(AppState::new(db, config, clock))
+    let st = AppState::new(db, config, clock);
+    check_sso(&st);
+    Ok(st)
+}
+
+/// Reaches the identity provider in the background; a failure is logged and shown on
+/// `/readyz` (local logins work meanwhile; the first single sign-on tries again).
+fn check_sso(st: &AppState) {
+    let Some(oidc) = st.oidc.clone() else {
+        return;
+    };
+    let problem = st.sso_problem.clone();
+    tokio::spawn(async move {
+        let result = oidc.check().await;
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "single sign-on: the identity provider cannot be reached; SSO logins fail until it can");
+        }
+        if let Ok(mut p) = problem.lock() {
+            *p = result.err();
+        }
+    });
 }
 
 fn ui_routes() -> Vec<RouteDef> {
@@ -298,9 +318,20 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
 }
 
 async fn ready(State(st): State<AppState>) -> impl IntoResponse {
-    match sqlx::query("SELECT 1").execute(&st.db.pool).await {
-        Ok(_) => (StatusCode::OK, "ready"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    if sqlx::query("SELECT 1").execute(&st.db.pool).await.is_err() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database unavailable".to_owned(),
+        );
+    }
+    let sso = st.sso_problem.lock().ok().and_then(|p| p.clone());
+    match sso {
+        // Local logins and devices work: ready, and the problem is named.
+        Some(why) => (
+            StatusCode::OK,
+            format!("ready; single sign-on unavailable: {why}"),
+        ),
+        None => (StatusCode::OK, "ready".to_owned()),
     }
 }
 

@@ -21,6 +21,8 @@ pub struct AppState {
     pub monitoring: Arc<crate::monitoring::ingest::Ingest>,
     /// Failed pairing attempts per address and serial.
     pub pair_limit: Arc<crate::pairing::limit::PairLimiter>,
+    /// Why single sign-on does not work now (provider unreachable), shown on `/readyz`.
+    pub sso_problem: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl AppState {
@@ -29,12 +31,19 @@ impl AppState {
         let oidc = config
             .oidc
             .clone()
-            .and_then(|c| crate::auth::oidc::Oidc::new(c).ok())
+            .and_then(|c| match crate::auth::oidc::Oidc::new(c) {
+                Ok(o) => Some(o),
+                Err(e) => {
+                    tracing::error!(error = %e, "single sign-on cannot be set up");
+                    None
+                }
+            })
             .map(Arc::new);
         AppState {
             oidc,
             monitoring: Arc::default(),
             pair_limit: Arc::default(),
+            sso_problem: Arc::default(),
             db,
             config: Arc::new(config),
             clock,

@@ -2,5 +2,6 @@
 //! account commands, each as a separate process talking over loopback.
 
 mod accounts;
+mod config;
 mod demo;
 mod support;

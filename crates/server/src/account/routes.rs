@@ -182,17 +182,9 @@ pub async fn change_password(
     headers: HeaderMap,
     Form(f): Form<PasswordForm>,
 ) -> AppResult<Response> {
-    match service::change_password(
-        &st,
-        &user,
-        &f.current,
-        &f.new,
-        &f.repeat,
-        &Origin::of(&headers, ip),
-    )
-    .await
-    {
-        Ok(cookie) => {
+    match service::change_password(&st, &user, &f.current, &f.new, &f.repeat).await {
+        Ok(()) => {
+            let cookie = session::start(&st, &user.id, &Origin::of(&headers, ip)).await?;
             let mut user = user;
             user.session = None;
             let resp = page(

@@ -1,23 +1,21 @@
 //! Rules for the own account.
 
 use crate::auth::password;
-use crate::auth::session::{self, CurrentUser, Origin};
+use crate::auth::session::{self, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::ids::{hash_secret, new_id, new_secret};
 use crate::state::AppState;
 use crate::users::store as users;
-use axum::http::HeaderValue;
 
-/// Changes the password; every other session and every personal API token ends, and this
-/// session gets a new id.
+/// Changes the password; every session (this one too) and every personal API token ends.
+/// The caller starts a new session for the user who changed it.
 pub async fn change_password(
     st: &AppState,
     user: &CurrentUser,
     current: &str,
     new: &str,
     repeat: &str,
-    origin: &Origin,
-) -> AppResult<HeaderValue> {
+) -> AppResult<()> {
     let stored = users::user_by_id(&st.db, &user.id)
         .await?
         .and_then(|u| u.password_hash)
@@ -26,7 +24,7 @@ pub async fn change_password(
                 "This account signs in through single sign-on and has no password here.".into(),
             )
         })?;
-    if !password::verify(current, &stored) {
+    if !password::verify(current, Some(&stored)).await {
         return Err(AppError::BadRequest(
             "The current password is wrong.".into(),
         ));
@@ -41,11 +39,11 @@ pub async fn change_password(
             "Choose a password different from the current one.".into(),
         ));
     }
-    let hash = password::hash(new)?;
+    let hash = password::hash(new).await?;
     users::set_password_hash(&st.db, &user.id, &hash).await?;
     end_other_access(st, user, None).await?;
     tracing::info!(user = %user.id, "password changed; all sessions and API tokens ended");
-    session::start(st, &user.id, origin).await
+    Ok(())
 }
 
 /// Ends every session of the user except `keep`, and every personal API token: after a

@@ -63,11 +63,7 @@ impl IntoResponse for ApiError {
             AppError::BadRequest(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
             AppError::Unavailable(m) => (StatusCode::CONFLICT, "unavailable", m),
-            AppError::Device {
-                status,
-                code,
-                message,
-            } => (status, code, message),
+            AppError::Device { code, message } => (AppError::device_status(code), code, message),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (

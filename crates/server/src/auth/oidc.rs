@@ -64,6 +64,15 @@ impl Oidc {
         })
     }
 
+    /// Reaches the provider's discovery document now (done again at the first login when
+    /// it fails here): `Err` says why single sign-on cannot work yet.
+    pub async fn check(&self) -> Result<(), String> {
+        self.discovered().await.map(|_| ()).map_err(|e| match e {
+            AppError::Internal(m) => m,
+            other => other.to_string(),
+        })
+    }
+
     fn redirect_url(&self) -> String {
         format!(
             "{}/auth/oidc/callback",
@@ -124,7 +133,9 @@ impl Oidc {
         let client = CoreClient::from_provider_metadata(
             d.metadata.clone(),
             ClientId::new(self.config.client_id.clone()),
-            Some(ClientSecret::new(self.config.client_secret.clone())),
+            Some(ClientSecret::new(
+                self.config.client_secret.expose().to_owned(),
+            )),
         )
         .set_redirect_uri(redirect);
         Ok((client, d))

@@ -1,4 +1,6 @@
-//! Password hashing with argon2id (default parameters of the `argon2` crate).
+//! Password hashing with argon2id (default parameters of the `argon2` crate). Hashing and
+//! verifying take tens of milliseconds of CPU: they run on tokio's blocking threads, never
+//! on the worker threads that serve thousands of device connections.
 
 use crate::error::{AppError, AppResult};
 use argon2::Argon2;
@@ -9,7 +11,8 @@ use argon2::password_hash::{
 /// Shortest password accepted for a local account.
 pub const MIN_LEN: usize = 10;
 
-pub fn hash(pw: &str) -> AppResult<String> {
+/// Whether a password is acceptable for a local account (length rules), without hashing.
+pub fn check(pw: &str) -> AppResult<()> {
     if pw.chars().count() < MIN_LEN {
         return Err(AppError::BadRequest(format!(
             "a password needs at least {MIN_LEN} characters"
@@ -20,6 +23,19 @@ pub fn hash(pw: &str) -> AppResult<String> {
             "a password may have at most 1024 bytes".into(),
         ));
     }
+    Ok(())
+}
+
+/// The argon2id hash of an acceptable password.
+pub async fn hash(pw: &str) -> AppResult<String> {
+    check(pw)?;
+    let pw = pw.to_owned();
+    tokio::task::spawn_blocking(move || hash_now(&pw))
+        .await
+        .map_err(AppError::internal)?
+}
+
+fn hash_now(pw: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut rand_core::OsRng);
     Argon2::default()
         .hash_password(pw.as_bytes(), &salt)
@@ -27,14 +43,24 @@ pub fn hash(pw: &str) -> AppResult<String> {
         .map_err(AppError::internal)
 }
 
-pub fn verify(pw: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+/// Whether `pw` matches the stored hash. Without a stored hash (no such user, or no local
+/// password) a dummy hash is checked, so the time taken does not tell.
+pub async fn verify(pw: &str, stored: Option<&str>) -> bool {
+    let pw = pw.to_owned();
+    let stored = stored.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        let against = stored.as_deref().unwrap_or_else(|| dummy_hash());
+        let ok = PasswordHash::new(against)
+            .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
+            .unwrap_or(false);
+        ok && stored.is_some()
+    })
+    .await
+    .unwrap_or(false)
 }
 
-/// A hash to verify against when the user does not exist, so timing does not tell.
-pub fn dummy_hash() -> &'static str {
+/// A hash to verify against when the user does not exist (computed once, on a blocking thread).
+fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash("not-a-real-password-at-all").unwrap_or_default())
+    DUMMY.get_or_init(|| hash_now("not-a-real-password-at-all").unwrap_or_default())
 }

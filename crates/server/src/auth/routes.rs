@@ -87,10 +87,7 @@ pub async fn login(
     }
     let user = users::user_by_email(&st.db, &email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = password::verify(
-        &f.password,
-        stored.as_deref().unwrap_or(password::dummy_hash()),
-    );
+    let ok = password::verify(&f.password, stored.as_deref()).await;
     match user {
         Some(u) if ok && stored.is_some() && u.disabled_at.is_some() => {
             tracing::info!(user = %u.id, "login refused: account disabled");

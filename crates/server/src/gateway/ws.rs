@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::systems::store;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -36,7 +36,6 @@ pub async fn upgrade(
         .any(|p| p.trim() == SUBPROTOCOL);
     if !offered {
         return Err(AppError::device(
-            StatusCode::BAD_REQUEST,
             codes::BAD_REQUEST,
             format!("Offer the WebSocket subprotocol {SUBPROTOCOL}."),
         ));

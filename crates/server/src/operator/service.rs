@@ -33,7 +33,7 @@ pub async fn create(
     password: &str,
 ) -> AppResult<()> {
     users::parse_email(email)?;
-    crate::auth::password::hash(password)?;
+    crate::auth::password::check(password)?;
     if crate::users::store::user_by_email(&st.db, &email.trim().to_lowercase())
         .await?
         .is_some()

@@ -21,7 +21,6 @@ pub async fn pair(
 ) -> AppResult<Response> {
     let req: PairRequest = serde_json::from_slice(&body).map_err(|e| {
         AppError::device(
-            StatusCode::BAD_REQUEST,
             codes::BAD_REQUEST,
             format!("The body is not a pairing request: {e}"),
         )
@@ -31,7 +30,6 @@ pub async fn pair(
         Err(retry_after) => {
             tracing::warn!(?ip, "pairing refused: rate limited");
             let err = AppError::device(
-                StatusCode::TOO_MANY_REQUESTS,
                 codes::RATE_LIMITED,
                 format!("Too many failed pairing attempts. Try again in {retry_after} s."),
             );
@@ -57,7 +55,6 @@ pub async fn revoke(State(st): State<AppState>, headers: HeaderMap) -> AppResult
 pub fn basic_auth(headers: &HeaderMap) -> AppResult<(String, String)> {
     let missing = || {
         AppError::device(
-            StatusCode::UNAUTHORIZED,
             codes::UNAUTHORIZED,
             "Send the device credential as HTTP Basic serial:secret.",
         )

@@ -5,7 +5,6 @@ use crate::ids::{hash_secret, new_secret, normalise_token};
 use crate::state::AppState;
 use crate::systems::service::parse_serial;
 use crate::systems::store::{self, SystemRow};
-use axum::http::StatusCode;
 use zentrale_protocol::MIN_PAIRING_FIRMWARE;
 use zentrale_protocol::pairing::{PairRequest, PairResponse, codes};
 
@@ -13,27 +12,24 @@ use zentrale_protocol::pairing::{PairRequest, PairResponse, codes};
 /// success hands out the device credential. Failures are recorded on the system so its
 /// owner sees them under "State of device".
 pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
-    let serial = parse_serial(&req.serial).map_err(|e| {
-        AppError::device(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, e.to_string())
-    })?;
+    let serial = parse_serial(&req.serial)
+        .map_err(|e| AppError::device(codes::BAD_REQUEST, e.to_string()))?;
     let token = normalise_token(&req.token);
     let now = st.clock.now_ms();
     let Some(sys) = store::by_token(&st.db, &token).await? else {
         tracing::info!(%serial, "pairing refused: unknown token");
         return Err(AppError::device(
-            StatusCode::FORBIDDEN,
             codes::UNKNOWN_TOKEN,
             "No system waits for this confirmation code. Check it, or renew it in the control center.",
         ));
     };
-    let refuse = async |status, code: &'static str, detail: String, message: String| {
+    let refuse = async |code: &'static str, detail: String, message: String| {
         store::record_error(&st.db, &sys.id, code, &detail, now).await?;
         tracing::info!(system = %sys.id, serial = %sys.serial, code, "pairing refused");
-        Err::<PairResponse, AppError>(AppError::device(status, code, message))
+        Err::<PairResponse, AppError>(AppError::device(code, message))
     };
     if sys.serial != serial {
         return refuse(
-            StatusCode::FORBIDDEN,
             codes::SERIAL_MISMATCH,
             serial.clone(),
             "This confirmation code belongs to a system with another serial number.".into(),
@@ -42,7 +38,6 @@ pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
     }
     if sys.token_used_at.is_some() {
         return refuse(
-            StatusCode::CONFLICT,
             codes::TOKEN_USED,
             String::new(),
             "This confirmation code was already used. Renew it in the control center.".into(),
@@ -51,7 +46,6 @@ pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
     }
     if sys.token_expires_at.is_none_or(|exp| exp <= now) {
         return refuse(
-            StatusCode::GONE,
             codes::TOKEN_EXPIRED,
             String::new(),
             "This confirmation code has expired (valid 24 hours). Renew it in the control center."
@@ -61,7 +55,6 @@ pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
     }
     if req.firmware < MIN_PAIRING_FIRMWARE {
         return refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
             codes::FIRMWARE_TOO_OLD,
             req.firmware.to_string(),
             format!(
@@ -74,7 +67,6 @@ pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
     let secret = new_secret();
     if !store::mark_paired(&st.db, &sys.id, &token, &hash_secret(&secret), now).await? {
         return Err(AppError::device(
-            StatusCode::CONFLICT,
             codes::TOKEN_USED,
             "This confirmation code was just used by another request. Renew it in the control center.",
         ));
@@ -92,7 +84,6 @@ pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
 pub async fn authenticate(st: &AppState, serial: &str, secret: &str) -> AppResult<SystemRow> {
     let unauthorized = || {
         AppError::device(
-            StatusCode::UNAUTHORIZED,
             codes::UNAUTHORIZED,
             "The device credential is not valid (the access was deleted or the system re-paired). \
              Confirm access again with a new token.",

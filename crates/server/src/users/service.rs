@@ -60,7 +60,7 @@ pub async fn add_user(st: &AppState, company: &str, email: &str, pw: &str) -> Ap
             "a user with e-mail {email} exists already"
         )));
     }
-    let hash = password::hash(pw)?;
+    let hash = password::hash(pw).await?;
     let u = User {
         disabled_at: None,
         id: new_id(),
@@ -77,6 +77,6 @@ pub async fn add_user(st: &AppState, company: &str, email: &str, pw: &str) -> Ap
 
 /// Sets a new password (the demo resets its administrator's on every start).
 pub async fn set_password(st: &AppState, user_id: &str, pw: &str) -> AppResult<()> {
-    let hash = password::hash(pw)?;
+    let hash = password::hash(pw).await?;
     store::set_password_hash(&st.db, user_id, &hash).await
 }

@@ -15,7 +15,11 @@ pub async fn metrics(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
 ) -> Response {
-    if !allowed(st.config.metrics_token.as_deref(), ip, &headers) {
+    if !allowed(
+        st.config.metrics_token.as_ref().map(|t| t.expose()),
+        ip,
+        &headers,
+    ) {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],

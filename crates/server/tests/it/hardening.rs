@@ -248,7 +248,7 @@ async fn slow_clients_are_cut_off() {
 async fn metrics_for_loopback_or_with_the_token() {
     let db = TestDb::new(Backend::Sqlite).await;
     let mut config = test_config(&db);
-    config.metrics_token = Some("metrics-secret-123".into());
+    config.metrics_token = Some(zentrale_server::config::Secret::new("metrics-secret-123"));
     let srv = TestServer::start_with(
         config,
         zentrale_server::Clock::System,

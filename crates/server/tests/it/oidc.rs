@@ -135,7 +135,7 @@ async fn single_sign_on(b: Backend) {
     config.oidc = Some(OidcConfig {
         issuer: provider.url.clone(),
         client_id: "zentrale".into(),
-        client_secret: "zentrale-test-secret".into(),
+        client_secret: zentrale_server::config::Secret::new("zentrale-test-secret"),
         public_url: base.clone(),
         company_claim: Some("org".into()),
         domains: Vec::new(),
@@ -294,6 +294,35 @@ async fn single_sign_on(b: Backend) {
     );
     assert!(r.location.contains("id_token_hint="));
     assert_eq!(alice.get("/systems").await.status, 303);
+    srv.stop().await;
+    db.cleanup().await;
+}
+
+/// A provider that cannot be reached is named on `/readyz` (local logins still work).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_provider_shown_on_readyz() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let mut config = test_config(&db);
+    config.oidc = Some(OidcConfig {
+        issuer: "http://127.0.0.1:1/nowhere".into(),
+        client_id: "zentrale".into(),
+        client_secret: zentrale_server::config::Secret::new("s"),
+        public_url: "http://127.0.0.1".into(),
+        company_claim: None,
+        domains: Vec::new(),
+    });
+    let srv = TestServer::start_with(config, Clock::System, "127.0.0.1:0".parse().unwrap()).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::new(&srv.url);
+    wait_for(20, "readyz names the SSO problem", || async {
+        web.get("/readyz")
+            .await
+            .body
+            .contains("single sign-on unavailable")
+    })
+    .await;
+    assert_eq!(web.get("/readyz").await.status, 200);
+    Client::logged_in(&srv.url, "owner@acme.example").await;
     srv.stop().await;
     db.cleanup().await;
 }

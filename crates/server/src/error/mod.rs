@@ -6,6 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use zentrale_protocol::pairing::DeviceError;
 
+mod conflicts;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// Not logged in (or the session ended): the browser is sent to the login page.
@@ -24,24 +26,26 @@ pub enum AppError {
     /// PBX offline); the message says why and what to do. Answered with 409.
     #[error("{0}")]
     Unavailable(String),
-    /// An answer to a device endpoint: JSON `{code, message}` with this status.
+    /// A refusal of a device endpoint: JSON `{code, message}`, with the HTTP status the
+    /// protocol gives the code (`zentrale_protocol::pairing::codes::http_status`).
     #[error("{message}")]
-    Device {
-        status: StatusCode,
-        code: &'static str,
-        message: String,
-    },
+    Device { code: &'static str, message: String },
     #[error("internal error")]
     Internal(String),
 }
 
 impl AppError {
-    pub fn device(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn device(code: &'static str, message: impl Into<String>) -> Self {
         AppError::Device {
-            status,
             code,
             message: message.into(),
         }
+    }
+
+    /// The HTTP status of a device refusal.
+    pub fn device_status(code: &str) -> StatusCode {
+        StatusCode::from_u16(zentrale_protocol::pairing::codes::http_status(code))
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
@@ -54,7 +58,7 @@ impl From<sqlx::Error> for AppError {
         if let Some(db) = e.as_database_error()
             && db.is_unique_violation()
         {
-            return AppError::Conflict("this entry exists already".into());
+            return AppError::Conflict(conflicts::message(db.constraint(), db.message()));
         }
         AppError::Internal(format!("database: {e}"))
     }
@@ -70,16 +74,12 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, msg) = match self {
             AppError::Unauthenticated => return Redirect::to("/login").into_response(),
-            AppError::Device {
-                status,
-                code,
-                message,
-            } => {
+            AppError::Device { code, message } => {
                 let body = DeviceError {
                     code: code.to_owned(),
                     message,
                 };
-                return (status, Json(body)).into_response();
+                return (AppError::device_status(code), Json(body)).into_response();
             }
             AppError::NotFound => (StatusCode::NOT_FOUND, "Not found.".to_owned()),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, m),

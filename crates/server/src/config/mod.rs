@@ -1,5 +1,12 @@
-//! Settings of a control-center node. The CLI fills them from flags and `ZENTRALE_*`
-//! environment variables (see `zentrale serve --help` and docs/configuration.md).
+//! Settings of a control-center node. [`settings::Settings`] is the one source of defaults
+//! and the configuration file's format; `Config` is what the node runs with (see
+//! `zentrale serve --help` and docs/configuration.md).
+
+pub mod secret;
+pub mod settings;
+
+pub use secret::Secret;
+pub use settings::{DEFAULT_MAINTENANCE_URL, Settings};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,7 +43,7 @@ pub struct Config {
     /// active maintenance.
     pub maintenance_url: String,
     /// Bearer token that opens `/metrics` to non-loopback clients; `None`: loopback only.
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Secret>,
     /// A client must send its request headers within this time, else the connection closes.
     pub header_timeout_s: u64,
     /// A request body must arrive within this time, else the request fails with 408.
@@ -49,7 +56,7 @@ pub struct OidcConfig {
     /// Issuer URL; its `/.well-known/openid-configuration` is read at the first login.
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// This installation's public base URL (`https://zentrale.example.com`); the redirect URI
     /// registered at the provider is `<public_url>/auth/oidc/callback`.
     pub public_url: String,
@@ -59,31 +66,14 @@ pub struct OidcConfig {
     pub domains: Vec<(String, String)>,
 }
 
-/// Where "COMtrexx maintenance" links to unless configured otherwise.
-pub const DEFAULT_MAINTENANCE_URL: &str = "https://www.auerswald.de/";
-
 impl Config {
     /// Defaults for a node whose data lives in `data_dir`.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        Config {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        Settings {
             data_dir: data_dir.into(),
-            database_url: None,
-            tls_cert: None,
-            tls_key: None,
-            heartbeat_s: 10,
-            token_validity_s: 24 * 3600,
-            session_idle_s: 8 * 3600,
-            session_absolute_s: 7 * 24 * 3600,
-            min_managed_firmware: zentrale_protocol::MIN_PAIRING_FIRMWARE,
-            monitoring_interval_ms: 10_000,
-            alerts: AlertConfig::default(),
-            oidc: None,
-            metrics_token: None,
-            maintenance_url: DEFAULT_MAINTENANCE_URL.to_owned(),
-            header_timeout_s: 10,
-            body_timeout_s: 30,
+            ..Settings::default()
         }
+        .build()
     }
 
     /// The database URL in effect.
@@ -115,12 +105,6 @@ pub struct AlertConfig {
 
 impl Default for AlertConfig {
     fn default() -> Self {
-        AlertConfig {
-            offline_after_s: 600,
-            cpu_pct: 90.0,
-            mem_pct: 90.0,
-            high_for_min: 5,
-            maintenance_days: 30,
-        }
+        Config::new(".").alerts
     }
 }
