@@ -116,7 +116,11 @@ pub async fn system_page(
             true,
         ),
     };
-    match service::of_system(&st, &a).await {
+    let allowed = match service::allowed(&st, &a) {
+        Ok(cap) => service::of_system(&st, &cap).await,
+        Err(e) => Err(e),
+    };
+    match allowed {
         Ok(rows) => {
             page.list = q.apply_ordered(
                 rows.into_iter().map(Line::from).collect(),
@@ -172,7 +176,8 @@ pub async fn acknowledge(
     Path((id, alert)): Path<(String, String)>,
     axum::Form(f): axum::Form<AckForm>,
 ) -> AppResult<Response> {
-    service::ack(&st, &user, &id, &alert).await?;
+    let cap = access::require::<access::feature::Monitoring>(&st, &user, &id).await?;
+    service::ack(&st, &cap, &user, &alert).await?;
     let back = if f.from == "all" {
         "/alerts".to_owned()
     } else {

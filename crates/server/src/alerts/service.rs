@@ -2,11 +2,10 @@
 //! Administrator role, and active maintenance), and which alerts a user sees across systems.
 
 use super::store::{self, AlertRow};
-use crate::access::{self, Monitor, SystemAccess};
+use crate::access::{self, Monitor, SystemAccess, feature};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::systems::gating;
 use std::collections::HashSet;
 
 /// Resolved alerts stay listed this long.
@@ -14,9 +13,7 @@ pub const RESOLVED_SHOWN_MS: i64 = 7 * 86_400_000;
 
 /// Alerts need the Monitoring or Administrator role and active maintenance.
 pub fn allowed(st: &AppState, a: &SystemAccess) -> AppResult<Monitor> {
-    let cap = a.monitor()?;
-    gating::require_maintenance(cap.system(), st.config.min_managed_firmware)?;
-    Ok(cap)
+    a.clone().require::<feature::Monitoring>(st)
 }
 
 async fn alert_systems(st: &AppState, user: &CurrentUser) -> AppResult<HashSet<String>> {
@@ -44,10 +41,8 @@ pub async fn fleet_rows(st: &AppState, user: &CurrentUser) -> AppResult<Vec<Aler
         .collect())
 }
 
-pub async fn ack(st: &AppState, user: &CurrentUser, id: &str, alert: &str) -> AppResult<()> {
-    let a = access::system(st, user, id).await?;
-    allowed(st, &a)?;
-    if !store::acknowledge(&st.db, id, alert, &user.email, st.clock.now_ms()).await? {
+pub async fn ack(st: &AppState, cap: &Monitor, user: &CurrentUser, alert: &str) -> AppResult<()> {
+    if !store::acknowledge(&st.db, cap, alert, &user.email, st.clock.now_ms()).await? {
         return Err(AppError::Conflict(
             "This alert does not exist here or was acknowledged already.".into(),
         ));
@@ -56,12 +51,6 @@ pub async fn ack(st: &AppState, user: &CurrentUser, id: &str, alert: &str) -> Ap
 }
 
 /// Open alerts of a system and those resolved recently, for a user allowed to see them.
-pub async fn of_system(st: &AppState, a: &SystemAccess) -> AppResult<Vec<AlertRow>> {
-    allowed(st, a)?;
-    store::of_system(
-        &st.db,
-        &a.system().id,
-        st.clock.now_ms() - RESOLVED_SHOWN_MS,
-    )
-    .await
+pub async fn of_system(st: &AppState, cap: &Monitor) -> AppResult<Vec<AlertRow>> {
+    store::of_system(&st.db, cap, st.clock.now_ms() - RESOLVED_SHOWN_MS).await
 }

@@ -1,6 +1,7 @@
 //! Queries on `alerts`. Opening is idempotent: the partial unique index keeps one open
 //! alert per (system, kind, subject).
 
+use crate::access::Monitor;
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::ids::new_id;
@@ -80,9 +81,10 @@ pub async fn open_of_kind(db: &Db, kind: &str) -> AppResult<Vec<(String, String)
     .await?)
 }
 
-pub async fn acknowledge(
+/// Acknowledges an open alert of the system the capability is for.
+pub(crate) async fn acknowledge(
     db: &Db,
-    system_id: &str,
+    cap: &Monitor,
     alert_id: &str,
     by: &str,
     now: i64,
@@ -93,7 +95,7 @@ pub async fn acknowledge(
     .bind(now)
     .bind(by)
     .bind(alert_id)
-    .bind(system_id)
+    .bind(cap.id())
     .execute(&db.pool)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -104,7 +106,12 @@ const SELECT: &str = "SELECT a.id, a.system_id, s.name AS system_name, s.serial,
     FROM alerts a JOIN systems s ON s.id = a.system_id";
 
 /// Alerts of one system: open ones and those resolved in the last `since` window.
-pub async fn of_system(db: &Db, system_id: &str, resolved_since: i64) -> AppResult<Vec<AlertRow>> {
+pub(crate) async fn of_system(
+    db: &Db,
+    cap: &Monitor,
+    resolved_since: i64,
+) -> AppResult<Vec<AlertRow>> {
+    let system_id = cap.id();
     Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE a.system_id = $1 AND (a.resolved_at IS NULL OR a.resolved_at >= $2) ORDER BY a.opened_at DESC"
     ))

@@ -56,8 +56,8 @@ pub async fn api_system(
     ApiUser(u): ApiUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<AlertJson>>> {
-    let a = access::system(&st, &u, &id).await?;
-    let rows = service::of_system(&st, &a).await?;
+    let cap = access::require::<access::feature::Monitoring>(&st, &u, &id).await?;
+    let rows = service::of_system(&st, &cap).await?;
     Ok(Json(rows.into_iter().map(AlertJson::from).collect()))
 }
 
@@ -86,6 +86,7 @@ pub async fn api_ack(
     ApiUser(u): ApiUser,
     Path((id, alert)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    service::ack(&st, &u, &id, &alert).await?;
+    let cap = access::require::<access::feature::Monitoring>(&st, &u, &id).await?;
+    service::ack(&st, &cap, &u, &alert).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -127,11 +127,11 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<GroupJson>> {
     let g = service::visible(&st, &u, &id).await?;
-    let owner = g.owner_id == u.id;
     let mut out = json(g, &u.id);
-    if owner {
+    if let Some(cap) = service::owned_if(&st, &u, &id).await? {
+        let id = &cap.group().id;
         out.member_list = Some(
-            store::members(&st.db, &id)
+            store::members(&st.db, id)
                 .await?
                 .into_iter()
                 .map(|m| MemberJson {
@@ -142,7 +142,7 @@ pub async fn get_one(
                 .collect(),
         );
         out.system_list = Some(
-            store::systems(&st.db, &id)
+            store::systems(&st.db, id)
                 .await?
                 .into_iter()
                 .map(|s| GroupSystemJson {

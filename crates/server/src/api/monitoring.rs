@@ -42,9 +42,9 @@ pub async fn api(
     Path(id): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Json<MonitoringJson>> {
-    let a = access::system(&st, &u, &id).await?;
+    let cap = access::require::<access::feature::Monitoring>(&st, &u, &id).await?;
     let period = Period::parse(q.period.as_deref());
-    let v = service::view(&st, &a, period).await?;
+    let v = service::view(&st, &cap, period).await?;
     let points = v
         .cpu
         .iter()

@@ -1,7 +1,7 @@
 //! `/api/v1/systems/{id}/registrations`: Telephone status and Providers and Accounts.
 
 use super::{ApiResult, ApiUser, ErrorBody};
-use crate::access;
+use crate::access::{self, feature::Registrations};
 use crate::registrations::service;
 use crate::registrations::views::{account_status, phone_status};
 use crate::state::AppState;
@@ -38,8 +38,8 @@ pub struct RegistrationsJson {
     pub accounts: Vec<AccountJson>,
 }
 
-async fn load(st: &AppState, a: &access::SystemAccess) -> ApiResult<RegistrationsJson> {
-    let (phones, accounts, as_of_ms) = service::load(st, a).await?;
+async fn load(st: &AppState, cap: &access::Cap<Registrations>) -> ApiResult<RegistrationsJson> {
+    let (phones, accounts, as_of_ms) = service::load(st, cap).await?;
     Ok(RegistrationsJson {
         as_of_ms,
         phones: phones
@@ -72,8 +72,8 @@ pub async fn get(
     ApiUser(u): ApiUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<RegistrationsJson>> {
-    let a = access::system(&st, &u, &id).await?;
-    Ok(Json(load(&st, &a).await?))
+    let cap = access::require::<Registrations>(&st, &u, &id).await?;
+    Ok(Json(load(&st, &cap).await?))
 }
 
 /// Asks the PBX for its registration status now and returns it (409 when it is offline or
@@ -85,7 +85,7 @@ pub async fn refresh(
     ApiUser(u): ApiUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<RegistrationsJson>> {
-    let a = access::system(&st, &u, &id).await?;
-    service::refresh(&st, &a).await?;
-    Ok(Json(load(&st, &a).await?))
+    let cap = access::require::<Registrations>(&st, &u, &id).await?;
+    service::refresh(&st, &cap).await?;
+    Ok(Json(load(&st, &cap).await?))
 }

@@ -49,6 +49,19 @@ pub async fn owned(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<Gro
     Ok(GroupOwner(g))
 }
 
+/// The group's owner capability when the user owns it; `None` when they only see it.
+pub async fn owned_if(
+    st: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> AppResult<Option<GroupOwner>> {
+    match owned(st, user, id).await {
+        Ok(cap) => Ok(Some(cap)),
+        Err(AppError::Forbidden(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// The one role of a group form (default role, member role).
 pub fn parse_role(key: &str) -> AppResult<RoleSet> {
     let set = RoleSet::parse([key])?;
@@ -250,24 +263,22 @@ pub async fn add_system(
     system_id: &str,
 ) -> AppResult<()> {
     let sys = access::system(st, user, system_id).await?;
-    if !sys.can_manage() {
-        return Err(AppError::Forbidden(format!(
-            "Only owners or administrators of '{}' can add it to a group.",
-            sys.system().name
-        )));
-    }
+    let name = sys.system().name.clone();
+    let manager = sys.manager().map_err(|_| {
+        AppError::Forbidden(format!(
+            "Only owners or administrators of '{name}' can add it to a group."
+        ))
+    })?;
     store::add_system(
         &st.db,
         &cap.group().id,
-        system_id,
+        &manager,
         &user.id,
         st.clock.now_ms(),
     )
     .await
     .map_err(|e| match e {
-        AppError::Conflict(_) => {
-            AppError::Conflict(format!("'{}' is in this group already.", sys.system().name))
-        }
+        AppError::Conflict(_) => AppError::Conflict(format!("'{name}' is in this group already.")),
         e => e,
     })
 }

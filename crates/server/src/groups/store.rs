@@ -196,13 +196,15 @@ pub async fn systems(db: &Db, group_id: &str) -> AppResult<Vec<GroupSystemRow>> 
     .await?)
 }
 
-pub async fn add_system(
+/// Puts a system the adder manages (the capability proves it) into a group.
+pub(crate) async fn add_system(
     db: &Db,
     group_id: &str,
-    system_id: &str,
+    system: &crate::access::Manager,
     by: &str,
     now: i64,
 ) -> AppResult<()> {
+    let system_id = system.id();
     sqlx::query("INSERT INTO group_systems (group_id, system_id, added_by, added_at) VALUES ($1, $2, $3, $4)")
         .bind(group_id)
         .bind(system_id)

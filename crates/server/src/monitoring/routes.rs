@@ -68,7 +68,11 @@ pub async fn page(
         figures: Vec::new(),
         current_at: String::new(),
     };
-    match service::view(&st, &a, period).await {
+    let viewed = match a.clone().require::<access::feature::Monitoring>(&st) {
+        Ok(cap) => service::view(&st, &cap, period).await,
+        Err(e) => Err(e),
+    };
+    match viewed {
         Ok(v) => {
             page.cpu_chart = line_chart(
                 "CPU load",

@@ -4,10 +4,9 @@
 
 use super::store::{self, Agg};
 use super::{HOUR, MINUTE};
-use crate::access::{Monitor, SystemAccess};
+use crate::access::Monitor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::systems::gating;
 
 /// The periods of the charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,18 +46,16 @@ impl Period {
     }
 }
 
-/// Checks role and gating.
-pub fn allowed(st: &AppState, a: &SystemAccess) -> AppResult<Monitor> {
-    let cap = a.monitor()?;
-    gating::require_maintenance(cap.system(), st.config.min_managed_firmware)?;
-    if a.system().monitoring_enabled != Some(1) {
+/// The PBX must record system data for there to be any.
+fn recording(cap: &Monitor) -> AppResult<()> {
+    if cap.system().monitoring_enabled != Some(1) {
         return Err(AppError::Unavailable(
             "The PBX does not record system data. Switch it on in the PBX: Administration › Service › \
              External access › Monitoring › Recording of system data."
                 .into(),
         ));
     }
-    Ok(cap)
+    Ok(())
 }
 
 /// (time ms, value) points of one series.
@@ -76,9 +73,9 @@ pub struct View {
     pub current: Option<(i64, f64, f64)>,
 }
 
-pub async fn view(st: &AppState, a: &SystemAccess, period: Period) -> AppResult<View> {
-    allowed(st, a)?;
-    let id = &a.system().id;
+pub async fn view(st: &AppState, cap: &Monitor, period: Period) -> AppResult<View> {
+    recording(cap)?;
+    let id = cap.id();
     let to = st.clock.now_ms();
     let from = to - period.span_ms();
     let (cpu, mem, stats): (Points, Points, Option<Agg>) = match period {

@@ -41,7 +41,11 @@ pub async fn page(
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
     let path = format!("/systems/{id}/registrations");
-    let (phones, accounts, as_of, unavailable) = match service::load(&st, &a).await {
+    let loaded = match a.clone().require::<access::feature::Registrations>(&st) {
+        Ok(cap) => service::load(&st, &cap).await,
+        Err(e) => Err(e),
+    };
+    let (phones, accounts, as_of, unavailable) = match loaded {
         Ok((p, ac, at)) => (p, ac, at, String::new()),
         Err(AppError::Unavailable(why)) => (Vec::new(), Vec::new(), None, why),
         Err(e) => return Err(e),
@@ -109,7 +113,11 @@ pub async fn refresh(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
-    let notice = match service::refresh(&st, &a).await {
+    let refreshed = match a.require::<access::feature::Registrations>(&st) {
+        Ok(cap) => service::refresh(&st, &cap).await,
+        Err(e) => Err(e),
+    };
+    let notice = match refreshed {
         Ok(()) => "Refreshed from the PBX.".to_owned(),
         Err(AppError::Unavailable(why)) => why,
         Err(e) => return Err(e),

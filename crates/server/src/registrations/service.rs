@@ -2,18 +2,16 @@
 //! PBX; a refresh asks the connected PBX and stores its answer.
 
 use super::store;
-use crate::access::SystemAccess;
+use crate::access::{Cap, feature::Registrations as Feature};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::systems::gating;
 use zentrale_protocol::registrations::{REGISTRATIONS_GET, Registrations};
 
 pub async fn load(
     st: &AppState,
-    a: &SystemAccess,
+    cap: &Cap<Feature>,
 ) -> AppResult<(Vec<store::PhoneRow>, Vec<store::AccountRow>, Option<i64>)> {
-    gating::require_maintenance(a.system(), st.config.min_managed_firmware)?;
-    store::load(&st.db, &a.system().id).await
+    store::load(&st.db, cap.id()).await
 }
 
 /// Asks the PBX for its current lists now.
@@ -24,9 +22,8 @@ pub async fn store_reported(st: &AppState, system_id: &str, r: &Registrations) -
     crate::alerts::rules::on_registrations(st, system_id, &(phones, accounts), r).await
 }
 
-pub async fn refresh(st: &AppState, a: &SystemAccess) -> AppResult<()> {
-    gating::require_maintenance(a.system(), st.config.min_managed_firmware)?;
-    let id = &a.system().id;
+pub async fn refresh(st: &AppState, cap: &Cap<Feature>) -> AppResult<()> {
+    let id = cap.id();
     let v = st
         .gateway
         .request(id, REGISTRATIONS_GET, serde_json::Value::Null)

@@ -2,7 +2,7 @@
 //! maintenance on the PBX (and a firmware that supports them); a function that is not
 //! available says why and what to do, in the UI and as 409 in the API.
 
-use super::store::SystemRow;
+use super::row::SystemRow;
 use crate::error::{AppError, AppResult};
 use zentrale_protocol::FirmwareVersion;
 

@@ -4,6 +4,7 @@
 pub mod gating;
 pub mod paths;
 pub mod routes;
+pub mod row;
 pub mod service;
 pub mod state;
 pub mod store;

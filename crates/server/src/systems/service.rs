@@ -84,26 +84,26 @@ pub async fn create(
 pub async fn renew_token(st: &AppState, cap: Manager) -> AppResult<()> {
     let token = new_pairing_token();
     let exp = st.clock.now_ms() + st.config.token_validity_s * 1000;
-    store::set_token(&st.db, &cap.system().id, &token, exp).await
+    store::set_token(&st.db, &cap, &token, exp).await
 }
 
 /// Renames the system (owner or Administrator); the PBX is not affected.
 pub async fn rename(st: &AppState, cap: Manager, name: &str) -> AppResult<()> {
     let name = parse_name(name)?;
-    store::set_name(&st.db, &cap.system().id, &name).await?;
+    store::set_name(&st.db, &cap, &name).await?;
     tracing::info!(system = %cap.system().id, "system renamed");
     Ok(())
 }
 
 /// ✗: the current confirmation code stops working.
 pub async fn cancel_token(st: &AppState, cap: Manager) -> AppResult<()> {
-    store::clear_token(&st.db, &cap.system().id).await
+    store::clear_token(&st.db, &cap).await
 }
 
 /// Deletes the system; its agent is disconnected at once and its credential stops working.
 pub async fn delete(st: &AppState, cap: Owner) -> AppResult<()> {
     let id = cap.system().id.clone();
-    store::delete(&st.db, &id).await?;
+    store::delete(&st.db, &cap).await?;
     crate::monitoring::store::forget(&st.db, &id).await?;
     st.gateway
         .revoke(&id, "the system was deleted in the control center");

@@ -1,42 +1,11 @@
 //! Queries on `systems`.
 
+use crate::access::cap::{Manager, Owner};
 use crate::db::Db;
 use crate::error::AppResult;
 use zentrale_protocol::messages::DeviceInfo;
 
-/// One row of `systems`, as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SystemRow {
-    pub id: String,
-    pub company_id: String,
-    pub owner_id: String,
-    pub name: String,
-    pub serial: String,
-    pub created_at: i64,
-    pub token: Option<String>,
-    pub token_expires_at: Option<i64>,
-    pub token_used_at: Option<i64>,
-    pub secret_hash: Option<String>,
-    pub initial_registration_at: Option<i64>,
-    pub paired_at: Option<i64>,
-    pub error_code: Option<String>,
-    pub error_detail: Option<String>,
-    pub error_at: Option<i64>,
-    pub revoked_at: Option<i64>,
-    pub model: Option<String>,
-    pub mac: Option<String>,
-    pub firmware: Option<String>,
-    pub booted_at: Option<i64>,
-    pub maintenance_active: Option<i64>,
-    pub maintenance_until: Option<i64>,
-    pub licences: Option<String>,
-    pub capabilities: Option<String>,
-    pub monitoring_enabled: Option<i64>,
-    pub remote_config_allowed: Option<i64>,
-    pub info_at: Option<i64>,
-    pub last_seen_at: Option<i64>,
-    pub online_since: Option<i64>,
-}
+pub use super::row::SystemRow;
 
 const COLS: &str = "id, company_id, owner_id, name, serial, created_at, token, token_expires_at, \
     token_used_at, secret_hash, initial_registration_at, paired_at, error_code, error_detail, \
@@ -126,7 +95,13 @@ pub async fn serial_taken(db: &Db, company_id: &str, serial: &str) -> AppResult<
 }
 
 /// A new token; clears a previous error so the state shows "pending" again.
-pub async fn set_token(db: &Db, id: &str, token: &str, expires_at: i64) -> AppResult<()> {
+pub(crate) async fn set_token(
+    db: &Db,
+    cap: &Manager,
+    token: &str,
+    expires_at: i64,
+) -> AppResult<()> {
+    let id = cap.id();
     sqlx::query(
         "UPDATE systems SET token = $1, token_expires_at = $2, token_used_at = NULL, \
          error_code = NULL, error_detail = NULL, error_at = NULL WHERE id = $3",
@@ -140,7 +115,8 @@ pub async fn set_token(db: &Db, id: &str, token: &str, expires_at: i64) -> AppRe
 }
 
 /// Gives the system a new name.
-pub async fn set_name(db: &Db, id: &str, name: &str) -> AppResult<()> {
+pub(crate) async fn set_name(db: &Db, cap: &Manager, name: &str) -> AppResult<()> {
+    let id = cap.id();
     sqlx::query("UPDATE systems SET name = $1 WHERE id = $2")
         .bind(name)
         .bind(id)
@@ -150,7 +126,8 @@ pub async fn set_name(db: &Db, id: &str, name: &str) -> AppResult<()> {
 }
 
 /// Invalidates the token ("cancel the operation").
-pub async fn clear_token(db: &Db, id: &str) -> AppResult<()> {
+pub(crate) async fn clear_token(db: &Db, cap: &Manager) -> AppResult<()> {
+    let id = cap.id();
     sqlx::query(
         "UPDATE systems SET token = NULL, token_expires_at = NULL, token_used_at = NULL, \
          error_code = NULL, error_detail = NULL, error_at = NULL WHERE id = $1",
@@ -161,8 +138,9 @@ pub async fn clear_token(db: &Db, id: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Deletes systems by id; returns how many went.
-pub async fn delete(db: &Db, id: &str) -> AppResult<u64> {
+/// Deletes the owner's system; returns how many rows went.
+pub(crate) async fn delete(db: &Db, cap: &Owner) -> AppResult<u64> {
+    let id = cap.id();
     Ok(sqlx::query("DELETE FROM systems WHERE id = $1")
         .bind(id)
         .execute(&db.pool)

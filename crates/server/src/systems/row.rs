@@ -1,0 +1,36 @@
+//! One stored system, as every area reads it (its own file, so that the capability types can
+//! carry it without importing the store).
+
+/// One row of `systems`, as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SystemRow {
+    pub id: String,
+    pub company_id: String,
+    pub owner_id: String,
+    pub name: String,
+    pub serial: String,
+    pub created_at: i64,
+    pub token: Option<String>,
+    pub token_expires_at: Option<i64>,
+    pub token_used_at: Option<i64>,
+    pub secret_hash: Option<String>,
+    pub initial_registration_at: Option<i64>,
+    pub paired_at: Option<i64>,
+    pub error_code: Option<String>,
+    pub error_detail: Option<String>,
+    pub error_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub model: Option<String>,
+    pub mac: Option<String>,
+    pub firmware: Option<String>,
+    pub booted_at: Option<i64>,
+    pub maintenance_active: Option<i64>,
+    pub maintenance_until: Option<i64>,
+    pub licences: Option<String>,
+    pub capabilities: Option<String>,
+    pub monitoring_enabled: Option<i64>,
+    pub remote_config_allowed: Option<i64>,
+    pub info_at: Option<i64>,
+    pub last_seen_at: Option<i64>,
+    pub online_since: Option<i64>,
+}
