@@ -91,8 +91,8 @@ pub async fn run_once(st: &AppState) -> AppResult<()> {
             }
         }
 
-        let ending =
-            maint == Some(1) && until.is_some_and(|u| u - now < cfg.maintenance_days * 86_400_000);
+        let ending = maint.is_some_and(|m| m != 0)
+            && until.is_some_and(|u| u - now < cfg.maintenance_days * 86_400_000);
         let msg = format!(
             "Maintenance ends on {}: renew it to keep managing this PBX remotely.",
             format::datetime(until)

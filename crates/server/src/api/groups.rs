@@ -56,8 +56,9 @@ pub struct GroupJson {
 
 fn json(g: GroupRow, user_id: &str) -> GroupJson {
     GroupJson {
+        public: g.is_public(),
+        is_member: g.viewer_is_member(),
         is_owner: g.owner_id == user_id,
-        is_member: g.is_member > 0,
         id: g.id,
         name: g.name,
         description: g.description,
@@ -65,7 +66,6 @@ fn json(g: GroupRow, user_id: &str) -> GroupJson {
         owner_email: g.owner_email,
         members: g.members,
         systems: g.systems,
-        public: g.public == 1,
         created_ms: g.created_at,
         member_list: None,
         system_list: None,

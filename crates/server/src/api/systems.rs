@@ -68,7 +68,7 @@ fn json(st: &AppState, a: &SystemAccess, detail: bool) -> SystemJson {
             .online_since
             .and(s.booted_at)
             .map(|b| (st.clock.now_ms() - b) / 1000),
-        maintenance_active: s.maintenance_active.map(|m| m == 1),
+        maintenance_active: s.maintenance(),
         maintenance_until_ms: s.maintenance_until,
         licences: s
             .licences

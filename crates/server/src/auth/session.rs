@@ -28,10 +28,10 @@ pub struct CurrentUser {
 impl From<User> for CurrentUser {
     fn from(u: User) -> Self {
         CurrentUser {
+            is_operator: u.is_operator(),
             id: u.id,
             company_id: u.company_id,
             email: u.email,
-            is_operator: u.is_operator != 0,
             session: None,
         }
     }

@@ -34,8 +34,9 @@ pub struct Line {
 impl Line {
     pub(super) fn new(g: GroupRow, user: &CurrentUser) -> Self {
         Line {
+            public: g.is_public(),
+            is_member: g.viewer_is_member(),
             is_owner: g.owner_id == user.id,
-            is_member: g.is_member > 0,
             id: g.id,
             name: g.name,
             description: g.description,
@@ -43,7 +44,6 @@ impl Line {
             owner: g.owner_email,
             members: g.members,
             systems: g.systems,
-            public: g.public == 1,
             created: format::datetime(Some(g.created_at)),
             created_ms: g.created_at,
         }

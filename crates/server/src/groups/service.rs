@@ -26,7 +26,8 @@ impl GroupOwner {
 }
 
 fn may_see(g: &GroupRow, user: &CurrentUser) -> bool {
-    g.company_id == user.company_id && (g.owner_id == user.id || g.public == 1 || g.is_member > 0)
+    g.company_id == user.company_id
+        && (g.owner_id == user.id || g.is_public() || g.viewer_is_member())
 }
 
 /// A group the user may see, or NotFound.
@@ -172,7 +173,7 @@ pub async fn delete(st: &AppState, user: &CurrentUser, ids: &[String]) -> AppRes
 
 pub async fn join(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<()> {
     let g = visible(st, user, id).await?;
-    if g.is_member > 0 {
+    if g.viewer_is_member() {
         return Err(AppError::Conflict(format!(
             "You are a member of '{}' already.",
             g.name

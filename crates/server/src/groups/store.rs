@@ -21,6 +21,18 @@ pub struct GroupRow {
     pub is_member: i64,
 }
 
+impl GroupRow {
+    /// Anyone in the company may see and join it.
+    pub fn is_public(&self) -> bool {
+        self.public != 0
+    }
+
+    /// The user the row was read for is a member.
+    pub fn viewer_is_member(&self) -> bool {
+        self.is_member > 0
+    }
+}
+
 const SELECT: &str = "SELECT g.id, g.company_id, g.owner_id, u.email AS owner_email, g.name, \
     g.description, g.default_roles, g.public, g.created_at, \
     (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS members, \

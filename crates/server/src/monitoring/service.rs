@@ -48,7 +48,7 @@ impl Period {
 
 /// The PBX must record system data for there to be any.
 fn recording(cap: &Monitor) -> AppResult<()> {
-    if cap.system().monitoring_enabled != Some(1) {
+    if !cap.system().records_system_data() {
         return Err(AppError::Unavailable(
             "The PBX does not record system data. Switch it on in the PBX: Administration › Service › \
              External access › Monitoring › Recording of system data."

@@ -10,12 +10,12 @@ use zentrale_protocol::FirmwareVersion;
 /// monitoring, alerts, backup, call data, SMTP, remote configuration. System information and
 /// licences do not. `min_firmware` is the lowest firmware the control center manages.
 pub fn require_maintenance(s: &SystemRow, min_firmware: FirmwareVersion) -> AppResult<()> {
-    if s.secret_hash.is_none() || s.maintenance_active.is_none() {
+    if s.secret_hash.is_none() || s.maintenance().is_none() {
         return Err(AppError::Unavailable(
             "The PBX has not connected yet: confirm access on the PBX with the token first.".into(),
         ));
     }
-    if s.maintenance_active != Some(1) {
+    if s.maintenance() != Some(true) {
         return Err(AppError::Unavailable(
             "To use this function, the PBX requires active maintenance. Activate maintenance for \
              this PBX (COMtrexx maintenance), then this function becomes available."

@@ -34,3 +34,21 @@ pub struct SystemRow {
     pub last_seen_at: Option<i64>,
     pub online_since: Option<i64>,
 }
+
+/// The PBX's switches as booleans: the database keeps them as 0/1 integers, read here once.
+impl SystemRow {
+    /// Active maintenance as last reported; `None` before the PBX reported.
+    pub fn maintenance(&self) -> Option<bool> {
+        self.maintenance_active.map(|m| m != 0)
+    }
+
+    /// "Recording of system data" is switched on in the PBX.
+    pub fn records_system_data(&self) -> bool {
+        self.monitoring_enabled.is_some_and(|m| m != 0)
+    }
+
+    /// "Remote configuration via remote access server" is allowed in the PBX.
+    pub fn remote_config_allowed(&self) -> bool {
+        self.remote_config_allowed.is_some_and(|m| m != 0)
+    }
+}

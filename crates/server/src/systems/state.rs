@@ -93,7 +93,7 @@ pub fn derive(s: &SystemRow, online: bool, now: i64, min_firmware: FirmwareVersi
     };
     if s.secret_hash.is_some() {
         if online {
-            let maintenance = s.maintenance_active != Some(1);
+            let maintenance = s.maintenance() != Some(true);
             let too_old = s
                 .firmware
                 .as_deref()

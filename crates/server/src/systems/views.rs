@@ -133,13 +133,15 @@ impl SystemInfo {
         let s: &SystemRow = a.system();
         let now = st.clock.now_ms();
         let online = s.online_since.is_some();
-        let maintenance = match (s.maintenance_active, s.maintenance_until) {
-            (Some(1), Some(until)) => format!("✔ active until {}", format::datetime(Some(until))),
-            (Some(1), None) => "✔ active".into(),
-            (Some(_), Some(until)) if until <= now => {
+        let maintenance = match (s.maintenance(), s.maintenance_until) {
+            (Some(true), Some(until)) => {
+                format!("✔ active until {}", format::datetime(Some(until)))
+            }
+            (Some(true), None) => "✔ active".into(),
+            (Some(false), Some(until)) if until <= now => {
                 format!("✖ not active (ended {})", format::datetime(Some(until)))
             }
-            (Some(_), _) => "✖ not active".into(),
+            (Some(false), _) => "✖ not active".into(),
             (None, _) => String::new(),
         };
         SystemInfo {

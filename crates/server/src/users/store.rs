@@ -23,6 +23,13 @@ pub struct User {
     pub disabled_at: Option<i64>,
 }
 
+impl User {
+    /// The platform operator (stored as 0/1).
+    pub fn is_operator(&self) -> bool {
+        self.is_operator != 0
+    }
+}
+
 pub async fn insert_company(db: &Db, c: &Company) -> AppResult<()> {
     sqlx::query("INSERT INTO companies (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(&c.id)
