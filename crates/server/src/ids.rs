@@ -41,6 +41,56 @@ pub fn normalise_token(typed: &str) -> String {
         .join("-")
 }
 
+/// A serial number as on the PBX's dashboard: 6 to 32 letters, digits or dashes, kept in
+/// upper case so `ab12…` and `AB12…` are the same system. Parsed at the edges (forms, API,
+/// pairing); inside, a `SerialNumber` is known to be valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerialNumber(String);
+
+impl SerialNumber {
+    pub fn parse(raw: &str) -> crate::error::AppResult<SerialNumber> {
+        let s = raw.trim().to_uppercase();
+        let ok_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !(6..=32).contains(&s.len()) || !ok_chars {
+            return Err(crate::error::AppError::BadRequest(format!(
+                "'{}' is not a serial number: copy it from the PBX's dashboard \
+                 (6 to 32 letters, digits or dashes).",
+                raw.trim().chars().take(40).collect::<String>()
+            )));
+        }
+        Ok(SerialNumber(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SerialNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A confirmation code as typed: normalised (case, spaces, dashes), and only if it has the
+/// shape of one (16 characters of the code alphabet); anything else is no code at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmationCode(String);
+
+impl ConfirmationCode {
+    pub fn parse(typed: &str) -> Option<ConfirmationCode> {
+        let code = normalise_token(typed);
+        let chars: Vec<char> = code.chars().filter(|c| *c != '-').collect();
+        let alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+        (chars.len() == 16 && chars.iter().all(|c| alphabet.contains(*c)))
+            .then_some(ConfirmationCode(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Hash under which a high-entropy secret is stored (not for passwords: see `auth::password`).
 pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -62,6 +112,18 @@ mod tests {
         let t = new_pairing_token();
         assert_eq!(t.len(), 19);
         assert_eq!(normalise_token(&t.to_lowercase().replace('-', " ")), t);
+        assert_eq!(
+            ConfirmationCode::parse(&t.to_lowercase()).map(|c| c.as_str().to_owned()),
+            Some(t.clone())
+        );
+        assert_eq!(
+            ConfirmationCode::parse("AAAA-AAAA-AAAA-AAA0"),
+            None,
+            "0 is not in codes"
+        );
+        assert_eq!(ConfirmationCode::parse("short"), None);
+        assert!(SerialNumber::parse(" ab12345678 ").is_ok_and(|s| s.as_str() == "AB12345678"));
+        assert!(SerialNumber::parse("AB 1234").is_err());
     }
 
     #[test]

@@ -1,9 +1,8 @@
 //! Rules of pairing and device authentication. Tokens and secrets are never logged.
 
 use crate::error::{AppError, AppResult};
-use crate::ids::{hash_secret, new_secret, normalise_token};
+use crate::ids::{ConfirmationCode, SerialNumber, hash_secret, new_secret};
 use crate::state::AppState;
-use crate::systems::service::parse_serial;
 use crate::systems::store::{self, SystemRow};
 use zentrale_protocol::MIN_PAIRING_FIRMWARE;
 use zentrale_protocol::pairing::{PairRequest, PairResponse, codes};
@@ -12,11 +11,14 @@ use zentrale_protocol::pairing::{PairRequest, PairResponse, codes};
 /// success hands out the device credential. Failures are recorded on the system so its
 /// owner sees them under "State of device".
 pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
-    let serial = parse_serial(&req.serial)
+    let serial = SerialNumber::parse(&req.serial)
         .map_err(|e| AppError::device(codes::BAD_REQUEST, e.to_string()))?;
-    let token = normalise_token(&req.token);
     let now = st.clock.now_ms();
-    let Some(sys) = store::by_token(&st.db, &token).await? else {
+    let found = match ConfirmationCode::parse(&req.token) {
+        Some(code) => store::by_token(&st.db, code.as_str()).await?,
+        None => None,
+    };
+    let Some(sys) = found else {
         tracing::info!(%serial, "pairing refused: unknown token");
         return Err(AppError::device(
             codes::UNKNOWN_TOKEN,
@@ -28,10 +30,10 @@ pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
         tracing::info!(system = %sys.id, serial = %sys.serial, code, "pairing refused");
         Err::<PairResponse, AppError>(AppError::device(code, message))
     };
-    if sys.serial != serial {
+    if sys.serial != serial.as_str() {
         return refuse(
             codes::SERIAL_MISMATCH,
-            serial.clone(),
+            serial.to_string(),
             "This confirmation code belongs to a system with another serial number.".into(),
         )
         .await;
@@ -65,6 +67,7 @@ pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
         .await;
     }
     let secret = new_secret();
+    let token = sys.token.clone().unwrap_or_default();
     if !store::mark_paired(&st.db, &sys.id, &token, &hash_secret(&secret), now).await? {
         return Err(AppError::device(
             codes::TOKEN_USED,

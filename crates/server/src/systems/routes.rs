@@ -122,8 +122,8 @@ async fn form_error(st: &AppState, user: &CurrentUser, form: &NewForm) -> String
 
 async fn check_new(st: &AppState, user: &CurrentUser, form: &NewForm) -> AppResult<()> {
     service::parse_name(&form.name)?;
-    let serial = service::parse_serial(&form.serial)?;
-    if super::store::serial_taken(&st.db, &user.company_id, &serial).await? {
+    let serial = crate::ids::SerialNumber::parse(&form.serial)?;
+    if super::store::serial_taken(&st.db, &user.company_id, serial.as_str()).await? {
         return Err(AppError::Conflict(format!(
             "A system with serial number {serial} exists already in your company."
         )));

@@ -5,7 +5,7 @@ use super::store::{self, NewSystem, SystemRow};
 use crate::access::{Manager, Owner};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
-use crate::ids::{new_id, new_pairing_token};
+use crate::ids::{SerialNumber, new_id, new_pairing_token};
 use crate::state::AppState;
 
 pub const MAX_NAME: usize = 64;
@@ -30,19 +30,9 @@ pub fn parse_name(raw: &str) -> AppResult<String> {
     Ok(name.to_owned())
 }
 
-/// A serial number as on the PBX's dashboard: 6 to 32 letters, digits or dashes; stored in
-/// upper case so `ab12…` and `AB12…` are the same system.
-pub fn parse_serial(raw: &str) -> AppResult<String> {
-    let s = raw.trim().to_uppercase();
-    let ok_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if !(6..=32).contains(&s.len()) || !ok_chars {
-        return Err(AppError::BadRequest(format!(
-            "'{}' is not a serial number: copy it from the PBX's dashboard \
-             (6 to 32 letters, digits or dashes).",
-            raw.trim().chars().take(40).collect::<String>()
-        )));
-    }
-    Ok(s)
+/// A serial number from a form or the API (see [`SerialNumber::parse`]).
+pub fn parse_serial(raw: &str) -> AppResult<SerialNumber> {
+    SerialNumber::parse(raw)
 }
 
 /// Adds a system owned by `user` with a fresh confirmation code.
@@ -53,8 +43,8 @@ pub async fn create(
     serial: &str,
 ) -> AppResult<SystemRow> {
     let name = parse_name(name)?;
-    let serial = parse_serial(serial)?;
-    if store::serial_taken(&st.db, &user.company_id, &serial).await? {
+    let serial = SerialNumber::parse(serial)?;
+    if store::serial_taken(&st.db, &user.company_id, serial.as_str()).await? {
         return Err(AppError::Conflict(format!(
             "A system with serial number {serial} exists already in your company."
         )));
@@ -69,7 +59,7 @@ pub async fn create(
             company_id: &user.company_id,
             owner_id: &user.id,
             name: &name,
-            serial: &serial,
+            serial: serial.as_str(),
             token: &token,
             token_expires_at: now + st.config.token_validity_s * 1000,
             now,

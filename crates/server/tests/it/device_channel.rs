@@ -158,9 +158,9 @@ async fn bad_frames_close_with_codes(b: Backend) {
     let web = Client::logged_in(&srv.url, "owner@acme.example").await;
 
     // A well-behaved PBX that must stay connected through all of this.
-    let (good_id, token) = web.add_system("Good one", "GOOD000001").await;
-    let mut good = Agent::start(&srv.url, "GOOD000001", &token, db.dir.path());
-    good.wait_connected().await;
+    let (good_id, good) = web
+        .paired_system(&srv, db.dir.path(), "Good one", "GOOD000001")
+        .await;
 
     let cred = paired(&srv, &web, "BAD0000001", db.dir.path()).await;
 

@@ -249,6 +249,21 @@ impl Client {
         (id, token)
     }
 
+    /// Adds a system named like its serial, pairs a simulated PBX with it and waits until it
+    /// is connected: the usual start of a test that needs a paired system.
+    pub async fn paired_system(
+        &self,
+        srv: &TestServer,
+        dir: &std::path::Path,
+        name: &str,
+        serial: &str,
+    ) -> (String, Agent) {
+        let (id, token) = self.add_system(name, serial).await;
+        let mut agent = Agent::start(&srv.url, serial, &token, dir);
+        agent.wait_connected().await;
+        (id, agent)
+    }
+
     /// Creates a personal API token on the Account page and returns its secret.
     pub async fn api_token(&self) -> String {
         let r = self

@@ -12,6 +12,7 @@ mod groups;
 mod hardening;
 mod harness;
 mod matrix;
+mod matrix_fixture;
 mod monitoring;
 mod oidc;
 mod operator;

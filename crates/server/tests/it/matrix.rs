@@ -15,11 +15,9 @@
 
 use crate::both_backends;
 use crate::harness::*;
+use crate::matrix_fixture::{cookie_token, fixture, users};
 use std::collections::BTreeSet;
-use zentrale_server::access::{Role, RoleSet};
-use zentrale_server::auth::CurrentUser;
 use zentrale_server::auth::session;
-use zentrale_server::{AppState, access, account, authorisations, groups, systems};
 
 both_backends!(permission_matrix);
 
@@ -191,133 +189,20 @@ fn matrix() -> Vec<Row> {
     ]
 }
 
-struct Users {
-    by_name: Vec<(&'static str, Option<CurrentUser>)>,
-}
-
-impl Users {
-    fn get(&self, name: &str) -> &CurrentUser {
-        self.by_name
-            .iter()
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, u)| u.as_ref())
-            .unwrap()
-    }
-}
-
-async fn users(st: &AppState) -> Users {
-    let mut by_name: Vec<(&'static str, Option<CurrentUser>)> = vec![("anon", None)];
-    for name in ["none", "mon", "bak", "cd", "adm", "own"] {
-        by_name.push((
-            name,
-            Some(user(st, "Acme", &format!("{name}@acme.example")).await),
-        ));
-    }
-    by_name.push((
-        "other",
-        Some(user(st, "Other Co", "other@other.example").await),
-    ));
-    let op = user(st, "Platform", "op@platform.example").await;
-    zentrale_server::users::store::set_operator(&st.db, &op.id, true)
-        .await
-        .unwrap();
-    by_name.push((
-        "op",
-        Some(CurrentUser {
-            is_operator: true,
-            ..op
-        }),
-    ));
-    Users { by_name }
-}
-
-/// The value of the session cookie in a `Set-Cookie` header.
-fn cookie_token(set_cookie: &axum::http::HeaderValue) -> String {
-    let s = set_cookie.to_str().unwrap();
-    s.split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned()
-}
-
-/// Fresh objects for one row; returns the substitutions for its URL and body.
-async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, String)> {
-    let own = u.get("own");
-    let sys = systems::service::create(st, own, &format!("S{r}"), &format!("S{r:03}0000"))
-        .await
-        .unwrap();
-    let sys2 = systems::service::create(st, own, &format!("T{r}"), &format!("T{r:03}0000"))
-        .await
-        .unwrap();
-    let mut auth = String::new();
-    for (name, role) in [
-        ("mon", Role::Monitoring),
-        ("bak", Role::Backup),
-        ("cd", Role::CallData),
-        ("adm", Role::Administrator),
-    ] {
-        let cap = access::system(st, own, &sys.id)
-            .await
-            .unwrap()
-            .manager()
-            .unwrap();
-        let a = authorisations::service::grant(
-            st,
-            own,
-            &cap,
-            &u.get(name).email,
-            RoleSet::default().with(role),
-        )
-        .await
-        .unwrap();
-        if name == "mon" {
-            auth = a.id;
-        }
-    }
-    let settings = |name: String, role: &str, public: bool| {
-        groups::service::Settings::parse(&name, "", role, public).unwrap()
-    };
-    let group = groups::service::create(st, own, settings(format!("G{r}"), "backup", false))
-        .await
-        .unwrap();
-    let cap = groups::service::owned(st, own, &group).await.unwrap();
-    groups::service::add_member(st, &cap, &u.get("bak").email, "")
-        .await
-        .unwrap();
-    groups::service::add_system(st, own, &cap, &sys.id)
-        .await
-        .unwrap();
-    let pgroup = groups::service::create(st, own, settings(format!("P{r}"), "monitoring", true))
-        .await
-        .unwrap();
-    let (token, _) = account::service::create_token(st, own, "fixture", None)
-        .await
-        .unwrap();
-    let origin = session::Origin {
-        user_agent: String::new(),
-        ip: String::new(),
-    };
-    let extra = session::start(st, &own.id, &origin).await.unwrap();
-    let handle: String = zentrale_server::ids::hash_secret(&cookie_token(&extra))
-        .chars()
-        .take(16)
-        .collect();
+#[rustfmt::skip]
+fn paired_matrix() -> Vec<Row> {
     vec![
-        ("{sys2}", sys2.id),
-        ("{sys}", sys.id),
-        ("{group}", group),
-        ("{pgroup}", pgroup),
-        ("{auth}", auth),
-        ("{member}", u.get("bak").id.clone()),
-        ("{token}", token.id),
-        ("{handle}", handle),
-        ("{r}", format!("{r:03}")),
+        //                                                                                                         anon   none   mon    bak    cd     adm    own    other  op
+        row("GET", "/systems/{id}/registrations", "/systems/{psys}/registrations", NoBody,                         "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
+        row("GET", "/systems/{id}/monitoring", "/systems/{psys}/monitoring?period=day", NoBody,                    "login  hidden ok     denied denied ok     ok     hidden hidden"),
+        row("GET", "/systems/{id}/alerts", "/systems/{psys}/alerts", NoBody,                                       "login  hidden ok     denied denied ok     ok     hidden hidden"),
+        row("GET", "/api/v1/systems/{id}/registrations", "/api/v1/systems/{psys}/registrations", NoBody,           "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
+        row("GET", "/api/v1/systems/{id}/monitoring", "/api/v1/systems/{psys}/monitoring", NoBody,                 "login  hidden ok     denied denied ok     ok     hidden hidden"),
+        row("GET", "/api/v1/systems/{id}/alerts", "/api/v1/systems/{psys}/alerts", NoBody,                         "login  hidden ok     denied denied ok     ok     hidden hidden"),
     ]
 }
 
+/// Makes system `id` paired, connected and manageable as a PBX would report it.
 fn outcome(status: u16, location: &str) -> &'static str {
     match status {
         200..=299 => "ok",
@@ -358,6 +243,7 @@ async fn permission_matrix(b: Backend) {
         "matrix rows for routes the server does not have: {extra:?}"
     );
     assert_eq!(rows.len(), listed.len(), "a route is listed twice");
+    let rows: Vec<Row> = rows.into_iter().chain(paired_matrix()).collect();
 
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -23,9 +23,9 @@ async fn registration_status(b: Backend) {
     let srv = TestServer::start(&db).await;
     user(&srv.st, "Acme", "owner@acme.example").await;
     let web = Client::logged_in(&srv.url, "owner@acme.example").await;
-    let (id, token) = web.add_system("HQ", "REGS000001").await;
-    let mut agent = Agent::start(&srv.url, "REGS000001", &token, db.dir.path());
-    agent.wait_connected().await;
+    let (id, agent) = web
+        .paired_system(&srv, db.dir.path(), "HQ", "REGS000001")
+        .await;
     let path = format!("/systems/{id}/registrations");
     wait_for(10, "registrations stored", || async {
         web.get(&path).await.body.contains("data-phone=")

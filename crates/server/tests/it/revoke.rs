@@ -32,9 +32,9 @@ async fn revoke_from_pbx(b: Backend) {
     let srv = TestServer::start(&db).await;
     user(&srv.st, "Acme", "owner@acme.example").await;
     let web = Client::logged_in(&srv.url, "owner@acme.example").await;
-    let (id, token) = web.add_system("Head office", "REVOKE0001").await;
-    let mut agent = Agent::start(&srv.url, "REVOKE0001", &token, db.dir.path());
-    agent.wait_connected().await;
+    let (id, agent) = web
+        .paired_system(&srv, db.dir.path(), "Head office", "REVOKE0001")
+        .await;
     let cred = AgentState::load(&agent.state_file).unwrap().unwrap();
 
     // "Delete access" on the PBX side.

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::harness::*;
-use zentrale_agent::pbx::SimulatedPbx;
 
 /// A system paired with a running simulated PBX that has reported its registrations.
 async fn paired_system(
@@ -14,10 +13,7 @@ async fn paired_system(
     dir: &std::path::Path,
     serial: &str,
 ) -> (String, Agent) {
-    let (id, token) = web.add_system(serial, serial).await;
-    let cfg = agent_config(&srv.url, serial, dir.join(format!("{serial}.json")));
-    let mut agent = Agent::spawn(cfg, Some(&token), SimulatedPbx::new(serial, 1));
-    agent.wait_connected().await;
+    let (id, agent) = web.paired_system(srv, dir, serial, serial).await;
     wait_for(10, "registrations stored", || async {
         web.get(&format!("/systems/{id}/registrations"))
             .await
