@@ -58,7 +58,7 @@ pub async fn company(args: CompanyArgs) -> anyhow::Result<()> {
     match args.cmd {
         CompanyCmd::Add { name, db } => {
             let st = state(&db).await?;
-            let c = zentrale_server::users::service::add_company(&st, &name).await?;
+            let c = zentrale_server::companies::service::add(&st, &name).await?;
             crate::say!("company '{}' added (id {})", c.name, c.id);
         }
     }

@@ -128,11 +128,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 }
 
 async fn ensure_admin(st: &AppState, password: &str) -> anyhow::Result<CurrentUser> {
-    if user_store::company_by_name(&st.db, COMPANY)
+    if zentrale_server::companies::store::by_name(&st.db, COMPANY)
         .await?
         .is_none()
     {
-        users::add_company(st, COMPANY).await?;
+        zentrale_server::companies::service::add(st, COMPANY).await?;
     }
     let user = match user_store::user_by_email(&st.db, ADMIN).await? {
         Some(u) => {

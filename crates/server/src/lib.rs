@@ -11,6 +11,7 @@ pub mod app;
 pub mod auth;
 pub mod authorisations;
 pub mod clock;
+pub mod companies;
 pub mod config;
 pub mod db;
 pub mod error;

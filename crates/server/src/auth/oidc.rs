@@ -291,7 +291,7 @@ impl Oidc {
             ))
         };
         let name = self.company_name(email, claims).ok_or_else(not_assigned)?;
-        let company = users::company_by_name(db, &name)
+        let company = crate::companies::store::by_name(db, &name)
             .await?
             .ok_or_else(not_assigned)?;
         if let Some(u) = users::user_by_email(db, email).await? {

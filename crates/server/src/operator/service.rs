@@ -3,7 +3,6 @@
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::users::service as users;
 
 /// Proof that the caller is the platform operator.
 pub struct Operator(());
@@ -18,13 +17,13 @@ pub fn require(user: &CurrentUser) -> AppResult<Operator> {
     }
 }
 
-pub use crate::users::store::CompanyLine;
+pub use crate::companies::store::CompanyLine;
 
 pub async fn companies(st: &AppState, _: &Operator) -> AppResult<Vec<CompanyLine>> {
-    crate::users::store::companies_with_counts(&st.db).await
+    crate::companies::store::with_counts(&st.db).await
 }
 
-/// Creates a company and its first local account.
+/// Creates a company and its first local account (operator only).
 pub async fn create(
     st: &AppState,
     _: &Operator,
@@ -32,21 +31,7 @@ pub async fn create(
     email: &str,
     password: &str,
 ) -> AppResult<()> {
-    users::parse_email(email)?;
-    crate::auth::password::check(password)?;
-    if crate::users::store::user_by_email(&st.db, &email.trim().to_lowercase())
-        .await?
-        .is_some()
-    {
-        return Err(AppError::Conflict(format!(
-            "A user with e-mail {} exists already.",
-            email.trim()
-        )));
-    }
-    let company = users::add_company(st, name).await?;
-    users::add_user(st, &company.name, email, password).await?;
-    tracing::info!(company = %company.id, "company created by the operator");
-    Ok(())
+    crate::companies::service::create_with_account(st, name, email, password).await
 }
 
 /// Disables an account: it cannot log in, and every session and personal API token of it

@@ -1,5 +1,5 @@
-//! Companies (tenants) and their users: creation from the CLI and the demo, look-ups for
-//! login. Pages for user management come with the access-control work.
+//! Users (accounts) of the companies: creation from the CLI, the demo and the operator,
+//! look-ups for login. Companies themselves live in `companies`.
 
 pub mod service;
 pub mod store;

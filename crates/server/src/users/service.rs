@@ -1,34 +1,10 @@
 //! Rules for creating companies and users.
 
-use super::store::{self, Company, User};
+use super::store::{self, User};
 use crate::auth::password;
 use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
 use crate::state::AppState;
-
-/// Longest company name accepted.
-pub const MAX_COMPANY_NAME: usize = 100;
-
-pub async fn add_company(st: &AppState, name: &str) -> AppResult<Company> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_COMPANY_NAME {
-        return Err(AppError::BadRequest(format!(
-            "a company name needs 1 to {MAX_COMPANY_NAME} characters"
-        )));
-    }
-    if store::company_by_name(&st.db, name).await?.is_some() {
-        return Err(AppError::Conflict(format!(
-            "a company named '{name}' exists already"
-        )));
-    }
-    let c = Company {
-        id: new_id(),
-        name: name.to_owned(),
-        created_at: st.clock.now_ms(),
-    };
-    store::insert_company(&st.db, &c).await?;
-    Ok(c)
-}
 
 /// Normalises and checks an e-mail address (a deliberately loose check: one `@`, a dot after it).
 pub fn parse_email(raw: &str) -> AppResult<String> {
@@ -52,7 +28,7 @@ pub fn parse_email(raw: &str) -> AppResult<String> {
 
 pub async fn add_user(st: &AppState, company: &str, email: &str, pw: &str) -> AppResult<User> {
     let email = parse_email(email)?;
-    let company = store::company_by_name(&st.db, company.trim())
+    let company = crate::companies::store::by_name(&st.db, company.trim())
         .await?
         .ok_or_else(|| AppError::BadRequest(format!("no company named '{}'", company.trim())))?;
     if store::user_by_email(&st.db, &email).await?.is_some() {

@@ -4,13 +4,6 @@ use crate::db::Db;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Company {
-    pub id: String,
-    pub name: String,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
     pub id: String,
     pub company_id: String,
@@ -28,25 +21,6 @@ impl User {
     pub fn is_operator(&self) -> bool {
         self.is_operator != 0
     }
-}
-
-pub async fn insert_company(db: &Db, c: &Company) -> AppResult<()> {
-    sqlx::query("INSERT INTO companies (id, name, created_at) VALUES ($1, $2, $3)")
-        .bind(&c.id)
-        .bind(&c.name)
-        .bind(c.created_at)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
-}
-
-pub async fn company_by_name(db: &Db, name: &str) -> AppResult<Option<Company>> {
-    Ok(
-        sqlx::query_as("SELECT id, name, created_at FROM companies WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&db.pool)
-            .await?,
-    )
 }
 
 pub async fn insert_user(db: &Db, u: &User) -> AppResult<()> {
@@ -140,25 +114,4 @@ pub async fn set_oidc_subject(db: &Db, user_id: &str, subject: &str) -> AppResul
         .execute(&db.pool)
         .await?;
     Ok(())
-}
-
-/// A company with the number of its users and systems (for the operator).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CompanyLine {
-    pub id: String,
-    pub name: String,
-    pub created_at: i64,
-    pub users: i64,
-    pub systems: i64,
-}
-
-pub async fn companies_with_counts(db: &Db) -> AppResult<Vec<CompanyLine>> {
-    Ok(sqlx::query_as(
-        "SELECT c.id, c.name, c.created_at, \
-         (SELECT COUNT(*) FROM users u WHERE u.company_id = c.id) AS users, \
-         (SELECT COUNT(*) FROM systems s WHERE s.company_id = c.id) AS systems \
-         FROM companies c ORDER BY c.name",
-    )
-    .fetch_all(&db.pool)
-    .await?)
 }

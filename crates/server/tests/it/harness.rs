@@ -150,13 +150,15 @@ impl TestServer {
 
 /// Creates a company (if new) and a user with a password; returns the user.
 pub async fn user(st: &AppState, company: &str, email: &str) -> CurrentUser {
-    use zentrale_server::users::{service, store};
-    if store::company_by_name(&st.db, company)
+    use zentrale_server::users::service;
+    if zentrale_server::companies::store::by_name(&st.db, company)
         .await
         .unwrap()
         .is_none()
     {
-        service::add_company(st, company).await.unwrap();
+        zentrale_server::companies::service::add(st, company)
+            .await
+            .unwrap();
     }
     CurrentUser::from(
         service::add_user(st, company, email, PASSWORD)

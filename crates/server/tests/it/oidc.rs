@@ -148,7 +148,7 @@ async fn single_sign_on(b: Backend) {
     )
     .await;
     user(&srv.st, "Acme", "owner@acme.example").await;
-    zentrale_server::users::service::add_company(&srv.st, "Other Co")
+    zentrale_server::companies::service::add(&srv.st, "Other Co")
         .await
         .unwrap();
 
@@ -180,7 +180,7 @@ async fn single_sign_on(b: Backend) {
         .await
         .unwrap()
         .unwrap();
-    let acme = zentrale_server::users::store::company_by_name(&srv.st.db, "Acme")
+    let acme = zentrale_server::companies::store::by_name(&srv.st.db, "Acme")
         .await
         .unwrap()
         .unwrap();

@@ -1,0 +1,51 @@
+//! Queries on `companies`.
+
+use crate::db::Db;
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Company {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+pub async fn insert(db: &Db, c: &Company) -> AppResult<()> {
+    sqlx::query("INSERT INTO companies (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(&c.id)
+        .bind(&c.name)
+        .bind(c.created_at)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn by_name(db: &Db, name: &str) -> AppResult<Option<Company>> {
+    Ok(
+        sqlx::query_as("SELECT id, name, created_at FROM companies WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+/// A company with the number of its users and systems (for the operator).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CompanyLine {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub users: i64,
+    pub systems: i64,
+}
+
+pub async fn with_counts(db: &Db) -> AppResult<Vec<CompanyLine>> {
+    Ok(sqlx::query_as(
+        "SELECT c.id, c.name, c.created_at, \
+         (SELECT COUNT(*) FROM users u WHERE u.company_id = c.id) AS users, \
+         (SELECT COUNT(*) FROM systems s WHERE s.company_id = c.id) AS systems \
+         FROM companies c ORDER BY c.name",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
