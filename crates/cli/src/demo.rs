@@ -196,7 +196,11 @@ async fn backfill_monitoring(st: &AppState, id: &str, pbx: &SimulatedPbx) -> any
 }
 
 /// Renews the system's token and returns it.
-async fn fresh_token(st: &AppState, admin: &CurrentUser, id: &str) -> anyhow::Result<String> {
+async fn fresh_token(
+    st: &AppState,
+    admin: &CurrentUser,
+    id: &zentrale_server::ids::SystemId,
+) -> anyhow::Result<String> {
     let cap = zentrale_server::access::system(st, admin, id)
         .await?
         .manager()?;

@@ -10,6 +10,99 @@ pub fn new_id() -> String {
     random_string(20, ALPHABET)
 }
 
+/// Typed ids: a system's id cannot be passed where a user's is meant. Stored and sent as
+/// plain text; `Deref<Target = str>` keeps them usable wherever text is.
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default,
+            serde::Serialize, serde::Deserialize, sqlx::Type,
+        )]
+        #[serde(transparent)]
+        #[sqlx(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A new random id.
+            pub fn random() -> Self {
+                $name(new_id())
+            }
+
+            /// An id as it came from outside (a path, a form); unknown ids are simply not found.
+            pub fn from_text(text: impl Into<String>) -> Self {
+                $name(text.into())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// The id of a system (PBX).
+    SystemId
+);
+typed_id!(
+    /// The id of a user account.
+    UserId
+);
+typed_id!(
+    /// The id of a company (tenant).
+    CompanyId
+);
+
 /// A new secret for a device or a session: 43 characters base64url (256 bits).
 pub fn new_secret() -> String {
     use base64::Engine;

@@ -12,7 +12,8 @@
 //!     st: &zentrale_server::AppState,
 //!     user: &zentrale_server::auth::CurrentUser,
 //! ) -> zentrale_server::AppResult<()> {
-//!     let cap = access::require::<Manage>(st, user, "sys").await?;
+//!     let id = zentrale_server::ids::SystemId::from_text("sys");
+//!     let cap = access::require::<Manage>(st, user, &id).await?;
 //!     zentrale_server::systems::service::rename(st, cap, "New name").await
 //! }
 //! ```
@@ -20,9 +21,13 @@
 //! ```compile_fail
 //! use zentrale_server::access;
 //! // Having seen the system is not the right to rename it:
-//! async fn rename(st: &zentrale_server::AppState, user: &zentrale_server::auth::CurrentUser) {
-//!     let seen = access::system(st, user, "sys").await.unwrap();
-//!     zentrale_server::systems::service::rename(st, seen, "New name").await.unwrap();
+//! async fn rename(
+//!     st: &zentrale_server::AppState,
+//!     user: &zentrale_server::auth::CurrentUser,
+//! ) -> zentrale_server::AppResult<()> {
+//!     let id = zentrale_server::ids::SystemId::from_text("sys");
+//!     let seen = access::system(st, user, &id).await?;
+//!     zentrale_server::systems::service::rename(st, seen, "New name").await
 //! }
 //! ```
 //!

@@ -16,6 +16,7 @@ pub use roles::{Role, RoleSet};
 
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::systems::store::{self, SystemRow};
 use std::collections::HashMap;
@@ -63,13 +64,13 @@ fn roles_for(user: &CurrentUser, s: &SystemRow, granted: Option<RoleSet>) -> Rol
 }
 
 /// The user's access to system `id`, or `NotFound`.
-pub async fn system(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<SystemAccess> {
+pub async fn system(st: &AppState, user: &CurrentUser, id: &SystemId) -> AppResult<SystemAccess> {
     let system = store::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?;
     if system.company_id != user.company_id {
         return Err(AppError::NotFound);
     }
     let granted = granted(st, &user.id, Some(id)).await?;
-    let roles = roles_for(user, &system, granted.get(id).copied());
+    let roles = roles_for(user, &system, granted.get(id.as_str()).copied());
     if roles.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -83,7 +84,7 @@ pub async fn visible_systems(st: &AppState, user: &CurrentUser) -> AppResult<Vec
     Ok(rows
         .into_iter()
         .filter_map(|system| {
-            let roles = roles_for(user, &system, granted.get(&system.id).copied());
+            let roles = roles_for(user, &system, granted.get(system.id.as_str()).copied());
             (!roles.is_empty()).then(|| SystemAccess::new(system, roles))
         })
         .collect())
@@ -109,7 +110,11 @@ pub async fn managed_systems(st: &AppState, user: &CurrentUser) -> AppResult<Vec
 /// (else "not found"), the user must hold a role that permits `F` (else 403 with the reason),
 /// and a gated feature needs active maintenance and a managed firmware (else 409 with what
 /// to do). The one way to get a [`Cap`].
-pub async fn require<F: Feature>(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<Cap<F>> {
+pub async fn require<F: Feature>(
+    st: &AppState,
+    user: &CurrentUser,
+    id: &SystemId,
+) -> AppResult<Cap<F>> {
     system(st, user, id).await?.require::<F>(st)
 }
 

@@ -5,6 +5,7 @@ use super::store::AlertRow;
 use crate::access;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey};
 use crate::web::{Layout, format, render};
@@ -99,13 +100,13 @@ struct Page {
 pub async fn system_page(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
     let mut page = Page {
         layout: Layout::new(format!("Alerts › {}", a.system().name), "systems", &user),
-        system_id: id.clone(),
+        system_id: id.to_string(),
         system_name: a.system().name.clone(),
         unavailable: String::new(),
         list: q.apply_ordered(
@@ -173,7 +174,7 @@ pub struct AckForm {
 pub async fn acknowledge(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path((id, alert)): Path<(String, String)>,
+    Path((id, alert)): Path<(SystemId, String)>,
     axum::Form(f): axum::Form<AckForm>,
 ) -> AppResult<Response> {
     let cap = access::require::<access::feature::Monitoring>(&st, &user, &id).await?;

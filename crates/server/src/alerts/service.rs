@@ -21,7 +21,7 @@ async fn alert_systems(st: &AppState, user: &CurrentUser) -> AppResult<HashSet<S
         .await?
         .into_iter()
         .filter(|a| allowed(st, a).is_ok())
-        .map(|a| a.system().id.clone())
+        .map(|a| a.system().id.to_string())
         .collect())
 }
 

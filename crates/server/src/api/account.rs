@@ -23,9 +23,9 @@ pub struct Me {
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(ApiUser(u): ApiUser) -> Json<Me> {
     Json(Me {
-        id: u.id,
+        id: u.id.into(),
         email: u.email,
-        company_id: u.company_id,
+        company_id: u.company_id.into(),
         is_operator: u.is_operator,
     })
 }

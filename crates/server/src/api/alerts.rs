@@ -4,6 +4,7 @@ use super::{ApiResult, ApiUser, ErrorBody};
 use crate::access;
 use crate::alerts::service;
 use crate::alerts::store::AlertRow;
+use crate::ids::SystemId;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -54,7 +55,7 @@ impl From<AlertRow> for AlertJson {
 pub async fn api_system(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> ApiResult<Json<Vec<AlertJson>>> {
     let cap = access::require::<access::feature::Monitoring>(&st, &u, &id).await?;
     let rows = service::of_system(&st, &cap).await?;
@@ -84,7 +85,7 @@ pub async fn api_fleet(
 pub async fn api_ack(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path((id, alert)): Path<(String, String)>,
+    Path((id, alert)): Path<(SystemId, String)>,
 ) -> ApiResult<StatusCode> {
     let cap = access::require::<access::feature::Monitoring>(&st, &u, &id).await?;
     service::ack(&st, &cap, &u, &alert).await?;

@@ -4,6 +4,7 @@ use super::{ApiJson, ApiResult, ApiUser, ErrorBody};
 use crate::access::{self, RoleSet};
 use crate::authorisations::service;
 use crate::authorisations::store::{self, AuthorisationRow};
+use crate::ids::SystemId;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -74,7 +75,9 @@ pub async fn create(
     ApiJson(b): ApiJson<NewAuthorisation>,
 ) -> ApiResult<(StatusCode, Json<AuthorisationJson>)> {
     let roles = RoleSet::parse(b.roles.iter().map(String::as_str))?;
-    let cap = access::system(&st, &u, &b.system_id).await?.manager()?;
+    let cap = access::system(&st, &u, &SystemId::from_text(b.system_id.as_str()))
+        .await?
+        .manager()?;
     let row = service::grant(&st, &u, &cap, &b.user_email, roles).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }

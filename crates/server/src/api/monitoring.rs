@@ -2,6 +2,7 @@
 
 use super::{ApiResult, ApiUser};
 use crate::access;
+use crate::ids::SystemId;
 use crate::monitoring::routes::PeriodQuery;
 use crate::monitoring::service::{self, Period};
 use crate::state::AppState;
@@ -39,7 +40,7 @@ pub struct MonitoringJson {
 pub async fn api(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Json<MonitoringJson>> {
     let cap = access::require::<access::feature::Monitoring>(&st, &u, &id).await?;

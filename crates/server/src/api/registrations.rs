@@ -2,6 +2,7 @@
 
 use super::{ApiResult, ApiUser, ErrorBody};
 use crate::access::{self, feature::Registrations};
+use crate::ids::SystemId;
 use crate::registrations::service;
 use crate::registrations::views::{account_status, phone_status};
 use crate::state::AppState;
@@ -70,7 +71,7 @@ async fn load(st: &AppState, cap: &access::Cap<Registrations>) -> ApiResult<Regi
 pub async fn get(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> ApiResult<Json<RegistrationsJson>> {
     let cap = access::require::<Registrations>(&st, &u, &id).await?;
     Ok(Json(load(&st, &cap).await?))
@@ -83,7 +84,7 @@ pub async fn get(
 pub async fn refresh(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> ApiResult<Json<RegistrationsJson>> {
     let cap = access::require::<Registrations>(&st, &u, &id).await?;
     service::refresh(&st, &cap).await?;

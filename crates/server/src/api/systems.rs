@@ -2,6 +2,7 @@
 
 use super::{ApiJson, ApiResult, ApiUser, ErrorBody};
 use crate::access::{self, SystemAccess};
+use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::systems::service;
 use axum::Json;
@@ -86,7 +87,7 @@ fn json(st: &AppState, a: &SystemAccess, detail: bool) -> SystemJson {
         last_seen_ms: s.last_seen_at,
     });
     SystemJson {
-        id: s.id.clone(),
+        id: s.id.to_string(),
         name: s.name.clone(),
         serial: s.serial.clone(),
         created_ms: s.created_at,
@@ -148,7 +149,7 @@ pub async fn create(
 pub async fn get_one(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> ApiResult<Json<SystemJson>> {
     let a = access::system(&st, &u, &id).await?;
     Ok(Json(json(&st, &a, true)))
@@ -160,7 +161,7 @@ pub async fn get_one(
 pub async fn delete(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> ApiResult<StatusCode> {
     let cap = access::system(&st, &u, &id).await?.owner()?;
     service::delete(&st, cap).await?;
@@ -173,7 +174,7 @@ pub async fn delete(
 pub async fn renew_token(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> ApiResult<Json<SystemJson>> {
     let cap = access::system(&st, &u, &id).await?.manager()?;
     service::renew_token(&st, cap).await?;
@@ -187,7 +188,7 @@ pub async fn renew_token(
 pub async fn cancel_token(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> ApiResult<StatusCode> {
     let cap = access::system(&st, &u, &id).await?.manager()?;
     service::cancel_token(&st, cap).await?;
@@ -201,7 +202,7 @@ pub async fn cancel_token(
 pub async fn access_paths(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> ApiResult<Json<crate::systems::paths::AccessPaths>> {
     let cap = access::system(&st, &u, &id).await?.owner()?;
     Ok(Json(crate::systems::paths::of(&st, &cap).await?))
@@ -214,7 +215,7 @@ pub async fn access_paths(
 pub async fn withdraw_authorisation(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path((id, authorisation)): Path<(String, String)>,
+    Path((id, authorisation)): Path<(SystemId, String)>,
 ) -> ApiResult<StatusCode> {
     let cap = access::system(&st, &u, &id).await?.owner()?;
     crate::systems::paths::withdraw(&st, &cap, &authorisation).await?;
@@ -228,7 +229,7 @@ pub async fn withdraw_authorisation(
 pub async fn remove_from_group(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path((id, group)): Path<(String, String)>,
+    Path((id, group)): Path<(SystemId, String)>,
 ) -> ApiResult<StatusCode> {
     let cap = access::system(&st, &u, &id).await?.owner()?;
     crate::systems::paths::remove_from_group(&st, &cap, &group).await?;
@@ -248,7 +249,7 @@ pub struct SystemChange {
 pub async fn rename(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
     ApiJson(b): ApiJson<SystemChange>,
 ) -> ApiResult<Json<SystemJson>> {
     let cap = access::system(&st, &u, &id).await?.manager()?;

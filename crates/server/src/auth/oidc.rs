@@ -7,7 +7,6 @@ use crate::clock::Clock;
 use crate::config::OidcConfig;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::ids::new_id;
 use crate::users::store as users;
 use base64::Engine;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
@@ -36,7 +35,7 @@ pub struct Oidc {
 
 /// A finished single sign-on: who logs in, and the ID token.
 pub struct SsoLogin {
-    pub user_id: String,
+    pub user_id: crate::ids::UserId,
     pub id_token: String,
 }
 
@@ -275,7 +274,7 @@ impl Oidc {
         email: &str,
         email_verified: bool,
         claims: &serde_json::Value,
-    ) -> AppResult<String> {
+    ) -> AppResult<crate::ids::UserId> {
         if let Some(u) = users::user_by_oidc_subject(db, subject).await? {
             if u.disabled_at.is_some() {
                 return Err(AppError::Forbidden(
@@ -311,7 +310,7 @@ impl Oidc {
         }
         let user = users::User {
             disabled_at: None,
-            id: new_id(),
+            id: crate::ids::UserId::random(),
             company_id: company.id,
             email: email.to_owned(),
             password_hash: None,

@@ -3,7 +3,7 @@
 //! (`Authorization: Bearer …`) resolve to the same `CurrentUser`.
 
 use crate::error::{AppError, AppResult};
-use crate::ids::{hash_secret, new_secret};
+use crate::ids::{CompanyId, UserId, hash_secret, new_secret};
 use crate::state::AppState;
 use crate::users::store::{self as users, User};
 use axum::extract::FromRequestParts;
@@ -16,8 +16,8 @@ pub const COOKIE_NAME: &str = "zentrale_session";
 /// The logged-in user of this request.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    pub id: String,
-    pub company_id: String,
+    pub id: UserId,
+    pub company_id: CompanyId,
     pub email: String,
     /// Platform operator: manages companies, sees no company's data by that role alone.
     pub is_operator: bool,

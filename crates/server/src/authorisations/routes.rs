@@ -5,6 +5,7 @@ use super::store::{self, AuthorisationRow};
 use crate::access::{self, RoleSet};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey, form_values};
@@ -137,7 +138,7 @@ async fn render_page(
         .into_iter()
         .map(|a| Choice {
             selected: a.system().id == entered.system,
-            value: a.system().id.clone(),
+            value: a.system().id.to_string(),
             label: format!("{} ({})", a.system().name, a.system().serial),
         })
         .collect();
@@ -190,7 +191,9 @@ pub async fn create(
         if system.is_empty() {
             return Err(AppError::BadRequest("Choose a system.".into()));
         }
-        let cap = access::system(&st, &user, &system).await?.manager()?;
+        let cap = access::system(&st, &user, &SystemId::from_text(system.as_str()))
+            .await?
+            .manager()?;
         service::grant(&st, &user, &cap, &email, roles).await
     }
     .await;

@@ -4,6 +4,7 @@ use super::store::{self, AuthorisationRow, NewAuthorisation};
 use crate::access::{Manager, RoleSet};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::ids::SystemId;
 use crate::ids::new_id;
 use crate::state::AppState;
 use crate::users::store as users;
@@ -81,7 +82,7 @@ pub async fn change(
     roles: RoleSet,
 ) -> AppResult<()> {
     let a = own(st, granter, id).await?;
-    crate::access::system(st, granter, &a.system_id)
+    crate::access::system(st, granter, &SystemId::from_text(a.system_id.as_str()))
         .await?
         .manager()?;
     if roles.is_empty() {

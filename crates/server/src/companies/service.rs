@@ -2,7 +2,6 @@
 
 use super::store::{self, Company};
 use crate::error::{AppError, AppResult};
-use crate::ids::new_id;
 use crate::state::AppState;
 
 /// Longest company name accepted.
@@ -21,7 +20,7 @@ pub async fn add(st: &AppState, name: &str) -> AppResult<Company> {
         )));
     }
     let c = Company {
-        id: new_id(),
+        id: crate::ids::CompanyId::random(),
         name: name.to_owned(),
         created_at: st.clock.now_ms(),
     };

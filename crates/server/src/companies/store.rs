@@ -2,10 +2,11 @@
 
 use crate::db::Db;
 use crate::error::AppResult;
+use crate::ids::CompanyId;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Company {
-    pub id: String,
+    pub id: CompanyId,
     pub name: String,
     pub created_at: i64,
 }

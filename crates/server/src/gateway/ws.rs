@@ -47,7 +47,7 @@ pub async fn upgrade(
         .max_write_buffer_size(BUFFER_BYTES + MAX_FRAME_BYTES * 2)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| serve(st, sys.id, sys.serial, socket)))
+        .on_upgrade(move |socket| serve(st, sys.id.into(), sys.serial, socket)))
 }
 
 /// Why the loop ended: close with this code and reason, or the peer is gone already.

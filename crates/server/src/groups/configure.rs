@@ -65,7 +65,7 @@ async fn configure_page(
         .filter(|a| !systems.iter().any(|s| s.system_id == a.system().id))
         .map(|a| Choice {
             selected: false,
-            value: a.system().id.clone(),
+            value: a.system().id.to_string(),
             label: format!("{} ({})", a.system().name, a.system().serial),
         })
         .collect();

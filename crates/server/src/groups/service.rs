@@ -9,6 +9,7 @@ use super::store::{self, GroupRow, NewGroup};
 use crate::access::{self, RoleSet};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::ids::SystemId;
 use crate::ids::new_id;
 use crate::state::AppState;
 use crate::users::store as users;
@@ -263,7 +264,7 @@ pub async fn add_system(
     cap: &GroupOwner,
     system_id: &str,
 ) -> AppResult<()> {
-    let sys = access::system(st, user, system_id).await?;
+    let sys = access::system(st, user, &SystemId::from_text(system_id)).await?;
     let name = sys.system().name.clone();
     let manager = sys.manager().map_err(|_| {
         AppError::Forbidden(format!(

@@ -5,6 +5,7 @@ use super::service::{self, Period};
 use crate::access;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::web::{Layout, format, render};
 use askama::Template;
@@ -47,7 +48,7 @@ fn pct(v: Option<f64>) -> String {
 pub async fn page(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
     Query(q): Query<PeriodQuery>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
@@ -59,7 +60,7 @@ pub async fn page(
     );
     let mut page = Page {
         layout,
-        system_id: id.clone(),
+        system_id: id.to_string(),
         system_name: a.system().name.clone(),
         period: period.key(),
         unavailable: String::new(),

@@ -78,7 +78,7 @@ pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
     st.gateway.revoke(&sys.id, "the system was paired again");
     tracing::info!(system = %sys.id, %serial, "paired");
     Ok(PairResponse {
-        system_id: sys.id,
+        system_id: sys.id.into(),
         secret,
     })
 }

@@ -5,6 +5,7 @@ use super::views::{AccountLine, PhoneLine, account_status, kind_label, phone_sta
 use crate::access;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::web::list::{ListQuery, ListView};
 use crate::web::{Layout, format, render};
@@ -36,7 +37,7 @@ pub struct PageQuery {
 pub async fn page(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
@@ -85,7 +86,7 @@ pub async fn page(
             "systems",
             &user,
         ),
-        system_id: id.clone(),
+        system_id: id.to_string(),
         system_name: a.system().name.clone(),
         notice: q.notice.unwrap_or_default().chars().take(200).collect(),
         as_of: format::datetime(as_of),
@@ -110,7 +111,7 @@ pub async fn page(
 pub async fn refresh(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
     let refreshed = match a.require::<access::feature::Registrations>(&st) {

@@ -5,6 +5,7 @@ use super::views::{COLUMNS, SystemInfo, SystemLine};
 use crate::access;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::web::list::{ListQuery, ListView, form_values};
 use crate::web::{Layout, render};
@@ -41,7 +42,7 @@ async fn lines(st: &AppState, user: &CurrentUser) -> AppResult<Vec<SystemLine>> 
     let summaries = crate::registrations::store::summaries(&st.db, &user.company_id).await?;
     Ok(visible
         .iter()
-        .map(|a| SystemLine::new(st, a).with_summary(summaries.get(&a.system().id)))
+        .map(|a| SystemLine::new(st, a).with_summary(summaries.get(a.system().id.as_str())))
         .collect())
 }
 
@@ -167,7 +168,7 @@ pub async fn create(
 pub async fn renew(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> AppResult<Redirect> {
     let cap = access::system(&st, &user, &id).await?.manager()?;
     service::renew_token(&st, cap).await?;
@@ -178,7 +179,7 @@ pub async fn renew(
 pub async fn cancel(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> AppResult<Redirect> {
     let cap = access::system(&st, &user, &id).await?.manager()?;
     service::cancel_token(&st, cap).await?;
@@ -199,7 +200,11 @@ pub async fn delete_selected(
     }
     let mut caps = Vec::with_capacity(ids.len());
     for id in &ids {
-        caps.push(access::system(&st, &user, id).await?.owner()?);
+        caps.push(
+            access::system(&st, &user, &SystemId::from_text(id.as_str()))
+                .await?
+                .owner()?,
+        );
     }
     for cap in caps {
         service::delete(&st, cap).await?;
@@ -223,7 +228,7 @@ struct InfoPage {
 pub async fn info(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
     info_page(&st, &user, &a, a.system().name.clone(), String::new()).await
@@ -260,7 +265,7 @@ pub struct RenameForm {
 pub async fn rename(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<SystemId>,
     Form(f): Form<RenameForm>,
 ) -> AppResult<Response> {
     let cap = access::system(&st, &user, &id).await?.manager()?;
@@ -280,7 +285,7 @@ pub async fn rename(
 pub async fn withdraw_authorisation(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path((id, authorisation)): Path<(String, String)>,
+    Path((id, authorisation)): Path<(SystemId, String)>,
 ) -> AppResult<Response> {
     let cap = access::system(&st, &user, &id).await?.owner()?;
     super::paths::withdraw(&st, &cap, &authorisation).await?;
@@ -291,7 +296,7 @@ pub async fn withdraw_authorisation(
 pub async fn remove_from_group(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path((id, group)): Path<(String, String)>,
+    Path((id, group)): Path<(SystemId, String)>,
 ) -> AppResult<Response> {
     let cap = access::system(&st, &user, &id).await?.owner()?;
     super::paths::remove_from_group(&st, &cap, &group).await?;

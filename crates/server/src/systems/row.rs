@@ -1,12 +1,14 @@
 //! One stored system, as every area reads it (its own file, so that the capability types can
 //! carry it without importing the store).
 
+use crate::ids::{CompanyId, SystemId, UserId};
+
 /// One row of `systems`, as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SystemRow {
-    pub id: String,
-    pub company_id: String,
-    pub owner_id: String,
+    pub id: SystemId,
+    pub company_id: CompanyId,
+    pub owner_id: UserId,
     pub name: String,
     pub serial: String,
     pub created_at: i64,

@@ -50,7 +50,7 @@ impl SystemLine {
         let s = a.system();
         let state = service::device_state(st, s);
         SystemLine {
-            id: s.id.clone(),
+            id: s.id.to_string(),
             name: s.name.clone(),
             serial: s.serial.clone(),
             initial_registration: format::datetime(s.initial_registration_at),

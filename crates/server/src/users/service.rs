@@ -3,7 +3,6 @@
 use super::store::{self, User};
 use crate::auth::password;
 use crate::error::{AppError, AppResult};
-use crate::ids::new_id;
 use crate::state::AppState;
 
 /// Normalises and checks an e-mail address (a deliberately loose check: one `@`, a dot after it).
@@ -39,7 +38,7 @@ pub async fn add_user(st: &AppState, company: &str, email: &str, pw: &str) -> Ap
     let hash = password::hash(pw).await?;
     let u = User {
         disabled_at: None,
-        id: new_id(),
+        id: crate::ids::UserId::random(),
         company_id: company.id,
         email,
         password_hash: Some(hash),

@@ -2,11 +2,12 @@
 
 use crate::db::Db;
 use crate::error::AppResult;
+use crate::ids::{CompanyId, UserId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
-    pub id: String,
-    pub company_id: String,
+    pub id: UserId,
+    pub company_id: CompanyId,
     pub email: String,
     pub password_hash: Option<String>,
     pub created_at: i64,

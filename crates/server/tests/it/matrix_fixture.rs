@@ -148,13 +148,13 @@ pub async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, S
         .unwrap();
     }
     vec![
-        ("{sys2}", sys2.id),
-        ("{psys}", psys.id),
-        ("{sys}", sys.id),
+        ("{sys2}", sys2.id.into()),
+        ("{psys}", psys.id.into()),
+        ("{sys}", sys.id.into()),
         ("{group}", group),
         ("{pgroup}", pgroup),
         ("{auth}", auth),
-        ("{member}", u.get("bak").id.clone()),
+        ("{member}", u.get("bak").id.to_string()),
         ("{token}", token.id),
         ("{handle}", handle),
         ("{r}", format!("{r:03}")),
