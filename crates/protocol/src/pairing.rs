@@ -46,6 +46,8 @@ pub mod codes {
     pub const RATE_LIMITED: &str = "rate_limited";
     /// 401: the device credential is not (or no longer) valid.
     pub const UNAUTHORIZED: &str = "unauthorized";
+    /// 413: the request body is larger than 64 KiB.
+    pub const TOO_LARGE: &str = "too_large";
 
     /// The HTTP status that goes with each code (500 for a code not listed).
     pub fn http_status(code: &str) -> u16 {
@@ -56,6 +58,7 @@ pub mod codes {
             TOKEN_USED => 409,
             TOKEN_EXPIRED => 410,
             FIRMWARE_TOO_OLD => 422,
+            TOO_LARGE => 413,
             RATE_LIMITED => 429,
             _ => 500,
         }

@@ -41,6 +41,8 @@ struct Conn {
 pub struct Registry {
     conns: Mutex<HashMap<String, Conn>>,
     next_id: AtomicU64,
+    /// Device messages refused and dropped (bad params, control characters), for /metrics.
+    pub refused: AtomicU64,
 }
 
 impl Registry {

@@ -24,8 +24,14 @@ const BUFFER_BYTES: usize = 1024;
 pub async fn upgrade(
     State(st): State<AppState>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> AppResult<Response> {
+    let ws = ws.map_err(|e| {
+        AppError::device(
+            codes::BAD_REQUEST,
+            format!("Open the control channel with a WebSocket upgrade ({e})."),
+        )
+    })?;
     let (serial, secret) = basic_auth(&headers)?;
     let sys = authenticate(&st, &serial, &secret).await?;
     let offered = headers
@@ -63,6 +69,9 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
     let mut hello_done = false;
     let mut pending: Pending = HashMap::new();
     let mut next_request = 0u64;
+    // Server request ids are unique across connections: a random prefix per connection, so
+    // an agent that remembers answered ids never mistakes a new request for an old one.
+    let conn_prefix: String = crate::ids::new_id().chars().take(10).collect();
     let ending: Ending = loop {
         tokio::select! {
             msg = sock.recv() => match msg {
@@ -96,7 +105,7 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                 }
                 Some(Outbound::Request { method, params, reply }) => {
                     next_request += 1;
-                    let id = format!("s{next_request}");
+                    let id = format!("s{}-{next_request}", &conn_prefix);
                     let req = Envelope::Req { id: id.clone(), method, params };
                     if sock.send(Message::Text(req.to_text().into())).await.is_err() {
                         break None;
@@ -221,18 +230,29 @@ async fn handle(
                 ));
             }
             if method == messages::STATUS {
-                let info = parse_info(ctx, params)?;
+                let info = match parse_info(ctx, params) {
+                    Ok(info) => info,
+                    Err((_, why)) => return Ok(Some(refused(ctx, &method, &why))),
+                };
                 store_info(ctx, &info).await?;
             } else if method == messages::ALERT {
-                let a: messages::PbxAlert = serde_json::from_value(params)
-                    .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad alert: {e}")))?;
+                let a = match parse_params::<messages::PbxAlert>("alert", params)
+                    .and_then(|a| check_alert(&a).map(|()| a))
+                {
+                    Ok(a) => a,
+                    Err(why) => return Ok(Some(refused(ctx, &method, &why))),
+                };
                 crate::alerts::rules::from_pbx(ctx.st, ctx.system_id, &a).await.map_err(|e| {
                     tracing::error!(system = %ctx.system_id, error = ?e, "storing an alert failed");
                     (close::GOING_AWAY, "server error; reconnect later".to_owned())
                 })?;
             } else if method == messages::MONITORING_SAMPLE {
-                let sample: messages::Sample = serde_json::from_value(params)
-                    .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad sample: {e}")))?;
+                let sample = match parse_params::<messages::Sample>("sample", params)
+                    .and_then(|s| check_sample(&s).map(|()| s))
+                {
+                    Ok(s) => s,
+                    Err(why) => return Ok(Some(refused(ctx, &method, &why))),
+                };
                 // Implausible times (a PBX clock far off) are dropped, not stored.
                 let now = ctx.st.clock.now_ms();
                 if sample.t_ms > now - crate::monitoring::jobs::RAW_RETENTION_MS
@@ -241,8 +261,10 @@ async fn handle(
                     ctx.st.monitoring.push(ctx.system_id, sample);
                 }
             } else if method == regs::REGISTRATIONS {
-                let r: Registrations = serde_json::from_value(params)
-                    .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad registrations: {e}")))?;
+                let r: Registrations = match parse_params("registrations", params) {
+                    Ok(r) => r,
+                    Err(why) => return Ok(Some(refused(ctx, &method, &why))),
+                };
                 // A failed write keeps the connection (closing would add reconnect load to an
                 // overloaded store); the PBX reports again on its next change, or on refresh.
                 if let Err(e) = Box::pin(crate::registrations::service::store_reported(
@@ -275,29 +297,81 @@ async fn handle(
     }
 }
 
+/// The `refused` notification for a dropped message of the agent; counted for /metrics.
+fn refused(ctx: &Ctx<'_>, method: &str, message: &str) -> Envelope {
+    ctx.st
+        .gateway
+        .refused
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tracing::warn!(system = %ctx.system_id, %method, %message, "device message refused");
+    Envelope::note(
+        messages::REFUSED,
+        messages::Refused {
+            method: method.chars().take(64).collect(),
+            code: err_codes::BAD_PARAMS.to_owned(),
+            message: message.to_owned(),
+        },
+    )
+}
+
 /// A message with a control character in its text is answered `bad_params` (a request) or
 /// with a `refused` notification (anything else); it is dropped and the connection stays.
 fn refuse_text(ctx: &Ctx<'_>, pending: &mut Pending, env: Envelope, message: &str) -> Envelope {
-    tracing::warn!(system = %ctx.system_id, %message, "device message with control characters refused");
-    let refused = |method: String| {
-        Envelope::note(
-            messages::REFUSED,
-            messages::Refused {
-                method,
-                code: err_codes::BAD_PARAMS.to_owned(),
-                message: message.to_owned(),
-            },
-        )
-    };
+    let refused = |method: String| refused(ctx, &method, message);
     match env {
-        Envelope::Req { id, .. } => Envelope::error(id, err_codes::BAD_PARAMS, message),
-        Envelope::Note { method, .. } => refused(method.chars().take(64).collect()),
+        Envelope::Req { id, .. } => {
+            ctx.st
+                .gateway
+                .refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Envelope::error(id, err_codes::BAD_PARAMS, message)
+        }
+        Envelope::Note { method, .. } => refused(method),
         Envelope::Res { id, .. } | Envelope::Err { id, .. } => {
             if let Some(reply) = pending.remove(&id) {
                 let _ = reply.send(Err(format!("the PBX's answer was refused: {message}")));
             }
             refused("res".into())
         }
+    }
+}
+
+/// Params of a message, or why not, naming the field (`phones: invalid type …`).
+fn parse_params<T: serde::de::DeserializeOwned>(
+    what: &str,
+    v: serde_json::Value,
+) -> Result<T, String> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!(" at {path}")
+        };
+        format!("bad {what}{at}: {}", e.into_inner())
+    })
+}
+
+/// Values outside the protocol's ranges are refused, not coerced into something else.
+fn check_sample(s: &messages::Sample) -> Result<(), String> {
+    for (name, v) in [("cpu", s.cpu), ("mem", s.mem)] {
+        if !(0.0..=100.0).contains(&v) {
+            return Err(format!(
+                "{name} must be a percentage from 0 to 100, not {v}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `severity` is one of `info`, `warning`, `critical`.
+fn check_alert(a: &messages::PbxAlert) -> Result<(), String> {
+    match a.severity.as_str() {
+        "info" | "warning" | "critical" => Ok(()),
+        other => Err(format!(
+            "severity must be info, warning or critical, not '{}'",
+            other.chars().take(32).collect::<String>()
+        )),
     }
 }
 

@@ -17,8 +17,18 @@ use zentrale_protocol::pairing::{PairRequest, codes};
 pub async fn pair(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AppResult<Response> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::device(
+                codes::TOO_LARGE,
+                "The pairing request may have at most 64 KiB.",
+            )
+        } else {
+            AppError::device(codes::BAD_REQUEST, "The pairing request could not be read.")
+        }
+    })?;
     let req: PairRequest = serde_json::from_slice(&body).map_err(|e| {
         AppError::device(
             codes::BAD_REQUEST,

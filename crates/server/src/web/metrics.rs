@@ -40,11 +40,15 @@ pub async fn metrics(
          zentrale_samples_buffered {}\n\
          # HELP zentrale_sample_commit_delay_p99_ms 99th percentile of receipt-to-commit delay of recent samples.\n\
          # TYPE zentrale_sample_commit_delay_p99_ms gauge\n\
-         zentrale_sample_commit_delay_p99_ms {}\n",
+         zentrale_sample_commit_delay_p99_ms {}\n\
+         # HELP zentrale_device_messages_refused_total Device messages refused and dropped (bad params).\n\
+         # TYPE zentrale_device_messages_refused_total counter\n\
+         zentrale_device_messages_refused_total {}\n",
         st.gateway.count(),
         m.stored.load(Ordering::Relaxed),
         m.buffered(),
         m.p99_delay_ms(),
+        st.gateway.refused.load(Ordering::Relaxed),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

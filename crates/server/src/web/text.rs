@@ -24,7 +24,7 @@ pub async fn guard(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, MAX_CHECKED_BODY).await {
         Ok(b) => b,
-        Err(e) => return body_error(e),
+        Err(e) => return body_error(&path, e),
     };
     let checked = match kind {
         BodyKind::Form => check_form(&bytes),
@@ -96,11 +96,19 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// A body that was too large (413) or stopped arriving (408, and the connection closes).
-fn body_error(e: axum::Error) -> Response {
+fn body_error(path: &str, e: axum::Error) -> Response {
     let inner = e.into_inner();
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(inner.as_ref());
     while let Some(c) = cause {
         if c.is::<http_body_util::LengthLimitError>() {
+            if path.starts_with("/device/") {
+                // Device endpoints answer in their own `{code, message}` shape.
+                return crate::error::AppError::device(
+                    zentrale_protocol::pairing::codes::TOO_LARGE,
+                    "The request body may have at most 64 KiB.",
+                )
+                .into_response();
+            }
             return (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "The request body is too large.\n",

@@ -16,8 +16,126 @@ use zentrale_protocol::{Envelope, close, messages};
 both_backends!(
     bad_frames_close_with_codes,
     silent_device_goes_offline,
-    control_characters_are_refused_and_the_connection_stays
+    control_characters_are_refused_and_the_connection_stays,
+    bad_note_params_are_refused_not_coerced,
+    server_request_ids_differ_across_connections
 );
+
+/// The id of the server's `registrations.get` when "Refresh" is pressed; answers it.
+async fn refresh_request_id(
+    srv: &TestServer,
+    web: &Client,
+    ws: &mut Ws,
+    id: &str,
+    serial: &str,
+) -> String {
+    let path = format!("/systems/{id}/registrations/refresh");
+    let post = {
+        let http = web.http.clone();
+        let url = format!("{}{path}", srv.url);
+        tokio::spawn(async move { http.post(url).send().await.unwrap().status().as_u16() })
+    };
+    let req = next_text(ws).await;
+    let v: serde_json::Value = serde_json::from_str(&req).unwrap();
+    assert_eq!(v["method"], "registrations.get", "{req}");
+    let rid = v["id"].as_str().unwrap().to_owned();
+    let regs = SimulatedPbx::new(serial, 1).registrations();
+    ws.send(Message::Text(
+        Envelope::response(rid.clone(), &regs).to_text().into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(post.await.unwrap(), 303);
+    rid
+}
+
+/// Request ids of the server never repeat across connections of one PBX.
+async fn server_request_ids_differ_across_connections(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let cred = paired(&srv, &web, "IDS0000001", db.dir.path()).await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let mut ws = open(&srv.url, Some(&cred), true).await.unwrap();
+        hello(&mut ws, "IDS0000001").await;
+        ids.push(refresh_request_id(&srv, &web, &mut ws, &cred.system_id, "IDS0000001").await);
+        let _ = ws.close(None).await;
+        wait_for(10, "disconnected", || async {
+            !srv.st.gateway.is_connected(&cred.system_id)
+        })
+        .await;
+    }
+    assert_ne!(ids[0], ids[1], "{ids:?}");
+    srv.stop().await;
+    db.cleanup().await;
+}
+
+/// Notifications whose params break the schema (a string for a number, a percentage over
+/// 100, an unknown severity) are refused and counted; nothing is invented, the connection stays.
+async fn bad_note_params_are_refused_not_coerced(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let cred = paired(&srv, &web, "SCHEMA0001", db.dir.path()).await;
+    let mut ws = open(&srv.url, Some(&cred), true).await.unwrap();
+    hello(&mut ws, "SCHEMA0001").await;
+    let now = zentrale_server::clock::system_now_ms();
+    for (method, params, field) in [
+        (
+            messages::MONITORING_SAMPLE,
+            serde_json::json!({"t_ms": now, "cpu": "12", "mem": 40}),
+            "cpu",
+        ),
+        (
+            messages::MONITORING_SAMPLE,
+            serde_json::json!({"t_ms": now, "cpu": 250, "mem": 40}),
+            "cpu",
+        ),
+        (
+            messages::MONITORING_SAMPLE,
+            serde_json::json!({"t_ms": now, "cpu": 20, "mem": -3}),
+            "mem",
+        ),
+        (
+            messages::ALERT,
+            serde_json::json!({"kind": "limit_exceeded", "subject": "x", "severity": "apocalyptic", "message": "m"}),
+            "severity",
+        ),
+        (
+            "registrations",
+            serde_json::json!({"as_of_ms": now, "phones": "none", "accounts": []}),
+            "phones",
+        ),
+    ] {
+        let text = Envelope::note(method, params).to_text();
+        ws.send(Message::Text(text.into())).await.unwrap();
+        let answer = next_text(&mut ws).await;
+        assert!(
+            answer.contains("\"method\":\"refused\"") && answer.contains(field),
+            "{method}: {answer}"
+        );
+    }
+    // Still connected, nothing stored, and counted.
+    let text = Envelope::request("r", "no.such.method", serde_json::json!({})).to_text();
+    ws.send(Message::Text(text.into())).await.unwrap();
+    assert!(next_text(&mut ws).await.contains("unknown_method"));
+    let alerts: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM alerts")
+        .fetch_one(&srv.st.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(alerts.0, 0);
+    assert_eq!(srv.st.monitoring.buffered(), 0, "no sample taken");
+    let metrics = web.get("/metrics").await.body;
+    assert!(
+        metrics.contains("zentrale_device_messages_refused_total 5"),
+        "{metrics}"
+    );
+    srv.stop().await;
+    db.cleanup().await;
+}
 
 /// NUL or another control character in a PBX's text is answered `bad_params` (requests) or
 /// `refused` (notifications); nothing is stored and the connection stays.

@@ -295,3 +295,37 @@ async fn logging_in_again_replaces_the_session() {
     srv.stop().await;
     db.cleanup().await;
 }
+
+/// Every device endpoint answers in its `{code, message}` shape, even for a body that is
+/// too large or a control channel opened without an upgrade.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_errors_are_json() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let srv = TestServer::start(&db).await;
+    let api = raw_client();
+    let big = format!(
+        "{{\"serial\":\"AB12345678\",\"token\":\"{}\"}}",
+        "x".repeat(70 * 1024)
+    );
+    let r = api
+        .post(format!("{}{}", srv.url, zentrale_protocol::PAIR_PATH))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "too_large", "{body}");
+    let r = api
+        .get(format!("{}{}", srv.url, zentrale_protocol::WS_PATH))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "bad_request", "{body}");
+    assert!(body["message"].as_str().unwrap().contains("WebSocket"));
+    srv.stop().await;
+    db.cleanup().await;
+}
