@@ -11,7 +11,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use zentrale_protocol::envelope::codes as err_codes;
 use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
 use zentrale_protocol::pairing::codes;
@@ -64,8 +64,8 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
     let hb = Duration::from_secs(st.config.heartbeat_s.max(1));
     let mut ticker = tokio::time::interval(hb);
     ticker.tick().await;
-    let started = Instant::now();
-    let mut last_heard = Instant::now();
+    let started = tokio::time::Instant::now();
+    let mut last_heard = started;
     let mut hello_done = false;
     let mut pending: Pending = HashMap::new();
     let mut next_request = 0u64;
@@ -80,9 +80,9 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                 Some(Ok(Message::Binary(_))) => {
                     break Some((close::UNSUPPORTED_DATA, "binary frames are not supported".into()))
                 }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_heard = Instant::now(),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_heard = tokio::time::Instant::now(),
                 Some(Ok(Message::Text(text))) => {
-                    last_heard = Instant::now();
+                    last_heard = tokio::time::Instant::now();
                     let ctx = Ctx { st: &st, system_id: &system_id, serial: &serial };
                     // Boxed: the handler's future is large and only needed while a message is handled,
                     // so it should not sit in every idle connection's task.
@@ -122,13 +122,14 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                 }
                 Some(Outbound::Shutdown) | None => break Some((close::GOING_AWAY, "server restarting".into())),
             },
-            _ = ticker.tick() => {
-                if last_heard.elapsed() > hb * 3 {
-                    break Some((close::HEARTBEAT_TIMEOUT, "no heartbeat from the device".into()));
-                }
-                if !hello_done && started.elapsed() > hb * 3 {
+            // Exactly 3 × heartbeat after the last frame heard (or, before hello, after the start).
+            _ = tokio::time::sleep_until(if hello_done { last_heard + hb * 3 } else { (started + hb * 3).min(last_heard + hb * 3) }) => {
+                if !hello_done && started.elapsed() >= hb * 3 {
                     break Some((close::PROTOCOL_VIOLATION, "no hello received".into()));
                 }
+                break Some((close::HEARTBEAT_TIMEOUT, "no heartbeat from the device".into()));
+            }
+            _ = ticker.tick() => {
                 if sock.send(Message::Ping(Default::default())).await.is_err() {
                     break None;
                 }

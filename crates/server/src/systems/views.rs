@@ -34,6 +34,8 @@ pub struct SystemLine {
     pub registrations: String,
     /// Whether the user may use monitoring and alerts.
     pub can_monitor: bool,
+    /// A pairing attempt refused after the system was paired (the pairing itself stands).
+    pub refusal: String,
 }
 
 pub const COLUMNS: &[&str] = &[
@@ -76,6 +78,7 @@ impl SystemLine {
                 .is_ok(),
             registrations: String::new(),
             can_monitor: a.has(Role::Monitoring) || a.has(Role::Administrator),
+            refusal: refusal_since_pairing(s),
         }
     }
 
@@ -90,6 +93,18 @@ impl SystemLine {
             ),
         };
         self
+    }
+}
+
+/// "A pairing attempt was refused …" when a refusal came after the system was paired.
+fn refusal_since_pairing(s: &SystemRow) -> String {
+    match (&s.secret_hash, &s.error_code, s.error_at) {
+        (Some(_), Some(code), Some(at)) if s.paired_at.is_none_or(|p| at > p) => format!(
+            "A pairing attempt was refused on {}: {}",
+            format::datetime(Some(at)),
+            super::state::error_reason(code, s.error_detail.as_deref())
+        ),
+        _ => String::new(),
     }
 }
 

@@ -11,6 +11,7 @@ mod device_channel;
 mod groups;
 mod hardening;
 mod harness;
+mod heartbeat;
 mod matrix;
 mod matrix_fixture;
 mod monitoring;

@@ -15,8 +15,42 @@ both_backends!(
     token_errors,
     expired_token_and_renewal,
     reconnect_after_server_restart,
-    needs_maintenance_or_firmware
+    needs_maintenance_or_firmware,
+    refusal_after_pairing_is_shown
 );
+
+/// A refused pairing attempt on a system that is paired is recorded and shown, and the
+/// working connection is left alone.
+async fn refusal_after_pairing_is_shown(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let (id, agent) = web
+        .paired_system(&srv, db.dir.path(), "Head office", "REFUSE0001")
+        .await;
+    assert_eq!(
+        web.post(&format!("/admin/systems/{id}/token"), &[])
+            .await
+            .status,
+        303
+    );
+    let token = web.token_of(&id).await;
+    let other = agent_config(&srv.url, "OTHER99999", db.dir.path().join("other.json"));
+    let code = refused(&other, &token, FirmwareVersion::new(2, 6, 0)).await;
+    assert_eq!(code, codes::SERIAL_MISMATCH);
+    let page = web.get(&format!("/systems/{id}")).await.body;
+    assert!(page.contains("data-refusal"), "{page}");
+    assert!(page.contains("OTHER99999"), "the refused serial is named");
+    assert_eq!(web.state_of(&id).await, "ok", "the pairing stands");
+    assert!(
+        srv.st.gateway.is_connected(&id),
+        "the connection is left alone"
+    );
+    agent.stop.cancel();
+    srv.stop().await;
+    db.cleanup().await;
+}
 
 async fn pairing_happy_path(b: Backend) {
     let db = TestDb::new(b).await;
