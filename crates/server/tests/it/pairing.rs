@@ -16,8 +16,50 @@ both_backends!(
     expired_token_and_renewal,
     reconnect_after_server_restart,
     needs_maintenance_or_firmware,
-    refusal_after_pairing_is_shown
+    refusal_after_pairing_is_shown,
+    firmware_grammar_at_pairing
 );
+
+/// Real COMtrexx versions, with a build number, a `v` or a pre-release label, pair; text
+/// outside the grammar is refused with a message that shows it.
+async fn firmware_grammar_at_pairing(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    for (i, fw) in ["2.6.2-beta1", "2.6.2.1234", "v2.6.2"].iter().enumerate() {
+        let serial = format!("GRAMMAR00{i}");
+        let (_, token) = web.add_system(&serial, &serial).await;
+        let body = serde_json::json!({
+            "serial": serial, "token": token, "model": "COMtrexx", "firmware": fw
+        });
+        let r = raw_client()
+            .post(format!("{}{}", srv.url, zentrale_protocol::PAIR_PATH))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{fw}: {}", r.text().await.unwrap());
+    }
+    let (_, token) = web.add_system("Bad", "GRAMMAR999").await;
+    let body = serde_json::json!({
+        "serial": "GRAMMAR999", "token": token, "model": "COMtrexx", "firmware": "2.6.2 beta"
+    });
+    let r = raw_client()
+        .post(format!("{}{}", srv.url, zentrale_protocol::PAIR_PATH))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("2.6.2-beta1"),
+        "the message shows the grammar: {text}"
+    );
+    srv.stop().await;
+    db.cleanup().await;
+}
 
 /// A refused pairing attempt on a system that is paired is recorded and shown, and the
 /// working connection is left alone.
