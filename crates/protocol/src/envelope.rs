@@ -48,6 +48,8 @@ pub mod codes {
     pub const BAD_PARAMS: &str = "bad_params";
     /// The request was understood but could not be carried out.
     pub const FAILED: &str = "failed";
+    /// The message is larger than the protocol's 64 KiB limit.
+    pub const TOO_LARGE: &str = "too_large";
 }
 
 impl Envelope {

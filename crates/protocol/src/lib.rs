@@ -23,5 +23,9 @@ pub const REVOKE_PATH: &str = "/device/v1/access";
 pub const WS_PATH: &str = "/device/v1/ws";
 /// Largest text frame either side accepts on the control channel, in bytes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Messages over [`MAX_FRAME_BYTES`] up to this size are read and refused with `too_large`
+/// (the connection stays); larger ones close the connection with 1009.
+pub const MAX_ACCEPTED_BYTES: usize = 1024 * 1024;
 /// Lowest PBX firmware that may pair with the control center.
 pub const MIN_PAIRING_FIRMWARE: FirmwareVersion = FirmwareVersion::new(2, 4, 4);

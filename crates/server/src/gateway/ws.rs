@@ -1,6 +1,10 @@
 //! `GET /device/v1/ws`: the control channel of one paired PBX.
 
 use super::Outbound;
+use super::conn::{Ctx, Pending};
+use super::refuse::{
+    check_alert, check_sample, parse_params, refuse_oversize, refuse_text, refused,
+};
 use crate::error::{AppError, AppResult};
 use crate::pairing::routes::basic_auth;
 use crate::pairing::service::authenticate;
@@ -16,7 +20,7 @@ use zentrale_protocol::envelope::codes as err_codes;
 use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
 use zentrale_protocol::pairing::codes;
 use zentrale_protocol::registrations::{self as regs, Registrations};
-use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, SUBPROTOCOL, close};
+use zentrale_protocol::{Envelope, MAX_ACCEPTED_BYTES, MAX_FRAME_BYTES, SUBPROTOCOL, close};
 
 /// Buffers per connection: small, so that ten thousand idle PBXes cost little memory.
 const BUFFER_BYTES: usize = 1024;
@@ -51,8 +55,8 @@ pub async fn upgrade(
         .read_buffer_size(BUFFER_BYTES)
         .write_buffer_size(BUFFER_BYTES)
         .max_write_buffer_size(BUFFER_BYTES + MAX_FRAME_BYTES * 2)
-        .max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
+        .max_message_size(MAX_ACCEPTED_BYTES)
+        .max_frame_size(MAX_ACCEPTED_BYTES)
         .on_upgrade(move |socket| serve(st, sys.id.into(), sys.serial, socket)))
 }
 
@@ -157,7 +161,7 @@ fn too_big(e: axum::Error) -> Ending {
     match inner.downcast_ref::<tungstenite::Error>() {
         Some(tungstenite::Error::Capacity(_)) => Some((
             close::MESSAGE_TOO_BIG,
-            format!("frames may have at most {MAX_FRAME_BYTES} bytes"),
+            format!("messages may have at most {MAX_FRAME_BYTES} bytes"),
         )),
         _ => {
             tracing::debug!(error = %inner, "device connection error");
@@ -165,15 +169,6 @@ fn too_big(e: axum::Error) -> Ending {
         }
     }
 }
-
-struct Ctx<'a> {
-    st: &'a AppState,
-    system_id: &'a str,
-    serial: &'a str,
-}
-
-/// Requests this node sent to the device, waiting for their answers.
-type Pending = HashMap<String, tokio::sync::oneshot::Sender<super::registry::Reply>>;
 
 /// Handles one text frame; returns the answer to send, or how to close.
 async fn handle(
@@ -193,6 +188,9 @@ async fn handle(
     })?;
     if let Some(bad) = bad_text {
         return Ok(Some(refuse_text(ctx, pending, env, &bad.message())));
+    }
+    if text.len() > MAX_FRAME_BYTES {
+        return Ok(Some(refuse_oversize(ctx, pending, env, text.len()).await));
     }
     match env {
         Envelope::Req { id, method, params } => {
@@ -295,84 +293,6 @@ async fn handle(
             }
             Ok(None)
         }
-    }
-}
-
-/// The `refused` notification for a dropped message of the agent; counted for /metrics.
-fn refused(ctx: &Ctx<'_>, method: &str, message: &str) -> Envelope {
-    ctx.st
-        .gateway
-        .refused
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    tracing::warn!(system = %ctx.system_id, %method, %message, "device message refused");
-    Envelope::note(
-        messages::REFUSED,
-        messages::Refused {
-            method: method.chars().take(64).collect(),
-            code: err_codes::BAD_PARAMS.to_owned(),
-            message: message.to_owned(),
-        },
-    )
-}
-
-/// A message with a control character in its text is answered `bad_params` (a request) or
-/// with a `refused` notification (anything else); it is dropped and the connection stays.
-fn refuse_text(ctx: &Ctx<'_>, pending: &mut Pending, env: Envelope, message: &str) -> Envelope {
-    let refused = |method: String| refused(ctx, &method, message);
-    match env {
-        Envelope::Req { id, .. } => {
-            ctx.st
-                .gateway
-                .refused
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Envelope::error(id, err_codes::BAD_PARAMS, message)
-        }
-        Envelope::Note { method, .. } => refused(method),
-        Envelope::Res { id, .. } | Envelope::Err { id, .. } => {
-            if let Some(reply) = pending.remove(&id) {
-                let _ = reply.send(Err(format!("the PBX's answer was refused: {message}")));
-            }
-            refused("res".into())
-        }
-    }
-}
-
-/// Params of a message, or why not, naming the field (`phones: invalid type …`).
-fn parse_params<T: serde::de::DeserializeOwned>(
-    what: &str,
-    v: serde_json::Value,
-) -> Result<T, String> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
-        let at = if path == "." {
-            String::new()
-        } else {
-            format!(" at {path}")
-        };
-        format!("bad {what}{at}: {}", e.into_inner())
-    })
-}
-
-/// Values outside the protocol's ranges are refused, not coerced into something else.
-fn check_sample(s: &messages::Sample) -> Result<(), String> {
-    for (name, v) in [("cpu", s.cpu), ("mem", s.mem)] {
-        if !(0.0..=100.0).contains(&v) {
-            return Err(format!(
-                "{name} must be a percentage from 0 to 100, not {v}"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// `severity` is one of `info`, `warning`, `critical`.
-fn check_alert(a: &messages::PbxAlert) -> Result<(), String> {
-    match a.severity.as_str() {
-        "info" | "warning" | "critical" => Ok(()),
-        other => Err(format!(
-            "severity must be info, warning or critical, not '{}'",
-            other.chars().take(32).collect::<String>()
-        )),
     }
 }
 

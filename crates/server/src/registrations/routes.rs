@@ -22,6 +22,8 @@ struct Page {
     system_name: String,
     unavailable: String,
     notice: String,
+    /// Why the PBX's last report could not be taken (e.g. too large for protocol v1).
+    problem: String,
     as_of: String,
     phones: ListView<PhoneLine>,
     accounts: ListView<AccountLine>,
@@ -89,6 +91,7 @@ pub async fn page(
         system_id: id.to_string(),
         system_name: a.system().name.clone(),
         notice: q.notice.unwrap_or_default().chars().take(200).collect(),
+        problem: a.system().registrations_problem.clone().unwrap_or_default(),
         as_of: format::datetime(as_of),
         phones: q
             .list

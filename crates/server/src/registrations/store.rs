@@ -43,11 +43,13 @@ pub async fn replace(db: &Db, system_id: &str, r: &Registrations) -> AppResult<(
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("UPDATE systems SET registrations_at = $1 WHERE id = $2")
-        .bind(r.as_of_ms)
-        .bind(system_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE systems SET registrations_at = $1, registrations_problem = NULL WHERE id = $2",
+    )
+    .bind(r.as_of_ms)
+    .bind(system_id)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }

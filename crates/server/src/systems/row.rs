@@ -35,6 +35,8 @@ pub struct SystemRow {
     pub info_at: Option<i64>,
     pub last_seen_at: Option<i64>,
     pub online_since: Option<i64>,
+    /// Why the last registration report could not be taken (too large for protocol v1).
+    pub registrations_problem: Option<String>,
 }
 
 /// The PBX's switches as booleans: the database keeps them as 0/1 integers, read here once.

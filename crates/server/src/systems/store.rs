@@ -11,7 +11,7 @@ const COLS: &str = "id, company_id, owner_id, name, serial, created_at, token, t
     token_used_at, secret_hash, initial_registration_at, paired_at, error_code, error_detail, \
     error_at, revoked_at, model, mac, firmware, booted_at, maintenance_active, maintenance_until, \
     licences, capabilities, monitoring_enabled, remote_config_allowed, info_at, last_seen_at, \
-    online_since";
+    online_since, registrations_problem";
 
 /// Fields of a new system.
 pub struct NewSystem<'a> {
@@ -111,6 +111,16 @@ pub(crate) async fn set_token(
     .bind(id)
     .execute(&db.pool)
     .await?;
+    Ok(())
+}
+
+/// Notes (or, with `None`, clears) why the PBX's registration report could not be taken.
+pub async fn set_registrations_problem(db: &Db, id: &str, problem: Option<&str>) -> AppResult<()> {
+    sqlx::query("UPDATE systems SET registrations_problem = $1 WHERE id = $2")
+        .bind(problem)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 

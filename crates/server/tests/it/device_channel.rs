@@ -193,10 +193,10 @@ async fn control_characters_are_refused_and_the_connection_stays(b: Backend) {
     db.cleanup().await;
 }
 
-type Ws =
+pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn open(url: &str, cred: Option<&AgentState>, subprotocol: bool) -> Result<Ws, u16> {
+pub async fn open(url: &str, cred: Option<&AgentState>, subprotocol: bool) -> Result<Ws, u16> {
     let mut req = format!("{}/device/v1/ws", url.replace("http", "ws"))
         .into_client_request()
         .unwrap();
@@ -216,7 +216,7 @@ async fn open(url: &str, cred: Option<&AgentState>, subprotocol: bool) -> Result
     }
 }
 
-async fn hello(ws: &mut Ws, serial: &str) {
+pub async fn hello(ws: &mut Ws, serial: &str) {
     let info = SimulatedPbx::new(serial, 1).info();
     ws.send(Message::Text(
         Envelope::request("h", messages::HELLO, &info)
@@ -232,7 +232,7 @@ async fn hello(ws: &mut Ws, serial: &str) {
     );
 }
 
-async fn next_text(ws: &mut Ws) -> String {
+pub async fn next_text(ws: &mut Ws) -> String {
     loop {
         match tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -261,7 +261,12 @@ async fn close_code(ws: &mut Ws) -> u16 {
 }
 
 /// Pairs `serial` through the agent's pairing call and returns the credential.
-async fn paired(srv: &TestServer, web: &Client, serial: &str, dir: &std::path::Path) -> AgentState {
+pub async fn paired(
+    srv: &TestServer,
+    web: &Client,
+    serial: &str,
+    dir: &std::path::Path,
+) -> AgentState {
     let (_, token) = web.add_system(serial, serial).await;
     let cfg = agent_config(&srv.url, serial, dir.join(format!("{serial}.json")));
     zentrale_agent::pair::pair(&cfg, &token, "COMtrexx", "2.6.0".parse().unwrap())
@@ -329,8 +334,8 @@ async fn bad_frames_close_with_codes(b: Backend) {
         "{answer}"
     );
 
-    // Frame over the limit.
-    let big = "x".repeat(zentrale_protocol::MAX_FRAME_BYTES + 10);
+    // A message over the read limit (1 MiB) closes with 1009.
+    let big = "x".repeat(zentrale_protocol::MAX_ACCEPTED_BYTES + 10);
     let _ = ws.send(Message::Text(big.into())).await;
     assert_eq!(close_code(&mut ws).await, close::MESSAGE_TOO_BIG);
 

@@ -17,6 +17,7 @@ mod matrix_fixture;
 mod monitoring;
 mod oidc;
 mod operator;
+mod oversize;
 mod pages;
 mod pairing;
 mod registrations;

@@ -1,0 +1,14 @@
+//! What the handlers of one device connection share: the state, who the device is, and the
+//! requests this node sent to it that wait for answers.
+
+use crate::state::AppState;
+use std::collections::HashMap;
+
+/// Requests this node sent to the device, waiting for their answers.
+pub(super) type Pending = HashMap<String, tokio::sync::oneshot::Sender<super::registry::Reply>>;
+
+pub(super) struct Ctx<'a> {
+    pub(super) st: &'a AppState,
+    pub(super) system_id: &'a str,
+    pub(super) serial: &'a str,
+}
