@@ -7,7 +7,7 @@ use serde_json::Value;
 ///
 /// Either side may send requests; every request gets exactly one `res` or `err` with the
 /// same id. Notifications (`note`) are never answered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Envelope {
     /// A request; `id` is unique per sender and connection and is echoed in the answer.
@@ -34,7 +34,7 @@ pub enum Envelope {
 }
 
 /// Why a request failed: a stable machine code plus a message for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,

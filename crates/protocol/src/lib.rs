@@ -8,6 +8,7 @@ pub mod envelope;
 pub mod messages;
 pub mod pairing;
 pub mod registrations;
+pub mod schema;
 pub mod version;
 
 pub use envelope::{Envelope, ErrorBody};

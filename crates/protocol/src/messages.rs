@@ -20,7 +20,7 @@ pub const MONITORING_SAMPLE: &str = "monitoring.sample";
 pub const REFUSED: &str = "refused";
 
 /// Params of `refused`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Refused {
     /// The method of the refused notification, or `res`/`err` for a refused answer.
     pub method: String,
@@ -34,7 +34,7 @@ pub struct Refused {
 pub const ALERT: &str = "alert";
 
 /// Params of `alert`. The same `kind` + `subject` with `cleared: true` resolves it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PbxAlert {
     /// e.g. `firmware_update`, `limit_exceeded`.
     pub kind: String,
@@ -42,6 +42,7 @@ pub struct PbxAlert {
     #[serde(default)]
     pub subject: String,
     /// `info`, `warning` or `critical`.
+    #[schemars(extend("enum" = ["info", "warning", "critical"]))]
     pub severity: String,
     pub message: String,
     #[serde(default)]
@@ -49,18 +50,20 @@ pub struct PbxAlert {
 }
 
 /// Params of `monitoring.sample`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Sample {
     /// When it was measured, ms since the epoch (UTC).
     pub t_ms: i64,
     /// CPU load in percent, 0–100.
+    #[schemars(range(min = 0, max = 100))]
     pub cpu: f32,
     /// Memory in use in percent, 0–100.
+    #[schemars(range(min = 0, max = 100))]
     pub mem: f32,
 }
 
 /// What a PBX reports about itself, in `hello` and every `status`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeviceInfo {
     pub model: String,
     pub serial: String,
@@ -85,7 +88,7 @@ pub struct DeviceInfo {
 }
 
 /// The PBX's maintenance contract.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Maintenance {
     pub active: bool,
     /// End of the maintenance period, milliseconds since the epoch (UTC).
@@ -93,14 +96,14 @@ pub struct Maintenance {
 }
 
 /// One licence or expansion item, e.g. `{"name": "VoIP channels", "quantity": 60}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Licence {
     pub name: String,
     pub quantity: u32,
 }
 
 /// Server's answer to `hello`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HelloResult {
     pub system_id: String,
     /// Server clock, milliseconds since the epoch (UTC).
@@ -113,7 +116,7 @@ pub struct HelloResult {
 }
 
 /// Params of `access.revoked`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccessRevoked {
     pub reason: String,
 }

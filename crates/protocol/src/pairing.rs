@@ -4,7 +4,7 @@ use crate::FirmwareVersion;
 use serde::{Deserialize, Serialize};
 
 /// What the PBX sends to confirm access.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PairRequest {
     /// The PBX's serial number, as shown on its dashboard.
     pub serial: String,
@@ -15,14 +15,14 @@ pub struct PairRequest {
 }
 
 /// The credential the PBX keeps for the control channel: HTTP Basic `serial:secret`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PairResponse {
     pub system_id: String,
     pub secret: String,
 }
 
 /// Body of every non-2xx answer from a device endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeviceError {
     pub code: String,
     pub message: String,

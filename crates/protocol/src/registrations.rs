@@ -8,7 +8,7 @@ pub const REGISTRATIONS: &str = "registrations";
 /// Server → agent request: answer with the current [`Registrations`].
 pub const REGISTRATIONS_GET: &str = "registrations.get";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PhoneKind {
     Ip,
@@ -18,7 +18,7 @@ pub enum PhoneKind {
     Other,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PhoneStatus {
     NoProvisioningFile,
@@ -55,7 +55,7 @@ impl PhoneStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
     StunNotEntered,
@@ -92,7 +92,7 @@ impl AccountStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Phone {
     pub name: String,
     /// `00:09:52:…`
@@ -101,7 +101,7 @@ pub struct Phone {
     pub status: PhoneStatus,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Account {
     /// Account name in the PBX.
     pub account: String,
@@ -110,7 +110,7 @@ pub struct Account {
 }
 
 /// Params of `registrations` and the result of `registrations.get`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct Registrations {
     /// When the PBX took this picture, ms since the epoch (UTC).
     pub as_of_ms: i64,

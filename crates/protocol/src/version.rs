@@ -136,6 +136,20 @@ impl FromStr for FirmwareVersion {
     }
 }
 
+impl schemars::JsonSchema for FirmwareVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FirmwareVersion".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "v?MAJOR.MINOR[.PATCH[.BUILD]][-PRERELEASE], e.g. 2.6.2, 2.6.2.1234, 2.6.2-beta1",
+            "pattern": "^[vV]?[0-9]{1,9}\\.[0-9]{1,9}(\\.[0-9]{1,9}){0,2}(-[A-Za-z0-9.-]{1,24})?$"
+        })
+    }
+}
+
 impl Serialize for FirmwareVersion {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

@@ -265,6 +265,16 @@ fn device_and_ops_routes() -> Vec<RouteDef> {
             delete(pairing::routes::revoke),
         ),
         r("GET", zentrale_protocol::WS_PATH, get(gateway::ws::upgrade)),
+        r(
+            "GET",
+            zentrale_protocol::schema::SCHEMA_PATH,
+            get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/schema+json")],
+                    zentrale_protocol::schema::document_text(),
+                )
+            }),
+        ),
         r("GET", "/healthz", get(|| async { "ok" })),
         r("GET", "/readyz", get(ready)),
         r("GET", "/metrics", get(web::metrics::metrics)),

@@ -22,6 +22,7 @@ mod pages;
 mod pairing;
 mod registrations;
 mod revoke;
+mod schema;
 mod sessions;
 mod structure;
 mod throttle;

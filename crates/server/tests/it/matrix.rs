@@ -183,6 +183,7 @@ fn matrix() -> Vec<Row> {
                                                                                                                    "denied denied denied denied denied denied denied denied denied"),
         row("DELETE", "/device/v1/access", "/device/v1/access", NoBody,                                           "login  login  login  login  login  login  login  login  login"),
         row("GET", "/device/v1/ws", "/device/v1/ws", NoBody,                                                       "invalid invalid invalid invalid invalid invalid invalid invalid invalid"),
+        row("GET", "/device/v1/schema.json", "/device/v1/schema.json", NoBody,                                 "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/healthz", "/healthz", NoBody,                                                                 "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/metrics", "/metrics", NoBody,                                                                 "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/readyz", "/readyz", NoBody,                                                                   "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
