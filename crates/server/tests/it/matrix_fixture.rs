@@ -60,23 +60,18 @@ pub fn cookie_token(set_cookie: &axum::http::HeaderValue) -> String {
         .to_owned()
 }
 
-/// Fresh objects for one row; returns the substitutions for its URL and body.
-pub async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, String)> {
+/// Authorises mon, bak, cd and adm on the system with their roles; returns mon's
+/// authorisation id.
+async fn authorise_all(st: &AppState, u: &Users, id: &zentrale_server::ids::SystemId) -> String {
     let own = u.get("own");
-    let sys = systems::service::create(st, own, &format!("S{r}"), &format!("S{r:03}0000"))
-        .await
-        .unwrap();
-    let sys2 = systems::service::create(st, own, &format!("T{r}"), &format!("T{r:03}0000"))
-        .await
-        .unwrap();
-    let mut auth = String::new();
+    let mut mon = String::new();
     for (name, role) in [
         ("mon", Role::Monitoring),
         ("bak", Role::Backup),
         ("cd", Role::CallData),
         ("adm", Role::Administrator),
     ] {
-        let cap = access::system(st, own, &sys.id)
+        let cap = access::system(st, own, id)
             .await
             .unwrap()
             .manager()
@@ -91,9 +86,22 @@ pub async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, S
         .await
         .unwrap();
         if name == "mon" {
-            auth = a.id;
+            mon = a.id;
         }
     }
+    mon
+}
+
+/// Fresh objects for one row; returns the substitutions for its URL and body.
+pub async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, String)> {
+    let own = u.get("own");
+    let sys = systems::service::create(st, own, &format!("S{r}"), &format!("S{r:03}0000"))
+        .await
+        .unwrap();
+    let sys2 = systems::service::create(st, own, &format!("T{r}"), &format!("T{r:03}0000"))
+        .await
+        .unwrap();
+    let auth = authorise_all(st, u, &sys.id).await;
     let settings = |name: String, role: &str, public: bool| {
         groups::service::Settings::parse(&name, "", role, public).unwrap()
     };
@@ -126,27 +134,7 @@ pub async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, S
         .await
         .unwrap();
     pair_in_store(st, &psys.id).await;
-    for (name, role) in [
-        ("mon", Role::Monitoring),
-        ("bak", Role::Backup),
-        ("cd", Role::CallData),
-        ("adm", Role::Administrator),
-    ] {
-        let cap = access::system(st, own, &psys.id)
-            .await
-            .unwrap()
-            .manager()
-            .unwrap();
-        authorisations::service::grant(
-            st,
-            own,
-            &cap,
-            &u.get(name).email,
-            RoleSet::default().with(role),
-        )
-        .await
-        .unwrap();
-    }
+    authorise_all(st, u, &psys.id).await;
     vec![
         ("{sys2}", sys2.id.into()),
         ("{psys}", psys.id.into()),
