@@ -71,13 +71,7 @@ async fn accounts_serve_and_simulate() {
         "--heartbeat-s",
         "1",
     ]));
-    let url = server
-        .stderr_after("Zentrale listening on ")
-        .await
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let url = server.url_after("Zentrale listening on ").await;
     let c = client();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while c.get(format!("{url}/readyz")).send().await.is_err() {

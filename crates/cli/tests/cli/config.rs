@@ -108,13 +108,7 @@ async fn configuration_file_variables_and_flags() {
     )
     .unwrap();
     let server = spawn_running(zentrale(&["serve", "--config", good.to_str().unwrap()]));
-    let url = server
-        .stderr_after("Zentrale listening on ")
-        .await
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let url = server.url_after("Zentrale listening on ").await;
     let r = client().get(format!("{url}/readyz")).send().await.unwrap();
     assert_eq!(r.text().await.unwrap(), "ready");
     stop(server).await;

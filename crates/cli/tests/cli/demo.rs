@@ -42,13 +42,7 @@ async fn demo_survives_a_closed_stdout() {
     ]));
     // Close our end of its standard output before it prints anything.
     demo.readers.remove(0).abort();
-    let url = demo
-        .stderr_after("Zentrale demo listening on ")
-        .await
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let url = demo.url_after("Zentrale demo listening on ").await;
     // It printed its banner into the closed pipe, and carries on.
     demo.stderr_after("demo ready").await;
     let r = client().get(format!("{url}/login")).send().await.unwrap();

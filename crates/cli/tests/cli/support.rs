@@ -78,6 +78,16 @@ impl Running {
         }
     }
 
+    /// The URL logged right after `needle` (e.g. "Zentrale listening on ").
+    pub async fn url_after(&self, needle: &str) -> String {
+        self.stderr_after(needle)
+            .await
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Waits until standard error contains `needle`; returns the text after it.
     pub async fn stderr_after(&self, needle: &str) -> String {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);

@@ -78,3 +78,17 @@ pub async fn delete(db: &Db, id: &str) -> AppResult<()> {
         .await?;
     Ok(())
 }
+
+/// Deletes an authorisation on the owner's system, whoever granted it; says whether one went.
+pub(crate) async fn delete_on_system(
+    db: &Db,
+    cap: &crate::access::Owner,
+    id: &str,
+) -> AppResult<bool> {
+    let done = sqlx::query("DELETE FROM authorisations WHERE id = $1 AND system_id = $2")
+        .bind(id)
+        .bind(cap.id())
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

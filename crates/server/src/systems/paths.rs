@@ -155,13 +155,7 @@ pub async fn remove_from_group(st: &AppState, cap: &Owner, group_id: &str) -> Ap
 
 /// Withdraws an authorisation on the owner's system, whoever granted it.
 pub async fn withdraw(st: &AppState, cap: &Owner, authorisation_id: &str) -> AppResult<()> {
-    let n = sqlx::query("DELETE FROM authorisations WHERE id = $1 AND system_id = $2")
-        .bind(authorisation_id)
-        .bind(&cap.system().id)
-        .execute(&st.db.pool)
-        .await?
-        .rows_affected();
-    if n == 0 {
+    if !crate::authorisations::store::delete_on_system(&st.db, cap, authorisation_id).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(system = %cap.system().id, authorisation = %authorisation_id, "authorisation withdrawn by the system's owner");

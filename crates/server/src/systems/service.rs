@@ -30,11 +30,6 @@ pub fn parse_name(raw: &str) -> AppResult<String> {
     Ok(name.to_owned())
 }
 
-/// A serial number from a form or the API (see [`SerialNumber::parse`]).
-pub fn parse_serial(raw: &str) -> AppResult<SerialNumber> {
-    SerialNumber::parse(raw)
-}
-
 /// Adds a system owned by `user` with a fresh confirmation code.
 pub async fn create(
     st: &AppState,
