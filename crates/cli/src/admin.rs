@@ -4,6 +4,9 @@ use crate::serve::DbArgs;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use zentrale_server::audit::chain::Verdict;
+use zentrale_server::audit::{Actor, Event};
 use zentrale_server::db::Db;
 use zentrale_server::{AppState, Clock};
 
@@ -48,6 +51,57 @@ enum UserCmd {
     },
 }
 
+/// Records what the command line did in the audit log.
+async fn cli_audit(st: &AppState, ev: Event) -> anyhow::Result<()> {
+    let meta = zentrale_server::context::ReqMeta::background();
+    zentrale_server::audit::record(&st.db, &Actor::Cli, &meta, st.clock.now_ms(), ev).await?;
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    cmd: AuditCmd,
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Walk the audit log's hash chain; exit 1 and name the first broken entry if any.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// `zentrale audit verify`: 0 when the chain holds, 1 (with the first broken link) when not.
+pub async fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    match args.cmd {
+        AuditCmd::Verify { db } => {
+            let st = state(&db).await?;
+            match zentrale_server::audit::store::verify(&st.db).await? {
+                Verdict::Intact {
+                    entries,
+                    first,
+                    last,
+                } => {
+                    if entries == 0 {
+                        crate::say!("audit log intact: no entries yet");
+                    } else {
+                        crate::say!(
+                            "audit log intact: {entries} entries, {first} to {last}, every link holds"
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verdict::Broken { seq, why } => {
+                    crate::complain!("audit log BROKEN at entry {seq}: {why}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
+
 async fn state(db: &DbArgs) -> anyhow::Result<AppState> {
     let config = db.config();
     let pool = Db::connect(&config.database_url()).await?;
@@ -59,6 +113,10 @@ pub async fn company(args: CompanyArgs) -> anyhow::Result<()> {
         CompanyCmd::Add { name, db } => {
             let st = state(&db).await?;
             let c = zentrale_server::companies::service::add(&st, &name).await?;
+            let ev = Event::new("company.created")
+                .company(&c.id)
+                .arg("name", c.name.clone());
+            cli_audit(&st, ev).await?;
             crate::say!("company '{}' added (id {})", c.name, c.id);
         }
     }
@@ -80,6 +138,11 @@ pub async fn user(args: UserArgs) -> anyhow::Result<()> {
             if operator {
                 zentrale_server::users::store::set_operator(&st.db, &u.id, true).await?;
             }
+            let ev = Event::new("user.created")
+                .company(&u.company_id)
+                .arg("user", u.email.clone())
+                .arg("operator", operator);
+            cli_audit(&st, ev).await?;
             let role = if operator {
                 " as platform operator"
             } else {

@@ -161,7 +161,8 @@ async fn ensure_system(
         }
         return Ok(s);
     }
-    Ok(systems::create(st, admin, name, serial).await?)
+    let ctx = zentrale_server::context::Ctx::from(admin.clone());
+    Ok(systems::create(st, &ctx, name, serial).await?)
 }
 
 /// Fills the last 7 days of monitoring history of a demo PBX (once), so the charts show
@@ -204,7 +205,8 @@ async fn fresh_token(
     let cap = zentrale_server::access::system(st, admin, id)
         .await?
         .manager()?;
-    systems::renew_token(st, cap).await?;
+    let ctx = zentrale_server::context::Ctx::from(admin.clone());
+    systems::renew_token(st, &ctx, cap).await?;
     let s = system_store::by_id(&st.db, id)
         .await?
         .context("system vanished")?;

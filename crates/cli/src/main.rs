@@ -19,7 +19,7 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(
     name = "zentrale",
-    version,
+    version = zentrale_server::dashboard::VERSION,
     about = "Control center for fleets of business telephone systems"
 )]
 struct Cli {
@@ -43,6 +43,8 @@ enum Cmd {
     User(admin::UserArgs),
     /// Create or update the database schema, then exit.
     Migrate(serve::DbArgs),
+    /// The audit log: `verify` checks its hash chain.
+    Audit(admin::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,10 +74,12 @@ fn main() -> ExitCode {
             Cmd::Company(a) => admin::company(a).await,
             Cmd::User(a) => admin::user(a).await,
             Cmd::Migrate(a) => serve::migrate(a).await,
+            Cmd::Audit(a) => return admin::audit(a).await,
         }
+        .map(|()| ExitCode::SUCCESS)
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             crate::complain!("error: {e:#}");
             ExitCode::FAILURE

@@ -111,6 +111,15 @@ pub struct ServeArgs {
     /// Seconds a request body may pause before the request fails with 408 [30].
     #[arg(long, env = "ZENTRALE_BODY_TIMEOUT_S")]
     pub body_timeout_s: Option<u64>,
+    /// Days the audit log keeps its entries [400].
+    #[arg(long, env = "ZENTRALE_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<i64>,
+    /// Markdown file with this installation's data protection notice (else the shipped one).
+    #[arg(long, env = "ZENTRALE_LEGAL_PRIVACY_FILE")]
+    pub legal_privacy_file: Option<std::path::PathBuf>,
+    /// Markdown file with this installation's terms of use (else the shipped ones).
+    #[arg(long, env = "ZENTRALE_LEGAL_TERMS_FILE")]
+    pub legal_terms_file: Option<std::path::PathBuf>,
 }
 
 impl ServeArgs {
@@ -148,7 +157,8 @@ impl ServeArgs {
             alert_maintenance_days,
             maintenance_url,
             header_timeout_s,
-            body_timeout_s
+            body_timeout_s,
+            audit_retention_days
         );
         macro_rules! over_opt {
             ($($field:ident),*) => {$(
@@ -164,7 +174,9 @@ impl ServeArgs {
             public_url,
             oidc_issuer,
             oidc_client_id,
-            oidc_company_claim
+            oidc_company_claim,
+            legal_privacy_file,
+            legal_terms_file
         );
         if let Some(v) = &self.oidc_client_secret {
             s.oidc_client_secret = Some(Secret::new(v.clone()));

@@ -50,7 +50,28 @@ fn check_sso(st: &AppState) {
 fn ui_routes() -> Vec<RouteDef> {
     let r = RouteDef::new;
     vec![
-        r("GET", "/", get(|| async { Redirect::to("/systems") })),
+        r("GET", "/", get(|| async { Redirect::to("/dashboard") })),
+        r("GET", "/dashboard", get(crate::dashboard::routes::page)),
+        r(
+            "POST",
+            "/dashboard/preferences",
+            post(crate::dashboard::routes::preferences),
+        ),
+        r("GET", "/help", get(|| async { Redirect::to("/help/") })),
+        r("GET", "/help/", get(crate::help::index)),
+        r("GET", "/help/{page}", get(crate::help::page)),
+        r("GET", "/legal/privacy", get(crate::legal::privacy)),
+        r("GET", "/legal/terms", get(crate::legal::terms)),
+        r("GET", "/legal/licenses", get(crate::legal::licenses)),
+        r("GET", "/admin/audit", get(crate::audit::routes::page)),
+        r("GET", "/admin/audit.csv", get(crate::audit::routes::csv)),
+        r("GET", "/operator/news", get(crate::news::routes::list)),
+        r("POST", "/operator/news", post(crate::news::routes::create)),
+        r(
+            "POST",
+            "/operator/news/{id}/delete",
+            post(crate::news::routes::delete),
+        ),
         r("GET", "/login", get(auth::routes::login_page)),
         r("POST", "/login", post(auth::routes::login)),
         r("GET", "/login/code", get(auth::second_step::show)),
@@ -315,8 +336,25 @@ pub fn router(st: AppState) -> Router {
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             std::time::Duration::from_secs(body_timeout_s.max(1)),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(axum::middleware::from_fn(crate::context::attach))
         .with_state(st)
+}
+
+/// The span of a request, named by the request id the context gave it: every log line of
+/// the request carries the id.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = req
+        .extensions()
+        .get::<crate::context::ReqMeta>()
+        .map(|m| m.request_id.as_str())
+        .unwrap_or("");
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.uri().path(),
+    )
 }
 
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
@@ -404,6 +442,9 @@ fn spawn_background(
                     }
                     if let Err(e) = crate::alerts::rules::run_once(&st).await {
                         tracing::error!(error = %e, "alert rules failed");
+                    }
+                    if let Err(e) = crate::audit::retain(&st).await {
+                        tracing::error!(error = %e, "audit-log retention failed; will retry");
                     }
                 }
                 _ = stop.cancelled() => break,

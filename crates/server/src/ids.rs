@@ -145,11 +145,7 @@ impl SerialNumber {
         let s = raw.trim().to_uppercase();
         let ok_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !(6..=32).contains(&s.len()) || !ok_chars {
-            return Err(crate::error::AppError::BadRequest(format!(
-                "'{}' is not a serial number: copy it from the PBX's dashboard \
-                 (6 to 32 letters, digits or dashes).",
-                raw.trim().chars().take(40).collect::<String>()
-            )));
+            return Err(crate::error::AppError::BadRequest(crate::msg!("err-not-serial-number-copy", value = raw.trim().chars().take(40).collect::<String>())));
         }
         Ok(SerialNumber(s))
     }
@@ -189,7 +185,7 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-fn random_string(len: usize, alphabet: &[u8]) -> String {
+pub fn random_string(len: usize, alphabet: &[u8]) -> String {
     let mut rng = rand::rng();
     (0..len)
         .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)

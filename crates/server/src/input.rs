@@ -24,11 +24,11 @@ pub struct Forbidden {
 
 impl Forbidden {
     /// A message a person can act on.
-    pub fn message(&self) -> String {
-        format!(
-            "The field \u{201c}{}\u{201d} contains a control character (U+{:04X}), which is not allowed. Remove it and try again.",
-            self.field.chars().take(64).collect::<String>(),
-            u32::from(self.ch)
+    pub fn message(&self) -> crate::i18n::Msg {
+        crate::msg!(
+            "err-control-character",
+            field = self.field.chars().take(64).collect::<String>(),
+            code = format!("U+{:04X}", u32::from(self.ch)),
         )
     }
 }
@@ -115,7 +115,7 @@ mod tests {
         assert!(check_field("description", "line 1\nline 2").is_ok());
         let e = check_json(&serde_json::json!({"phones": [{"name": "a\u{0}"}]})).unwrap_err();
         assert_eq!(e.field, "phones[0].name");
-        assert!(e.message().contains("U+0000"), "{}", e.message());
+        assert!(e.message().to_string().contains("U+0000"), "{}", e.message());
         assert!(check_json(&serde_json::json!({"k\u{0}": 1})).is_err());
         assert!(check_json(&serde_json::json!({"body": "a\nb", "n": [1, 2.5, null]})).is_ok());
     }

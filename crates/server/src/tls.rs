@@ -13,17 +13,14 @@ pub fn acceptor(cert: &Path, key: &Path) -> AppResult<TlsAcceptor> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(|it| it.collect::<Result<_, _>>())
         .map_err(|e| {
-            AppError::BadRequest(format!(
-                "cannot read TLS certificate {}: {e}",
-                cert.display()
-            ))
+            AppError::BadRequest(crate::msg!("err-cannot-read-tls-certificate", path = cert.display(), e = e))
         })?;
     let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| AppError::BadRequest(format!("cannot read TLS key {}: {e}", key.display())))?;
+        .map_err(|e| AppError::BadRequest(crate::msg!("err-cannot-read-tls-key", path = key.display(), e = e)))?;
     let mut cfg = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| AppError::BadRequest(format!("TLS certificate and key do not fit: {e}")))?;
+        .map_err(|e| AppError::BadRequest(crate::msg!("err-tls-certificate-key-do", e = e)))?;
     cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(cfg)))
 }

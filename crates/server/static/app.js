@@ -1,14 +1,22 @@
-// Zentrale's own progressive enhancement: copy buttons, select all, delete confirmation and
-// live refresh of marked regions. Every page works without it.
+// Zentrale's own progressive enhancement: copy buttons, select all, delete confirmation,
+// live refresh of marked regions and the browser's time zone as the default for times.
+// Every page works without it. Words come from the page (data-copied), never from here.
 "use strict";
+(function timeZone() {
+  try {
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz) document.cookie = `zentrale_tz=${encodeURIComponent(tz)}; path=/; SameSite=Lax; max-age=31536000`;
+  } catch (_) { /* no Intl: times stay in UTC */ }
+})();
 document.addEventListener("click", (ev) => {
   const copy = ev.target.closest("[data-copy]");
   if (copy) {
     const el = document.querySelector(copy.dataset.copy);
     if (el && navigator.clipboard) {
+      const label = copy.textContent;
       navigator.clipboard.writeText(el.textContent.trim()).then(() => {
-        copy.textContent = "Copied ✓";
-        setTimeout(() => { copy.textContent = "Copy"; }, 1500);
+        copy.textContent = copy.dataset.copied || "✓";
+        setTimeout(() => { copy.textContent = label; }, 1500);
       });
     }
   }

@@ -10,11 +10,11 @@
 //! // The way: ask for the capability, hand it on.
 //! async fn rename(
 //!     st: &zentrale_server::AppState,
-//!     user: &zentrale_server::auth::CurrentUser,
+//!     user: &zentrale_server::context::Ctx,
 //! ) -> zentrale_server::AppResult<()> {
 //!     let id = zentrale_server::ids::SystemId::from_text("sys");
 //!     let cap = access::require::<Manage>(st, user, &id).await?;
-//!     zentrale_server::systems::service::rename(st, cap, "New name").await
+//!     zentrale_server::systems::service::rename(st, user, cap, "New name").await
 //! }
 //! ```
 //!
@@ -23,11 +23,11 @@
 //! // Having seen the system is not the right to rename it:
 //! async fn rename(
 //!     st: &zentrale_server::AppState,
-//!     user: &zentrale_server::auth::CurrentUser,
+//!     user: &zentrale_server::context::Ctx,
 //! ) -> zentrale_server::AppResult<()> {
 //!     let id = zentrale_server::ids::SystemId::from_text("sys");
 //!     let seen = access::system(st, user, &id).await?;
-//!     zentrale_server::systems::service::rename(st, seen, "New name").await
+//!     zentrale_server::systems::service::rename(st, user, seen, "New name").await
 //! }
 //! ```
 //!
@@ -50,7 +50,7 @@ pub trait Feature {
     /// Whether these roles (Owner included) permit the feature.
     fn permits(roles: RoleSet) -> bool;
     /// Why it is refused, for a person.
-    fn refusal(system_name: &str) -> String;
+    fn refusal(system_name: &str) -> crate::i18n::Msg;
     /// Needs active maintenance and a firmware the control center manages.
     const GATED: bool = false;
 }
@@ -70,8 +70,8 @@ pub mod feature {
         fn permits(roles: RoleSet) -> bool {
             roles.contains(Role::Owner)
         }
-        fn refusal(name: &str) -> String {
-            format!("Only the owner of '{name}' (who added it) can do this.")
+        fn refusal(name: &str) -> crate::i18n::Msg {
+            crate::msg!("refusal-owner", name = name)
         }
     }
 
@@ -81,8 +81,8 @@ pub mod feature {
         fn permits(roles: RoleSet) -> bool {
             has(roles, Role::Administrator)
         }
-        fn refusal(name: &str) -> String {
-            format!("You need the Administrator role on '{name}' for this.")
+        fn refusal(name: &str) -> crate::i18n::Msg {
+            crate::msg!("refusal-manage", name = name)
         }
     }
 
@@ -92,8 +92,8 @@ pub mod feature {
         fn permits(roles: RoleSet) -> bool {
             has(roles, Role::Monitoring) || has(roles, Role::Administrator)
         }
-        fn refusal(name: &str) -> String {
-            format!("Monitoring and alerts of '{name}' need the Monitoring or Administrator role.")
+        fn refusal(name: &str) -> crate::i18n::Msg {
+            crate::msg!("refusal-monitoring", name = name)
         }
         const GATED: bool = true;
     }
@@ -104,8 +104,8 @@ pub mod feature {
         fn permits(roles: RoleSet) -> bool {
             !roles.is_empty()
         }
-        fn refusal(name: &str) -> String {
-            format!("You have no access to '{name}'.")
+        fn refusal(name: &str) -> crate::i18n::Msg {
+            crate::msg!("refusal-registrations", name = name)
         }
         const GATED: bool = true;
     }

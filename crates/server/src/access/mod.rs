@@ -130,7 +130,7 @@ mod tests {
                 && s.contains(Role::Backup)
                 && !s.contains(Role::Administrator)
         );
-        assert_eq!(s.labels(), "Monitoring, Backup");
+        assert_eq!(s.labels(&crate::i18n::Tr::default()), "Monitoring, Backup");
         assert_eq!(RoleSet::from_bits(s.bits()), s);
         assert!(RoleSet::parse(["owner"]).is_err());
         assert!(RoleSet::parse(["root"]).is_err());

@@ -21,14 +21,9 @@ impl Role {
         Role::CallData,
     ];
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Owner => "Owner",
-            Role::Administrator => "Administrator",
-            Role::Monitoring => "Monitoring",
-            Role::Backup => "Backup",
-            Role::CallData => "Call data",
-        }
+    /// The role's name in the reader's language (catalog key `role-{key}`).
+    pub fn label(self, tr: &crate::i18n::Tr) -> String {
+        tr.t(&format!("role-{}", self.key()))
     }
 
     /// Form and API name.
@@ -101,17 +96,11 @@ impl RoleSet {
         for k in keys {
             match Role::from_key(k.trim()) {
                 Some(Role::Owner) => {
-                    return Err(AppError::BadRequest(
-                        "The Owner role cannot be granted: it belongs to whoever added the system."
-                            .into(),
-                    ));
+                    return Err(AppError::BadRequest(crate::msg!("err-owner-role-cannot-granted")));
                 }
                 Some(r) => set = set.with(r),
                 None => {
-                    return Err(AppError::BadRequest(format!(
-                        "'{}' is not a role.",
-                        k.trim()
-                    )));
+                    return Err(AppError::BadRequest(crate::msg!("err-not-role", value = k.trim())));
                 }
             }
         }
@@ -131,10 +120,10 @@ impl RoleSet {
         .collect()
     }
 
-    pub fn labels(self) -> String {
+    pub fn labels(self, tr: &crate::i18n::Tr) -> String {
         self.roles()
             .iter()
-            .map(|r| r.label())
+            .map(|r| r.label(tr))
             .collect::<Vec<_>>()
             .join(", ")
     }

@@ -1,11 +1,13 @@
 //! The Account page and its actions.
 
+use crate::context::Ctx;
 use super::service;
 use crate::auth::client::ClientIp;
 use crate::auth::session::{self, CurrentUser, Origin};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Layout, format, render};
+use crate::audit::Event;
+use crate::web::{Layout, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -37,23 +39,40 @@ pub struct Message {
     pub at: &'static str,
     pub error: String,
     pub notice: String,
+    error_msg: Option<crate::i18n::Msg>,
+    notice_key: &'static str,
 }
 
 impl Message {
-    fn error(at: &'static str, text: String) -> Self {
-        Message {
-            at,
-            error: text,
-            notice: String::new(),
-        }
-    }
-
-    fn notice(at: &'static str, text: impl Into<String>) -> Self {
+    fn error(at: &'static str, text: crate::i18n::Msg) -> Self {
         Message {
             at,
             error: String::new(),
-            notice: text.into(),
+            notice: String::new(),
+            error_msg: Some(text),
+            notice_key: "",
         }
+    }
+
+    fn notice(at: &'static str, key: &'static str) -> Self {
+        Message {
+            at,
+            error: String::new(),
+            notice: String::new(),
+            error_msg: None,
+            notice_key: key,
+        }
+    }
+
+    /// Renders the message in the reader's language.
+    fn rendered(mut self, tr: &crate::i18n::Tr) -> Self {
+        if let Some(m) = self.error_msg.take() {
+            self.error = tr.msg(&m);
+        }
+        if !self.notice_key.is_empty() {
+            self.notice = tr.t(self.notice_key);
+        }
+        self
     }
 }
 
@@ -80,15 +99,17 @@ async fn page(
     msg: Message,
     status: StatusCode,
 ) -> AppResult<Response> {
+    let tr = user.tr();
+    let msg = msg.rendered(&tr);
     let sessions = session::list(st, &user.id)
         .await?
         .into_iter()
         .map(|s| SessionLine {
             current: user.session.as_deref() == Some(s.id_hash.as_str()),
             handle: s.id_hash.chars().take(16).collect(),
-            created: format::datetime(Some(s.created_at)),
-            last_seen: format::datetime(Some(s.last_seen_at)),
-            user_agent: describe_user_agent(&s.user_agent),
+            created: tr.datetime(Some(s.created_at)),
+            last_seen: tr.datetime(Some(s.last_seen_at)),
+            user_agent: describe_user_agent(&tr, &s.user_agent),
             ip: s.ip,
         })
         .collect();
@@ -98,13 +119,13 @@ async fn page(
         .map(|t| TokenLine {
             id: t.id,
             name: t.name,
-            created: format::datetime(Some(t.created_at)),
+            created: tr.datetime(Some(t.created_at)),
             expires: t
                 .expires_at
-                .map_or("never".into(), |e| format::datetime(Some(e))),
+                .map_or(tr.t("account-never"), |e| tr.datetime(Some(e))),
             last_used: t
                 .last_used_at
-                .map_or("never".into(), |e| format::datetime(Some(e))),
+                .map_or(tr.t("account-never"), |e| tr.datetime(Some(e))),
         })
         .collect();
     let local = crate::users::store::user_by_id(&st.db, &user.id)
@@ -126,7 +147,7 @@ async fn page(
         crate::auth::totp::uri(&totp_secret, &user.email)
     };
     let mut resp = render(&Page {
-        layout: Layout::new("Account", "account", user),
+        layout: Layout::page("account-title", "account", user),
         sessions,
         tokens,
         new_token,
@@ -153,18 +174,20 @@ pub async fn show(State(st): State<AppState>, user: CurrentUser) -> AppResult<Re
 
 pub async fn end_session(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(handle): Path<String>,
 ) -> AppResult<Redirect> {
     session::revoke(&st, &user.id, &handle).await?;
+    user.audit(&st, Event::new("session.ended")).await?;
     Ok(Redirect::to("/account"))
 }
 
 pub async fn end_other_sessions(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
 ) -> AppResult<Redirect> {
     session::revoke_others(&st, &user.id, user.session.as_deref()).await?;
+    user.audit(&st, Event::new("session.ended_others")).await?;
     Ok(Redirect::to("/account"))
 }
 
@@ -177,7 +200,7 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(f): Form<PasswordForm>,
@@ -191,10 +214,7 @@ pub async fn change_password(
                 &st,
                 &user,
                 String::new(),
-                Message::notice(
-                    "password",
-                    "Password changed. All other sessions and all personal API tokens have ended.",
-                ),
+                Message::notice("password", "account-password-changed"),
                 StatusCode::OK,
             )
             .await?;
@@ -223,14 +243,14 @@ pub struct TokenForm {
 
 pub async fn create_token(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Form(f): Form<TokenForm>,
 ) -> AppResult<Response> {
     let days = match f.days.trim() {
         "" => None,
         d => Some(
             d.parse::<i64>()
-                .map_err(|_| AppError::BadRequest(format!("'{d}' is not a number of days.")))?,
+                .map_err(|_| AppError::BadRequest(crate::msg!("err-not-number-days", d = d)))?,
         ),
     };
     match service::create_token(&st, &user, &f.name, days).await {
@@ -251,7 +271,7 @@ pub async fn create_token(
 
 pub async fn revoke_token(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<impl IntoResponse> {
     service::revoke_token(&st, &user, &id).await?;
@@ -263,9 +283,7 @@ pub async fn totp_setup(State(st): State<AppState>, user: CurrentUser) -> AppRes
         .await?
         .is_some_and(|u| u.password_hash.is_some());
     if !local {
-        return Err(AppError::BadRequest(
-            "Your identity provider handles the second factor for single sign-on.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-identity-provider-handles-second")));
     }
     crate::auth::totp::begin_setup(&st, &user.id).await?;
     Ok(Redirect::to("/account#totp").into_response())
@@ -278,26 +296,23 @@ pub struct CodeForm {
 
 pub async fn totp_confirm(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
     let result = crate::auth::totp::confirm_setup(&st, &user.id, &f.code).await;
-    totp_outcome(&st, &user, result, "Two-factor authentication is on.").await
+    if result.is_ok() {
+        user.audit(&st, Event::new("totp.enabled")).await?;
+    }
+    totp_outcome(&st, &user, result, "account-totp-on").await
 }
 
 pub async fn totp_disable(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
     let result = service::disable_totp(&st, &user, &f.code).await;
-    totp_outcome(
-        &st,
-        &user,
-        result,
-        "Two-factor authentication is off. Your other sessions and all personal API tokens have ended.",
-    )
-    .await
+    totp_outcome(&st, &user, result, "account-totp-off").await
 }
 
 /// The account page after a second-factor change: the notice, or the reason it was refused.
@@ -305,7 +320,7 @@ async fn totp_outcome(
     st: &AppState,
     user: &CurrentUser,
     result: AppResult<()>,
-    notice: &str,
+    notice: &'static str,
 ) -> AppResult<Response> {
     match result {
         Ok(()) => {
@@ -333,22 +348,26 @@ async fn totp_outcome(
 }
 
 /// "Firefox 128 on Linux" instead of the raw `User-Agent` header.
-pub fn describe_user_agent(ua: &str) -> String {
+pub fn describe_user_agent(tr: &crate::i18n::Tr, ua: &str) -> String {
     if ua.trim().is_empty() {
-        return "unknown".into();
+        return tr.t("ua-unknown");
     }
     let Some(r) = woothee::parser::Parser::new().parse(ua) else {
-        return "other client".into();
+        return tr.t("ua-other");
     };
     let known = |s: &str| !s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN;
     let major = r.version.split('.').next().unwrap_or("");
     let browser = match (known(r.name), known(major)) {
         (true, true) => format!("{} {major}", r.name),
         (true, false) => r.name.to_owned(),
-        _ => "unknown browser".into(),
+        _ => tr.t("ua-unknown-browser"),
     };
     if known(r.os) {
-        format!("{browser} on {}", r.os)
+        tr.msg(
+            &crate::i18n::Msg::new("ua-on")
+                .text("browser", browser)
+                .text("os", r.os),
+        )
     } else {
         browser
     }
@@ -387,8 +406,11 @@ mod tests {
     fn user_agents_described() {
         let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
                       Chrome/126.0.6478.126 Safari/537.36";
-        assert_eq!(describe_user_agent(chrome), "Chrome 126 on Linux");
-        assert_eq!(describe_user_agent(""), "unknown");
+        let en = crate::i18n::Tr::default();
+        assert_eq!(describe_user_agent(&en, chrome), "Chrome 126 on Linux");
+        assert_eq!(describe_user_agent(&en, ""), "unknown");
+        let de = crate::i18n::Tr::new(crate::i18n::Locale::De, chrono_tz::Tz::UTC);
+        assert_eq!(describe_user_agent(&de, chrome), "Chrome 126 unter Linux");
         assert!(qr_svg("otpauth://totp/x?secret=ABC").starts_with("<svg"));
     }
 }

@@ -1,6 +1,8 @@
 //! Rules for the own account.
 
+use crate::audit::Event;
 use crate::auth::password;
+use crate::context::Ctx;
 use crate::auth::session::{self, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::ids::{hash_secret, new_id, new_secret};
@@ -11,7 +13,7 @@ use crate::users::store as users;
 /// The caller starts a new session for the user who changed it.
 pub async fn change_password(
     st: &AppState,
-    user: &CurrentUser,
+    user: &Ctx,
     current: &str,
     new: &str,
     repeat: &str,
@@ -20,30 +22,22 @@ pub async fn change_password(
         .await?
         .and_then(|u| u.password_hash)
         .ok_or_else(|| {
-            AppError::BadRequest(
-                "This account signs in through single sign-on and has no password here.".into(),
-            )
+            AppError::BadRequest(crate::msg!("err-account-signs-through-single"))
         })?;
     if !password::verify(current, Some(&stored)).await {
-        return Err(AppError::BadRequest(
-            "The current password is wrong.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-current-password-wrong")));
     }
     if new != repeat {
-        return Err(AppError::BadRequest(
-            "The new password and its repetition differ.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-new-password-its-repetition")));
     }
     if new == current {
-        return Err(AppError::BadRequest(
-            "Choose a password different from the current one.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-choose-password-different-from")));
     }
     let hash = password::hash(new).await?;
     users::set_password_hash(&st.db, &user.id, &hash).await?;
     end_other_access(st, user, None).await?;
     tracing::info!(user = %user.id, "password changed; all sessions and API tokens ended");
-    Ok(())
+    user.audit(st, Event::new("password.changed")).await
 }
 
 /// Ends every session of the user except `keep`, and every personal API token: after a
@@ -58,11 +52,11 @@ pub async fn end_other_access(
 }
 
 /// Switches the second factor off (with a valid code); other sessions and API tokens end.
-pub async fn disable_totp(st: &AppState, user: &CurrentUser, code: &str) -> AppResult<()> {
+pub async fn disable_totp(st: &AppState, user: &Ctx, code: &str) -> AppResult<()> {
     crate::auth::totp::disable(st, &user.id, code).await?;
     end_other_access(st, user, user.session.as_deref()).await?;
     tracing::info!(user = %user.id, "second factor off; other sessions and API tokens ended");
-    Ok(())
+    user.audit(st, Event::new("totp.disabled")).await
 }
 
 pub use super::store::TokenRow;
@@ -74,22 +68,18 @@ pub async fn tokens(st: &AppState, user: &CurrentUser) -> AppResult<Vec<TokenRow
 /// Creates a personal API token; the secret is returned once and stored only as a hash.
 pub async fn create_token(
     st: &AppState,
-    user: &CurrentUser,
+    user: &Ctx,
     name: &str,
     days: Option<i64>,
 ) -> AppResult<(TokenRow, String)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(AppError::BadRequest(
-            "Give the token a name of 1 to 64 characters.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-give-token-name-characters")));
     }
     if let Some(d) = days
         && !(1..=3650).contains(&d)
     {
-        return Err(AppError::BadRequest(
-            "Expiry: 1 to 3650 days, or none.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-expiry-days-none")));
     }
     let secret = format!("zt_{}", new_secret());
     let now = st.clock.now_ms();
@@ -101,12 +91,14 @@ pub async fn create_token(
         last_used_at: None,
     };
     super::store::insert(&st.db, &user.id, &row, &hash_secret(&secret)).await?;
+    let ev = Event::new("token.created").arg("name", row.name.clone());
+    user.audit(st, ev).await?;
     Ok((row, secret))
 }
 
-pub async fn revoke_token(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<()> {
+pub async fn revoke_token(st: &AppState, user: &Ctx, id: &str) -> AppResult<()> {
     if !super::store::delete(&st.db, &user.id, id).await? {
         return Err(AppError::NotFound);
     }
-    Ok(())
+    user.audit(st, Event::new("token.revoked").arg("token", id)).await
 }

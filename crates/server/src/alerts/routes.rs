@@ -1,14 +1,15 @@
 //! Alerts pages: per system, and across all systems (Systems › All › Alerts).
 
+use crate::context::Ctx;
 use super::service::{self, fleet_rows};
 use super::store::AlertRow;
 use crate::access;
-use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey};
-use crate::web::{Layout, format, render};
+use crate::i18n::{Msg, Tr};
+use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -20,6 +21,7 @@ pub struct Line {
     pub system: String,
     pub serial: String,
     pub severity: String,
+    pub severity_words: String,
     pub symbol: &'static str,
     pub message: String,
     pub kind: String,
@@ -38,24 +40,29 @@ fn symbol(severity: &str) -> &'static str {
     }
 }
 
-impl From<AlertRow> for Line {
-    fn from(a: AlertRow) -> Self {
+impl Line {
+    fn of(a: AlertRow, tr: &Tr) -> Self {
         Line {
             symbol: symbol(&a.severity),
+            severity_words: tr.t(&format!("severity-{}", a.severity)),
             open: a.resolved_at.is_none(),
-            resolved: format::datetime(a.resolved_at),
-            acknowledged: match (a.acknowledged_at, a.acknowledged_by) {
-                (Some(t), Some(by)) => format!("{} by {by}", format::datetime(Some(t))),
+            resolved: tr.datetime(a.resolved_at),
+            acknowledged: match (a.acknowledged_at, &a.acknowledged_by) {
+                (Some(t), Some(by)) => tr.msg(
+                    &Msg::new("alerts-acknowledged-by")
+                        .time("at", t)
+                        .text("by", by.clone()),
+                ),
                 _ => String::new(),
             },
-            opened: format::datetime(Some(a.opened_at)),
+            message: a.text(tr),
+            opened: tr.datetime(Some(a.opened_at)),
             opened_ms: a.opened_at,
             id: a.id,
             system_id: a.system_id,
             system: a.system_name,
             serial: a.serial,
             severity: a.severity,
-            message: a.message,
             kind: a.kind,
         }
     }
@@ -64,8 +71,8 @@ impl From<AlertRow> for Line {
 impl ListRow for Line {
     fn search_text(&self) -> String {
         format!(
-            "{} {} {} {} {}",
-            self.system, self.serial, self.severity, self.message, self.kind
+            "{} {} {} {} {} {}",
+            self.system, self.serial, self.severity, self.severity_words, self.message, self.kind
         )
     }
 
@@ -99,13 +106,18 @@ struct Page {
 
 pub async fn system_page(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<SystemId>,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
+    let tr = user.tr();
     let mut page = Page {
-        layout: Layout::new(format!("Alerts › {}", a.system().name), "systems", &user),
+        layout: Layout::new(
+            user.tr().t1("alerts-title-system", "name", &a.system().name),
+            "systems",
+            &user,
+        ),
         system_id: id.to_string(),
         system_name: a.system().name.clone(),
         unavailable: String::new(),
@@ -124,7 +136,7 @@ pub async fn system_page(
     match allowed {
         Ok(rows) => {
             page.list = q.apply_ordered(
-                rows.into_iter().map(Line::from).collect(),
+                rows.into_iter().map(|r| Line::of(r, &tr)).collect(),
                 &format!("/systems/{id}/alerts"),
                 COLUMNS,
                 "opened",
@@ -133,7 +145,7 @@ pub async fn system_page(
             Ok(render(&page))
         }
         Err(AppError::Unavailable(why)) => {
-            page.unavailable = why;
+            page.unavailable = tr.msg(&why);
             let mut resp = render(&page);
             *resp.status_mut() = StatusCode::CONFLICT;
             Ok(resp)
@@ -145,17 +157,18 @@ pub async fn system_page(
 /// Systems whose alerts the user may see.
 pub async fn fleet_page(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     let rows = fleet_rows(&st, &user).await?;
+    let tr = user.tr();
     Ok(render(&Page {
-        layout: Layout::new("Systems › All › Alerts", "systems", &user),
+        layout: Layout::page("alerts-title-all", "systems", &user),
         system_id: String::new(),
         system_name: String::new(),
         unavailable: String::new(),
         list: q.apply_ordered(
-            rows.into_iter().map(Line::from).collect(),
+            rows.into_iter().map(|r| Line::of(r, &tr)).collect(),
             "/alerts",
             COLUMNS,
             "opened",
@@ -173,7 +186,7 @@ pub struct AckForm {
 
 pub async fn acknowledge(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path((id, alert)): Path<(SystemId, String)>,
     axum::Form(f): axum::Form<AckForm>,
 ) -> AppResult<Response> {

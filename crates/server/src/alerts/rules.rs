@@ -7,7 +7,7 @@ use crate::error::AppResult;
 use crate::monitoring::MINUTE;
 use crate::registrations::store::{AccountRow, PhoneRow};
 use crate::state::AppState;
-use crate::web::format;
+use crate::i18n::Msg;
 use std::collections::HashMap;
 use zentrale_protocol::messages::PbxAlert;
 use zentrale_protocol::registrations::Registrations;
@@ -45,10 +45,7 @@ pub async fn run_once(st: &AppState) -> AppResult<()> {
     {
         let since = last_seen.or(paired_at).unwrap_or(now);
         let offline = online_since.is_none() && now - since > cfg.offline_after_s * 1000;
-        let msg = format!(
-            "The PBX has been offline since {}.",
-            format::datetime(Some(since))
-        );
+        let msg = Msg::new("alert-offline").time("since", since);
         set(
             st,
             &id,
@@ -57,7 +54,7 @@ pub async fn run_once(st: &AppState) -> AppResult<()> {
                 kind: OFFLINE,
                 subject: "",
                 severity: "critical",
-                message: &msg,
+                message: msg.clone(),
                 source: "rule",
             },
             now,
@@ -66,22 +63,21 @@ pub async fn run_once(st: &AppState) -> AppResult<()> {
 
         let minutes = load.get(&id).map(Vec::as_slice).unwrap_or(&[]);
         let full = minutes.len() as i64 >= cfg.high_for_min;
-        for (kind, pct, pick, what) in [
-            (CPU_HIGH, cfg.cpu_pct, 0usize, "CPU load"),
-            (MEM_HIGH, cfg.mem_pct, 1usize, "Memory use"),
+        for (kind, pct, pick, key) in [
+            (CPU_HIGH, cfg.cpu_pct, 0usize, "alert-cpu-high"),
+            (MEM_HIGH, cfg.mem_pct, 1usize, "alert-memory-high"),
         ] {
             let value = |m: &(f64, f64)| if pick == 0 { m.0 } else { m.1 };
             let high = full && minutes.iter().all(|m| value(m) >= pct);
             let cleared = minutes.last().is_none_or(|m| value(m) < pct);
-            let msg = format!(
-                "{what} has been at or above {pct:.0} % for {} minutes.",
-                cfg.high_for_min
-            );
+            let msg = Msg::new(key)
+                .num("pct", pct.round())
+                .num("minutes", cfg.high_for_min as f64);
             let c = Condition {
                 kind,
                 subject: "",
                 severity: "warning",
-                message: &msg,
+                message: msg.clone(),
                 source: "rule",
             };
             if high {
@@ -93,10 +89,7 @@ pub async fn run_once(st: &AppState) -> AppResult<()> {
 
         let ending = maint.is_some_and(|m| m != 0)
             && until.is_some_and(|u| u - now < cfg.maintenance_days * 86_400_000);
-        let msg = format!(
-            "Maintenance ends on {}: renew it to keep managing this PBX remotely.",
-            format::datetime(until)
-        );
+        let msg = Msg::new("alert-maintenance-ending").time("until", until.unwrap_or(now));
         set(
             st,
             &id,
@@ -105,7 +98,7 @@ pub async fn run_once(st: &AppState) -> AppResult<()> {
                 kind: MAINTENANCE_ENDING,
                 subject: "",
                 severity: "info",
-                message: &msg,
+                message: msg.clone(),
                 source: "rule",
             },
             now,
@@ -153,12 +146,12 @@ pub async fn on_registrations(
         if p.status.is_registered() {
             store::resolve(&st.db, system_id, PHONE_UNREGISTERED, &p.mac, now).await?;
         } else if was_registered {
-            let msg = format!("Telephone “{}” ({}) lost its registration.", p.name, p.mac);
+            let msg = crate::msg!("alert-phone-unregistered", name = p.name, mac = p.mac);
             let c = Condition {
                 kind: PHONE_UNREGISTERED,
                 subject: &p.mac,
                 severity: "warning",
-                message: &msg,
+                message: msg.clone(),
                 source: "rule",
             };
             store::open(&st.db, system_id, &c, now).await?;
@@ -176,15 +169,16 @@ pub async fn on_registrations(
         if a.status.is_registered() {
             store::resolve(&st.db, system_id, ACCOUNT_UNREGISTERED, &a.account, now).await?;
         } else if was_registered {
-            let msg = format!(
-                "Account “{}” at {} lost its registration.",
-                a.account, a.provider
+            let msg = crate::msg!(
+                "alert-account-unregistered",
+                account = a.account,
+                provider = a.provider
             );
             let c = Condition {
                 kind: ACCOUNT_UNREGISTERED,
                 subject: &a.account,
                 severity: "critical",
-                message: &msg,
+                message: msg.clone(),
                 source: "rule",
             };
             store::open(&st.db, system_id, &c, now).await?;
@@ -220,12 +214,13 @@ pub async fn from_pbx(st: &AppState, system_id: &str, a: &PbxAlert) -> AppResult
         "warning" => "warning",
         _ => "info",
     };
+    // The PBX's own words, in the language the PBX speaks.
     let message: String = a.message.chars().take(500).collect();
     let c = Condition {
         kind: &kind,
         subject: &subject,
         severity,
-        message: &message,
+        message: crate::msg!("alert-pbx", text = message),
         source: "pbx",
     };
     store::open(&st.db, system_id, &c, now).await?;

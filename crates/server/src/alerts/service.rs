@@ -4,6 +4,8 @@
 use super::store::{self, AlertRow};
 use crate::access::{self, Monitor, SystemAccess, feature};
 use crate::auth::CurrentUser;
+use crate::audit::Event;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use std::collections::HashSet;
@@ -41,13 +43,14 @@ pub async fn fleet_rows(st: &AppState, user: &CurrentUser) -> AppResult<Vec<Aler
         .collect())
 }
 
-pub async fn ack(st: &AppState, cap: &Monitor, user: &CurrentUser, alert: &str) -> AppResult<()> {
+pub async fn ack(st: &AppState, cap: &Monitor, user: &Ctx, alert: &str) -> AppResult<()> {
     if !store::acknowledge(&st.db, cap, alert, &user.email, st.clock.now_ms()).await? {
-        return Err(AppError::Conflict(
-            "This alert does not exist here or was acknowledged already.".into(),
-        ));
+        return Err(AppError::Conflict(crate::msg!("err-alert-does-not-exist")));
     }
-    Ok(())
+    let ev = Event::new("alert.acknowledged")
+        .system(cap.id())
+        .arg("alert", alert);
+    user.audit(st, ev).await
 }
 
 /// Open alerts of a system and those resolved recently, for a user allowed to see them.

@@ -4,6 +4,7 @@
 use crate::access::Monitor;
 use crate::db::Db;
 use crate::error::AppResult;
+use crate::i18n::{Msg, Tr};
 use crate::ids::new_id;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -15,7 +16,10 @@ pub struct AlertRow {
     pub kind: String,
     pub subject: String,
     pub severity: String,
+    /// English text: for rows from before messages had keys, and for the log.
     pub message: String,
+    /// The message key and arguments (JSON of [`Msg`]), rendered in the reader's language.
+    pub args: Option<String>,
     pub source: String,
     pub opened_at: i64,
     pub resolved_at: Option<i64>,
@@ -28,22 +32,37 @@ pub struct Condition<'a> {
     pub kind: &'a str,
     pub subject: &'a str,
     pub severity: &'a str,
-    pub message: &'a str,
+    pub message: Msg,
     pub source: &'a str,
+}
+
+impl AlertRow {
+    /// The alert's text in the reader's language.
+    pub fn text(&self, tr: &Tr) -> String {
+        match self
+            .args
+            .as_deref()
+            .and_then(|a| serde_json::from_str::<Msg>(a).ok())
+        {
+            Some(m) => tr.msg(&m),
+            None => self.message.clone(),
+        }
+    }
 }
 
 /// Opens the alert unless one is open for the same condition; says whether it opened one.
 pub async fn open(db: &Db, system_id: &str, c: &Condition<'_>, now: i64) -> AppResult<bool> {
     let done = sqlx::query(
-        "INSERT INTO alerts (id, system_id, kind, subject, severity, message, source, opened_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        "INSERT INTO alerts (id, system_id, kind, subject, severity, message, args, source, opened_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
     )
     .bind(new_id())
     .bind(system_id)
     .bind(c.kind)
     .bind(c.subject)
     .bind(c.severity)
-    .bind(c.message)
+    .bind(c.message.to_string())
+    .bind(serde_json::to_string(&c.message).map_err(crate::error::AppError::internal)?)
     .bind(c.source)
     .bind(now)
     .execute(&db.pool)
@@ -102,7 +121,7 @@ pub(crate) async fn acknowledge(
 }
 
 const SELECT: &str = "SELECT a.id, a.system_id, s.name AS system_name, s.serial, a.kind, a.subject, a.severity, \
-    a.message, a.source, a.opened_at, a.resolved_at, a.acknowledged_at, a.acknowledged_by \
+    a.message, a.args, a.source, a.opened_at, a.resolved_at, a.acknowledged_at, a.acknowledged_by \
     FROM alerts a JOIN systems s ON s.id = a.system_id";
 
 /// Alerts of one system: open ones and those resolved in the last `since` window.

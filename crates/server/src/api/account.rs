@@ -16,17 +16,24 @@ pub struct Me {
     pub email: String,
     pub company_id: String,
     pub is_operator: bool,
+    /// The language answers are in (`en`, `de`).
+    pub language: &'static str,
+    /// The time zone times are shown in on the pages (IANA name).
+    pub time_zone: String,
 }
 
 /// The caller.
 #[utoipa::path(get, path = "/api/v1/me", tag = "account",
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(ApiUser(u): ApiUser) -> Json<Me> {
+    let u = u.user;
     Json(Me {
         id: u.id.into(),
         email: u.email,
         company_id: u.company_id.into(),
         is_operator: u.is_operator,
+        language: u.locale.code(),
+        time_zone: u.tz.name().to_owned(),
     })
 }
 
@@ -73,6 +80,8 @@ pub async fn end_session(
     Path(handle): Path<String>,
 ) -> ApiResult<StatusCode> {
     session::revoke(&st, &u.id, &handle).await?;
+    u.audit(&st, crate::audit::Event::new("session.ended"))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

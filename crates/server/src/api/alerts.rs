@@ -23,23 +23,32 @@ pub struct AlertJson {
     pub subject: String,
     /// `info`, `warning` or `critical`.
     pub severity: String,
+    /// The alert in the language of `Accept-Language`.
     pub message: String,
+    /// The message's key and arguments, for programs (absent on alerts from before keys).
+    #[schema(value_type = Option<Object>)]
+    pub message_key: Option<serde_json::Value>,
     pub opened_ms: i64,
     pub resolved_ms: Option<i64>,
     pub acknowledged_ms: Option<i64>,
     pub acknowledged_by: Option<String>,
 }
 
-impl From<AlertRow> for AlertJson {
-    fn from(a: AlertRow) -> Self {
+impl AlertJson {
+    fn of(a: AlertRow, tr: &crate::i18n::Tr) -> Self {
+        let msg = a
+            .args
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<crate::i18n::Msg>(j).ok());
         AlertJson {
+            message: a.text(tr),
+            message_key: msg.map(|m| serde_json::json!({"key": m.key, "args": m.args_json()})),
             id: a.id,
             system_id: a.system_id,
             system_name: a.system_name,
             kind: a.kind,
             subject: a.subject,
             severity: a.severity,
-            message: a.message,
             opened_ms: a.opened_at,
             resolved_ms: a.resolved_at,
             acknowledged_ms: a.acknowledged_at,
@@ -59,7 +68,7 @@ pub async fn api_system(
 ) -> ApiResult<Json<Vec<AlertJson>>> {
     let cap = access::require::<access::feature::Monitoring>(&st, &u, &id).await?;
     let rows = service::of_system(&st, &cap).await?;
-    Ok(Json(rows.into_iter().map(AlertJson::from).collect()))
+    Ok(Json(rows.into_iter().map(|a| AlertJson::of(a, &u.tr())).collect()))
 }
 
 /// Alerts across all systems the caller may see alerts of.
@@ -73,7 +82,7 @@ pub async fn api_fleet(
         service::fleet_rows(&st, &u)
             .await?
             .into_iter()
-            .map(AlertJson::from)
+            .map(|a| AlertJson::of(a, &u.tr()))
             .collect(),
     ))
 }

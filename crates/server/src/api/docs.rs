@@ -42,6 +42,7 @@ fn schema_name(v: &Value) -> String {
 /// The reference page; with the navigation when a user is logged in (it is public too).
 pub async fn page(
     axum::extract::State(st): axum::extract::State<crate::state::AppState>,
+    meta: crate::context::ReqMeta,
     headers: axum::http::HeaderMap,
 ) -> Response {
     let user = crate::auth::session::resolve(&st, &headers)
@@ -100,14 +101,10 @@ pub async fn page(
         }
     }
     let layout = match &user {
-        Some(u) => Layout::new("API", "api", u),
-        None => Layout {
-            title: "API".into(),
-            nav: "",
-            user: String::new(),
-            operator: false,
-        },
+        Some(u) => Layout::page("nav-api", "api", u),
+        None => Layout::anonymous("nav-api", &meta),
     };
+
     render(&Page {
         layout,
         description: to_html(doc["info"]["description"].as_str().unwrap_or("")),

@@ -4,15 +4,17 @@
 
 pub mod account;
 pub mod alerts;
+pub mod audit;
 pub mod authorisations;
 pub mod companies;
 pub mod docs;
 pub mod groups;
 pub mod monitoring;
+pub mod news;
 pub mod registrations;
 pub mod systems;
 
-use crate::auth::CurrentUser;
+use crate::context::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::Json;
@@ -30,8 +32,13 @@ pub struct ErrorBody {
     /// Stable machine code: `unauthenticated`, `forbidden`, `not_found`, `invalid`, `conflict`,
     /// `unavailable` (the function needs maintenance, a newer firmware or a connected PBX), `internal`.
     pub code: &'static str,
-    /// What went wrong, for people.
+    /// What went wrong, for people, in the language of `Accept-Language`.
     pub message: String,
+    /// The message's arguments (names, numbers, times in ms), where it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub args: Option<serde_json::Value>,
+    /// The request's id, as in the server's log and the `x-request-id` header.
+    pub request_id: String,
 }
 
 /// An [`AppError`] answered as JSON.
@@ -52,47 +59,56 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message) = match self.0 {
-            AppError::Unauthenticated => (
+        match self.0 {
+            AppError::Unauthenticated => crate::error::shown(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
-                "Log in, or send a personal API token as `Authorization: Bearer …`.".to_owned(),
+                crate::i18n::Msg::new("err-api-unauthenticated"),
+                true,
             ),
-            AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found.".to_owned()),
-            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
-            AppError::BadRequest(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
-            AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
-            AppError::Unavailable(m) => (StatusCode::CONFLICT, "unavailable", m),
-            AppError::Device { code, message } => (AppError::device_status(code), code, message),
-            AppError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Something went wrong on the server; the details are in its log.".to_owned(),
-                )
-            }
-        };
-        (status, Json(ErrorBody { code, message })).into_response()
+            AppError::Device { code, message } => (
+                AppError::device_status(code),
+                Json(ErrorBody {
+                    code,
+                    message,
+                    args: None,
+                    request_id: String::new(),
+                }),
+            )
+                .into_response(),
+            other => match other.parts() {
+                Some((status, code, msg)) => crate::error::shown(status, code, msg, true),
+                None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            },
+        }
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// The caller of an API request: session cookie or bearer token; else 401 JSON.
-pub struct ApiUser(pub CurrentUser);
+/// The caller of an API request (session cookie or bearer token) with the request's
+/// context; else 401 JSON.
+pub struct ApiUser(pub Ctx);
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(u) = crate::auth::session::resolve(st, &parts.headers).await? {
-            return Ok(ApiUser(u));
-        }
-        match crate::auth::session::resolve_token(st, &parts.headers).await? {
-            Some(u) => Ok(ApiUser(u)),
-            None => Err(ApiError(AppError::Unauthenticated)),
-        }
+        let meta = crate::context::meta_of(parts);
+        let user = match crate::auth::session::resolve(st, &parts.headers).await? {
+            Some(mut u) => {
+                // The API honours Accept-Language over the stored choice.
+                if parts.headers.contains_key(axum::http::header::ACCEPT_LANGUAGE) {
+                    u.locale = meta.locale;
+                }
+                u
+            }
+            None => match crate::auth::session::resolve_token(st, &parts.headers).await? {
+                Some(u) => u,
+                None => return Err(ApiError(AppError::Unauthenticated)),
+            },
+        };
+        Ok(ApiUser(Ctx { user, meta }))
     }
 }
 
@@ -109,7 +125,9 @@ where
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(ApiError(AppError::BadRequest(e.body_text()))),
+            Err(e) => Err(ApiError(AppError::BadRequest(
+                crate::i18n::Msg::new("err-invalid-json").text("detail", e.body_text()),
+            ))),
         }
     }
 }
@@ -136,7 +154,8 @@ impl Modify for Security {
 #[openapi(
     info(title = "Zentrale API", version = "1", description = "Everything the web UI does, as JSON. \
         Authenticate with a personal API token (`Authorization: Bearer zt_…`, created under Account) \
-        or a session cookie. Errors are `{\"code\", \"message\"}`."),
+        or a session cookie. Errors are `{\"code\", \"message\", \"request_id\"}`, the message in the \
+        language of `Accept-Language` (English or German)."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
     paths(
@@ -149,7 +168,7 @@ impl Modify for Security {
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
         groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
         groups::leave, groups::add_member, groups::set_member, groups::remove_member, groups::add_system,
-        groups::remove_system, companies::list, companies::create,
+        groups::remove_system, companies::list, companies::create, audit::list, news::list,
     ),
     tags(
         (name = "account", description = "The caller's own account"),
@@ -157,6 +176,7 @@ impl Modify for Security {
         (name = "authorisations", description = "Roles granted to others"),
         (name = "groups", description = "User groups"),
         (name = "operator", description = "Company management by the platform operator"),
+        (name = "audit", description = "The audit log"),
     )
 )]
 pub struct ApiDoc;
@@ -173,6 +193,8 @@ pub fn routes() -> Vec<crate::route::RouteDef> {
         r("GET", "/api/v1/openapi.json", get(openapi)),
         r("GET", "/api/docs", get(docs::page)),
         r("GET", "/api/v1/me", get(account::me)),
+        r("GET", "/api/v1/audit", get(audit::list)),
+        r("GET", "/api/v1/news", get(news::list)),
         r("GET", "/api/v1/account/sessions", get(account::sessions)),
         r(
             "DELETE",

@@ -39,14 +39,18 @@ pub struct RegistrationsJson {
     pub accounts: Vec<AccountJson>,
 }
 
-async fn load(st: &AppState, cap: &access::Cap<Registrations>) -> ApiResult<RegistrationsJson> {
+async fn load(
+    st: &AppState,
+    cap: &access::Cap<Registrations>,
+    tr: &crate::i18n::Tr,
+) -> ApiResult<RegistrationsJson> {
     let (phones, accounts, as_of_ms) = service::load(st, cap).await?;
     Ok(RegistrationsJson {
         as_of_ms,
         phones: phones
             .into_iter()
             .map(|p| PhoneJson {
-                status_text: phone_status(&p.status).1.to_owned(),
+                status_text: tr.t(phone_status(&p.status).1),
                 name: p.name,
                 mac: p.mac,
                 kind: p.kind,
@@ -56,7 +60,7 @@ async fn load(st: &AppState, cap: &access::Cap<Registrations>) -> ApiResult<Regi
         accounts: accounts
             .into_iter()
             .map(|a| AccountJson {
-                status_text: account_status(&a.status).1.to_owned(),
+                status_text: tr.t(account_status(&a.status).1),
                 account: a.account,
                 provider: a.provider,
                 status: a.status,
@@ -74,7 +78,7 @@ pub async fn get(
     Path(id): Path<SystemId>,
 ) -> ApiResult<Json<RegistrationsJson>> {
     let cap = access::require::<Registrations>(&st, &u, &id).await?;
-    Ok(Json(load(&st, &cap).await?))
+    Ok(Json(load(&st, &cap, &u.tr()).await?))
 }
 
 /// Asks the PBX for its registration status now and returns it (409 when it is offline or
@@ -88,5 +92,5 @@ pub async fn refresh(
 ) -> ApiResult<Json<RegistrationsJson>> {
     let cap = access::require::<Registrations>(&st, &u, &id).await?;
     service::refresh(&st, &cap).await?;
-    Ok(Json(load(&st, &cap).await?))
+    Ok(Json(load(&st, &cap, &u.tr()).await?))
 }

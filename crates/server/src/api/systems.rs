@@ -57,7 +57,7 @@ pub struct SystemJson {
     pub device: Option<DeviceJson>,
 }
 
-fn json(st: &AppState, a: &SystemAccess, detail: bool) -> SystemJson {
+fn json(st: &AppState, a: &SystemAccess, detail: bool, tr: &crate::i18n::Tr) -> SystemJson {
     let s = a.system();
     let state = service::device_state(st, s);
     let token = a.pairing_token();
@@ -94,7 +94,7 @@ fn json(st: &AppState, a: &SystemAccess, detail: bool) -> SystemJson {
         initial_registration_ms: s.initial_registration_at,
         state: StateJson {
             kind: state.kind().to_owned(),
-            text: state.words(),
+            text: state.words(tr),
         },
         roles: a
             .roles()
@@ -118,7 +118,7 @@ pub async fn list(
     let mut all: Vec<SystemJson> = access::visible_systems(&st, &u)
         .await?
         .iter()
-        .map(|a| json(&st, a, false))
+        .map(|a| json(&st, a, false, &u.tr()))
         .collect();
     all.sort_by_key(|s| s.name.to_lowercase());
     Ok(Json(all))
@@ -140,7 +140,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<SystemJson>)> {
     let sys = service::create(&st, &u, &b.name, &b.serial).await?;
     let a = access::system(&st, &u, &sys.id).await?;
-    Ok((StatusCode::CREATED, Json(json(&st, &a, true))))
+    Ok((StatusCode::CREATED, Json(json(&st, &a, true, &u.tr()))))
 }
 
 /// System information.
@@ -152,7 +152,7 @@ pub async fn get_one(
     Path(id): Path<SystemId>,
 ) -> ApiResult<Json<SystemJson>> {
     let a = access::system(&st, &u, &id).await?;
-    Ok(Json(json(&st, &a, true)))
+    Ok(Json(json(&st, &a, true, &u.tr())))
 }
 
 /// Deletes the system (owner only); its PBX is disconnected at once.
@@ -164,7 +164,7 @@ pub async fn delete(
     Path(id): Path<SystemId>,
 ) -> ApiResult<StatusCode> {
     let cap = access::system(&st, &u, &id).await?.owner()?;
-    service::delete(&st, cap).await?;
+    service::delete(&st, &u, cap).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -177,9 +177,9 @@ pub async fn renew_token(
     Path(id): Path<SystemId>,
 ) -> ApiResult<Json<SystemJson>> {
     let cap = access::system(&st, &u, &id).await?.manager()?;
-    service::renew_token(&st, cap).await?;
+    service::renew_token(&st, &u, cap).await?;
     let a = access::system(&st, &u, &id).await?;
-    Ok(Json(json(&st, &a, true)))
+    Ok(Json(json(&st, &a, true, &u.tr())))
 }
 
 /// Cancels the confirmation code (owner or administrator).
@@ -191,7 +191,7 @@ pub async fn cancel_token(
     Path(id): Path<SystemId>,
 ) -> ApiResult<StatusCode> {
     let cap = access::system(&st, &u, &id).await?.manager()?;
-    service::cancel_token(&st, cap).await?;
+    service::cancel_token(&st, &u, cap).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -218,7 +218,7 @@ pub async fn withdraw_authorisation(
     Path((id, authorisation)): Path<(SystemId, String)>,
 ) -> ApiResult<StatusCode> {
     let cap = access::system(&st, &u, &id).await?.owner()?;
-    crate::systems::paths::withdraw(&st, &cap, &authorisation).await?;
+    crate::systems::paths::withdraw(&st, &u, &cap, &authorisation).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -232,7 +232,7 @@ pub async fn remove_from_group(
     Path((id, group)): Path<(SystemId, String)>,
 ) -> ApiResult<StatusCode> {
     let cap = access::system(&st, &u, &id).await?.owner()?;
-    crate::systems::paths::remove_from_group(&st, &cap, &group).await?;
+    crate::systems::paths::remove_from_group(&st, &u, &cap, &group).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -253,7 +253,7 @@ pub async fn rename(
     ApiJson(b): ApiJson<SystemChange>,
 ) -> ApiResult<Json<SystemJson>> {
     let cap = access::system(&st, &u, &id).await?.manager()?;
-    service::rename(&st, cap, &b.name).await?;
+    service::rename(&st, &u, cap, &b.name).await?;
     let a = access::system(&st, &u, &id).await?;
-    Ok(Json(json(&st, &a, true)))
+    Ok(Json(json(&st, &a, true, &u.tr())))
 }

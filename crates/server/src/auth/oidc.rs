@@ -41,11 +41,7 @@ pub struct SsoLogin {
 
 fn sso_failed(why: impl std::fmt::Display) -> AppError {
     tracing::warn!(reason = %why, "single sign-on refused");
-    AppError::Forbidden(
-        "Single sign-on failed: the identity provider's answer could not be verified. Try again; \
-         if it keeps failing, tell your administrator."
-            .into(),
-    )
+    AppError::Forbidden(crate::msg!("err-single-sign-failed-identity"))
 }
 
 impl Oidc {
@@ -217,15 +213,10 @@ impl Oidc {
             .email()
             .map(|e| e.as_str().to_lowercase())
             .ok_or_else(|| {
-                AppError::Forbidden(
-                    "Your identity provider did not send an e-mail address; Zentrale needs one."
-                        .into(),
-                )
+                AppError::Forbidden(crate::msg!("err-identity-provider-did-not"))
             })?;
         if claims.email_verified() == Some(false) {
-            return Err(AppError::Forbidden(
-                "Your e-mail address is not verified at your identity provider.".into(),
-            ));
+            return Err(AppError::Forbidden(crate::msg!("err-e-mail-address-not")));
         }
         // Verified above; read the other claims (e.g. the company claim) from the payload.
         let raw = id_token.to_string();
@@ -277,17 +268,12 @@ impl Oidc {
     ) -> AppResult<crate::ids::UserId> {
         if let Some(u) = users::user_by_oidc_subject(db, subject).await? {
             if u.disabled_at.is_some() {
-                return Err(AppError::Forbidden(
-                    "This account is disabled. Ask your platform operator to enable it again."
-                        .into(),
-                ));
+                return Err(AppError::Forbidden(crate::msg!("err-account-disabled-ask-platform")));
             }
             return Ok(u.id);
         }
         let not_assigned = || {
-            AppError::Forbidden(format!(
-                "{email} is not assigned to a company in Zentrale. Ask the platform operator to add your company."
-            ))
+            AppError::Forbidden(crate::msg!("err-not-assigned-company-zentrale", email = email))
         };
         let name = self.company_name(email, claims).ok_or_else(not_assigned)?;
         let company = crate::companies::store::by_name(db, &name)
@@ -295,21 +281,19 @@ impl Oidc {
             .ok_or_else(not_assigned)?;
         if let Some(u) = users::user_by_email(db, email).await? {
             if u.company_id != company.id || u.oidc_subject.is_some() {
-                return Err(AppError::Forbidden(format!(
-                    "{email} already has another account here; ask your administrator."
-                )));
+                return Err(AppError::Forbidden(crate::msg!("err-already-has-another-account", email = email)));
             }
             // Linking takes over a local account: only with an address the provider verified.
             if !email_verified {
-                return Err(AppError::Forbidden(format!(
-                    "{email} has a local account here, and your identity provider did not confirm that the address is verified (email_verified), so the accounts cannot be linked. Verify the address at your identity provider, or log in with your password."
-                )));
+                return Err(AppError::Forbidden(crate::msg!("err-has-local-account-here", email = email)));
             }
             users::set_oidc_subject(db, &u.id, subject).await?;
             return Ok(u.id);
         }
         let user = users::User {
             disabled_at: None,
+            language: None,
+            time_zone: None,
             id: crate::ids::UserId::random(),
             company_id: company.id,
             email: email.to_owned(),

@@ -14,14 +14,10 @@ pub const MIN_LEN: usize = 10;
 /// Whether a password is acceptable for a local account (length rules), without hashing.
 pub fn check(pw: &str) -> AppResult<()> {
     if pw.chars().count() < MIN_LEN {
-        return Err(AppError::BadRequest(format!(
-            "a password needs at least {MIN_LEN} characters"
-        )));
+        return Err(AppError::BadRequest(crate::msg!("err-password-needs-at-least", min = MIN_LEN)));
     }
     if pw.len() > 1024 {
-        return Err(AppError::BadRequest(
-            "a password may have at most 1024 bytes".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-password-may-have-at")));
     }
     Ok(())
 }

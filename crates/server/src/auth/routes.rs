@@ -2,7 +2,10 @@
 
 use super::client::ClientIp;
 use super::{password, second_step, session, throttle};
+use crate::audit::{self, Event};
+use crate::context::ReqMeta;
 use crate::error::AppResult;
+use crate::i18n::Msg;
 use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::{Layout, render};
@@ -22,25 +25,25 @@ struct LoginPage {
     sso: bool,
 }
 
-fn page(sso: bool, email: String, error: String) -> LoginPage {
+fn page(meta: &ReqMeta, sso: bool, email: String, error: String) -> LoginPage {
     LoginPage {
         sso,
-        layout: Layout {
-            title: "Log in".into(),
-            nav: "",
-            user: String::new(),
-            operator: false,
-        },
+        layout: Layout::anonymous("login-title", meta),
         email,
         error,
     }
 }
 
-pub async fn login_page(State(st): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+pub async fn login_page(
+    State(st): State<AppState>,
+    meta: ReqMeta,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     if session::resolve(&st, &headers).await?.is_some() {
-        return Ok(Redirect::to("/systems").into_response());
+        return Ok(Redirect::to("/dashboard").into_response());
     }
     Ok(render(&page(
+        &meta,
         st.oidc.is_some(),
         String::new(),
         String::new(),
@@ -56,14 +59,18 @@ pub struct LoginForm {
 pub async fn login(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
+    meta: ReqMeta,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
     let email = f.email.trim().to_lowercase();
+    let tr = meta.tr();
+    let now = st.clock.now_ms();
+    let anonymous = audit::Actor::Anonymous { email: &email };
     let account_key = format!("account:{email}");
     let address_key = format!("address:{}", ip.map(|i| i.to_string()).unwrap_or_default());
     let refuse = |status: StatusCode, msg: String| {
-        let mut resp = render(&page(st.oidc.is_some(), email.clone(), msg));
+        let mut resp = render(&page(&meta, st.oidc.is_some(), email.clone(), msg));
         *resp.status_mut() = status;
         resp
     };
@@ -77,12 +84,10 @@ pub async fn login(
     .await?
     {
         tracing::warn!("login refused: throttled");
+        audit::record(&st.db, &anonymous, &meta, now, Event::new("login.throttled")).await?;
         return Ok(refuse(
             StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many failed logins. Try again after {}.",
-                crate::web::format::datetime(Some(until))
-            ),
+            tr.msg(&Msg::new("login-throttled").time("until", until)),
         ));
     }
     let user = users::user_by_email(&st.db, &email).await?;
@@ -91,9 +96,10 @@ pub async fn login(
     match user {
         Some(u) if ok && stored.is_some() && u.disabled_at.is_some() => {
             tracing::info!(user = %u.id, "login refused: account disabled");
+            audit::record(&st.db, &anonymous, &meta, now, Event::new("login.disabled")).await?;
             Ok(refuse(
                 StatusCode::FORBIDDEN,
-                "This account is disabled. Ask your platform operator to enable it again.".into(),
+                tr.t("err-account-disabled-ask-platform"),
             ))
         }
         Some(u) if ok && stored.is_some() && super::totp::enabled(&st, &u.id).await? => {
@@ -113,22 +119,31 @@ pub async fn login(
             let (_, _) = session::end(&st, &headers).await?;
             let cookie = session::start(&st, &u.id, &session::Origin::of(&headers, ip)).await?;
             tracing::info!(user = %u.id, "login");
+            let who = session::CurrentUser::from(u);
+            let ev = Event::new("login.succeeded").arg("method", "password");
+            audit::record(&st.db, &audit::Actor::User(&who), &meta, now, ev).await?;
             Ok(session::with_cookie(
-                Redirect::to("/systems").into_response(),
+                Redirect::to("/dashboard").into_response(),
                 cookie,
             ))
         }
         _ => {
             tracing::info!("failed login");
-            Ok(refuse(
-                StatusCode::UNAUTHORIZED,
-                "E-mail address or password is wrong.".into(),
-            ))
+            audit::record(&st.db, &anonymous, &meta, now, Event::new("login.failed")).await?;
+            Ok(refuse(StatusCode::UNAUTHORIZED, tr.t("login-wrong")))
         }
     }
 }
 
-pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+pub async fn logout(
+    State(st): State<AppState>,
+    meta: ReqMeta,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    if let Some(u) = session::resolve(&st, &headers).await? {
+        let now = st.clock.now_ms();
+        audit::record(&st.db, &audit::Actor::User(&u), &meta, now, Event::new("logout")).await?;
+    }
     let (cookie, id_token) = session::end(&st, &headers).await?;
     // A single sign-on session also ends at the identity provider.
     let target = match (&st.oidc, id_token) {
@@ -159,32 +174,33 @@ pub struct Callback {
 pub async fn oidc_callback(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
+    meta: ReqMeta,
     headers: HeaderMap,
     axum::extract::Query(q): axum::extract::Query<Callback>,
 ) -> AppResult<Response> {
     let oidc = st.oidc.clone().ok_or(crate::error::AppError::NotFound)?;
     if let Some(e) = q.error {
-        return Err(crate::error::AppError::Forbidden(format!(
-            "The identity provider refused the login: {}",
-            q.error_description
+        return Err(crate::error::AppError::Forbidden(crate::msg!("err-identity-provider-refused-login", value = q.error_description
                 .unwrap_or(e)
                 .chars()
                 .take(200)
-                .collect::<String>()
-        )));
+                .collect::<String>())));
     }
     let (Some(code), Some(state)) = (q.code, q.state) else {
-        return Err(crate::error::AppError::BadRequest(
-            "The identity provider's answer is incomplete.".into(),
-        ));
+        return Err(crate::error::AppError::BadRequest(crate::msg!("err-identity-provider-s-answer")));
     };
     let login = oidc.finish(&st.db, &st.clock, &code, &state).await?;
     let cookie = session::start(&st, &login.user_id, &session::Origin::of(&headers, ip)).await?;
+    if let Some(u) = users::user_by_id(&st.db, &login.user_id).await? {
+        let who = session::CurrentUser::from(u);
+        let ev = Event::new("login.succeeded").arg("method", "sso");
+        audit::record(&st.db, &audit::Actor::User(&who), &meta, st.clock.now_ms(), ev).await?;
+    }
     session::set_id_token(&st, &cookie, &login.id_token).await?;
     // Rotate: a session this browser had before ends.
     let _ = session::end(&st, &headers).await?;
     Ok(session::with_cookie(
-        Redirect::to("/systems").into_response(),
+        Redirect::to("/dashboard").into_response(),
         cookie,
     ))
 }

@@ -4,7 +4,10 @@
 
 use super::client::ClientIp;
 use super::{session, throttle, totp};
+use crate::audit::{self, Event};
+use crate::context::ReqMeta;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
 use crate::ids::{hash_secret, new_secret};
 use crate::state::AppState;
 use crate::users::store as users;
@@ -78,25 +81,24 @@ struct CodePage {
     error: String,
 }
 
-fn page(error: &str, status: StatusCode) -> Response {
+fn page(meta: &ReqMeta, error: &str, status: StatusCode) -> Response {
     let mut resp = render(&CodePage {
-        layout: Layout {
-            title: "Authentication code".into(),
-            nav: "",
-            user: String::new(),
-            operator: false,
-        },
+        layout: Layout::anonymous("code-title", meta),
         error: error.to_owned(),
     });
     *resp.status_mut() = status;
     resp
 }
 
-pub async fn show(State(st): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+pub async fn show(
+    State(st): State<AppState>,
+    meta: ReqMeta,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     if ticket_user(&st, &headers).await?.is_none() {
         return Ok(Redirect::to("/login").into_response());
     }
-    Ok(page("", StatusCode::OK))
+    Ok(page(&meta, "", StatusCode::OK))
 }
 
 #[derive(Deserialize)]
@@ -107,6 +109,7 @@ pub struct CodeForm {
 pub async fn submit(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
+    meta: ReqMeta,
     headers: HeaderMap,
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
@@ -121,17 +124,16 @@ pub async fn submit(
     if let Some(until) =
         throttle::reserve(&st, &[(account_key.clone(), throttle::ACCOUNT_LIMIT)]).await?
     {
-        let msg = format!(
-            "Too many failed attempts. Try again after {}.",
-            crate::web::format::datetime(Some(until))
-        );
-        return Ok(page(&msg, StatusCode::TOO_MANY_REQUESTS));
+        let msg = meta
+            .tr()
+            .msg(&Msg::new("code-throttled").time("until", until));
+        return Ok(page(&meta, &msg, StatusCode::TOO_MANY_REQUESTS));
     }
     if !totp::verify(&st, &user_id, &f.code).await? {
-        return Ok(page(
-            "That code is wrong or was used already. Enter the current code from your app.",
-            StatusCode::UNAUTHORIZED,
-        ));
+        let who = audit::Actor::Anonymous { email: &email };
+        let ev = Event::new("login.code_failed");
+        audit::record(&st.db, &who, &meta, st.clock.now_ms(), ev).await?;
+        return Ok(page(&meta, &meta.tr().t("code-wrong"), StatusCode::UNAUTHORIZED));
     }
     sqlx::query("DELETE FROM login_second_step WHERE token_hash = $1")
         .bind(&hash)
@@ -142,6 +144,11 @@ pub async fn submit(
     let _ = session::end(&st, &headers).await?;
     let session_cookie = session::start(&st, &user_id, &session::Origin::of(&headers, ip)).await?;
     tracing::info!(user = %user_id, "login with second factor");
-    let resp = session::with_cookie(Redirect::to("/systems").into_response(), session_cookie);
+    if let Some(u) = users::user_by_id(&st.db, &user_id).await? {
+        let who = session::CurrentUser::from(u);
+        let ev = Event::new("login.succeeded").arg("method", "password+totp");
+        audit::record(&st.db, &audit::Actor::User(&who), &meta, st.clock.now_ms(), ev).await?;
+    }
+    let resp = session::with_cookie(Redirect::to("/dashboard").into_response(), session_cookie);
     Ok(session::with_cookie(resp, cookie(&st, "", 0)?))
 }

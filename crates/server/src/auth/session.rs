@@ -3,6 +3,8 @@
 //! (`Authorization: Bearer …`) resolve to the same `CurrentUser`.
 
 use crate::error::{AppError, AppResult};
+use crate::i18n::{Locale, Tr, parse_tz};
+use chrono_tz::Tz;
 use crate::ids::{CompanyId, UserId, hash_secret, new_secret};
 use crate::state::AppState;
 use crate::users::store::{self as users, User};
@@ -23,17 +25,47 @@ pub struct CurrentUser {
     pub is_operator: bool,
     /// Hash of the session this request came with; `None` for API tokens and scripts.
     pub session: Option<String>,
+    /// The language the user chose, else the browser's.
+    pub locale: Locale,
+    /// The time zone the user chose, else the browser's, else UTC.
+    pub tz: Tz,
 }
 
 impl From<User> for CurrentUser {
     fn from(u: User) -> Self {
         CurrentUser {
             is_operator: u.is_operator(),
+            locale: u.language.as_deref().and_then(Locale::parse).unwrap_or_default(),
+            tz: u.time_zone.as_deref().and_then(parse_tz).unwrap_or(Tz::UTC),
             id: u.id,
             company_id: u.company_id,
             email: u.email,
             session: None,
         }
+    }
+}
+
+impl CurrentUser {
+    /// The user with the request's language and time zone where the user chose none; with
+    /// `request_first` (the API) an `Accept-Language` header wins over the stored choice.
+    pub fn of(u: User, headers: &HeaderMap, request_first: bool) -> Self {
+        let (req_locale, req_tz) = crate::i18n::negotiate(headers);
+        let has_header = headers.contains_key(axum::http::header::ACCEPT_LANGUAGE);
+        let chose_language = u.language.as_deref().and_then(Locale::parse).is_some();
+        let chose_tz = u.time_zone.as_deref().and_then(parse_tz).is_some();
+        let mut me = CurrentUser::from(u);
+        if !chose_language || (request_first && has_header) {
+            me.locale = req_locale;
+        }
+        if !chose_tz {
+            me.tz = req_tz;
+        }
+        me
+    }
+
+    /// Renders in this user's language and time zone.
+    pub fn tr(&self) -> Tr {
+        Tr::new(self.locale, self.tz)
     }
 }
 
@@ -191,7 +223,7 @@ pub async fn resolve(st: &AppState, headers: &HeaderMap) -> AppResult<Option<Cur
         .filter(|u| u.disabled_at.is_none())
         .map(|u| CurrentUser {
             session: Some(id_hash),
-            ..CurrentUser::from(u)
+            ..CurrentUser::of(u, headers, false)
         }))
 }
 
@@ -218,7 +250,7 @@ pub async fn resolve_token(st: &AppState, headers: &HeaderMap) -> AppResult<Opti
     Ok(users::user_by_id(&st.db, &user_id)
         .await?
         .filter(|u| u.disabled_at.is_none())
-        .map(CurrentUser::from))
+        .map(|u| CurrentUser::of(u, headers, true)))
 }
 
 /// The web pages accept the session cookie only: a personal API token acts on `/api/v1`

@@ -81,11 +81,9 @@ pub async fn pending(st: &AppState, user_id: &str) -> AppResult<Option<String>> 
 /// Confirms setup with a first code from the app.
 pub async fn confirm_setup(st: &AppState, user_id: &str, code: &str) -> AppResult<()> {
     let (_, pending, _) = secrets(st, user_id).await?;
-    let pending = pending.ok_or_else(|| AppError::BadRequest("Start the setup first.".into()))?;
+    let pending = pending.ok_or_else(|| AppError::BadRequest(crate::msg!("err-start-setup-first")))?;
     let Some(step) = matching_step(&pending, code, st.clock.now_ms())? else {
-        return Err(AppError::BadRequest(
-            "That code does not match. Check the time on your phone and try the next code.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-code-does-not-match")));
     };
     sqlx::query("UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1 WHERE id = $2")
         .bind(step)
@@ -119,12 +117,10 @@ pub async fn verify(st: &AppState, user_id: &str, code: &str) -> AppResult<bool>
 /// Switches the second factor off (after a valid code).
 pub async fn disable(st: &AppState, user_id: &str, code: &str) -> AppResult<()> {
     if !enabled(st, user_id).await? {
-        return Err(AppError::BadRequest(
-            "Two-factor authentication is not on.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-two-factor-authentication-not")));
     }
     if !verify(st, user_id, code).await? {
-        return Err(AppError::BadRequest("That code does not match.".into()));
+        return Err(AppError::BadRequest(crate::msg!("err-code-does-not-match-2")));
     }
     sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL WHERE id = $1")
         .bind(user_id)

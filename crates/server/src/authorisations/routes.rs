@@ -1,5 +1,6 @@
 //! The Authorisations page: handlers only; rules in `service`, access in `crate::access`.
 
+use crate::context::Ctx;
 use super::service;
 use super::store::{self, AuthorisationRow};
 use crate::access::{self, RoleSet};
@@ -10,7 +11,8 @@ use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey, form_values};
 use crate::web::roles::{RoleOption, role_options};
-use crate::web::{Layout, format, render};
+use crate::i18n::Tr;
+use crate::web::{Layout, render};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -28,16 +30,16 @@ pub struct Line {
     pub created: String,
 }
 
-impl From<AuthorisationRow> for Line {
-    fn from(a: AuthorisationRow) -> Self {
+impl Line {
+    fn of(a: AuthorisationRow, tr: &Tr) -> Self {
         Line {
             id: a.id,
             user: a.user_email,
-            roles: RoleSet::from_bits(a.roles).labels(),
+            roles: RoleSet::from_bits(a.roles).labels(tr),
             system: a.system_name,
             serial: a.system_serial,
             system_id: a.system_id,
-            created: format::datetime(Some(a.created_at)),
+            created: tr.datetime(Some(a.created_at)),
         }
     }
 }
@@ -96,7 +98,7 @@ pub struct PageQuery {
 
 pub async fn page(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     render_page(
@@ -118,10 +120,11 @@ async fn render_page(
     error: String,
     status: StatusCode,
 ) -> AppResult<Response> {
+    let tr = user.tr();
     let lines: Vec<Line> = store::granted_by(&st.db, &user.id)
         .await?
         .into_iter()
-        .map(Line::from)
+        .map(|a| Line::of(a, &tr))
         .collect();
     let users = users::of_company(&st.db, &user.company_id)
         .await?
@@ -143,7 +146,7 @@ async fn render_page(
         })
         .collect();
     let mut resp = render(&Page {
-        layout: Layout::new("Authorisations", "authorisations", user),
+        layout: Layout::page("authorisations-title", "authorisations", user),
         list: q.list.apply(
             lines,
             "/authorisations",
@@ -153,7 +156,7 @@ async fn render_page(
         edit: q.edit.is_some(),
         users,
         systems,
-        roles: role_options(entered.roles),
+        roles: role_options(entered.roles, &user.tr()),
         error,
     });
     *resp.status_mut() = status;
@@ -163,7 +166,7 @@ async fn render_page(
 /// Create: user, one or more roles, system.
 pub async fn create(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     body: Bytes,
 ) -> AppResult<Response> {
     let first = |name: &str| {
@@ -189,7 +192,7 @@ pub async fn create(
             .unwrap_or_default();
         let roles = RoleSet::parse(form_values(&body, "role").iter().map(String::as_str))?;
         if system.is_empty() {
-            return Err(AppError::BadRequest("Choose a system.".into()));
+            return Err(AppError::BadRequest(crate::msg!("err-choose-system")));
         }
         let cap = access::system(&st, &user, &SystemId::from_text(system.as_str()))
             .await?
@@ -210,7 +213,7 @@ pub async fn create(
                 &user,
                 PageQuery::default(),
                 entered,
-                e.to_string(),
+                e.text(&user.tr()),
                 status,
             )
             .await
@@ -230,14 +233,15 @@ struct EditPage {
 
 pub async fn edit_page(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let a = service::own(&st, &user, &id).await?;
-    let roles = role_options(RoleSet::from_bits(a.roles));
+    let tr = user.tr();
+    let roles = role_options(RoleSet::from_bits(a.roles), &tr);
     Ok(render(&EditPage {
-        layout: Layout::new("Edit authorisation", "authorisations", &user),
-        line: Line::from(a),
+        layout: Layout::page("authorisation-edit-title", "authorisations", &user),
+        line: Line::of(a, &tr),
         roles,
         error: String::new(),
     }))
@@ -245,7 +249,7 @@ pub async fn edit_page(
 
 pub async fn update(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<String>,
     body: Bytes,
 ) -> AppResult<Response> {
@@ -254,11 +258,12 @@ pub async fn update(
         Ok(()) => Ok(Redirect::to("/authorisations").into_response()),
         Err(AppError::BadRequest(m)) => {
             let a = service::own(&st, &user, &id).await?;
+            let tr = user.tr();
             let mut resp = render(&EditPage {
-                layout: Layout::new("Edit authorisation", "authorisations", &user),
-                roles: role_options(RoleSet::from_bits(a.roles)),
-                line: Line::from(a),
-                error: m,
+                layout: Layout::page("authorisation-edit-title", "authorisations", &user),
+                roles: role_options(RoleSet::from_bits(a.roles), &tr),
+                line: Line::of(a, &tr),
+                error: tr.msg(&m),
             });
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
@@ -269,7 +274,7 @@ pub async fn update(
 
 pub async fn delete_selected(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     body: Bytes,
 ) -> AppResult<Redirect> {
     service::withdraw(&st, &user, &form_values(&body, "id")).await?;

@@ -3,6 +3,8 @@
 use super::store::{self, AuthorisationRow, NewAuthorisation};
 use crate::access::{Manager, RoleSet};
 use crate::auth::CurrentUser;
+use crate::audit::Event;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::ids::SystemId;
 use crate::ids::new_id;
@@ -12,34 +14,27 @@ use crate::users::store as users;
 /// Grants `roles` on the managed system to the company's user with `email`.
 pub async fn grant(
     st: &AppState,
-    granter: &CurrentUser,
+    granter: &Ctx,
     cap: &Manager,
     email: &str,
     roles: RoleSet,
 ) -> AppResult<AuthorisationRow> {
     if roles.is_empty() {
-        return Err(AppError::BadRequest("Choose at least one role.".into()));
+        return Err(AppError::BadRequest(crate::msg!("err-choose-at-least-one")));
     }
     let email = email.trim().to_lowercase();
     let user = users::user_by_email(&st.db, &email)
         .await?
         .filter(|u| u.company_id == granter.company_id)
         .ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "No user {email} in your company. They must have logged in once."
-            ))
+            AppError::BadRequest(crate::msg!("err-no-user-company-they", email = email))
         })?;
     let sys = cap.system();
     if user.id == granter.id {
-        return Err(AppError::BadRequest(
-            "You cannot authorise yourself.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-cannot-authorise-yourself")));
     }
     if user.id == sys.owner_id {
-        return Err(AppError::Conflict(format!(
-            "{email} owns '{}' and has every role already.",
-            sys.name
-        )));
+        return Err(AppError::Conflict(crate::msg!("err-owns-has-every-role", email = email, name = sys.name)));
     }
     let id = new_id();
     let result = store::insert(
@@ -56,13 +51,15 @@ pub async fn grant(
     )
     .await;
     if let Err(AppError::Conflict(_)) = result {
-        return Err(AppError::Conflict(format!(
-            "You have authorised {email} for '{}' already: edit that entry instead.",
-            sys.name
-        )));
+        return Err(AppError::Conflict(crate::msg!("err-have-authorised-already-edit", email = email, name = sys.name)));
     }
     result?;
     tracing::info!(granter = %granter.id, user = %user.id, system = %sys.id, "authorisation granted");
+    let ev = Event::new("authorisation.granted")
+        .system(&sys.id)
+        .arg("user", email.clone())
+        .arg("roles", roles.bits());
+    granter.audit(st, ev).await?;
     store::by_id(&st.db, &id).await?.ok_or(AppError::NotFound)
 }
 
@@ -77,7 +74,7 @@ pub async fn own(st: &AppState, granter: &CurrentUser, id: &str) -> AppResult<Au
 /// Changes the roles of an authorisation the user granted; they must still manage the system.
 pub async fn change(
     st: &AppState,
-    granter: &CurrentUser,
+    granter: &Ctx,
     id: &str,
     roles: RoleSet,
 ) -> AppResult<()> {
@@ -86,25 +83,31 @@ pub async fn change(
         .await?
         .manager()?;
     if roles.is_empty() {
-        return Err(AppError::BadRequest(
-            "Choose at least one role, or delete the authorisation.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-choose-at-least-one-2")));
     }
-    store::set_roles(&st.db, id, roles.bits()).await
+    store::set_roles(&st.db, id, roles.bits()).await?;
+    let ev = Event::new("authorisation.changed")
+        .system(&a.system_id)
+        .arg("user", a.user_email.clone())
+        .arg("roles", roles.bits());
+    granter.audit(st, ev).await
 }
 
 /// Withdraws authorisations the user granted: all or none.
-pub async fn withdraw(st: &AppState, granter: &CurrentUser, ids: &[String]) -> AppResult<()> {
+pub async fn withdraw(st: &AppState, granter: &Ctx, ids: &[String]) -> AppResult<()> {
     if ids.is_empty() {
-        return Err(AppError::BadRequest(
-            "Tick at least one authorisation to delete.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-tick-at-least-one")));
     }
+    let mut rows = Vec::with_capacity(ids.len());
     for id in ids {
-        own(st, granter, id).await?;
+        rows.push(own(st, granter, id).await?);
     }
-    for id in ids {
-        store::delete(&st.db, id).await?;
+    for a in rows {
+        store::delete(&st.db, &a.id).await?;
+        let ev = Event::new("authorisation.withdrawn")
+            .system(&a.system_id)
+            .arg("user", a.user_email);
+        granter.audit(st, ev).await?;
     }
     Ok(())
 }

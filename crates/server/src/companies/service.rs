@@ -10,14 +10,10 @@ pub const MAX_COMPANY_NAME: usize = 100;
 pub async fn add(st: &AppState, name: &str) -> AppResult<Company> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_COMPANY_NAME {
-        return Err(AppError::BadRequest(format!(
-            "a company name needs 1 to {MAX_COMPANY_NAME} characters"
-        )));
+        return Err(AppError::BadRequest(crate::msg!("err-company-name-needs-characters", max = MAX_COMPANY_NAME)));
     }
     if store::by_name(&st.db, name).await?.is_some() {
-        return Err(AppError::Conflict(format!(
-            "a company named '{name}' exists already"
-        )));
+        return Err(AppError::Conflict(crate::msg!("err-company-named-exists-already", name = name)));
     }
     let c = Company {
         id: crate::ids::CompanyId::random(),
@@ -34,20 +30,17 @@ pub async fn create_with_account(
     name: &str,
     email: &str,
     password: &str,
-) -> AppResult<()> {
+) -> AppResult<crate::ids::CompanyId> {
     crate::users::service::parse_email(email)?;
     crate::auth::password::check(password)?;
     if crate::users::store::user_by_email(&st.db, &email.trim().to_lowercase())
         .await?
         .is_some()
     {
-        return Err(AppError::Conflict(format!(
-            "A user with e-mail {} exists already.",
-            email.trim()
-        )));
+        return Err(AppError::Conflict(crate::msg!("err-user-with-e-mail", value = email.trim())));
     }
     let company = add(st, name).await?;
     crate::users::service::add_user(st, &company.name, email, password).await?;
     tracing::info!(company = %company.id, "company created by the operator");
-    Ok(())
+    Ok(company.id)
 }

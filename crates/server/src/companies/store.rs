@@ -50,3 +50,12 @@ pub async fn with_counts(db: &Db) -> AppResult<Vec<CompanyLine>> {
     .fetch_all(&db.pool)
     .await?)
 }
+
+/// The company's name (empty when it does not exist).
+pub async fn name_of(db: &Db, id: &str) -> AppResult<String> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT name FROM companies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|(n,)| n).unwrap_or_default())
+}

@@ -48,6 +48,12 @@ pub struct Config {
     pub header_timeout_s: u64,
     /// A request body must arrive within this time, else the request fails with 408.
     pub body_timeout_s: u64,
+    /// Audit-log entries older than this many days are removed.
+    pub audit_retention_days: i64,
+    /// The operator's data protection notice and terms of use (Markdown); the shipped
+    /// texts when `None`.
+    pub legal_privacy_file: Option<PathBuf>,
+    pub legal_terms_file: Option<PathBuf>,
 }
 
 /// OpenID Connect settings.

@@ -42,6 +42,9 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     pub header_timeout_s: u64,
     pub body_timeout_s: u64,
+    pub audit_retention_days: i64,
+    pub legal_privacy_file: Option<PathBuf>,
+    pub legal_terms_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -72,6 +75,9 @@ impl Default for Settings {
             metrics_token: None,
             header_timeout_s: 10,
             body_timeout_s: 30,
+            audit_retention_days: 400,
+            legal_privacy_file: None,
+            legal_terms_file: None,
         }
     }
 }
@@ -175,6 +181,9 @@ impl Settings {
             metrics_token: self.metrics_token.filter(|t| !t.expose().is_empty()),
             header_timeout_s: self.header_timeout_s.max(1),
             body_timeout_s: self.body_timeout_s.max(1),
+            audit_retention_days: self.audit_retention_days.max(1),
+            legal_privacy_file: self.legal_privacy_file,
+            legal_terms_file: self.legal_terms_file,
         }
     }
 

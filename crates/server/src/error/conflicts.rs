@@ -2,59 +2,61 @@
 //! user can act on. PostgreSQL reports the constraint's name; SQLite reports the columns
 //! ("UNIQUE constraint failed: users.email"); both are listed per constraint.
 
-/// `(PostgreSQL constraint name, SQLite columns, message)`.
+use crate::i18n::Msg;
+
+/// `(PostgreSQL constraint name, SQLite columns, message key)`.
 const CONFLICTS: &[(&str, &str, &str)] = &[
     (
         "companies_name_key",
         "companies.name",
-        "A company with this name exists already.",
+        "conflict-company-name",
     ),
     (
         "users_email_key",
         "users.email",
-        "A user with this e-mail address exists already.",
+        "conflict-user-email",
     ),
     (
         "users_oidc_subject",
         "users.oidc_subject",
-        "This single sign-on account is linked to another user already.",
+        "conflict-oidc-subject",
     ),
     (
         "systems_company_id_serial_key",
         "systems.company_id, systems.serial",
-        "A system with this serial number exists already in your company.",
+        "conflict-system-serial",
     ),
     (
         "authorisations_granter_id_user_id_system_id_key",
         "authorisations.granter_id, authorisations.user_id, authorisations.system_id",
-        "You have authorised this user for this system already; edit that authorisation instead.",
+        "conflict-authorisation",
     ),
     (
         "user_groups_company_id_name_key",
         "user_groups.company_id, user_groups.name",
-        "A group with this name exists already in your company.",
+        "conflict-group-name",
     ),
     (
         "group_members_pkey",
         "group_members.group_id, group_members.user_id",
-        "This user is a member of the group already.",
+        "conflict-group-member",
     ),
     (
         "group_systems_pkey",
         "group_systems.group_id, group_systems.system_id",
-        "This system is in the group already.",
+        "conflict-group-system",
     ),
 ];
 
 /// The message for a unique violation, from the constraint name (PostgreSQL) or the
 /// database's message (SQLite); a general one for constraints not listed.
-pub fn message(constraint: Option<&str>, db_message: &str) -> String {
+pub fn message(constraint: Option<&str>, db_message: &str) -> Msg {
     let found = CONFLICTS.iter().find(|(pg, sqlite, _)| {
         constraint == Some(*pg) || db_message.ends_with(&format!("failed: {sqlite}"))
     });
     match found {
-        Some((_, _, m)) => (*m).to_owned(),
-        None => "This entry exists already.".to_owned(),
+        Some((_, _, key)) => Msg::new(*key),
+        None => Msg::new("conflict-exists"),
     }
 }
 
@@ -73,11 +75,8 @@ mod tests {
             "UNIQUE constraint failed: user_groups.company_id, user_groups.name",
         );
         assert_eq!(pg, sqlite);
-        assert!(pg.contains("group with this name"));
-        assert_eq!(
-            message(None, "something else"),
-            "This entry exists already."
-        );
+        assert_eq!(pg.key, "conflict-group-name");
+        assert_eq!(message(None, "something else").key, "conflict-exists");
         // Not fooled by a longer column list that merely ends the same way.
         assert_ne!(
             message(None, "UNIQUE constraint failed: users.email"),

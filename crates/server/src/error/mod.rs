@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use crate::i18n::Msg;
 use zentrale_protocol::pairing::DeviceError;
 
 mod conflicts;
@@ -17,15 +18,15 @@ pub enum AppError {
     #[error("not found")]
     NotFound,
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Msg),
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Msg),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
     /// A function that is not available for this system now (no maintenance, old firmware,
     /// PBX offline); the message says why and what to do. Answered with 409.
     #[error("{0}")]
-    Unavailable(String),
+    Unavailable(Msg),
     /// A refusal of a device endpoint: JSON `{code, message}`, with the HTTP status the
     /// protocol gives the code (`zentrale_protocol::pairing::codes::http_status`).
     #[error("{message}")]
@@ -70,45 +71,78 @@ impl From<sqlx::migrate::MigrateError> for AppError {
     }
 }
 
+impl AppError {
+    /// Status, API code and message of an error shown to people; `None` for the login
+    /// redirect and device refusals, which have their own answers.
+    pub fn parts(self) -> Option<(StatusCode, &'static str, Msg)> {
+        Some(match self {
+            AppError::Unauthenticated | AppError::Device { .. } => return None,
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", Msg::new("err-not-found")),
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
+            AppError::BadRequest(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
+            AppError::Unavailable(m) => (StatusCode::CONFLICT, "unavailable", m),
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    Msg::new("err-internal"),
+                )
+            }
+        })
+    }
+}
+
+impl AppError {
+    /// The message for a person, in `tr`'s language (for errors shown inside a page).
+    pub fn text(self, tr: &crate::i18n::Tr) -> String {
+        match self.parts() {
+            Some((_, _, m)) => tr.msg(&m),
+            None => tr.t("err-internal"),
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, msg) = match self {
-            AppError::Unauthenticated => return Redirect::to("/login").into_response(),
+        match self {
+            AppError::Unauthenticated => Redirect::to("/login").into_response(),
             AppError::Device { code, message } => {
                 let body = DeviceError {
                     code: code.to_owned(),
                     message,
                 };
-                return (AppError::device_status(code), Json(body)).into_response();
+                (AppError::device_status(code), Json(body)).into_response()
             }
-            AppError::NotFound => (StatusCode::NOT_FOUND, "Not found.".to_owned()),
-            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
-            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
-            AppError::Conflict(m) | AppError::Unavailable(m) => (StatusCode::CONFLICT, m),
-            AppError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong on the server; the details are in its log.".to_owned(),
-                )
-            }
-        };
-        shown(status, msg)
+            other => match other.parts() {
+                Some((status, code, msg)) => shown(status, code, msg, false),
+                None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            },
+        }
     }
 }
 
 /// Marks a response as an error for people: the web layer (`web::errors::decorate`) renders
-/// it as a page with the navigation and a way back. The plain text is only a fallback.
+/// it in the reader's language, as a page with the navigation and a way back, or as the
+/// API's JSON (`api`). The plain-text body is only a fallback.
 #[derive(Clone, Debug)]
 pub struct ErrorShown {
     pub status: StatusCode,
-    pub message: String,
+    pub code: &'static str,
+    pub msg: Msg,
+    pub api: bool,
 }
 
-/// An error response for people: status, the message as plain text, and the marker.
-pub fn shown(status: StatusCode, message: String) -> Response {
-    let mut resp = (status, message.clone()).into_response();
-    resp.extensions_mut().insert(ErrorShown { status, message });
+/// An error response for people: status, the message key as plain text, and the marker.
+pub fn shown(status: StatusCode, code: &'static str, msg: Msg, api: bool) -> Response {
+    let mut resp = (status, msg.key.to_string()).into_response();
+    resp.extensions_mut().insert(ErrorShown {
+        status,
+        code,
+        msg,
+        api,
+    });
     resp
 }
 

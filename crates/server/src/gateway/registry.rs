@@ -85,9 +85,7 @@ impl Registry {
         params: serde_json::Value,
     ) -> AppResult<serde_json::Value> {
         let offline = || {
-            AppError::Unavailable(
-                "The PBX is not connected right now; showing the last known state.".into(),
-            )
+            AppError::Unavailable(crate::msg!("err-pbx-not-connected-right"))
         };
         let tx = self
             .lock()
@@ -104,13 +102,9 @@ impl Registry {
         .map_err(|_| offline())?;
         match tokio::time::timeout(Duration::from_secs(15), rx).await {
             Ok(Ok(Ok(v))) => Ok(v),
-            Ok(Ok(Err(message))) => Err(AppError::Unavailable(format!(
-                "The PBX could not answer: {message}"
-            ))),
+            Ok(Ok(Err(message))) => Err(AppError::Unavailable(crate::msg!("err-pbx-could-not-answer", message = message))),
             Ok(Err(_)) => Err(offline()),
-            Err(_) => Err(AppError::Unavailable(
-                "The PBX did not answer within 15 seconds; try again.".into(),
-            )),
+            Err(_) => Err(AppError::Unavailable(crate::msg!("err-pbx-did-not-answer"))),
         }
     }
 

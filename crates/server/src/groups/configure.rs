@@ -1,5 +1,6 @@
 //! Handlers of User Groups › Configure: settings, members and systems of an own group.
 
+use crate::context::Ctx;
 use super::routes::{GroupForm, Line, status_of};
 use super::service::{self, GroupOwner};
 use super::store::{self, GroupSystemRow};
@@ -75,12 +76,12 @@ async fn configure_page(
             is_owner: m.user_id == g.owner_id,
             user_id: m.user_id,
             email: m.email,
-            roles: role_options(RoleSet::from_bits(m.roles)),
+            roles: role_options(RoleSet::from_bits(m.roles), &user.tr()),
         })
         .collect();
     let mut resp = render(&ConfigurePage {
-        layout: Layout::new(format!("Configure {}", g.name), "groups", user),
-        roles: role_options(RoleSet::from_bits(g.default_roles)),
+        layout: Layout::new(user.tr().t1("groups-configure", "name", &g.name), "groups", user),
+        roles: role_options(RoleSet::from_bits(g.default_roles), &user.tr()),
         group: Line::new(g, user),
         members,
         systems,
@@ -95,7 +96,7 @@ async fn configure_page(
 /// User Groups › Configure.
 pub async fn configure(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let cap = service::owned(&st, &user, &id).await?;
@@ -103,7 +104,7 @@ pub async fn configure(
 }
 
 /// Runs a configure action; on a user error re-renders the page with the message.
-async fn act<F>(st: &AppState, user: &CurrentUser, id: &str, f: F) -> AppResult<Response>
+async fn act<F>(st: &AppState, user: &Ctx, id: &str, f: F) -> AppResult<Response>
 where
     F: AsyncFnOnce(&GroupOwner) -> AppResult<()>,
 {
@@ -113,7 +114,7 @@ where
         Err(e) => match status_of(&e) {
             Some(status) => {
                 let cap = service::owned(st, user, id).await?;
-                configure_page(st, user, cap, e.to_string(), status).await
+                configure_page(st, user, cap, e.text(&user.tr()), status).await
             }
             None => Err(e),
         },
@@ -122,7 +123,7 @@ where
 
 pub async fn update(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<String>,
     axum::Form(f): axum::Form<GroupForm>,
 ) -> AppResult<Response> {
@@ -142,7 +143,7 @@ pub struct MemberForm {
 
 pub async fn add_member(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<String>,
     axum::Form(f): axum::Form<MemberForm>,
 ) -> AppResult<Response> {
@@ -154,7 +155,7 @@ pub async fn add_member(
 
 pub async fn set_member_role(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path((id, member)): Path<(String, String)>,
     axum::Form(f): axum::Form<MemberForm>,
 ) -> AppResult<Response> {
@@ -166,7 +167,7 @@ pub async fn set_member_role(
 
 pub async fn remove_members(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<String>,
     body: Bytes,
 ) -> AppResult<Response> {
@@ -185,7 +186,7 @@ pub struct SystemForm {
 
 pub async fn add_system(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<String>,
     axum::Form(f): axum::Form<SystemForm>,
 ) -> AppResult<Response> {
@@ -197,7 +198,7 @@ pub async fn add_system(
 
 pub async fn remove_systems(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<String>,
     body: Bytes,
 ) -> AppResult<Response> {

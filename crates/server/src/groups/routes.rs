@@ -1,5 +1,6 @@
 //! Handlers of User Groups › Groups and › Own groups (list, create, delete, join, leave).
 
+use crate::context::Ctx;
 use super::service::{self, Settings};
 use super::store::{self, GroupRow};
 use crate::access::{Role, RoleSet};
@@ -8,7 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey, form_values};
 use crate::web::roles::{RoleOption, role_options};
-use crate::web::{Layout, format, render};
+use crate::web::{Layout, render};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -33,6 +34,7 @@ pub struct Line {
 
 impl Line {
     pub(super) fn new(g: GroupRow, user: &CurrentUser) -> Self {
+        let tr = user.tr();
         Line {
             public: g.is_public(),
             is_member: g.viewer_is_member(),
@@ -40,11 +42,11 @@ impl Line {
             id: g.id,
             name: g.name,
             description: g.description,
-            role: RoleSet::from_bits(g.default_roles).labels(),
+            role: RoleSet::from_bits(g.default_roles).labels(&tr),
             owner: g.owner_email,
             members: g.members,
             systems: g.systems,
-            created: format::datetime(Some(g.created_at)),
+            created: tr.datetime(Some(g.created_at)),
             created_ms: g.created_at,
         }
     }
@@ -119,11 +121,11 @@ async fn list_page(
         .collect();
     let path = if own { "/groups/own" } else { "/groups" };
     let mut resp = render(&GroupsPage {
-        layout: Layout::new(
+        layout: Layout::page(
             if own {
-                "User Groups › Own groups"
+                "groups-title-own"
             } else {
-                "User Groups › Groups"
+                "groups-title"
             },
             "groups",
             user,
@@ -131,7 +133,7 @@ async fn list_page(
         list: q.list.apply(lines, path, COLUMNS, "name"),
         own,
         edit: q.edit.is_some(),
-        roles: role_options(RoleSet::default().with(Role::Monitoring)),
+        roles: role_options(RoleSet::default().with(Role::Monitoring), &user.tr()),
         form,
         error,
     });
@@ -142,7 +144,7 @@ async fn list_page(
 /// User Groups › Groups.
 pub async fn groups(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     list_page(
@@ -160,7 +162,7 @@ pub async fn groups(
 /// User Groups › Own groups.
 pub async fn own(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     list_page(
@@ -210,7 +212,7 @@ pub(super) fn status_of(e: &AppError) -> Option<StatusCode> {
 /// Create in Own groups.
 pub async fn create(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     axum::Form(f): axum::Form<GroupForm>,
 ) -> AppResult<Response> {
     let result = match f.settings() {
@@ -227,7 +229,7 @@ pub async fn create(
                     true,
                     PageQuery::default(),
                     f,
-                    e.to_string(),
+                    e.text(&user.tr()),
                     status,
                 )
                 .await
@@ -239,7 +241,7 @@ pub async fn create(
 
 pub async fn delete_selected(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     body: Bytes,
 ) -> AppResult<Redirect> {
     service::delete(&st, &user, &form_values(&body, "id")).await?;
@@ -248,7 +250,7 @@ pub async fn delete_selected(
 
 pub async fn join(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Redirect> {
     service::join(&st, &user, &id).await?;
@@ -257,7 +259,7 @@ pub async fn join(
 
 pub async fn leave(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Redirect> {
     service::leave(&st, &user, &id).await?;

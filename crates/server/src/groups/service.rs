@@ -8,6 +8,8 @@
 use super::store::{self, GroupRow, NewGroup};
 use crate::access::{self, RoleSet};
 use crate::auth::CurrentUser;
+use crate::audit::Event;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::ids::SystemId;
 use crate::ids::new_id;
@@ -17,12 +19,18 @@ use crate::users::store as users;
 pub const MAX_NAME: usize = 64;
 pub const MAX_DESCRIPTION: usize = 500;
 
-/// Proof that the user owns the group.
-pub struct GroupOwner(GroupRow);
+/// Proof that the user owns the group, with the request's context for the audit log.
+pub struct GroupOwner(GroupRow, Ctx);
 
 impl GroupOwner {
     pub fn group(&self) -> &GroupRow {
         &self.0
+    }
+
+    /// Records a change of this group.
+    async fn audit(&self, st: &AppState, ev: Event) -> AppResult<()> {
+        let ev = ev.arg("group", self.0.name.clone());
+        self.1.audit(st, ev).await
     }
 }
 
@@ -40,21 +48,18 @@ pub async fn visible(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<G
 }
 
 /// The group if the user owns it; NotFound if they cannot see it, Forbidden otherwise.
-pub async fn owned(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<GroupOwner> {
+pub async fn owned(st: &AppState, user: &Ctx, id: &str) -> AppResult<GroupOwner> {
     let g = visible(st, user, id).await?;
     if g.owner_id != user.id {
-        return Err(AppError::Forbidden(format!(
-            "Only the owner of the group '{}' can change it.",
-            g.name
-        )));
+        return Err(AppError::Forbidden(crate::msg!("err-only-owner-group-can", name = g.name)));
     }
-    Ok(GroupOwner(g))
+    Ok(GroupOwner(g, user.clone()))
 }
 
 /// The group's owner capability when the user owns it; `None` when they only see it.
 pub async fn owned_if(
     st: &AppState,
-    user: &CurrentUser,
+    user: &Ctx,
     id: &str,
 ) -> AppResult<Option<GroupOwner>> {
     match owned(st, user, id).await {
@@ -68,7 +73,7 @@ pub async fn owned_if(
 pub fn parse_role(key: &str) -> AppResult<RoleSet> {
     let set = RoleSet::parse([key])?;
     if set.is_empty() {
-        return Err(AppError::BadRequest("Choose a role.".into()));
+        return Err(AppError::BadRequest(crate::msg!("err-choose-role")));
     }
     Ok(set)
 }
@@ -85,24 +90,18 @@ impl Settings {
     pub fn parse(name: &str, description: &str, role: &str, public: bool) -> AppResult<Settings> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > MAX_NAME {
-            return Err(AppError::BadRequest(format!(
-                "A group name needs 1 to {MAX_NAME} characters."
-            )));
+            return Err(AppError::BadRequest(crate::msg!("err-group-name-needs-characters", max = MAX_NAME)));
         }
         let description = description.trim();
         if description.chars().count() > MAX_DESCRIPTION {
-            return Err(AppError::BadRequest(format!(
-                "The description may have at most {MAX_DESCRIPTION} characters."
-            )));
+            return Err(AppError::BadRequest(crate::msg!("err-description-may-have-at", max = MAX_DESCRIPTION)));
         }
         if name
             .chars()
             .chain(description.chars())
             .any(|c| c.is_control() && c != '\n' && c != '\r')
         {
-            return Err(AppError::BadRequest(
-                "Name and description may not contain control characters.".into(),
-            ));
+            return Err(AppError::BadRequest(crate::msg!("err-name-description-may-not")));
         }
         Ok(Settings {
             name: name.to_owned(),
@@ -116,13 +115,13 @@ impl Settings {
 fn name_taken(e: AppError, name: &str) -> AppError {
     match e {
         AppError::Conflict(_) => {
-            AppError::Conflict(format!("Your company has a group named '{name}' already."))
+            AppError::Conflict(crate::msg!("err-company-has-group-named", name = name))
         }
         e => e,
     }
 }
 
-pub async fn create(st: &AppState, user: &CurrentUser, s: Settings) -> AppResult<String> {
+pub async fn create(st: &AppState, user: &Ctx, s: Settings) -> AppResult<String> {
     let id = new_id();
     store::insert(
         &st.db,
@@ -139,6 +138,10 @@ pub async fn create(st: &AppState, user: &CurrentUser, s: Settings) -> AppResult
     )
     .await
     .map_err(|e| name_taken(e, &s.name))?;
+    let ev = Event::new("group.created")
+        .arg("group", s.name.clone())
+        .arg("public", s.public);
+    user.audit(st, ev).await?;
     Ok(id)
 }
 
@@ -152,15 +155,15 @@ pub async fn update(st: &AppState, cap: &GroupOwner, s: Settings) -> AppResult<(
         s.public,
     )
     .await
-    .map_err(|e| name_taken(e, &s.name))
+    .map_err(|e| name_taken(e, &s.name))?;
+    cap.audit(st, Event::new("group.changed").arg("to", s.name.clone()))
+        .await
 }
 
 /// Deletes groups the user owns: all or none. Members lose the group's roles at once.
-pub async fn delete(st: &AppState, user: &CurrentUser, ids: &[String]) -> AppResult<()> {
+pub async fn delete(st: &AppState, user: &Ctx, ids: &[String]) -> AppResult<()> {
     if ids.is_empty() {
-        return Err(AppError::BadRequest(
-            "Tick at least one group to delete.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-tick-at-least-one-3")));
     }
     let mut caps = Vec::new();
     for id in ids {
@@ -168,42 +171,34 @@ pub async fn delete(st: &AppState, user: &CurrentUser, ids: &[String]) -> AppRes
     }
     for cap in caps {
         store::delete(&st.db, &cap.group().id).await?;
+        cap.audit(st, Event::new("group.deleted")).await?;
     }
     Ok(())
 }
 
-pub async fn join(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<()> {
+pub async fn join(st: &AppState, user: &Ctx, id: &str) -> AppResult<()> {
     let g = visible(st, user, id).await?;
     if g.viewer_is_member() {
-        return Err(AppError::Conflict(format!(
-            "You are a member of '{}' already.",
-            g.name
-        )));
+        return Err(AppError::Conflict(crate::msg!("err-are-member-already", name = g.name)));
     }
     if g.public != 1 {
-        return Err(AppError::Forbidden(format!(
-            "'{}' is private: only its owner adds members.",
-            g.name
-        )));
+        return Err(AppError::Forbidden(crate::msg!("err-private-only-its-owner", name = g.name)));
     }
-    store::add_member(&st.db, &g.id, &user.id, g.default_roles, st.clock.now_ms()).await
+    store::add_member(&st.db, &g.id, &user.id, g.default_roles, st.clock.now_ms()).await?;
+    user.audit(st, Event::new("group.joined").arg("group", g.name))
+        .await
 }
 
-pub async fn leave(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<()> {
+pub async fn leave(st: &AppState, user: &Ctx, id: &str) -> AppResult<()> {
     let g = visible(st, user, id).await?;
     if g.owner_id == user.id {
-        return Err(AppError::Conflict(format!(
-            "You own '{}': delete the group instead of leaving it.",
-            g.name
-        )));
+        return Err(AppError::Conflict(crate::msg!("err-own-delete-group-instead", name = g.name)));
     }
     if store::remove_member(&st.db, &g.id, &user.id).await? == 0 {
-        return Err(AppError::Conflict(format!(
-            "You are not a member of '{}'.",
-            g.name
-        )));
+        return Err(AppError::Conflict(crate::msg!("err-are-not-member", name = g.name)));
     }
-    Ok(())
+    user.audit(st, Event::new("group.left").arg("group", g.name))
+        .await
 }
 
 /// Adds a user of the company; `role` empty means the group's default role.
@@ -213,7 +208,7 @@ pub async fn add_member(st: &AppState, cap: &GroupOwner, email: &str, role: &str
     let member = users::user_by_email(&st.db, &email)
         .await?
         .filter(|u| u.company_id == g.company_id)
-        .ok_or_else(|| AppError::BadRequest(format!("No user {email} in your company.")))?;
+        .ok_or_else(|| AppError::BadRequest(crate::msg!("err-no-user-company", email = email)))?;
     let roles = if role.trim().is_empty() {
         RoleSet::from_bits(g.default_roles)
     } else {
@@ -222,9 +217,13 @@ pub async fn add_member(st: &AppState, cap: &GroupOwner, email: &str, role: &str
     store::add_member(&st.db, &g.id, &member.id, roles.bits(), st.clock.now_ms())
         .await
         .map_err(|e| match e {
-            AppError::Conflict(_) => AppError::Conflict(format!("{email} is a member already.")),
+            AppError::Conflict(_) => AppError::Conflict(crate::msg!("err-member-already", email = email)),
             e => e,
-        })
+        })?;
+    let ev = Event::new("group.member_added")
+        .arg("user", email)
+        .arg("roles", roles.bits());
+    cap.audit(st, ev).await
 }
 
 pub async fn set_member_role(
@@ -237,22 +236,24 @@ pub async fn set_member_role(
     if store::set_member_roles(&st.db, &cap.group().id, user_id, roles.bits()).await? == 0 {
         return Err(AppError::NotFound);
     }
-    Ok(())
+    let ev = Event::new("group.member_role_set")
+        .arg("user_id", user_id)
+        .arg("roles", roles.bits());
+    cap.audit(st, ev).await
 }
 
 pub async fn remove_members(st: &AppState, cap: &GroupOwner, user_ids: &[String]) -> AppResult<()> {
     if user_ids.is_empty() {
-        return Err(AppError::BadRequest(
-            "Tick at least one member to remove.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-tick-at-least-one-4")));
     }
     if user_ids.iter().any(|u| *u == cap.group().owner_id) {
-        return Err(AppError::Conflict(
-            "The owner stays a member of their group.".into(),
-        ));
+        return Err(AppError::Conflict(crate::msg!("err-owner-stays-member-their")));
     }
     for u in user_ids {
-        store::remove_member(&st.db, &cap.group().id, u).await?;
+        if store::remove_member(&st.db, &cap.group().id, u).await? > 0 {
+            cap.audit(st, Event::new("group.member_removed").arg("user_id", u.as_str()))
+                .await?;
+        }
     }
     Ok(())
 }
@@ -267,9 +268,7 @@ pub async fn add_system(
     let sys = access::system(st, user, &SystemId::from_text(system_id)).await?;
     let name = sys.system().name.clone();
     let manager = sys.manager().map_err(|_| {
-        AppError::Forbidden(format!(
-            "Only owners or administrators of '{name}' can add it to a group."
-        ))
+        AppError::Forbidden(crate::msg!("err-only-owners-administrators-can", name = name))
     })?;
     store::add_system(
         &st.db,
@@ -280,9 +279,13 @@ pub async fn add_system(
     )
     .await
     .map_err(|e| match e {
-        AppError::Conflict(_) => AppError::Conflict(format!("'{name}' is in this group already.")),
+        AppError::Conflict(_) => AppError::Conflict(crate::msg!("err-group-already", name = name)),
         e => e,
-    })
+    })?;
+    let ev = Event::new("group.system_added")
+        .system(system_id)
+        .arg("name", name);
+    cap.audit(st, ev).await
 }
 
 pub async fn remove_systems(
@@ -291,12 +294,13 @@ pub async fn remove_systems(
     system_ids: &[String],
 ) -> AppResult<()> {
     if system_ids.is_empty() {
-        return Err(AppError::BadRequest(
-            "Tick at least one system to remove.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-tick-at-least-one-5")));
     }
     for s in system_ids {
-        store::remove_system(&st.db, &cap.group().id, s).await?;
+        if store::remove_system(&st.db, &cap.group().id, s).await? > 0 {
+            cap.audit(st, Event::new("group.system_removed").system(s))
+                .await?;
+        }
     }
     Ok(())
 }

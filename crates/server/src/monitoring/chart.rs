@@ -1,7 +1,7 @@
 //! Server-side SVG line charts (no script): a 0–100 % axis, grid lines, the time span, and
 //! one or more series drawn as polylines. Readable without colour: each series is labelled.
 
-use crate::web::format;
+use crate::i18n::Tr;
 
 const W: f64 = 640.0;
 const H: f64 = 180.0;
@@ -23,7 +23,7 @@ fn esc(s: &str) -> String {
 }
 
 /// An SVG chart of `series` over `[from, to)`.
-pub fn line_chart(title: &str, from: i64, to: i64, series: &[Series<'_>]) -> String {
+pub fn line_chart(tr: &Tr, title: &str, from: i64, to: i64, series: &[Series<'_>]) -> String {
     let span = (to - from).max(1) as f64;
     let x = |t: i64| LEFT + (t - from) as f64 / span * (W - LEFT - 4.0);
     let y = |v: f64| 4.0 + (1.0 - v.clamp(0.0, 100.0) / 100.0) * (H - BOTTOM - 8.0);
@@ -42,8 +42,8 @@ pub fn line_chart(title: &str, from: i64, to: i64, series: &[Series<'_>]) -> Str
     out.push_str(&format!(
         "<text x=\"{LEFT}\" y=\"{0}\" class=\"axis\">{1}</text><text x=\"{W}\" y=\"{0}\" class=\"axis\" text-anchor=\"end\">{2}</text>",
         H - 4.0,
-        esc(&format::datetime(Some(from))),
-        esc(&format::datetime(Some(to)))
+        esc(&tr.datetime(Some(from))),
+        esc(&tr.datetime(Some(to)))
     ));
     for s in series {
         if s.points.is_empty() {
@@ -63,9 +63,10 @@ pub fn line_chart(title: &str, from: i64, to: i64, series: &[Series<'_>]) -> Str
     }
     if series.iter().all(|s| s.points.is_empty()) {
         out.push_str(&format!(
-            "<text x=\"{:.0}\" y=\"{:.0}\" class=\"axis\" text-anchor=\"middle\">No data for this period yet</text>",
+            "<text x=\"{:.0}\" y=\"{:.0}\" class=\"axis\" text-anchor=\"middle\">{}</text>",
             W / 2.0,
-            H / 2.0
+            H / 2.0,
+            esc(&tr.t("monitoring-no-data"))
         ));
     }
     out.push_str("</svg>");
@@ -101,6 +102,7 @@ mod tests {
     fn chart_has_series_and_escapes() {
         let pts = [(0, 10.0), (500, 90.0), (1000, 50.0)];
         let svg = line_chart(
+            &Tr::default(),
             "CPU <load>",
             0,
             1000,
@@ -113,6 +115,7 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("class=\"series cpu\"") && svg.contains("CPU &lt;load&gt;"));
         let empty = line_chart(
+            &Tr::default(),
             "x",
             0,
             1,

@@ -1,13 +1,14 @@
 //! Selected system › Monitoring (the page; the API is `api/monitoring.rs`).
 
+use crate::context::Ctx;
 use super::chart::{Series, line_chart};
 use super::service::{self, Period};
 use crate::access;
-use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::ids::SystemId;
 use crate::state::AppState;
-use crate::web::{Layout, format, render};
+use crate::i18n::Tr;
+use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -20,7 +21,9 @@ pub struct PeriodQuery {
 }
 
 pub struct Figure {
-    pub label: &'static str,
+    /// `cpu` or `memory` (for tests and styles).
+    pub key: &'static str,
+    pub label: String,
     pub current: String,
     pub min: String,
     pub avg: String,
@@ -41,20 +44,22 @@ struct Page {
     current_at: String,
 }
 
-fn pct(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:.1} %")).unwrap_or_else(|| "–".into())
+fn pct(tr: &Tr, v: Option<f64>) -> String {
+    v.map(|v| format!("{} %", tr.number(v, 1)))
+        .unwrap_or_else(|| "–".into())
 }
 
 pub async fn page(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<SystemId>,
     Query(q): Query<PeriodQuery>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
     let period = Period::parse(q.period.as_deref());
+    let tr = user.tr();
     let layout = Layout::new(
-        format!("Monitoring › {}", a.system().name),
+        tr.t1("monitoring-title", "name", &a.system().name),
         "systems",
         &user,
     );
@@ -76,46 +81,50 @@ pub async fn page(
     match viewed {
         Ok(v) => {
             page.cpu_chart = line_chart(
-                "CPU load",
+                &tr,
+                &tr.t("monitoring-cpu"),
                 v.from,
                 v.to,
                 &[Series {
-                    label: "CPU load (%)",
+                    label: &tr.t("monitoring-cpu-series"),
                     class: "cpu",
                     points: &v.cpu,
                 }],
             );
             page.mem_chart = line_chart(
-                "Memory",
+                &tr,
+                &tr.t("monitoring-memory"),
                 v.from,
                 v.to,
                 &[Series {
-                    label: "Memory in use (%)",
+                    label: &tr.t("monitoring-memory-series"),
                     class: "mem",
                     points: &v.mem,
                 }],
             );
-            page.current_at = format::datetime(v.current.map(|c| c.0));
+            page.current_at = tr.datetime(v.current.map(|c| c.0));
             page.figures = vec![
                 Figure {
-                    label: "CPU load",
-                    current: pct(v.current.map(|c| c.1)),
-                    min: pct(v.stats.map(|s| s.cpu_min)),
-                    avg: pct(v.stats.map(|s| s.cpu_avg())),
-                    max: pct(v.stats.map(|s| s.cpu_max)),
+                    key: "cpu",
+                    label: tr.t("monitoring-cpu"),
+                    current: pct(&tr, v.current.map(|c| c.1)),
+                    min: pct(&tr, v.stats.map(|s| s.cpu_min)),
+                    avg: pct(&tr, v.stats.map(|s| s.cpu_avg())),
+                    max: pct(&tr, v.stats.map(|s| s.cpu_max)),
                 },
                 Figure {
-                    label: "Memory",
-                    current: pct(v.current.map(|c| c.2)),
-                    min: pct(v.stats.map(|s| s.mem_min)),
-                    avg: pct(v.stats.map(|s| s.mem_avg())),
-                    max: pct(v.stats.map(|s| s.mem_max)),
+                    key: "memory",
+                    label: tr.t("monitoring-memory"),
+                    current: pct(&tr, v.current.map(|c| c.2)),
+                    min: pct(&tr, v.stats.map(|s| s.mem_min)),
+                    avg: pct(&tr, v.stats.map(|s| s.mem_avg())),
+                    max: pct(&tr, v.stats.map(|s| s.mem_max)),
                 },
             ];
             Ok(render(&page))
         }
         Err(AppError::Unavailable(why)) => {
-            page.unavailable = why;
+            page.unavailable = tr.msg(&why);
             let mut resp = render(&page);
             *resp.status_mut() = StatusCode::CONFLICT;
             Ok(resp)

@@ -49,11 +49,7 @@ impl Period {
 /// The PBX must record system data for there to be any.
 fn recording(cap: &Monitor) -> AppResult<()> {
     if !cap.system().records_system_data() {
-        return Err(AppError::Unavailable(
-            "The PBX does not record system data. Switch it on in the PBX: Administration › Service › \
-             External access › Monitoring › Recording of system data."
-                .into(),
-        ));
+        return Err(AppError::Unavailable(crate::msg!("err-pbx-does-not-record")));
     }
     Ok(())
 }

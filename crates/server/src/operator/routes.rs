@@ -1,11 +1,11 @@
 //! Operator › Companies.
 
+use crate::context::Ctx;
 use super::service;
-use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey};
-use crate::web::{Layout, format, render};
+use crate::web::{Layout, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
@@ -57,7 +57,7 @@ pub struct NewCompany {
 
 async fn page(
     st: &AppState,
-    user: &CurrentUser,
+    user: &Ctx,
     q: ListQuery,
     mut form: NewCompany,
     error: String,
@@ -71,13 +71,13 @@ async fn page(
             name: c.name,
             users: c.users,
             systems: c.systems,
-            created: format::datetime(Some(c.created_at)),
+            created: user.tr().datetime(Some(c.created_at)),
             created_ms: c.created_at,
         })
         .collect();
     form.password.clear();
     let mut resp = render(&Page {
-        layout: Layout::new("Operator › Companies", "operator", user),
+        layout: Layout::page("operator-title", "operator", user),
         list: q.apply(
             lines,
             "/operator/companies",
@@ -93,7 +93,7 @@ async fn page(
 
 pub async fn companies(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     page(
@@ -109,7 +109,7 @@ pub async fn companies(
 
 pub async fn create(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Form(f): Form<NewCompany>,
 ) -> AppResult<Response> {
     let op = service::require(&user)?;
@@ -121,7 +121,8 @@ pub async fn create(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            page(&st, &user, ListQuery::default(), f, e.to_string(), status).await
+            let text = e.text(&user.tr());
+            page(&st, &user, ListQuery::default(), f, text, status).await
         }
         Err(e) => Err(e),
     }
@@ -140,15 +141,15 @@ pub struct AccountForm {
 /// tokens end at once.
 pub async fn account(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
     let op = service::require(&user)?;
     let disabled = match f.action.as_str() {
         "disable" => true,
         "enable" => false,
-        _ => return Err(AppError::BadRequest("Choose Disable or Enable.".into())),
+        _ => return Err(AppError::BadRequest(crate::msg!("err-choose-disable-enable"))),
     };
-    service::set_account_disabled(&st, &op, &user, &f.email, disabled).await?;
+    service::set_account_disabled(&st, &op, &f.email, disabled).await?;
     Ok(Redirect::to("/operator/companies").into_response())
 }

@@ -1,19 +1,18 @@
 //! Rules of company management.
 
-use crate::auth::CurrentUser;
+use crate::audit::Event;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-/// Proof that the caller is the platform operator.
-pub struct Operator(());
+/// Proof that the caller is the platform operator, with the request's context.
+pub struct Operator(Ctx);
 
-pub fn require(user: &CurrentUser) -> AppResult<Operator> {
+pub fn require(user: &Ctx) -> AppResult<Operator> {
     if user.is_operator {
-        Ok(Operator(()))
+        Ok(Operator(user.clone()))
     } else {
-        Err(AppError::Forbidden(
-            "Only the platform operator manages companies.".into(),
-        ))
+        Err(AppError::Forbidden(crate::msg!("err-only-platform-operator-manages")))
     }
 }
 
@@ -26,12 +25,17 @@ pub async fn companies(st: &AppState, _: &Operator) -> AppResult<Vec<CompanyLine
 /// Creates a company and its first local account (operator only).
 pub async fn create(
     st: &AppState,
-    _: &Operator,
+    op: &Operator,
     name: &str,
     email: &str,
     password: &str,
 ) -> AppResult<()> {
-    crate::companies::service::create_with_account(st, name, email, password).await
+    let company = crate::companies::service::create_with_account(st, name, email, password).await?;
+    let ev = Event::new("company.created")
+        .company(&company)
+        .arg("name", name.trim())
+        .arg("first_user", email.trim().to_lowercase());
+    op.0.audit(st, ev).await
 }
 
 /// Disables an account: it cannot log in, and every session and personal API token of it
@@ -39,19 +43,16 @@ pub async fn create(
 pub async fn set_account_disabled(
     st: &AppState,
     op: &Operator,
-    by: &CurrentUser,
     email: &str,
     disabled: bool,
 ) -> AppResult<()> {
-    let _ = op;
+    let by = &op.0;
     let email = email.trim().to_lowercase();
     let user = crate::users::store::user_by_email(&st.db, &email)
         .await?
-        .ok_or_else(|| AppError::BadRequest(format!("There is no account {email}.")))?;
+        .ok_or_else(|| AppError::BadRequest(crate::msg!("err-there-no-account", email = email)))?;
     if user.id == by.id {
-        return Err(AppError::BadRequest(
-            "You cannot disable your own account.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-cannot-disable-own-account")));
     }
     let at = disabled.then(|| st.clock.now_ms());
     crate::users::store::set_disabled(&st.db, &user.id, at).await?;
@@ -62,5 +63,13 @@ pub async fn set_account_disabled(
     } else {
         tracing::info!(user = %user.id, "account enabled by the operator");
     }
-    Ok(())
+    let action = if disabled {
+        "account.disabled"
+    } else {
+        "account.enabled"
+    };
+    let ev = Event::new(action)
+        .company(&user.company_id)
+        .arg("user", email);
+    by.audit(st, ev).await
 }

@@ -17,6 +17,7 @@ use zentrale_protocol::pairing::{PairRequest, codes};
 pub async fn pair(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
+    meta: crate::context::ReqMeta,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AppResult<Response> {
     let body = body.map_err(|e| {
@@ -49,15 +50,19 @@ pub async fn pair(
             return Ok(resp);
         }
     };
-    let answer = service::pair(&st, &req).await?;
+    let answer = service::pair(&st, &meta, &req).await?;
     st.pair_limit.succeeded(attempt);
     Ok(Json(answer).into_response())
 }
 
-pub async fn revoke(State(st): State<AppState>, headers: HeaderMap) -> AppResult<StatusCode> {
+pub async fn revoke(
+    State(st): State<AppState>,
+    meta: crate::context::ReqMeta,
+    headers: HeaderMap,
+) -> AppResult<StatusCode> {
     let (serial, secret) = basic_auth(&headers)?;
     let sys = service::authenticate(&st, &serial, &secret).await?;
-    service::revoke_by_device(&st, &sys).await?;
+    service::revoke_by_device(&st, &meta, &sys).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

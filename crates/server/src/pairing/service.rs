@@ -1,5 +1,7 @@
 //! Rules of pairing and device authentication. Tokens and secrets are never logged.
 
+use crate::audit::{self, Actor, Event};
+use crate::context::ReqMeta;
 use crate::error::{AppError, AppResult};
 use crate::ids::{ConfirmationCode, SerialNumber, hash_secret, new_secret};
 use crate::state::AppState;
@@ -10,7 +12,7 @@ use zentrale_protocol::pairing::{PairRequest, PairResponse, codes};
 /// Confirms access: checks the token against the serial, expiry, use and firmware, and on
 /// success hands out the device credential. Failures are recorded on the system so its
 /// owner sees them under "State of device".
-pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
+pub async fn pair(st: &AppState, meta: &ReqMeta, req: &PairRequest) -> AppResult<PairResponse> {
     let serial = SerialNumber::parse(&req.serial)
         .map_err(|e| AppError::device(codes::BAD_REQUEST, e.to_string()))?;
     let now = st.clock.now_ms();
@@ -25,9 +27,18 @@ pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
             "No system waits for this confirmation code. Check it, or renew it in the control center.",
         ));
     };
+    let device = Actor::Device {
+        system: &sys.id,
+        label: &sys.name,
+    };
     let refuse = async |code: &'static str, detail: String, message: String| {
         store::record_error(&st.db, &sys.id, code, &detail, now).await?;
         tracing::info!(system = %sys.id, serial = %sys.serial, code, "pairing refused");
+        let ev = Event::new("system.pairing_refused")
+            .system(&sys.id)
+            .company(&sys.company_id)
+            .arg("code", code);
+        audit::record(&st.db, &device, meta, now, ev).await?;
         Err::<PairResponse, AppError>(AppError::device(code, message))
     };
     if sys.serial != serial.as_str() {
@@ -77,6 +88,12 @@ pub async fn pair(st: &AppState, req: &PairRequest) -> AppResult<PairResponse> {
     // A previous pairing of the same system (re-paired after a renew) loses its access.
     st.gateway.revoke(&sys.id, "the system was paired again");
     tracing::info!(system = %sys.id, %serial, "paired");
+    let ev = Event::new("system.paired")
+        .system(&sys.id)
+        .company(&sys.company_id)
+        .arg("serial", serial.as_str())
+        .arg("firmware", req.firmware.to_string());
+    audit::record(&st.db, &device, meta, now, ev).await?;
     Ok(PairResponse {
         system_id: sys.id.into(),
         secret,
@@ -102,8 +119,17 @@ pub async fn authenticate(st: &AppState, serial: &str, secret: &str) -> AppResul
 }
 
 /// The PBX deleted its access: the connection is removed completely on the server side.
-pub async fn revoke_by_device(st: &AppState, sys: &SystemRow) -> AppResult<()> {
-    store::revoke_by_device(&st.db, &sys.id, st.clock.now_ms()).await?;
+pub async fn revoke_by_device(st: &AppState, meta: &ReqMeta, sys: &SystemRow) -> AppResult<()> {
+    let now = st.clock.now_ms();
+    store::revoke_by_device(&st.db, &sys.id, now).await?;
+    let device = Actor::Device {
+        system: &sys.id,
+        label: &sys.name,
+    };
+    let ev = Event::new("system.access_deleted")
+        .system(&sys.id)
+        .company(&sys.company_id);
+    audit::record(&st.db, &device, meta, now, ev).await?;
     st.gateway
         .revoke(&sys.id, "the access was deleted on the PBX");
     tracing::info!(system = %sys.id, "access deleted by the PBX");

@@ -1,12 +1,13 @@
 //! Systems › All › Telephone status and › Providers and Accounts: the lists across every
 //! system the user may see, answered from stored state, filtered and paged in the database.
 
+use crate::context::Ctx;
 use super::store::{self, Fleet};
 use super::views::{account_status, phone_status};
 use crate::auth::CurrentUser;
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::{Layout, format, render};
+use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -21,16 +22,16 @@ pub struct Line {
     pub name: String,
     pub detail: String,
     pub symbol: &'static str,
-    pub words: &'static str,
+    pub words: String,
     pub css: &'static str,
     pub status: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub as_of: String,
 }
 
 /// A sortable column header.
 pub struct Column {
-    pub label: &'static str,
+    pub label: String,
     pub href: String,
     /// `ascending`, `descending` or `none`.
     pub aria: &'static str,
@@ -96,6 +97,7 @@ async fn list(
         },
     )
     .await?;
+    let tr = user.tr();
     let lines = rows
         .into_iter()
         .map(|r| {
@@ -110,24 +112,21 @@ async fn list(
                 name: r.name,
                 detail: r.detail,
                 symbol,
-                words,
+                words: tr.t(words),
                 css,
                 status: r.status,
                 kind: if r.kind.is_empty() {
-                    ""
+                    String::new()
                 } else {
-                    super::views::kind_label(&r.kind)
+                    tr.t(super::views::kind_label(&r.kind))
                 },
-                as_of: format::datetime(r.as_of),
+                as_of: tr.datetime(r.as_of),
             }
         })
         .collect();
     let (path, title) = match which {
-        Fleet::Phones => ("/systems/all/phones", "Systems › All › Telephone status"),
-        Fleet::Accounts => (
-            "/systems/all/accounts",
-            "Systems › All › Providers and Accounts",
-        ),
+        Fleet::Phones => ("/systems/all/phones", "fleet-phones-title"),
+        Fleet::Accounts => ("/systems/all/accounts", "fleet-accounts-title"),
     };
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let qs: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
@@ -135,19 +134,19 @@ async fn list(
     let link = |p: i64| format!("{path}?q={qs}&sort={sort}&dir={dir}&page={p}");
     let labels: &[(&str, &'static str)] = match which {
         Fleet::Phones => &[
-            ("system", "System"),
-            ("name", "Name"),
-            ("detail", "MAC address"),
-            ("type", "Type"),
-            ("status", "Status"),
-            ("as_of", "As of"),
+            ("system", "col-system"),
+            ("name", "col-name"),
+            ("detail", "info-mac"),
+            ("type", "groups-type"),
+            ("status", "registrations-status"),
+            ("as_of", "registrations-as-of"),
         ],
         Fleet::Accounts => &[
-            ("system", "System"),
-            ("name", "Account name"),
-            ("detail", "Provider name"),
-            ("status", "Status"),
-            ("as_of", "As of"),
+            ("system", "col-system"),
+            ("name", "registrations-account"),
+            ("detail", "registrations-provider"),
+            ("status", "registrations-status"),
+            ("as_of", "registrations-as-of"),
         ],
     };
     let columns = labels
@@ -156,7 +155,7 @@ async fn list(
             let active = *key == sort;
             let next = if active && !desc { "desc" } else { "asc" };
             Column {
-                label,
+                label: tr.t(label),
                 href: format!("{path}?q={qs}&sort={key}&dir={next}"),
                 aria: match (active, desc) {
                     (false, _) => "none",
@@ -172,7 +171,7 @@ async fn list(
         })
         .collect();
     Ok(render(&Page {
-        layout: Layout::new(title, "systems", user),
+        layout: Layout::page(title, "systems", user),
         phones: which == Fleet::Phones,
         path,
         q: text,
@@ -198,7 +197,7 @@ async fn list(
 
 pub async fn phones(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Query(q): Query<FleetQuery>,
 ) -> AppResult<Response> {
     list(&st, &user, Fleet::Phones, q).await
@@ -206,7 +205,7 @@ pub async fn phones(
 
 pub async fn accounts(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Query(q): Query<FleetQuery>,
 ) -> AppResult<Response> {
     list(&st, &user, Fleet::Accounts, q).await

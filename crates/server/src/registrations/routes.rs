@@ -1,14 +1,14 @@
 //! Selected system › Registration status (page and refresh).
 
+use crate::context::Ctx;
 use super::service;
 use super::views::{AccountLine, PhoneLine, account_status, kind_label, phone_status};
 use crate::access;
-use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::web::list::{ListQuery, ListView};
-use crate::web::{Layout, format, render};
+use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -38,11 +38,12 @@ pub struct PageQuery {
 
 pub async fn page(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<SystemId>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
+    let tr = user.tr();
     let path = format!("/systems/{id}/registrations");
     let loaded = match a.clone().require::<access::feature::Registrations>(&st) {
         Ok(cap) => service::load(&st, &cap).await,
@@ -50,7 +51,7 @@ pub async fn page(
     };
     let (phones, accounts, as_of, unavailable) = match loaded {
         Ok((p, ac, at)) => (p, ac, at, String::new()),
-        Err(AppError::Unavailable(why)) => (Vec::new(), Vec::new(), None, why),
+        Err(AppError::Unavailable(why)) => (Vec::new(), Vec::new(), None, tr.msg(&why)),
         Err(e) => return Err(e),
     };
     let phones = phones
@@ -60,9 +61,9 @@ pub async fn page(
             PhoneLine {
                 name: p.name,
                 mac: p.mac,
-                kind: kind_label(&p.kind),
+                kind: tr.t(kind_label(&p.kind)),
                 symbol,
-                words,
+                words: tr.t(words),
                 css,
                 status: p.status,
             }
@@ -76,7 +77,7 @@ pub async fn page(
                 account: ac.account,
                 provider: ac.provider,
                 symbol,
-                words,
+                words: tr.t(words),
                 css,
                 status: ac.status,
             }
@@ -84,7 +85,7 @@ pub async fn page(
         .collect();
     let mut resp = render(&Page {
         layout: Layout::new(
-            format!("Registration status › {}", a.system().name),
+            tr.t1("registrations-title", "name", &a.system().name),
             "systems",
             &user,
         ),
@@ -92,7 +93,7 @@ pub async fn page(
         system_name: a.system().name.clone(),
         notice: q.notice.unwrap_or_default().chars().take(200).collect(),
         problem: a.system().registrations_problem.clone().unwrap_or_default(),
-        as_of: format::datetime(as_of),
+        as_of: tr.datetime(as_of),
         phones: q
             .list
             .apply(phones, &path, &["name", "mac", "status"], "name"),
@@ -113,7 +114,7 @@ pub async fn page(
 /// "Refresh": ask the PBX now.
 pub async fn refresh(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<SystemId>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
@@ -121,9 +122,10 @@ pub async fn refresh(
         Ok(cap) => service::refresh(&st, &cap).await,
         Err(e) => Err(e),
     };
+    let tr = user.tr();
     let notice = match refreshed {
-        Ok(()) => "Refreshed from the PBX.".to_owned(),
-        Err(AppError::Unavailable(why)) => why,
+        Ok(()) => tr.t("registrations-refreshed"),
+        Err(AppError::Unavailable(why)) => tr.msg(&why),
         Err(e) => return Err(e),
     };
     let q: String = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect();

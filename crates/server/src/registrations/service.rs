@@ -29,9 +29,7 @@ pub async fn refresh(st: &AppState, cap: &Cap<Feature>) -> AppResult<()> {
         .request(id, REGISTRATIONS_GET, serde_json::Value::Null)
         .await?;
     let r: Registrations = serde_json::from_value(v).map_err(|e| {
-        AppError::Unavailable(format!(
-            "The PBX sent an answer that could not be read: {e}"
-        ))
+        AppError::Unavailable(crate::msg!("err-pbx-sent-answer-could", e = e))
     })?;
     store_reported(st, id, &r).await
 }

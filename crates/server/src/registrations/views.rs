@@ -1,72 +1,54 @@
-//! Words and symbols for each status, as the manual names them.
+//! Symbols and status words for each status, as the manual names them (words from the
+//! catalog: `phone-status-…`, `account-status-…`, `phone-kind-…`).
 
 use crate::web::list::{ListRow, SortKey};
 
-/// (symbol, words, css kind) for a stored phone status.
+/// (symbol, catalog key of the words, css kind) for a stored phone status.
 pub fn phone_status(s: &str) -> (&'static str, &'static str, &'static str) {
     match s {
-        "no_provisioning_file" => ("✖", "No provisioning file", "error"),
-        "provisioning_pending" => ("◔", "Provisioning not yet carried out", "pending"),
-        "provisioning_done" => ("☑", "Provisioning is done", "pending"),
-        "registered_encrypted" => ("✔", "Registration done – encrypted", "ok"),
-        "registered_unencrypted" => ("✔", "Registration done – unencrypted", "ok"),
-        "registration_pending" => ("⚠", "Registration not yet completed", "action"),
-        "connected" => ("✔", "Telephone connected", "ok"),
-        _ => ("?", "unknown", "unknown"),
+        "no_provisioning_file" => ("✖", "phone-status-no_provisioning_file", "error"),
+        "provisioning_pending" => ("◔", "phone-status-provisioning_pending", "pending"),
+        "provisioning_done" => ("☑", "phone-status-provisioning_done", "pending"),
+        "registered_encrypted" => ("✔", "phone-status-registered_encrypted", "ok"),
+        "registered_unencrypted" => ("✔", "phone-status-registered_unencrypted", "ok"),
+        "registration_pending" => ("⚠", "phone-status-registration_pending", "action"),
+        "connected" => ("✔", "phone-status-connected", "ok"),
+        _ => ("?", "status-unknown", "unknown"),
     }
 }
 
-/// (symbol, words, css kind) for a stored account status.
+/// (symbol, catalog key of the words, css kind) for a stored account status.
 pub fn account_status(s: &str) -> (&'static str, &'static str, &'static str) {
     match s {
-        "stun_not_entered" => (
-            "○",
-            "No STUN server entered or the connection has not been established yet",
-            "pending",
-        ),
-        "stun_connected" => (
-            "✔",
-            "The connection to the STUN server was successfully established",
-            "ok",
-        ),
-        "stun_offline" => (
-            "✖",
-            "The STUN server is offline, faulty configured or the access is blocked by a firewall",
-            "error",
-        ),
-        "stun_query_faulty" => (
-            "⚠",
-            "The STUN query has been faulty or no outgoing call via this VoIP account yet",
-            "action",
-        ),
-        "invite_answered" => ("↔", "The provider has answered the INVITE request", "ok"),
-        "configuration_faulty" => (
-            "✖",
-            "Faulty provider or account configuration, incorrect access data or the outbound proxy is offline",
-            "error",
-        ),
-        "not_registered" => ("✖", "not registered", "error"),
-        "registered_decoded" => ("✔", "Account registered – decoded", "ok"),
-        "registered_encoded" => ("✔", "Account registered – encoded", "ok"),
-        _ => ("?", "unknown", "unknown"),
+        "stun_not_entered" => ("○", "account-status-stun_not_entered", "pending"),
+        "stun_connected" => ("✔", "account-status-stun_connected", "ok"),
+        "stun_offline" => ("✖", "account-status-stun_offline", "error"),
+        "stun_query_faulty" => ("⚠", "account-status-stun_query_faulty", "action"),
+        "invite_answered" => ("↔", "account-status-invite_answered", "ok"),
+        "configuration_faulty" => ("✖", "account-status-configuration_faulty", "error"),
+        "not_registered" => ("✖", "account-status-not_registered", "error"),
+        "registered_decoded" => ("✔", "account-status-registered_decoded", "ok"),
+        "registered_encoded" => ("✔", "account-status-registered_encoded", "ok"),
+        _ => ("?", "status-unknown", "unknown"),
     }
 }
 
+/// Catalog key of a phone type.
 pub fn kind_label(k: &str) -> &'static str {
     match k {
-        "ip" => "IP phone",
-        "dect" => "DECT",
-        "analogue" => "Analogue",
-        _ => "Other",
+        "ip" => "phone-kind-ip",
+        "dect" => "phone-kind-dect",
+        "analogue" => "phone-kind-analogue",
+        _ => "phone-kind-other",
     }
 }
 
 pub struct PhoneLine {
     pub name: String,
     pub mac: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub symbol: &'static str,
-    pub words: &'static str,
+    pub words: String,
     pub css: &'static str,
     pub status: String,
 }
@@ -75,7 +57,7 @@ pub struct AccountLine {
     pub account: String,
     pub provider: String,
     pub symbol: &'static str,
-    pub words: &'static str,
+    pub words: String,
     pub css: &'static str,
     pub status: String,
 }
@@ -87,7 +69,7 @@ impl ListRow for PhoneLine {
     fn sort_key(&self, key: &str) -> SortKey {
         SortKey::Text(match key {
             "mac" => self.mac.clone(),
-            "status" => self.words.to_owned(),
+            "status" => self.words.clone(),
             _ => self.name.clone(),
         })
     }
@@ -100,7 +82,7 @@ impl ListRow for AccountLine {
     fn sort_key(&self, key: &str) -> SortKey {
         SortKey::Text(match key {
             "provider" => self.provider.clone(),
-            "status" => self.words.to_owned(),
+            "status" => self.words.clone(),
             _ => self.account.clone(),
         })
     }

@@ -11,27 +11,17 @@ use zentrale_protocol::FirmwareVersion;
 /// licences do not. `min_firmware` is the lowest firmware the control center manages.
 pub fn require_maintenance(s: &SystemRow, min_firmware: FirmwareVersion) -> AppResult<()> {
     if s.secret_hash.is_none() || s.maintenance().is_none() {
-        return Err(AppError::Unavailable(
-            "The PBX has not connected yet: confirm access on the PBX with the token first.".into(),
-        ));
+        return Err(AppError::Unavailable(crate::msg!("err-pbx-has-not-connected")));
     }
     if s.maintenance() != Some(true) {
-        return Err(AppError::Unavailable(
-            "To use this function, the PBX requires active maintenance. Activate maintenance for \
-             this PBX (COMtrexx maintenance), then this function becomes available."
-                .into(),
-        ));
+        return Err(AppError::Unavailable(crate::msg!("err-use-function-pbx-requires")));
     }
     let firmware = s
         .firmware
         .as_deref()
         .and_then(|f| f.parse::<FirmwareVersion>().ok());
     if firmware.is_none_or(|f| f < min_firmware) {
-        return Err(AppError::Unavailable(format!(
-            "The PBX runs firmware {}; this function needs at least {min_firmware}. Update the \
-             firmware (on site, in the PBX's web interface), then it becomes available.",
-            s.firmware.as_deref().unwrap_or("unknown")
-        )));
+        return Err(AppError::Unavailable(crate::msg!("err-pbx-runs-firmware-function", version = s.firmware.as_deref().unwrap_or("unknown"), min_firmware = min_firmware)));
     }
     Ok(())
 }

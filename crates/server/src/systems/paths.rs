@@ -6,6 +6,8 @@
 
 use crate::access::{Owner, RoleSet};
 use crate::db::Db;
+use crate::audit::Event;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use serde::Serialize;
@@ -63,10 +65,10 @@ fn keys(bits: i64) -> Vec<&'static str> {
 }
 
 /// Role labels for a page.
-pub fn labels(keys: &[&'static str]) -> String {
+pub fn labels(keys: &[&'static str], tr: &crate::i18n::Tr) -> String {
     keys.iter()
         .filter_map(|k| crate::access::Role::from_key(k))
-        .map(|r| r.label())
+        .map(|r| r.label(tr))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -144,20 +146,36 @@ async fn email(db: &Db, user_id: &str) -> AppResult<String> {
 }
 
 /// Takes the owner's system out of a group, whoever added it there.
-pub async fn remove_from_group(st: &AppState, cap: &Owner, group_id: &str) -> AppResult<()> {
+pub async fn remove_from_group(
+    st: &AppState,
+    ctx: &Ctx,
+    cap: &Owner,
+    group_id: &str,
+) -> AppResult<()> {
     let n = crate::groups::store::remove_system(&st.db, group_id, &cap.system().id).await?;
     if n == 0 {
         return Err(AppError::NotFound);
     }
     tracing::info!(system = %cap.system().id, group = %group_id, "system removed from a group by its owner");
-    Ok(())
+    let ev = Event::new("group.system_removed")
+        .system(cap.id())
+        .arg("group", group_id);
+    ctx.audit(st, ev).await
 }
 
 /// Withdraws an authorisation on the owner's system, whoever granted it.
-pub async fn withdraw(st: &AppState, cap: &Owner, authorisation_id: &str) -> AppResult<()> {
+pub async fn withdraw(
+    st: &AppState,
+    ctx: &Ctx,
+    cap: &Owner,
+    authorisation_id: &str,
+) -> AppResult<()> {
     if !crate::authorisations::store::delete_on_system(&st.db, cap, authorisation_id).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(system = %cap.system().id, authorisation = %authorisation_id, "authorisation withdrawn by the system's owner");
-    Ok(())
+    let ev = Event::new("authorisation.withdrawn")
+        .system(cap.id())
+        .arg("authorisation", authorisation_id);
+    ctx.audit(st, ev).await
 }

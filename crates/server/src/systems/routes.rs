@@ -1,5 +1,6 @@
 //! Handlers of the systems pages: thin, the rules live in `service` and `access`.
 
+use crate::context::Ctx;
 use super::service;
 use super::views::{COLUMNS, SystemInfo, SystemLine};
 use crate::access;
@@ -27,12 +28,12 @@ struct OverviewPage {
 /// Systems > All > Overview.
 pub async fn overview(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     let lines = lines(&st, &user).await?;
     Ok(render(&OverviewPage {
-        layout: Layout::new("Systems", "systems", &user),
+        layout: Layout::page("systems-title", "systems", &user),
         list: q.apply(lines, "/systems", COLUMNS, "name"),
     }))
 }
@@ -40,9 +41,12 @@ pub async fn overview(
 async fn lines(st: &AppState, user: &CurrentUser) -> AppResult<Vec<SystemLine>> {
     let visible = access::visible_systems(st, user).await?;
     let summaries = crate::registrations::store::summaries(&st.db, &user.company_id).await?;
+    let tr = user.tr();
     Ok(visible
         .iter()
-        .map(|a| SystemLine::new(st, a).with_summary(summaries.get(a.system().id.as_str())))
+        .map(|a| {
+            SystemLine::new(st, a, &tr).with_summary(summaries.get(a.system().id.as_str()), &tr)
+        })
         .collect())
 }
 
@@ -71,7 +75,7 @@ pub struct AdminQuery {
 /// Administration > Systems.
 pub async fn admin(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Query(q): Query<AdminQuery>,
 ) -> AppResult<Response> {
     admin_page(&st, &user, q, NewForm::default(), StatusCode::OK).await
@@ -101,7 +105,7 @@ async fn admin_page(
     let can_delete = lines.iter().any(|l| l.is_owner);
     let mut resp = render(&AdminPage {
         can_delete,
-        layout: Layout::new("Administration › Systems", "admin-systems", user),
+        layout: Layout::page("admin-systems-title", "admin-systems", user),
         list: q.list.apply(lines, "/admin/systems", COLUMNS, "name"),
         edit: q.edit.is_some(),
         form_name: form.name,
@@ -116,7 +120,10 @@ async fn admin_page(
 /// Re-runs the creation checks to get the message for a refused form.
 async fn form_error(st: &AppState, user: &CurrentUser, form: &NewForm) -> String {
     match check_new(st, user, form).await {
-        Err(e) => e.to_string(),
+        Err(e) => match e.parts() {
+            Some((_, _, m)) => user.tr().msg(&m),
+            None => String::new(),
+        },
         Ok(()) => String::new(),
     }
 }
@@ -125,9 +132,7 @@ async fn check_new(st: &AppState, user: &CurrentUser, form: &NewForm) -> AppResu
     service::parse_name(&form.name)?;
     let serial = crate::ids::SerialNumber::parse(&form.serial)?;
     if super::store::serial_taken(&st.db, &user.company_id, serial.as_str()).await? {
-        return Err(AppError::Conflict(format!(
-            "A system with serial number {serial} exists already in your company."
-        )));
+        return Err(AppError::Conflict(crate::msg!("err-system-with-serial-number", serial = serial)));
     }
     Ok(())
 }
@@ -135,7 +140,7 @@ async fn check_new(st: &AppState, user: &CurrentUser, form: &NewForm) -> AppResu
 /// Save in the "add system" dialog.
 pub async fn create(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Form(form): Form<NewForm>,
 ) -> AppResult<Response> {
     match service::create(&st, &user, &form.name, &form.serial).await {
@@ -167,36 +172,34 @@ pub async fn create(
 /// ✓ next to the token.
 pub async fn renew(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<SystemId>,
 ) -> AppResult<Redirect> {
     let cap = access::system(&st, &user, &id).await?.manager()?;
-    service::renew_token(&st, cap).await?;
+    service::renew_token(&st, &user, cap).await?;
     Ok(Redirect::to(&format!("/admin/systems?created={id}")))
 }
 
 /// ✗ next to the token.
 pub async fn cancel(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<SystemId>,
 ) -> AppResult<Redirect> {
     let cap = access::system(&st, &user, &id).await?.manager()?;
-    service::cancel_token(&st, cap).await?;
+    service::cancel_token(&st, &user, cap).await?;
     Ok(Redirect::to("/admin/systems"))
 }
 
 /// "Delete" in edit mode: every ticked system, all or nothing.
 pub async fn delete_selected(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     body: Bytes,
 ) -> AppResult<Redirect> {
     let ids = form_values(&body, "id");
     if ids.is_empty() {
-        return Err(AppError::BadRequest(
-            "Tick at least one system to delete.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-tick-at-least-one-2")));
     }
     let mut caps = Vec::with_capacity(ids.len());
     for id in &ids {
@@ -207,7 +210,7 @@ pub async fn delete_selected(
         );
     }
     for cap in caps {
-        service::delete(&st, cap).await?;
+        service::delete(&st, &user, cap).await?;
     }
     Ok(Redirect::to("/admin/systems"))
 }
@@ -227,7 +230,7 @@ struct InfoPage {
 /// System information.
 pub async fn info(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<SystemId>,
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
@@ -241,13 +244,17 @@ async fn info_page(
     rename_value: String,
     rename_error: String,
 ) -> AppResult<Response> {
-    let info = SystemInfo::new(st, a);
+    let info = SystemInfo::new(st, a, &user.tr());
     let paths = match a.clone().owner() {
         Ok(cap) => Some(super::paths::of(st, &cap).await?),
         Err(_) => None,
     };
     Ok(render(&InfoPage {
-        layout: Layout::new(format!("System {}", a.system().name), "systems", user),
+        layout: Layout::new(
+            user.tr().t1("system-title", "name", &a.system().name),
+            "systems",
+            user,
+        ),
         info,
         paths,
         rename_value,
@@ -264,16 +271,16 @@ pub struct RenameForm {
 /// Rename (owner or Administrator). A refused name is shown on the page with what was typed.
 pub async fn rename(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path(id): Path<SystemId>,
     Form(f): Form<RenameForm>,
 ) -> AppResult<Response> {
     let cap = access::system(&st, &user, &id).await?.manager()?;
-    match service::rename(&st, cap, &f.name).await {
+    match service::rename(&st, &user, cap, &f.name).await {
         Ok(()) => Ok(Redirect::to(&format!("/systems/{id}")).into_response()),
         Err(AppError::BadRequest(m)) => {
             let a = access::system(&st, &user, &id).await?;
-            let mut resp = info_page(&st, &user, &a, f.name, m).await?;
+            let mut resp = info_page(&st, &user, &a, f.name, user.tr().msg(&m)).await?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
@@ -284,21 +291,21 @@ pub async fn rename(
 /// The owner withdraws an authorisation on the system (whoever granted it).
 pub async fn withdraw_authorisation(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path((id, authorisation)): Path<(SystemId, String)>,
 ) -> AppResult<Response> {
     let cap = access::system(&st, &user, &id).await?.owner()?;
-    super::paths::withdraw(&st, &cap, &authorisation).await?;
+    super::paths::withdraw(&st, &user, &cap, &authorisation).await?;
     Ok(Redirect::to(&format!("/systems/{id}#access")).into_response())
 }
 
 /// The owner takes the system out of a user group (whoever added it).
 pub async fn remove_from_group(
     State(st): State<AppState>,
-    user: CurrentUser,
+    user: Ctx,
     Path((id, group)): Path<(SystemId, String)>,
 ) -> AppResult<Response> {
     let cap = access::system(&st, &user, &id).await?.owner()?;
-    super::paths::remove_from_group(&st, &cap, &group).await?;
+    super::paths::remove_from_group(&st, &user, &cap, &group).await?;
     Ok(Redirect::to(&format!("/systems/{id}#access")).into_response())
 }

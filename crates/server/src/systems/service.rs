@@ -3,7 +3,8 @@
 use super::state::{self, DeviceState};
 use super::store::{self, NewSystem, SystemRow};
 use crate::access::{Manager, Owner};
-use crate::auth::CurrentUser;
+use crate::audit::Event;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::ids::{SerialNumber, new_id, new_pairing_token};
 use crate::state::AppState;
@@ -15,17 +16,13 @@ pub fn parse_name(raw: &str) -> AppResult<String> {
     let name = raw.trim();
     let n = name.chars().count();
     if n == 0 {
-        return Err(AppError::BadRequest("Enter a name for the system.".into()));
+        return Err(AppError::BadRequest(crate::msg!("err-enter-name-system")));
     }
     if n > MAX_NAME {
-        return Err(AppError::BadRequest(format!(
-            "The name has {n} characters; at most {MAX_NAME} are allowed."
-        )));
+        return Err(AppError::BadRequest(crate::msg!("err-name-has-characters-at", n = n, max = MAX_NAME)));
     }
     if name.chars().any(char::is_control) {
-        return Err(AppError::BadRequest(
-            "The name may not contain control characters.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!("err-name-may-not-contain")));
     }
     Ok(name.to_owned())
 }
@@ -33,16 +30,14 @@ pub fn parse_name(raw: &str) -> AppResult<String> {
 /// Adds a system owned by `user` with a fresh confirmation code.
 pub async fn create(
     st: &AppState,
-    user: &CurrentUser,
+    user: &Ctx,
     name: &str,
     serial: &str,
 ) -> AppResult<SystemRow> {
     let name = parse_name(name)?;
     let serial = SerialNumber::parse(serial)?;
     if store::serial_taken(&st.db, &user.company_id, serial.as_str()).await? {
-        return Err(AppError::Conflict(format!(
-            "A system with serial number {serial} exists already in your company."
-        )));
+        return Err(AppError::Conflict(crate::msg!("err-system-with-serial-number", serial = serial)));
     }
     let id = new_id();
     let token = new_pairing_token();
@@ -62,33 +57,50 @@ pub async fn create(
     )
     .await?;
     tracing::info!(system = %id, %serial, "system added");
+    let ev = Event::new("system.added")
+        .system(&id)
+        .arg("name", name.clone())
+        .arg("serial", serial.as_str());
+    user.audit(st, ev).await?;
     store::by_id(&st.db, &id).await?.ok_or(AppError::NotFound)
 }
 
 /// ✓: a new confirmation code, valid for another 24 hours. The old one stops working.
-pub async fn renew_token(st: &AppState, cap: Manager) -> AppResult<()> {
+pub async fn renew_token(st: &AppState, ctx: &Ctx, cap: Manager) -> AppResult<()> {
     let token = new_pairing_token();
     let exp = st.clock.now_ms() + st.config.token_validity_s * 1000;
-    store::set_token(&st.db, &cap, &token, exp).await
+    store::set_token(&st.db, &cap, &token, exp).await?;
+    ctx.audit(st, on(&cap, "system.token_renewed")).await
+}
+
+/// An audit event about the capability's system, named.
+fn on<F: crate::access::Feature>(cap: &crate::access::Cap<F>, action: &'static str) -> Event {
+    Event::new(action)
+        .system(cap.id())
+        .arg("name", cap.system().name.clone())
 }
 
 /// Renames the system (owner or Administrator); the PBX is not affected.
-pub async fn rename(st: &AppState, cap: Manager, name: &str) -> AppResult<()> {
+pub async fn rename(st: &AppState, ctx: &Ctx, cap: Manager, name: &str) -> AppResult<()> {
     let name = parse_name(name)?;
     store::set_name(&st.db, &cap, &name).await?;
     tracing::info!(system = %cap.system().id, "system renamed");
-    Ok(())
+    ctx.audit(st, on(&cap, "system.renamed").arg("to", name))
+        .await
 }
 
 /// ✗: the current confirmation code stops working.
-pub async fn cancel_token(st: &AppState, cap: Manager) -> AppResult<()> {
-    store::clear_token(&st.db, &cap).await
+pub async fn cancel_token(st: &AppState, ctx: &Ctx, cap: Manager) -> AppResult<()> {
+    store::clear_token(&st.db, &cap).await?;
+    ctx.audit(st, on(&cap, "system.token_cancelled")).await
 }
 
 /// Deletes the system; its agent is disconnected at once and its credential stops working.
-pub async fn delete(st: &AppState, cap: Owner) -> AppResult<()> {
+pub async fn delete(st: &AppState, ctx: &Ctx, cap: Owner) -> AppResult<()> {
     let id = cap.system().id.clone();
+    let ev = on(&cap, "system.deleted").arg("serial", cap.system().serial.clone());
     store::delete(&st.db, &cap).await?;
+    ctx.audit(st, ev).await?;
     crate::monitoring::store::forget(&st.db, &id).await?;
     st.gateway
         .revoke(&id, "the system was deleted in the control center");

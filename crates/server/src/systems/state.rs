@@ -1,12 +1,12 @@
 //! "State of device" as the manual defines it, derived from what is stored.
 
 use super::store::SystemRow;
-use crate::web::format;
+use crate::i18n::{Msg, Tr};
 use zentrale_protocol::FirmwareVersion;
 use zentrale_protocol::pairing::codes;
 
 /// What the State of device column shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DeviceState {
     /// Waiting for the PBX to confirm access with the token.
     TokenPending { expires_at: i64 },
@@ -20,7 +20,7 @@ pub enum DeviceState {
         min_firmware: FirmwareVersion,
     },
     /// Something went wrong; `reason` says what and what to do.
-    Error { code: String, reason: String },
+    Error { code: String, reason: Msg },
     /// Paired, but not connected now (or never since pairing).
     Unknown { last_seen: Option<i64> },
 }
@@ -48,46 +48,45 @@ impl DeviceState {
         }
     }
 
-    pub fn words(&self) -> String {
+    /// The state in the reader's language.
+    pub fn words(&self, tr: &Tr) -> String {
+        tr.msg(&self.message())
+    }
+
+    /// The state as a message (key and arguments).
+    pub fn message(&self) -> Msg {
         match self {
-            DeviceState::TokenPending { expires_at } => format!(
-                "Token pending: enter it in the PBX (valid until {})",
-                format::datetime(Some(*expires_at))
-            ),
-            DeviceState::Ok => "Paired, error-free".into(),
+            DeviceState::TokenPending { expires_at } => {
+                Msg::new("state-token-pending").time("until", *expires_at)
+            }
+            DeviceState::Ok => Msg::new("state-ok"),
             DeviceState::NeedsAction {
                 maintenance,
                 firmware,
                 min_firmware,
             } => {
-                let update = |v: &str| {
-                    format!(
-                        "update the firmware (it runs {v}; the control center manages {min_firmware} and later; update it in the PBX's web interface on site)"
-                    )
+                let key = match (maintenance, firmware) {
+                    (true, Some(_)) => "state-action-maintenance-firmware",
+                    (true, None) => "state-action-maintenance",
+                    (false, Some(_)) => "state-action-firmware",
+                    (false, None) => "state-action-check",
                 };
-                let what = match (maintenance, firmware) {
-                    (true, Some(v)) => format!("activate maintenance and {}", update(v)),
-                    (true, None) => "activate maintenance".to_owned(),
-                    (false, Some(v)) => update(v),
-                    (false, None) => "check the PBX".to_owned(),
-                };
-                format!("Paired: {what} before the system can be managed")
+                Msg::new(key)
+                    .text("version", firmware.clone().unwrap_or_default())
+                    .text("min", min_firmware.to_string())
             }
-            DeviceState::Error { reason, .. } => format!("Error: {reason}"),
-            DeviceState::Unknown { last_seen: Some(t) } => format!(
-                "Device status unknown: offline, last seen {}",
-                format::datetime(Some(*t))
-            ),
-            DeviceState::Unknown { last_seen: None } => {
-                "Device status unknown: paired, not connected yet".into()
+            DeviceState::Error { reason, .. } => Msg::new("state-error").inner("reason", reason.clone()),
+            DeviceState::Unknown { last_seen: Some(t) } => {
+                Msg::new("state-unknown-seen").time("at", *t)
             }
+            DeviceState::Unknown { last_seen: None } => Msg::new("state-unknown-never"),
         }
     }
 }
 
 /// Derives the state of a system at `now`. `online` says whether its agent is connected.
 pub fn derive(s: &SystemRow, online: bool, now: i64, min_firmware: FirmwareVersion) -> DeviceState {
-    let error = |code: &str, reason: String| DeviceState::Error {
+    let error = |code: &str, reason: Msg| DeviceState::Error {
         code: code.to_owned(),
         reason,
     };
@@ -121,39 +120,34 @@ pub fn derive(s: &SystemRow, online: bool, now: i64, min_firmware: FirmwareVersi
     if s.revoked_at.is_some() && s.token.is_none() {
         return error(
             "access_deleted",
-            "the access was deleted on the PBX; renew the token to pair again".into(),
+            Msg::new("reason-access-deleted"),
         );
     }
     match (s.token.as_ref(), s.token_expires_at) {
         (Some(_), Some(exp)) if exp > now => DeviceState::TokenPending { expires_at: exp },
         (Some(_), _) => error(
             codes::TOKEN_EXPIRED,
-            "confirmation code expired; renew the token (✓)".into(),
+            Msg::new("reason-code-expired"),
         ),
         (None, _) => error(
             "no_token",
-            "pairing cancelled; renew the token (✓) to pair this system".into(),
+            Msg::new("reason-cancelled"),
         ),
     }
 }
 
 /// The sentence shown for a stored pairing error code.
-pub fn error_reason(code: &str, detail: Option<&str>) -> String {
-    let detail = detail.unwrap_or("");
+pub fn error_reason(code: &str, detail: Option<&str>) -> Msg {
+    let detail = detail.unwrap_or("").to_owned();
     match code {
-        codes::TOKEN_EXPIRED => {
-            "the PBX used an expired confirmation code; renew the token (✓)".into()
-        }
-        codes::TOKEN_USED => {
-            "the PBX used a confirmation code that was already used; renew the token (✓)".into()
-        }
-        codes::SERIAL_MISMATCH => format!(
-            "a PBX with another serial number ({detail}) used this token; check the serial number"
-        ),
-        codes::FIRMWARE_TOO_OLD => format!(
-            "the PBX has firmware {detail}; it needs at least {} — update it on site, then confirm again",
-            zentrale_protocol::MIN_PAIRING_FIRMWARE
-        ),
-        other => format!("{other} {detail}").trim().to_owned(),
+        codes::TOKEN_EXPIRED => Msg::new("reason-used-expired"),
+        codes::TOKEN_USED => Msg::new("reason-used-twice"),
+        codes::SERIAL_MISMATCH => Msg::new("reason-serial-mismatch").text("serial", detail),
+        codes::FIRMWARE_TOO_OLD => Msg::new("reason-firmware-too-old")
+            .text("version", detail)
+            .text("min", zentrale_protocol::MIN_PAIRING_FIRMWARE.to_string()),
+        other => Msg::new("reason-other")
+            .text("code", other.to_owned())
+            .text("detail", detail),
     }
 }

@@ -4,7 +4,7 @@ use super::service;
 use super::store::SystemRow;
 use crate::access::{Role, SystemAccess};
 use crate::state::AppState;
-use crate::web::format;
+use crate::i18n::{Msg, Tr};
 use crate::web::list::{ListRow, SortKey};
 use zentrale_protocol::messages::Licence;
 
@@ -48,24 +48,24 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 impl SystemLine {
-    pub fn new(st: &AppState, a: &SystemAccess) -> Self {
+    pub fn new(st: &AppState, a: &SystemAccess, tr: &Tr) -> Self {
         let s = a.system();
         let state = service::device_state(st, s);
         SystemLine {
             id: s.id.to_string(),
             name: s.name.clone(),
             serial: s.serial.clone(),
-            initial_registration: format::datetime(s.initial_registration_at),
+            initial_registration: tr.datetime(s.initial_registration_at),
             initial_ms: s.initial_registration_at,
             state_kind: state.kind(),
             state_symbol: state.symbol(),
-            state_words: state.words(),
+            state_words: state.words(tr),
             token: a
                 .pairing_token()
                 .map(|(t, _)| t.to_owned())
                 .unwrap_or_default(),
-            token_expires: format::datetime(a.pairing_token().and_then(|(_, e)| e)),
-            roles: a.roles().labels(),
+            token_expires: tr.datetime(a.pairing_token().and_then(|(_, e)| e)),
+            roles: a.roles().labels(tr),
             can_manage: a.can_manage(),
             is_owner: a.roles().contains(Role::Owner),
             maintenance_url: st.config.maintenance_url.clone(),
@@ -78,18 +78,25 @@ impl SystemLine {
                 .is_ok(),
             registrations: String::new(),
             can_monitor: a.has(Role::Monitoring) || a.has(Role::Administrator),
-            refusal: refusal_since_pairing(s),
+            refusal: refusal_since_pairing(s, tr),
         }
     }
 
     /// Adds the registration summary column.
-    pub fn with_summary(mut self, summary: Option<&crate::registrations::store::Summary>) -> Self {
+    pub fn with_summary(
+        mut self,
+        summary: Option<&crate::registrations::store::Summary>,
+        tr: &Tr,
+    ) -> Self {
         self.registrations = match (self.functions, summary) {
             (false, _) => String::new(),
-            (true, None) => "nothing reported yet".into(),
-            (true, Some(s)) => format!(
-                "{}/{} phones, {}/{} accounts registered",
-                s.phones_ok, s.phones, s.accounts_ok, s.accounts
+            (true, None) => tr.t("summary-nothing"),
+            (true, Some(s)) => tr.msg(
+                &Msg::new("summary-counts")
+                    .num("phones_ok", s.phones_ok as f64)
+                    .num("phones", s.phones as f64)
+                    .num("accounts_ok", s.accounts_ok as f64)
+                    .num("accounts", s.accounts as f64),
             ),
         };
         self
@@ -97,12 +104,12 @@ impl SystemLine {
 }
 
 /// "A pairing attempt was refused …" when a refusal came after the system was paired.
-fn refusal_since_pairing(s: &SystemRow) -> String {
+fn refusal_since_pairing(s: &SystemRow, tr: &Tr) -> String {
     match (&s.secret_hash, &s.error_code, s.error_at) {
-        (Some(_), Some(code), Some(at)) if s.paired_at.is_none_or(|p| at > p) => format!(
-            "A pairing attempt was refused on {}: {}",
-            format::datetime(Some(at)),
-            super::state::error_reason(code, s.error_detail.as_deref())
+        (Some(_), Some(code), Some(at)) if s.paired_at.is_none_or(|p| at > p) => tr.msg(
+            &Msg::new("refusal-since-pairing")
+                .time("at", at)
+                .inner("reason", super::state::error_reason(code, s.error_detail.as_deref())),
         ),
         _ => String::new(),
     }
@@ -144,28 +151,28 @@ pub struct SystemInfo {
 }
 
 impl SystemInfo {
-    pub fn new(st: &AppState, a: &SystemAccess) -> Self {
+    pub fn new(st: &AppState, a: &SystemAccess, tr: &Tr) -> Self {
         let s: &SystemRow = a.system();
         let now = st.clock.now_ms();
         let online = s.online_since.is_some();
         let maintenance = match (s.maintenance(), s.maintenance_until) {
             (Some(true), Some(until)) => {
-                format!("✔ active until {}", format::datetime(Some(until)))
+                format!("✔ {}", tr.msg(&Msg::new("info-maintenance-until").time("until", until)))
             }
-            (Some(true), None) => "✔ active".into(),
+            (Some(true), None) => format!("✔ {}", tr.t("info-maintenance-active")),
             (Some(false), Some(until)) if until <= now => {
-                format!("✖ not active (ended {})", format::datetime(Some(until)))
+                format!("✖ {}", tr.msg(&Msg::new("info-maintenance-ended").time("at", until)))
             }
-            (Some(false), _) => "✖ not active".into(),
+            (Some(false), _) => format!("✖ {}", tr.t("info-maintenance-inactive")),
             (None, _) => String::new(),
         };
         SystemInfo {
-            line: SystemLine::new(st, a),
+            line: SystemLine::new(st, a, tr),
             model: s.model.clone().unwrap_or_default(),
             mac: s.mac.clone().unwrap_or_default(),
             firmware: s.firmware.clone().unwrap_or_default(),
             uptime: match (online, s.booted_at) {
-                (true, Some(b)) => format::duration((now - b) / 1000),
+                (true, Some(b)) => tr.duration((now - b) / 1000),
                 _ => String::new(),
             },
             maintenance,
@@ -175,13 +182,13 @@ impl SystemInfo {
                 .and_then(|l| serde_json::from_str(l).ok())
                 .unwrap_or_default(),
             last_seen: if online {
-                "now (connected)".into()
+                tr.t("info-now-connected")
             } else {
-                format::datetime(s.last_seen_at)
+                tr.datetime(s.last_seen_at)
             },
-            online_since: format::datetime(s.online_since),
-            paired_at: format::datetime(s.paired_at),
-            created_at: format::datetime(Some(s.created_at)),
+            online_since: tr.datetime(s.online_since),
+            paired_at: tr.datetime(s.paired_at),
+            created_at: tr.datetime(Some(s.created_at)),
         }
     }
 }

@@ -15,6 +15,10 @@ pub struct User {
     pub oidc_subject: Option<String>,
     /// Set when the platform operator disabled the account.
     pub disabled_at: Option<i64>,
+    /// The language the user chose (`en`, `de`); the browser's when `None`.
+    pub language: Option<String>,
+    /// The IANA time zone the user chose; the browser's when `None`.
+    pub time_zone: Option<String>,
 }
 
 impl User {
@@ -40,8 +44,24 @@ pub async fn insert_user(db: &Db, u: &User) -> AppResult<()> {
     Ok(())
 }
 
-const USER_COLS: &str =
-    "id, company_id, email, password_hash, created_at, is_operator, oidc_subject, disabled_at";
+const USER_COLS: &str = "id, company_id, email, password_hash, created_at, is_operator, \
+    oidc_subject, disabled_at, language, time_zone";
+
+/// Stores the user's language and time zone (`None`: the browser's).
+pub async fn set_preferences(
+    db: &Db,
+    user_id: &str,
+    language: Option<&str>,
+    time_zone: Option<&str>,
+) -> AppResult<()> {
+    sqlx::query("UPDATE users SET language = $1, time_zone = $2 WHERE id = $3")
+        .bind(language)
+        .bind(time_zone)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
 
 /// Disables (`Some(time)`) or enables (`None`) an account; says whether it exists.
 pub async fn set_disabled(db: &Db, user_id: &str, at: Option<i64>) -> AppResult<bool> {

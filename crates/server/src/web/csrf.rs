@@ -20,7 +20,8 @@ pub async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Resp
     tracing::warn!(path = %req.uri().path(), "cross-site request refused");
     super::error_page(
         StatusCode::FORBIDDEN,
-        "This request came from another site and was refused. Reload the page and try again.",
+        "forbidden",
+        crate::i18n::Msg::new("err-cross-site"),
     )
 }
 

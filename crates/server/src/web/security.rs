@@ -4,7 +4,7 @@
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 /// Our own scripts and styles only (no inline script or style), no framing, no plugins.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
@@ -42,17 +42,15 @@ pub async fn bearer_only_on_api(req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if bearer && !path.starts_with("/api/v1/") && path != "/metrics" {
         tracing::warn!(%path, "bearer token outside the API refused");
-        return (
+        let mut resp = crate::error::shown(
             StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-            axum::Json(crate::api::ErrorBody {
-                code: "unauthenticated",
-                message: "Personal API tokens are accepted under /api/v1 only; log in to use \
-                          the web pages."
-                    .to_owned(),
-            }),
-        )
-            .into_response();
+            "unauthenticated",
+            crate::i18n::Msg::new("err-token-outside-api"),
+            true,
+        );
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return resp;
     }
     next.run(req).await
 }

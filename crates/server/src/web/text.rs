@@ -109,11 +109,12 @@ fn body_error(path: &str, e: axum::Error) -> Response {
                 )
                 .into_response();
             }
-            return (
+            return crate::error::shown(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "The request body is too large.\n",
-            )
-                .into_response();
+                "too_large",
+                crate::i18n::Msg::new("err-body-too-large"),
+                path.starts_with("/api/"),
+            );
         }
         cause = c.source();
     }
@@ -127,16 +128,8 @@ fn body_error(path: &str, e: axum::Error) -> Response {
 }
 
 fn refuse(path: &str, f: &Forbidden) -> Response {
-    let message = f.message();
-    if path.starts_with("/api/") || path.starts_with("/device/") {
-        let body = crate::api::ErrorBody {
-            code: "invalid",
-            message,
-        };
-        (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
-    } else {
-        super::error_page(StatusCode::UNPROCESSABLE_ENTITY, &message)
-    }
+    let api = path.starts_with("/api/") || path.starts_with("/device/");
+    crate::error::shown(StatusCode::UNPROCESSABLE_ENTITY, "invalid", f.message(), api)
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub fn cookie_token(set_cookie: &axum::http::HeaderValue) -> String {
 /// Authorises mon, bak, cd and adm on the system with their roles; returns mon's
 /// authorisation id.
 async fn authorise_all(st: &AppState, u: &Users, id: &zentrale_server::ids::SystemId) -> String {
-    let own = u.get("own");
+    let own = &zentrale_server::context::Ctx::from(u.get("own").clone());
     let mut mon = String::new();
     for (name, role) in [
         ("mon", Role::Monitoring),
@@ -94,7 +94,7 @@ async fn authorise_all(st: &AppState, u: &Users, id: &zentrale_server::ids::Syst
 
 /// Fresh objects for one row; returns the substitutions for its URL and body.
 pub async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, String)> {
-    let own = u.get("own");
+    let own = &zentrale_server::context::Ctx::from(u.get("own").clone());
     let sys = systems::service::create(st, own, &format!("S{r}"), &format!("S{r:03}0000"))
         .await
         .unwrap();

@@ -195,7 +195,7 @@ async fn samples_from_a_paired_pbx(b: Backend) {
     wait_for(15, "current follows", || async {
         let body = mona.get(&path).await.body;
         let cpu_row = body
-            .split("data-figure=\"CPU load\"")
+            .split("data-figure=\"cpu\"")
             .nth(1)
             .unwrap_or("")
             .split("</tr>")

@@ -169,7 +169,7 @@ async fn single_sign_on(b: Backend) {
     let r = sso(&alice).await;
     assert_eq!(
         (r.status, r.location.as_str()),
-        (303, "/systems"),
+        (303, "/dashboard"),
         "{}",
         r.body
     );

@@ -53,7 +53,7 @@ async fn operator_disables_an_account(b: Backend) {
             &[("email", "op@platform.example"), ("action", "disable")],
         )
         .await;
-    assert_eq!(r.status, 400);
+    assert_eq!(r.status, 422);
     // Enabled again: the password works, the old token does not come back.
     let r = operator
         .post(

@@ -199,7 +199,7 @@ async fn filter_and_sort(b: Backend) {
     assert_eq!(names(&r.body), ["Bravo"]);
     assert!(r.body.contains("1 of 3"));
     let r = web.get("/systems?q=nothing-like-this").await;
-    assert!(r.body.contains("No systems match"));
+    assert!(r.body.contains("Nothing matches “nothing-like-this”"));
     // Edit mode offers select boxes for the owner's systems.
     let r = web.get("/admin/systems?edit=1").await;
     assert_eq!(r.body.matches("name=\"id\"").count(), 3);

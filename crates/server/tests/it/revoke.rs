@@ -98,7 +98,7 @@ async fn delete_on_server(b: Backend) {
 
     // Deleting nothing is a clear error, not a silent success.
     let r = web.post("/admin/systems/delete", &[]).await;
-    assert_eq!(r.status, 400);
+    assert_eq!(r.status, 422);
     assert!(r.body.contains("Tick at least one"));
     srv.stop().await;
     db.cleanup().await;

@@ -339,7 +339,7 @@ async fn second_factor(b: Backend) {
     clock.advance_ms(30_000);
     let now_code = code(&secret, clock.now_ms());
     let r = c.post("/login/code", &[("code", now_code.as_str())]).await;
-    assert_eq!((r.status, r.location.as_str()), (303, "/systems"));
+    assert_eq!((r.status, r.location.as_str()), (303, "/dashboard"));
     assert_eq!(c.get("/systems").await.status, 200);
     // The ticket is single use.
     assert_eq!(
@@ -401,7 +401,7 @@ async fn second_factor(b: Backend) {
             &[("email", "owner@acme.example"), ("password", PASSWORD)],
         )
         .await;
-    assert_eq!((r.status, r.location.as_str()), (303, "/systems"));
+    assert_eq!((r.status, r.location.as_str()), (303, "/dashboard"));
     srv.stop().await;
     db.cleanup().await;
 }

@@ -1,0 +1,11 @@
+## Zugriff: Ablehnungen nach Rolle.
+refusal-owner = Nur der Eigentümer von „{ $name }“ (wer es angelegt hat) kann das tun.
+refusal-manage = Dafür brauchen Sie die Rolle Administrator für „{ $name }“.
+refusal-monitoring = Monitoring und Alarme von „{ $name }“ brauchen die Rolle Monitoring oder Administrator.
+refusal-registrations = Sie haben keinen Zugriff auf „{ $name }“.
+role-owner = Eigentümer
+role-administrator = Administrator
+role-monitoring = Monitoring
+role-backup = Backup
+role-call_data = Gesprächsdaten
+roles = Rollen

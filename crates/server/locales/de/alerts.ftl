@@ -1,0 +1,26 @@
+## Alarme.
+alerts = Alarme
+alerts-title-all = Systeme › Alle › Alarme
+alerts-title-system = Alarme › { $name }
+alerts-filter = System, Alarm, Schweregrad…
+alerts-severity = Schweregrad
+alerts-alert = Alarm
+alerts-opened = Ausgelöst
+alerts-state = Zustand
+alerts-acknowledged = Bestätigt
+alerts-open = offen
+alerts-resolved = behoben { $at }
+alerts-acknowledge = Bestätigen
+alerts-acknowledged-by = { $at } von { $by }
+alerts-none = Keine Alarme.
+severity-critical = kritisch
+severity-warning = Warnung
+severity-info = Info
+alert-offline = Die Telefonanlage ist seit { $since } offline.
+alert-cpu-high = Die CPU-Last liegt seit { $minutes } Minuten bei { $pct } % oder mehr.
+alert-memory-high = Die Speichernutzung liegt seit { $minutes } Minuten bei { $pct } % oder mehr.
+alert-maintenance-ending = Die Wartung endet am { $until }: Verlängern Sie sie, um diese Telefonanlage weiter aus der Ferne zu verwalten.
+alert-phone-unregistered = Das Telefon „{ $name }“ ({ $mac }) hat seine Registrierung verloren.
+alert-account-unregistered = Der Account „{ $account }“ bei { $provider } hat seine Registrierung verloren.
+alert-pbx = { $text }
+col-system = System

@@ -1,0 +1,24 @@
+## Dashboard.
+dashboard-title = Dashboard
+dashboard-version = Version und Status
+dashboard-copy-status = Statusinformationen in die Zwischenablage kopieren
+dashboard-copy-hint = Fügen Sie sie in eine Nachricht an Ihren Support ein: Sie sagt, welche Version läuft und in welchem Zustand Ihre Systeme sind.
+dashboard-help-legal = Hilfe und rechtliche Dokumente
+dashboard-online-help = Online-Hilfe
+dashboard-language = Sprache und Zeitzone
+dashboard-language-label = Sprache
+dashboard-time-zone = Zeitzone
+dashboard-browser-default = Wie der Browser sagt
+dashboard-saved = Gespeichert.
+status-time = Zeit
+status-browser = Browser
+status-user = Benutzer
+status-company = Firma
+status-systems = Systeme
+status-state-ok = gekoppelt, fehlerfrei
+status-state-action = Handlung nötig
+status-state-error = Fehler
+status-state-pending = Token ausstehend
+status-state-unknown = Status unbekannt
+err-language = „{ $value }“ ist keine Sprache dieses Produkts (en, de).
+err-time-zone = „{ $value }“ ist keine Zeitzone: Wählen Sie eine aus der Liste, z. B. Europe/Berlin.

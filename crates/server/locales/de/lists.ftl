@@ -1,0 +1,20 @@
+## Die gemeinsame Liste und die Reiter.
+list-filter = Filtern
+list-shown = { $shown } von { $total } angezeigt
+list-close-editing = Bearbeiten beenden
+list-select-all = Alle auswählen
+list-delete = Löschen
+list-owner-deletes = Nur der Eigentümer eines Systems kann es löschen; keines davon gehört Ihnen.
+list-edit = Bearbeiten
+list-no-match = Nichts passt zu „{ $q }“.
+tabs-all-systems = Alle Systeme
+tab-overview = Übersicht
+tab-phones = Telefonstatus
+tab-accounts = Provider und Accounts
+tab-alerts = Alarme
+tab-groups = Gruppen
+tab-own-groups = Eigene Gruppen
+pager = Seiten
+pager-previous = Zurück
+pager-next = Weiter
+pager-page-of = Seite { $page } von { $pages }

@@ -1,0 +1,11 @@
+## Access: refusals by role.
+refusal-owner = Only the owner of '{ $name }' (who added it) can do this.
+refusal-manage = You need the Administrator role on '{ $name }' for this.
+refusal-monitoring = Monitoring and alerts of '{ $name }' need the Monitoring or Administrator role.
+refusal-registrations = You have no access to '{ $name }'.
+role-owner = Owner
+role-administrator = Administrator
+role-monitoring = Monitoring
+role-backup = Backup
+role-call_data = Call data
+roles = Roles

@@ -1,0 +1,26 @@
+## Alerts.
+alerts = Alerts
+alerts-title-all = Systems › All › Alerts
+alerts-title-system = Alerts › { $name }
+alerts-filter = System, alert, severity…
+alerts-severity = Severity
+alerts-alert = Alert
+alerts-opened = Opened
+alerts-state = State
+alerts-acknowledged = Acknowledged
+alerts-open = open
+alerts-resolved = resolved { $at }
+alerts-acknowledge = Acknowledge
+alerts-acknowledged-by = { $at } by { $by }
+alerts-none = No alerts.
+severity-critical = critical
+severity-warning = warning
+severity-info = info
+alert-offline = The PBX has been offline since { $since }.
+alert-cpu-high = CPU load has been at or above { $pct } % for { $minutes } minutes.
+alert-memory-high = Memory use has been at or above { $pct } % for { $minutes } minutes.
+alert-maintenance-ending = Maintenance ends on { $until }: renew it to keep managing this PBX remotely.
+alert-phone-unregistered = Telephone “{ $name }” ({ $mac }) lost its registration.
+alert-account-unregistered = Account “{ $account }” at { $provider } lost its registration.
+alert-pbx = { $text }
+col-system = System

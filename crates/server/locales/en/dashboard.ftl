@@ -1,0 +1,24 @@
+## Dashboard.
+dashboard-title = Dashboard
+dashboard-version = Version and status
+dashboard-copy-status = Copy status information to the clipboard
+dashboard-copy-hint = Paste it into a message to your support: it says which version runs and what state your systems are in.
+dashboard-help-legal = Help and legal documents
+dashboard-online-help = Online help
+dashboard-language = Language and time zone
+dashboard-language-label = Language
+dashboard-time-zone = Time zone
+dashboard-browser-default = As the browser says
+dashboard-saved = Saved.
+status-time = Time
+status-browser = Browser
+status-user = User
+status-company = Company
+status-systems = Systems
+status-state-ok = paired, error-free
+status-state-action = action needed
+status-state-error = error
+status-state-pending = token pending
+status-state-unknown = status unknown
+err-language = “{ $value }” is not a language this product speaks (en, de).
+err-time-zone = “{ $value }” is not a time zone: choose one from the list, e.g. Europe/Berlin.

@@ -1,0 +1,20 @@
+## The shared list component and the tabs.
+list-filter = Filter
+list-shown = { $shown } of { $total } shown
+list-close-editing = Close editing
+list-select-all = Select all
+list-delete = Delete
+list-owner-deletes = Only a system's owner can delete it; you own none of these.
+list-edit = Edit
+list-no-match = Nothing matches “{ $q }”.
+tabs-all-systems = All systems
+tab-overview = Overview
+tab-phones = Telephone status
+tab-accounts = Providers and Accounts
+tab-alerts = Alerts
+tab-groups = Groups
+tab-own-groups = Own groups
+pager = Pages
+pager-previous = Previous
+pager-next = Next
+pager-page-of = Page { $page } of { $pages }

@@ -1,0 +1,82 @@
+//! Times and numbers as each language writes them. Times are shown in the reader's time zone
+//! with its abbreviation, so a time is never ambiguous.
+
+use super::Locale;
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+fn at(tz: Tz, ms: i64) -> Option<DateTime<Tz>> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.with_timezone(&tz))
+}
+
+/// English: `2026-11-27 14:05 UTC` (sortable, unambiguous); German: `27.11.2026 14:05 MEZ`
+/// style as chrono's `de_DE` locale writes dates.
+pub fn datetime(locale: Locale, tz: Tz, ms: Option<i64>) -> String {
+    let Some(t) = ms.and_then(|ms| at(tz, ms)) else {
+        return String::new();
+    };
+    match locale {
+        Locale::En => t.format("%Y-%m-%d %H:%M %Z").to_string(),
+        Locale::De => t
+            .format_localized("%x %H:%M %Z", chrono::Locale::de_DE)
+            .to_string(),
+    }
+}
+
+pub fn date(locale: Locale, tz: Tz, ms: Option<i64>) -> String {
+    let Some(t) = ms.and_then(|ms| at(tz, ms)) else {
+        return String::new();
+    };
+    match locale {
+        Locale::En => t.format("%Y-%m-%d").to_string(),
+        Locale::De => t.format_localized("%x", chrono::Locale::de_DE).to_string(),
+    }
+}
+
+/// `12,345.6` / `12.345,6`.
+pub fn number(locale: Locale, n: f64, decimals: usize) -> String {
+    let (group, point) = match locale {
+        Locale::En => (',', '.'),
+        Locale::De => ('.', ','),
+    };
+    let text = format!("{:.*}", decimals, n.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut out = String::new();
+    if n < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.push('-');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(frac);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_numbers_per_language() {
+        let ms = Some(1_795_780_800_000); // 2026-11-27 12:00 UTC
+        assert_eq!(datetime(Locale::En, Tz::UTC, ms), "2026-11-27 12:00 UTC");
+        assert_eq!(
+            datetime(Locale::De, Tz::Europe__Berlin, ms),
+            "27.11.2026 13:00 CET"
+        );
+        assert_eq!(date(Locale::De, Tz::UTC, ms), "27.11.2026");
+        assert_eq!(datetime(Locale::En, Tz::UTC, None), "");
+        assert_eq!(number(Locale::En, 12345.66, 1), "12,345.7");
+        assert_eq!(number(Locale::De, 12345.66, 1), "12.345,7");
+        assert_eq!(number(Locale::De, -3.0, 0), "-3");
+        assert_eq!(number(Locale::En, 999.0, 0), "999");
+    }
+}
