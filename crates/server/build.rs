@@ -41,7 +41,10 @@ fn version() {
 /// from (normal dependencies, transitively), licence files deduplicated.
 fn licences() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    println!("cargo:rerun-if-changed={}", root.join("Cargo.lock").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("Cargo.lock").display()
+    );
     let meta = cargo_metadata::MetadataCommand::new()
         .manifest_path(root.join("Cargo.toml"))
         .other_options(vec![
@@ -103,7 +106,9 @@ fn licences() {
                 .collect();
             files.sort();
             for f in files {
-                let Ok(t) = std::fs::read_to_string(&f) else { continue };
+                let Ok(t) = std::fs::read_to_string(&f) else {
+                    continue;
+                };
                 let t = t.trim().to_owned();
                 let i = *text_index.entry(t.clone()).or_insert_with(|| {
                     texts.push(t);

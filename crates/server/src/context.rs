@@ -84,14 +84,18 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqMeta {
 
 /// The request's [`ReqMeta`] (a fresh one when the middleware did not run, as in unit tests).
 pub fn meta_of(parts: &Parts) -> ReqMeta {
-    parts.extensions.get::<ReqMeta>().cloned().unwrap_or_else(|| {
-        let (locale, tz) = crate::i18n::negotiate(&parts.headers);
-        ReqMeta {
-            locale,
-            tz,
-            ..ReqMeta::background()
-        }
-    })
+    parts
+        .extensions
+        .get::<ReqMeta>()
+        .cloned()
+        .unwrap_or_else(|| {
+            let (locale, tz) = crate::i18n::negotiate(&parts.headers);
+            ReqMeta {
+                locale,
+                tz,
+                ..ReqMeta::background()
+            }
+        })
 }
 
 /// A logged-in user's request: the user (with the language and time zone they chose, else

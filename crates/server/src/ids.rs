@@ -145,7 +145,10 @@ impl SerialNumber {
         let s = raw.trim().to_uppercase();
         let ok_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !(6..=32).contains(&s.len()) || !ok_chars {
-            return Err(crate::error::AppError::BadRequest(crate::msg!("err-not-serial-number-copy", value = raw.trim().chars().take(40).collect::<String>())));
+            return Err(crate::error::AppError::BadRequest(crate::msg!(
+                "err-not-serial-number-copy",
+                value = raw.trim().chars().take(40).collect::<String>()
+            )));
         }
         Ok(SerialNumber(s))
     }

@@ -115,7 +115,11 @@ mod tests {
         assert!(check_field("description", "line 1\nline 2").is_ok());
         let e = check_json(&serde_json::json!({"phones": [{"name": "a\u{0}"}]})).unwrap_err();
         assert_eq!(e.field, "phones[0].name");
-        assert!(e.message().to_string().contains("U+0000"), "{}", e.message());
+        assert!(
+            e.message().to_string().contains("U+0000"),
+            "{}",
+            e.message()
+        );
         assert!(check_json(&serde_json::json!({"k\u{0}": 1})).is_err());
         assert!(check_json(&serde_json::json!({"body": "a\nb", "n": [1, 2.5, null]})).is_ok());
     }

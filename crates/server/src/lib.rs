@@ -35,6 +35,7 @@ pub mod route;
 pub mod state;
 pub mod systems;
 pub mod tls;
+pub mod ui_routes;
 pub mod users;
 pub mod web;
 

@@ -13,10 +13,19 @@ pub fn acceptor(cert: &Path, key: &Path) -> AppResult<TlsAcceptor> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(|it| it.collect::<Result<_, _>>())
         .map_err(|e| {
-            AppError::BadRequest(crate::msg!("err-cannot-read-tls-certificate", path = cert.display(), e = e))
+            AppError::BadRequest(crate::msg!(
+                "err-cannot-read-tls-certificate",
+                path = cert.display(),
+                e = e
+            ))
         })?;
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| AppError::BadRequest(crate::msg!("err-cannot-read-tls-key", path = key.display(), e = e)))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+        AppError::BadRequest(crate::msg!(
+            "err-cannot-read-tls-key",
+            path = key.display(),
+            e = e
+        ))
+    })?;
     let mut cfg = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(certs, key)

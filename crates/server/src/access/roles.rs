@@ -96,11 +96,16 @@ impl RoleSet {
         for k in keys {
             match Role::from_key(k.trim()) {
                 Some(Role::Owner) => {
-                    return Err(AppError::BadRequest(crate::msg!("err-owner-role-cannot-granted")));
+                    return Err(AppError::BadRequest(crate::msg!(
+                        "err-owner-role-cannot-granted"
+                    )));
                 }
                 Some(r) => set = set.with(r),
                 None => {
-                    return Err(AppError::BadRequest(crate::msg!("err-not-role", value = k.trim())));
+                    return Err(AppError::BadRequest(crate::msg!(
+                        "err-not-role",
+                        value = k.trim()
+                    )));
                 }
             }
         }

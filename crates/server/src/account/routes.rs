@@ -1,12 +1,12 @@
 //! The Account page and its actions.
 
-use crate::context::Ctx;
 use super::service;
+use crate::audit::Event;
 use crate::auth::client::ClientIp;
 use crate::auth::session::{self, CurrentUser, Origin};
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::audit::Event;
 use crate::web::{Layout, render};
 use askama::Template;
 use axum::Form;
@@ -182,10 +182,7 @@ pub async fn end_session(
     Ok(Redirect::to("/account"))
 }
 
-pub async fn end_other_sessions(
-    State(st): State<AppState>,
-    user: Ctx,
-) -> AppResult<Redirect> {
+pub async fn end_other_sessions(State(st): State<AppState>, user: Ctx) -> AppResult<Redirect> {
     session::revoke_others(&st, &user.id, user.session.as_deref()).await?;
     user.audit(&st, Event::new("session.ended_others")).await?;
     Ok(Redirect::to("/account"))
@@ -283,7 +280,9 @@ pub async fn totp_setup(State(st): State<AppState>, user: CurrentUser) -> AppRes
         .await?
         .is_some_and(|u| u.password_hash.is_some());
     if !local {
-        return Err(AppError::BadRequest(crate::msg!("err-identity-provider-handles-second")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-identity-provider-handles-second"
+        )));
     }
     crate::auth::totp::begin_setup(&st, &user.id).await?;
     Ok(Redirect::to("/account#totp").into_response())

@@ -2,8 +2,8 @@
 
 use crate::audit::Event;
 use crate::auth::password;
-use crate::context::Ctx;
 use crate::auth::session::{self, CurrentUser};
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::ids::{hash_secret, new_id, new_secret};
 use crate::state::AppState;
@@ -21,17 +21,21 @@ pub async fn change_password(
     let stored = users::user_by_id(&st.db, &user.id)
         .await?
         .and_then(|u| u.password_hash)
-        .ok_or_else(|| {
-            AppError::BadRequest(crate::msg!("err-account-signs-through-single"))
-        })?;
+        .ok_or_else(|| AppError::BadRequest(crate::msg!("err-account-signs-through-single")))?;
     if !password::verify(current, Some(&stored)).await {
-        return Err(AppError::BadRequest(crate::msg!("err-current-password-wrong")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-current-password-wrong"
+        )));
     }
     if new != repeat {
-        return Err(AppError::BadRequest(crate::msg!("err-new-password-its-repetition")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-new-password-its-repetition"
+        )));
     }
     if new == current {
-        return Err(AppError::BadRequest(crate::msg!("err-choose-password-different-from")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-choose-password-different-from"
+        )));
     }
     let hash = password::hash(new).await?;
     users::set_password_hash(&st.db, &user.id, &hash).await?;
@@ -74,7 +78,9 @@ pub async fn create_token(
 ) -> AppResult<(TokenRow, String)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(AppError::BadRequest(crate::msg!("err-give-token-name-characters")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-give-token-name-characters"
+        )));
     }
     if let Some(d) = days
         && !(1..=3650).contains(&d)
@@ -100,5 +106,6 @@ pub async fn revoke_token(st: &AppState, user: &Ctx, id: &str) -> AppResult<()> 
     if !super::store::delete(&st.db, &user.id, id).await? {
         return Err(AppError::NotFound);
     }
-    user.audit(st, Event::new("token.revoked").arg("token", id)).await
+    user.audit(st, Event::new("token.revoked").arg("token", id))
+        .await
 }

@@ -1,14 +1,14 @@
 //! Alerts pages: per system, and across all systems (Systems › All › Alerts).
 
-use crate::context::Ctx;
 use super::service::{self, fleet_rows};
 use super::store::AlertRow;
 use crate::access;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::i18n::{Msg, Tr};
 use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey};
-use crate::i18n::{Msg, Tr};
 use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -114,7 +114,8 @@ pub async fn system_page(
     let tr = user.tr();
     let mut page = Page {
         layout: Layout::new(
-            user.tr().t1("alerts-title-system", "name", &a.system().name),
+            user.tr()
+                .t1("alerts-title-system", "name", &a.system().name),
             "systems",
             &user,
         ),

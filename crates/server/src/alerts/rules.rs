@@ -4,10 +4,10 @@
 
 use super::store::{self, Condition};
 use crate::error::AppResult;
+use crate::i18n::Msg;
 use crate::monitoring::MINUTE;
 use crate::registrations::store::{AccountRow, PhoneRow};
 use crate::state::AppState;
-use crate::i18n::Msg;
 use std::collections::HashMap;
 use zentrale_protocol::messages::PbxAlert;
 use zentrale_protocol::registrations::Registrations;

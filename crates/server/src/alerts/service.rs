@@ -3,8 +3,8 @@
 
 use super::store::{self, AlertRow};
 use crate::access::{self, Monitor, SystemAccess, feature};
-use crate::auth::CurrentUser;
 use crate::audit::Event;
+use crate::auth::CurrentUser;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;

@@ -68,7 +68,11 @@ pub async fn api_system(
 ) -> ApiResult<Json<Vec<AlertJson>>> {
     let cap = access::require::<access::feature::Monitoring>(&st, &u, &id).await?;
     let rows = service::of_system(&st, &cap).await?;
-    Ok(Json(rows.into_iter().map(|a| AlertJson::of(a, &u.tr())).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .map(|a| AlertJson::of(a, &u.tr()))
+            .collect(),
+    ))
 }
 
 /// Alerts across all systems the caller may see alerts of.

@@ -61,7 +61,11 @@ pub async fn list(
         .map(|e| {
             let key = format!("audit-{}", e.action.replace(['.', '_'], "-"));
             AuditEntryJson {
-                action_text: if tr.has(&key) { tr.t(&key) } else { e.action.clone() },
+                action_text: if tr.has(&key) {
+                    tr.t(&key)
+                } else {
+                    e.action.clone()
+                },
                 details: serde_json::from_str(&e.args).unwrap_or_default(),
                 seq: e.seq,
                 at_ms: e.at,

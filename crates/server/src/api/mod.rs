@@ -98,7 +98,10 @@ impl FromRequestParts<AppState> for ApiUser {
         let user = match crate::auth::session::resolve(st, &parts.headers).await? {
             Some(mut u) => {
                 // The API honours Accept-Language over the stored choice.
-                if parts.headers.contains_key(axum::http::header::ACCEPT_LANGUAGE) {
+                if parts
+                    .headers
+                    .contains_key(axum::http::header::ACCEPT_LANGUAGE)
+                {
                     u.locale = meta.locale;
                 }
                 u

@@ -24,15 +24,13 @@ pub struct NewsJson {
 /// first; reading them here does not mark them read.
 #[utoipa::path(get, path = "/api/v1/news", tag = "account",
     responses((status = 200, body = [NewsJson]), (status = 401, body = ErrorBody)))]
-pub async fn list(State(st): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<Vec<NewsJson>>> {
-    let rows = crate::news::store::for_reader(
-        &st.db,
-        &u.id,
-        u.locale.code(),
-        st.clock.now_ms(),
-        100,
-    )
-    .await?;
+pub async fn list(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> ApiResult<Json<Vec<NewsJson>>> {
+    let rows =
+        crate::news::store::for_reader(&st.db, &u.id, u.locale.code(), st.clock.now_ms(), 100)
+            .await?;
     Ok(Json(
         rows.into_iter()
             .map(|n| NewsJson {

@@ -45,9 +45,12 @@ impl Actor<'_> {
                     u.company_id.to_string(),
                 )
             }
-            Actor::Device { system, label } => {
-                ("device", system.to_string(), label.to_string(), String::new())
-            }
+            Actor::Device { system, label } => (
+                "device",
+                system.to_string(),
+                label.to_string(),
+                String::new(),
+            ),
             Actor::Job(name) => ("job", String::new(), name.to_string(), String::new()),
             Actor::Anonymous { email } => {
                 ("anonymous", String::new(), email.to_string(), String::new())
@@ -147,7 +150,14 @@ pub async fn retain(st: &crate::state::AppState) -> AppResult<u64> {
     if n > 0 {
         tracing::info!(removed = n, "old audit-log entries removed");
         let ev = Event::new("audit.pruned").arg("removed", n);
-        record(&st.db, &Actor::Job("retention"), &ReqMeta::background(), now, ev).await?;
+        record(
+            &st.db,
+            &Actor::Job("retention"),
+            &ReqMeta::background(),
+            now,
+            ev,
+        )
+        .await?;
     }
     Ok(n)
 }

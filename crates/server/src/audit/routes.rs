@@ -122,7 +122,11 @@ impl Line {
             what,
             action: e.action,
             system: e.system_id,
-            details: if e.args == "{}" { String::new() } else { e.args },
+            details: if e.args == "{}" {
+                String::new()
+            } else {
+                e.args
+            },
             ip: e.ip,
             request_id: e.request_id,
         }
@@ -154,8 +158,7 @@ pub async fn page(
     let (lines, total, error) = match q.filter(&user) {
         Ok(f) => {
             let per = f.per_page();
-            let (rows, total) =
-                store::list(&st.db, &scope, &f, per, (f.page() - 1) * per).await?;
+            let (rows, total) = store::list(&st.db, &scope, &f, per, (f.page() - 1) * per).await?;
             let lines = rows.into_iter().map(|e| Line::of(e, &tr)).collect();
             (lines, total, String::new())
         }
@@ -170,8 +173,16 @@ pub async fn page(
     };
     Ok(render(&Page {
         layout: Layout::page("audit-title", "audit", &user),
-        prev: if page > 1 { q.link(page - 1) } else { String::new() },
-        next: if page < pages { q.link(page + 1) } else { String::new() },
+        prev: if page > 1 {
+            q.link(page - 1)
+        } else {
+            String::new()
+        },
+        next: if page < pages {
+            q.link(page + 1)
+        } else {
+            String::new()
+        },
         q,
         lines,
         total,

@@ -98,11 +98,10 @@ pub async fn verify(db: &Db) -> AppResult<Verdict> {
 /// head remembers how far, so the chain then starts at the oldest entry kept.
 pub async fn prune(db: &Db, before: i64) -> AppResult<u64> {
     let mut tx = db.pool.begin().await?;
-    let (through,): (Option<i64>,) =
-        sqlx::query_as("SELECT MAX(seq) FROM audit_log WHERE at < $1")
-            .bind(before)
-            .fetch_one(&mut *tx)
-            .await?;
+    let (through,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM audit_log WHERE at < $1")
+        .bind(before)
+        .fetch_one(&mut *tx)
+        .await?;
     let Some(through) = through else {
         return Ok(0);
     };

@@ -212,9 +212,7 @@ impl Oidc {
         let email = claims
             .email()
             .map(|e| e.as_str().to_lowercase())
-            .ok_or_else(|| {
-                AppError::Forbidden(crate::msg!("err-identity-provider-did-not"))
-            })?;
+            .ok_or_else(|| AppError::Forbidden(crate::msg!("err-identity-provider-did-not")))?;
         if claims.email_verified() == Some(false) {
             return Err(AppError::Forbidden(crate::msg!("err-e-mail-address-not")));
         }
@@ -268,12 +266,17 @@ impl Oidc {
     ) -> AppResult<crate::ids::UserId> {
         if let Some(u) = users::user_by_oidc_subject(db, subject).await? {
             if u.disabled_at.is_some() {
-                return Err(AppError::Forbidden(crate::msg!("err-account-disabled-ask-platform")));
+                return Err(AppError::Forbidden(crate::msg!(
+                    "err-account-disabled-ask-platform"
+                )));
             }
             return Ok(u.id);
         }
         let not_assigned = || {
-            AppError::Forbidden(crate::msg!("err-not-assigned-company-zentrale", email = email))
+            AppError::Forbidden(crate::msg!(
+                "err-not-assigned-company-zentrale",
+                email = email
+            ))
         };
         let name = self.company_name(email, claims).ok_or_else(not_assigned)?;
         let company = crate::companies::store::by_name(db, &name)
@@ -281,11 +284,17 @@ impl Oidc {
             .ok_or_else(not_assigned)?;
         if let Some(u) = users::user_by_email(db, email).await? {
             if u.company_id != company.id || u.oidc_subject.is_some() {
-                return Err(AppError::Forbidden(crate::msg!("err-already-has-another-account", email = email)));
+                return Err(AppError::Forbidden(crate::msg!(
+                    "err-already-has-another-account",
+                    email = email
+                )));
             }
             // Linking takes over a local account: only with an address the provider verified.
             if !email_verified {
-                return Err(AppError::Forbidden(crate::msg!("err-has-local-account-here", email = email)));
+                return Err(AppError::Forbidden(crate::msg!(
+                    "err-has-local-account-here",
+                    email = email
+                )));
             }
             users::set_oidc_subject(db, &u.id, subject).await?;
             return Ok(u.id);

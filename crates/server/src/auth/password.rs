@@ -14,10 +14,15 @@ pub const MIN_LEN: usize = 10;
 /// Whether a password is acceptable for a local account (length rules), without hashing.
 pub fn check(pw: &str) -> AppResult<()> {
     if pw.chars().count() < MIN_LEN {
-        return Err(AppError::BadRequest(crate::msg!("err-password-needs-at-least", min = MIN_LEN)));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-password-needs-at-least",
+            min = MIN_LEN
+        )));
     }
     if pw.len() > 1024 {
-        return Err(AppError::BadRequest(crate::msg!("err-password-may-have-at")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-password-may-have-at"
+        )));
     }
     Ok(())
 }

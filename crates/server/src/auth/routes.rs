@@ -84,7 +84,14 @@ pub async fn login(
     .await?
     {
         tracing::warn!("login refused: throttled");
-        audit::record(&st.db, &anonymous, &meta, now, Event::new("login.throttled")).await?;
+        audit::record(
+            &st.db,
+            &anonymous,
+            &meta,
+            now,
+            Event::new("login.throttled"),
+        )
+        .await?;
         return Ok(refuse(
             StatusCode::TOO_MANY_REQUESTS,
             tr.msg(&Msg::new("login-throttled").time("until", until)),
@@ -119,7 +126,7 @@ pub async fn login(
             let (_, _) = session::end(&st, &headers).await?;
             let cookie = session::start(&st, &u.id, &session::Origin::of(&headers, ip)).await?;
             tracing::info!(user = %u.id, "login");
-            let who = session::CurrentUser::from(u);
+            let who = session::CurrentUser::signing_in(u);
             let ev = Event::new("login.succeeded").arg("method", "password");
             audit::record(&st.db, &audit::Actor::User(&who), &meta, now, ev).await?;
             Ok(session::with_cookie(
@@ -142,7 +149,14 @@ pub async fn logout(
 ) -> AppResult<Response> {
     if let Some(u) = session::resolve(&st, &headers).await? {
         let now = st.clock.now_ms();
-        audit::record(&st.db, &audit::Actor::User(&u), &meta, now, Event::new("logout")).await?;
+        audit::record(
+            &st.db,
+            &audit::Actor::User(&u),
+            &meta,
+            now,
+            Event::new("logout"),
+        )
+        .await?;
     }
     let (cookie, id_token) = session::end(&st, &headers).await?;
     // A single sign-on session also ends at the identity provider.
@@ -180,21 +194,34 @@ pub async fn oidc_callback(
 ) -> AppResult<Response> {
     let oidc = st.oidc.clone().ok_or(crate::error::AppError::NotFound)?;
     if let Some(e) = q.error {
-        return Err(crate::error::AppError::Forbidden(crate::msg!("err-identity-provider-refused-login", value = q.error_description
+        return Err(crate::error::AppError::Forbidden(crate::msg!(
+            "err-identity-provider-refused-login",
+            value = q
+                .error_description
                 .unwrap_or(e)
                 .chars()
                 .take(200)
-                .collect::<String>())));
+                .collect::<String>()
+        )));
     }
     let (Some(code), Some(state)) = (q.code, q.state) else {
-        return Err(crate::error::AppError::BadRequest(crate::msg!("err-identity-provider-s-answer")));
+        return Err(crate::error::AppError::BadRequest(crate::msg!(
+            "err-identity-provider-s-answer"
+        )));
     };
     let login = oidc.finish(&st.db, &st.clock, &code, &state).await?;
     let cookie = session::start(&st, &login.user_id, &session::Origin::of(&headers, ip)).await?;
     if let Some(u) = users::user_by_id(&st.db, &login.user_id).await? {
-        let who = session::CurrentUser::from(u);
+        let who = session::CurrentUser::signing_in(u);
         let ev = Event::new("login.succeeded").arg("method", "sso");
-        audit::record(&st.db, &audit::Actor::User(&who), &meta, st.clock.now_ms(), ev).await?;
+        audit::record(
+            &st.db,
+            &audit::Actor::User(&who),
+            &meta,
+            st.clock.now_ms(),
+            ev,
+        )
+        .await?;
     }
     session::set_id_token(&st, &cookie, &login.id_token).await?;
     // Rotate: a session this browser had before ends.

@@ -133,7 +133,11 @@ pub async fn submit(
         let who = audit::Actor::Anonymous { email: &email };
         let ev = Event::new("login.code_failed");
         audit::record(&st.db, &who, &meta, st.clock.now_ms(), ev).await?;
-        return Ok(page(&meta, &meta.tr().t("code-wrong"), StatusCode::UNAUTHORIZED));
+        return Ok(page(
+            &meta,
+            &meta.tr().t("code-wrong"),
+            StatusCode::UNAUTHORIZED,
+        ));
     }
     sqlx::query("DELETE FROM login_second_step WHERE token_hash = $1")
         .bind(&hash)
@@ -145,9 +149,16 @@ pub async fn submit(
     let session_cookie = session::start(&st, &user_id, &session::Origin::of(&headers, ip)).await?;
     tracing::info!(user = %user_id, "login with second factor");
     if let Some(u) = users::user_by_id(&st.db, &user_id).await? {
-        let who = session::CurrentUser::from(u);
+        let who = session::CurrentUser::signing_in(u);
         let ev = Event::new("login.succeeded").arg("method", "password+totp");
-        audit::record(&st.db, &audit::Actor::User(&who), &meta, st.clock.now_ms(), ev).await?;
+        audit::record(
+            &st.db,
+            &audit::Actor::User(&who),
+            &meta,
+            st.clock.now_ms(),
+            ev,
+        )
+        .await?;
     }
     let resp = session::with_cookie(Redirect::to("/dashboard").into_response(), session_cookie);
     Ok(session::with_cookie(resp, cookie(&st, "", 0)?))

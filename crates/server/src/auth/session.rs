@@ -4,7 +4,6 @@
 
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, Tr, parse_tz};
-use chrono_tz::Tz;
 use crate::ids::{CompanyId, UserId, hash_secret, new_secret};
 use crate::state::AppState;
 use crate::users::store::{self as users, User};
@@ -12,6 +11,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
+use chrono_tz::Tz;
 
 pub const COOKIE_NAME: &str = "zentrale_session";
 
@@ -35,7 +35,11 @@ impl From<User> for CurrentUser {
     fn from(u: User) -> Self {
         CurrentUser {
             is_operator: u.is_operator(),
-            locale: u.language.as_deref().and_then(Locale::parse).unwrap_or_default(),
+            locale: u
+                .language
+                .as_deref()
+                .and_then(Locale::parse)
+                .unwrap_or_default(),
             tz: u.time_zone.as_deref().and_then(parse_tz).unwrap_or(Tz::UTC),
             id: u.id,
             company_id: u.company_id,
@@ -46,6 +50,14 @@ impl From<User> for CurrentUser {
 }
 
 impl CurrentUser {
+    /// The user of a login that has just started a session (for the audit log).
+    pub fn signing_in(u: User) -> Self {
+        CurrentUser {
+            session: Some(String::new()),
+            ..CurrentUser::from(u)
+        }
+    }
+
     /// The user with the request's language and time zone where the user chose none; with
     /// `request_first` (the API) an `Accept-Language` header wins over the stored choice.
     pub fn of(u: User, headers: &HeaderMap, request_first: bool) -> Self {

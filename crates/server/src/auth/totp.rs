@@ -81,7 +81,8 @@ pub async fn pending(st: &AppState, user_id: &str) -> AppResult<Option<String>> 
 /// Confirms setup with a first code from the app.
 pub async fn confirm_setup(st: &AppState, user_id: &str, code: &str) -> AppResult<()> {
     let (_, pending, _) = secrets(st, user_id).await?;
-    let pending = pending.ok_or_else(|| AppError::BadRequest(crate::msg!("err-start-setup-first")))?;
+    let pending =
+        pending.ok_or_else(|| AppError::BadRequest(crate::msg!("err-start-setup-first")))?;
     let Some(step) = matching_step(&pending, code, st.clock.now_ms())? else {
         return Err(AppError::BadRequest(crate::msg!("err-code-does-not-match")));
     };
@@ -117,10 +118,14 @@ pub async fn verify(st: &AppState, user_id: &str, code: &str) -> AppResult<bool>
 /// Switches the second factor off (after a valid code).
 pub async fn disable(st: &AppState, user_id: &str, code: &str) -> AppResult<()> {
     if !enabled(st, user_id).await? {
-        return Err(AppError::BadRequest(crate::msg!("err-two-factor-authentication-not")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-two-factor-authentication-not"
+        )));
     }
     if !verify(st, user_id, code).await? {
-        return Err(AppError::BadRequest(crate::msg!("err-code-does-not-match-2")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-code-does-not-match-2"
+        )));
     }
     sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL WHERE id = $1")
         .bind(user_id)

@@ -1,17 +1,17 @@
 //! The Authorisations page: handlers only; rules in `service`, access in `crate::access`.
 
-use crate::context::Ctx;
 use super::service;
 use super::store::{self, AuthorisationRow};
 use crate::access::{self, RoleSet};
 use crate::auth::CurrentUser;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
 use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey, form_values};
 use crate::web::roles::{RoleOption, role_options};
-use crate::i18n::Tr;
 use crate::web::{Layout, render};
 use askama::Template;
 use axum::body::Bytes;
@@ -164,11 +164,7 @@ async fn render_page(
 }
 
 /// Create: user, one or more roles, system.
-pub async fn create(
-    State(st): State<AppState>,
-    user: Ctx,
-    body: Bytes,
-) -> AppResult<Response> {
+pub async fn create(State(st): State<AppState>, user: Ctx, body: Bytes) -> AppResult<Response> {
     let first = |name: &str| {
         form_values(&body, name)
             .into_iter()

@@ -2,8 +2,8 @@
 
 use super::store::{self, AuthorisationRow, NewAuthorisation};
 use crate::access::{Manager, RoleSet};
-use crate::auth::CurrentUser;
 use crate::audit::Event;
+use crate::auth::CurrentUser;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::ids::SystemId;
@@ -31,10 +31,16 @@ pub async fn grant(
         })?;
     let sys = cap.system();
     if user.id == granter.id {
-        return Err(AppError::BadRequest(crate::msg!("err-cannot-authorise-yourself")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-cannot-authorise-yourself"
+        )));
     }
     if user.id == sys.owner_id {
-        return Err(AppError::Conflict(crate::msg!("err-owns-has-every-role", email = email, name = sys.name)));
+        return Err(AppError::Conflict(crate::msg!(
+            "err-owns-has-every-role",
+            email = email,
+            name = sys.name
+        )));
     }
     let id = new_id();
     let result = store::insert(
@@ -51,7 +57,11 @@ pub async fn grant(
     )
     .await;
     if let Err(AppError::Conflict(_)) = result {
-        return Err(AppError::Conflict(crate::msg!("err-have-authorised-already-edit", email = email, name = sys.name)));
+        return Err(AppError::Conflict(crate::msg!(
+            "err-have-authorised-already-edit",
+            email = email,
+            name = sys.name
+        )));
     }
     result?;
     tracing::info!(granter = %granter.id, user = %user.id, system = %sys.id, "authorisation granted");
@@ -72,18 +82,15 @@ pub async fn own(st: &AppState, granter: &CurrentUser, id: &str) -> AppResult<Au
 }
 
 /// Changes the roles of an authorisation the user granted; they must still manage the system.
-pub async fn change(
-    st: &AppState,
-    granter: &Ctx,
-    id: &str,
-    roles: RoleSet,
-) -> AppResult<()> {
+pub async fn change(st: &AppState, granter: &Ctx, id: &str, roles: RoleSet) -> AppResult<()> {
     let a = own(st, granter, id).await?;
     crate::access::system(st, granter, &SystemId::from_text(a.system_id.as_str()))
         .await?
         .manager()?;
     if roles.is_empty() {
-        return Err(AppError::BadRequest(crate::msg!("err-choose-at-least-one-2")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-choose-at-least-one-2"
+        )));
     }
     store::set_roles(&st.db, id, roles.bits()).await?;
     let ev = Event::new("authorisation.changed")

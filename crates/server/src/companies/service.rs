@@ -10,10 +10,16 @@ pub const MAX_COMPANY_NAME: usize = 100;
 pub async fn add(st: &AppState, name: &str) -> AppResult<Company> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_COMPANY_NAME {
-        return Err(AppError::BadRequest(crate::msg!("err-company-name-needs-characters", max = MAX_COMPANY_NAME)));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-company-name-needs-characters",
+            max = MAX_COMPANY_NAME
+        )));
     }
     if store::by_name(&st.db, name).await?.is_some() {
-        return Err(AppError::Conflict(crate::msg!("err-company-named-exists-already", name = name)));
+        return Err(AppError::Conflict(crate::msg!(
+            "err-company-named-exists-already",
+            name = name
+        )));
     }
     let c = Company {
         id: crate::ids::CompanyId::random(),
@@ -37,7 +43,10 @@ pub async fn create_with_account(
         .await?
         .is_some()
     {
-        return Err(AppError::Conflict(crate::msg!("err-user-with-e-mail", value = email.trim())));
+        return Err(AppError::Conflict(crate::msg!(
+            "err-user-with-e-mail",
+            value = email.trim()
+        )));
     }
     let company = add(st, name).await?;
     crate::users::service::add_user(st, &company.name, email, password).await?;

@@ -157,4 +157,3 @@ pub async fn preferences(
     user.audit(&st, ev).await?;
     Ok(Redirect::to("/dashboard?saved=1").into_response())
 }
-

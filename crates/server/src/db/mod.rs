@@ -28,7 +28,10 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            return Err(AppError::BadRequest(crate::msg!("err-unsupported-database-url-use", url = redact(url))));
+            return Err(AppError::BadRequest(crate::msg!(
+                "err-unsupported-database-url-use",
+                url = redact(url)
+            )));
         };
         let pool = match backend {
             Backend::Sqlite => {

@@ -11,11 +11,7 @@ const CONFLICTS: &[(&str, &str, &str)] = &[
         "companies.name",
         "conflict-company-name",
     ),
-    (
-        "users_email_key",
-        "users.email",
-        "conflict-user-email",
-    ),
+    ("users_email_key", "users.email", "conflict-user-email"),
     (
         "users_oidc_subject",
         "users.oidc_subject",

@@ -1,10 +1,10 @@
 //! The one error type of the server. Messages are for the person reading them; internal
 //! details go to the log only.
 
+use crate::i18n::Msg;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use crate::i18n::Msg;
 use zentrale_protocol::pairing::DeviceError;
 
 mod conflicts;
@@ -77,7 +77,11 @@ impl AppError {
     pub fn parts(self) -> Option<(StatusCode, &'static str, Msg)> {
         Some(match self {
             AppError::Unauthenticated | AppError::Device { .. } => return None,
-            AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", Msg::new("err-not-found")),
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                Msg::new("err-not-found"),
+            ),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
             AppError::BadRequest(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),

@@ -84,9 +84,7 @@ impl Registry {
         method: &str,
         params: serde_json::Value,
     ) -> AppResult<serde_json::Value> {
-        let offline = || {
-            AppError::Unavailable(crate::msg!("err-pbx-not-connected-right"))
-        };
+        let offline = || AppError::Unavailable(crate::msg!("err-pbx-not-connected-right"));
         let tx = self
             .lock()
             .get(system_id)
@@ -102,7 +100,10 @@ impl Registry {
         .map_err(|_| offline())?;
         match tokio::time::timeout(Duration::from_secs(15), rx).await {
             Ok(Ok(Ok(v))) => Ok(v),
-            Ok(Ok(Err(message))) => Err(AppError::Unavailable(crate::msg!("err-pbx-could-not-answer", message = message))),
+            Ok(Ok(Err(message))) => Err(AppError::Unavailable(crate::msg!(
+                "err-pbx-could-not-answer",
+                message = message
+            ))),
             Ok(Err(_)) => Err(offline()),
             Err(_) => Err(AppError::Unavailable(crate::msg!("err-pbx-did-not-answer"))),
         }

@@ -187,7 +187,12 @@ async fn handle(
         )
     })?;
     if let Some(bad) = bad_text {
-        return Ok(Some(refuse_text(ctx, pending, env, &bad.message().to_string())));
+        return Ok(Some(refuse_text(
+            ctx,
+            pending,
+            env,
+            &bad.message().to_string(),
+        )));
     }
     if text.len() > MAX_FRAME_BYTES {
         return Ok(Some(refuse_oversize(ctx, pending, env, text.len()).await));

@@ -1,12 +1,12 @@
 //! Handlers of User Groups › Configure: settings, members and systems of an own group.
 
-use crate::context::Ctx;
 use super::routes::{GroupForm, Line, status_of};
 use super::service::{self, GroupOwner};
 use super::store::{self, GroupSystemRow};
 use crate::access::{self, RoleSet};
 use crate::auth::CurrentUser;
 use crate::authorisations::routes::Choice;
+use crate::context::Ctx;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::users::store as users;
@@ -80,7 +80,11 @@ async fn configure_page(
         })
         .collect();
     let mut resp = render(&ConfigurePage {
-        layout: Layout::new(user.tr().t1("groups-configure", "name", &g.name), "groups", user),
+        layout: Layout::new(
+            user.tr().t1("groups-configure", "name", &g.name),
+            "groups",
+            user,
+        ),
         roles: role_options(RoleSet::from_bits(g.default_roles), &user.tr()),
         group: Line::new(g, user),
         members,

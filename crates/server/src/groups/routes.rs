@@ -1,10 +1,10 @@
 //! Handlers of User Groups › Groups and › Own groups (list, create, delete, join, leave).
 
-use crate::context::Ctx;
 use super::service::{self, Settings};
 use super::store::{self, GroupRow};
 use crate::access::{Role, RoleSet};
 use crate::auth::CurrentUser;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey, form_values};

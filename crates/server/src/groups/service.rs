@@ -7,8 +7,8 @@
 
 use super::store::{self, GroupRow, NewGroup};
 use crate::access::{self, RoleSet};
-use crate::auth::CurrentUser;
 use crate::audit::Event;
+use crate::auth::CurrentUser;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::ids::SystemId;
@@ -51,17 +51,16 @@ pub async fn visible(st: &AppState, user: &CurrentUser, id: &str) -> AppResult<G
 pub async fn owned(st: &AppState, user: &Ctx, id: &str) -> AppResult<GroupOwner> {
     let g = visible(st, user, id).await?;
     if g.owner_id != user.id {
-        return Err(AppError::Forbidden(crate::msg!("err-only-owner-group-can", name = g.name)));
+        return Err(AppError::Forbidden(crate::msg!(
+            "err-only-owner-group-can",
+            name = g.name
+        )));
     }
     Ok(GroupOwner(g, user.clone()))
 }
 
 /// The group's owner capability when the user owns it; `None` when they only see it.
-pub async fn owned_if(
-    st: &AppState,
-    user: &Ctx,
-    id: &str,
-) -> AppResult<Option<GroupOwner>> {
+pub async fn owned_if(st: &AppState, user: &Ctx, id: &str) -> AppResult<Option<GroupOwner>> {
     match owned(st, user, id).await {
         Ok(cap) => Ok(Some(cap)),
         Err(AppError::Forbidden(_)) => Ok(None),
@@ -90,18 +89,26 @@ impl Settings {
     pub fn parse(name: &str, description: &str, role: &str, public: bool) -> AppResult<Settings> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > MAX_NAME {
-            return Err(AppError::BadRequest(crate::msg!("err-group-name-needs-characters", max = MAX_NAME)));
+            return Err(AppError::BadRequest(crate::msg!(
+                "err-group-name-needs-characters",
+                max = MAX_NAME
+            )));
         }
         let description = description.trim();
         if description.chars().count() > MAX_DESCRIPTION {
-            return Err(AppError::BadRequest(crate::msg!("err-description-may-have-at", max = MAX_DESCRIPTION)));
+            return Err(AppError::BadRequest(crate::msg!(
+                "err-description-may-have-at",
+                max = MAX_DESCRIPTION
+            )));
         }
         if name
             .chars()
             .chain(description.chars())
             .any(|c| c.is_control() && c != '\n' && c != '\r')
         {
-            return Err(AppError::BadRequest(crate::msg!("err-name-description-may-not")));
+            return Err(AppError::BadRequest(crate::msg!(
+                "err-name-description-may-not"
+            )));
         }
         Ok(Settings {
             name: name.to_owned(),
@@ -179,10 +186,16 @@ pub async fn delete(st: &AppState, user: &Ctx, ids: &[String]) -> AppResult<()> 
 pub async fn join(st: &AppState, user: &Ctx, id: &str) -> AppResult<()> {
     let g = visible(st, user, id).await?;
     if g.viewer_is_member() {
-        return Err(AppError::Conflict(crate::msg!("err-are-member-already", name = g.name)));
+        return Err(AppError::Conflict(crate::msg!(
+            "err-are-member-already",
+            name = g.name
+        )));
     }
     if g.public != 1 {
-        return Err(AppError::Forbidden(crate::msg!("err-private-only-its-owner", name = g.name)));
+        return Err(AppError::Forbidden(crate::msg!(
+            "err-private-only-its-owner",
+            name = g.name
+        )));
     }
     store::add_member(&st.db, &g.id, &user.id, g.default_roles, st.clock.now_ms()).await?;
     user.audit(st, Event::new("group.joined").arg("group", g.name))
@@ -192,10 +205,16 @@ pub async fn join(st: &AppState, user: &Ctx, id: &str) -> AppResult<()> {
 pub async fn leave(st: &AppState, user: &Ctx, id: &str) -> AppResult<()> {
     let g = visible(st, user, id).await?;
     if g.owner_id == user.id {
-        return Err(AppError::Conflict(crate::msg!("err-own-delete-group-instead", name = g.name)));
+        return Err(AppError::Conflict(crate::msg!(
+            "err-own-delete-group-instead",
+            name = g.name
+        )));
     }
     if store::remove_member(&st.db, &g.id, &user.id).await? == 0 {
-        return Err(AppError::Conflict(crate::msg!("err-are-not-member", name = g.name)));
+        return Err(AppError::Conflict(crate::msg!(
+            "err-are-not-member",
+            name = g.name
+        )));
     }
     user.audit(st, Event::new("group.left").arg("group", g.name))
         .await
@@ -217,7 +236,9 @@ pub async fn add_member(st: &AppState, cap: &GroupOwner, email: &str, role: &str
     store::add_member(&st.db, &g.id, &member.id, roles.bits(), st.clock.now_ms())
         .await
         .map_err(|e| match e {
-            AppError::Conflict(_) => AppError::Conflict(crate::msg!("err-member-already", email = email)),
+            AppError::Conflict(_) => {
+                AppError::Conflict(crate::msg!("err-member-already", email = email))
+            }
             e => e,
         })?;
     let ev = Event::new("group.member_added")
@@ -247,12 +268,17 @@ pub async fn remove_members(st: &AppState, cap: &GroupOwner, user_ids: &[String]
         return Err(AppError::BadRequest(crate::msg!("err-tick-at-least-one-4")));
     }
     if user_ids.iter().any(|u| *u == cap.group().owner_id) {
-        return Err(AppError::Conflict(crate::msg!("err-owner-stays-member-their")));
+        return Err(AppError::Conflict(crate::msg!(
+            "err-owner-stays-member-their"
+        )));
     }
     for u in user_ids {
         if store::remove_member(&st.db, &cap.group().id, u).await? > 0 {
-            cap.audit(st, Event::new("group.member_removed").arg("user_id", u.as_str()))
-                .await?;
+            cap.audit(
+                st,
+                Event::new("group.member_removed").arg("user_id", u.as_str()),
+            )
+            .await?;
         }
     }
     Ok(())
@@ -268,7 +294,10 @@ pub async fn add_system(
     let sys = access::system(st, user, &SystemId::from_text(system_id)).await?;
     let name = sys.system().name.clone();
     let manager = sys.manager().map_err(|_| {
-        AppError::Forbidden(crate::msg!("err-only-owners-administrators-can", name = name))
+        AppError::Forbidden(crate::msg!(
+            "err-only-owners-administrators-can",
+            name = name
+        ))
     })?;
     store::add_system(
         &st.db,

@@ -62,7 +62,11 @@ pub async fn layout_for(
     key: &str,
     nav: &'static str,
 ) -> Layout {
-    match crate::auth::session::resolve(st, headers).await.ok().flatten() {
+    match crate::auth::session::resolve(st, headers)
+        .await
+        .ok()
+        .flatten()
+    {
         Some(u) => Layout::page(key, nav, &u),
         None => Layout::anonymous(key, meta),
     }

@@ -94,7 +94,10 @@ mod tests {
 
     #[test]
     fn accept_language_picks_german_or_english() {
-        assert_eq!(Locale::from_accept_language("de-DE,de;q=0.9,en;q=0.5"), Locale::De);
+        assert_eq!(
+            Locale::from_accept_language("de-DE,de;q=0.9,en;q=0.5"),
+            Locale::De
+        );
         assert_eq!(Locale::from_accept_language("fr-FR, de;q=0.8"), Locale::De);
         assert_eq!(Locale::from_accept_language("en-GB,de;q=0.5"), Locale::En);
         assert_eq!(Locale::from_accept_language("fr"), Locale::En);

@@ -109,9 +109,13 @@ impl Tr {
         let s = secs.max(0);
         let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
         let msg = if d > 0 {
-            Msg::new("duration-days-hours").num("d", d as f64).num("h", h as f64)
+            Msg::new("duration-days-hours")
+                .num("d", d as f64)
+                .num("h", h as f64)
         } else if h > 0 {
-            Msg::new("duration-hours-minutes").num("h", h as f64).num("m", m as f64)
+            Msg::new("duration-hours-minutes")
+                .num("h", h as f64)
+                .num("m", m as f64)
         } else if m > 0 {
             Msg::new("duration-minutes").num("m", m as f64)
         } else {

@@ -90,7 +90,15 @@ pub async fn privacy(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let file = st.config.legal_privacy_file.clone();
-    document(&st, &meta, &headers, "legal-privacy", file.as_deref(), PRIVACY).await
+    document(
+        &st,
+        &meta,
+        &headers,
+        "legal-privacy",
+        file.as_deref(),
+        PRIVACY,
+    )
+    .await
 }
 
 pub async fn terms(

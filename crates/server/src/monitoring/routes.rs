@@ -1,13 +1,13 @@
 //! Selected system › Monitoring (the page; the API is `api/monitoring.rs`).
 
-use crate::context::Ctx;
 use super::chart::{Series, line_chart};
 use super::service::{self, Period};
 use crate::access;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
 use crate::ids::SystemId;
 use crate::state::AppState;
-use crate::i18n::Tr;
 use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -49,7 +49,9 @@ impl Period {
 /// The PBX must record system data for there to be any.
 fn recording(cap: &Monitor) -> AppResult<()> {
     if !cap.system().records_system_data() {
-        return Err(AppError::Unavailable(crate::msg!("err-pbx-does-not-record")));
+        return Err(AppError::Unavailable(crate::msg!(
+            "err-pbx-does-not-record"
+        )));
     }
     Ok(())
 }

@@ -32,7 +32,13 @@ struct Page {
     body: String,
 }
 
-async fn page(st: &AppState, user: &Ctx, error: String, title: String, body: String) -> AppResult<Response> {
+async fn page(
+    st: &AppState,
+    user: &Ctx,
+    error: String,
+    title: String,
+    body: String,
+) -> AppResult<Response> {
     crate::operator::service::require(user)?;
     let tr = user.tr();
     let news = store::all(&st.db)
@@ -77,7 +83,12 @@ fn publish_time(user: &Ctx, text: &str, now: i64) -> AppResult<i64> {
 
 pub async fn create(State(st): State<AppState>, user: Ctx, body: Bytes) -> AppResult<Response> {
     let op = crate::operator::service::require(&user)?;
-    let one = |name: &str| form_values(&body, name).into_iter().next().unwrap_or_default();
+    let one = |name: &str| {
+        form_values(&body, name)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
     let (title, text) = (one("title"), one("body"));
     let languages: Vec<Locale> = form_values(&body, "language")
         .iter()

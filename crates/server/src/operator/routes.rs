@@ -1,7 +1,7 @@
 //! Operator › Companies.
 
-use crate::context::Ctx;
 use super::service;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey};
@@ -148,7 +148,11 @@ pub async fn account(
     let disabled = match f.action.as_str() {
         "disable" => true,
         "enable" => false,
-        _ => return Err(AppError::BadRequest(crate::msg!("err-choose-disable-enable"))),
+        _ => {
+            return Err(AppError::BadRequest(crate::msg!(
+                "err-choose-disable-enable"
+            )));
+        }
     };
     service::set_account_disabled(&st, &op, &f.email, disabled).await?;
     Ok(Redirect::to("/operator/companies").into_response())

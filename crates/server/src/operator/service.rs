@@ -12,7 +12,9 @@ pub fn require(user: &Ctx) -> AppResult<Operator> {
     if user.is_operator {
         Ok(Operator(user.clone()))
     } else {
-        Err(AppError::Forbidden(crate::msg!("err-only-platform-operator-manages")))
+        Err(AppError::Forbidden(crate::msg!(
+            "err-only-platform-operator-manages"
+        )))
     }
 }
 
@@ -52,7 +54,9 @@ pub async fn set_account_disabled(
         .await?
         .ok_or_else(|| AppError::BadRequest(crate::msg!("err-there-no-account", email = email)))?;
     if user.id == by.id {
-        return Err(AppError::BadRequest(crate::msg!("err-cannot-disable-own-account")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-cannot-disable-own-account"
+        )));
     }
     let at = disabled.then(|| st.clock.now_ms());
     crate::users::store::set_disabled(&st.db, &user.id, at).await?;

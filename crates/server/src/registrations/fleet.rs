@@ -1,10 +1,10 @@
 //! Systems › All › Telephone status and › Providers and Accounts: the lists across every
 //! system the user may see, answered from stored state, filtered and paged in the database.
 
-use crate::context::Ctx;
 use super::store::{self, Fleet};
 use super::views::{account_status, phone_status};
 use crate::auth::CurrentUser;
+use crate::context::Ctx;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::{Layout, render};

@@ -1,9 +1,9 @@
 //! Selected system › Registration status (page and refresh).
 
-use crate::context::Ctx;
 use super::service;
 use super::views::{AccountLine, PhoneLine, account_status, kind_label, phone_status};
 use crate::access;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::ids::SystemId;
 use crate::state::AppState;

@@ -28,8 +28,7 @@ pub async fn refresh(st: &AppState, cap: &Cap<Feature>) -> AppResult<()> {
         .gateway
         .request(id, REGISTRATIONS_GET, serde_json::Value::Null)
         .await?;
-    let r: Registrations = serde_json::from_value(v).map_err(|e| {
-        AppError::Unavailable(crate::msg!("err-pbx-sent-answer-could", e = e))
-    })?;
+    let r: Registrations = serde_json::from_value(v)
+        .map_err(|e| AppError::Unavailable(crate::msg!("err-pbx-sent-answer-could", e = e)))?;
     store_reported(st, id, &r).await
 }

@@ -11,17 +11,25 @@ use zentrale_protocol::FirmwareVersion;
 /// licences do not. `min_firmware` is the lowest firmware the control center manages.
 pub fn require_maintenance(s: &SystemRow, min_firmware: FirmwareVersion) -> AppResult<()> {
     if s.secret_hash.is_none() || s.maintenance().is_none() {
-        return Err(AppError::Unavailable(crate::msg!("err-pbx-has-not-connected")));
+        return Err(AppError::Unavailable(crate::msg!(
+            "err-pbx-has-not-connected"
+        )));
     }
     if s.maintenance() != Some(true) {
-        return Err(AppError::Unavailable(crate::msg!("err-use-function-pbx-requires")));
+        return Err(AppError::Unavailable(crate::msg!(
+            "err-use-function-pbx-requires"
+        )));
     }
     let firmware = s
         .firmware
         .as_deref()
         .and_then(|f| f.parse::<FirmwareVersion>().ok());
     if firmware.is_none_or(|f| f < min_firmware) {
-        return Err(AppError::Unavailable(crate::msg!("err-pbx-runs-firmware-function", version = s.firmware.as_deref().unwrap_or("unknown"), min_firmware = min_firmware)));
+        return Err(AppError::Unavailable(crate::msg!(
+            "err-pbx-runs-firmware-function",
+            version = s.firmware.as_deref().unwrap_or("unknown"),
+            min_firmware = min_firmware
+        )));
     }
     Ok(())
 }

@@ -5,9 +5,9 @@
 //! request in `access`).
 
 use crate::access::{Owner, RoleSet};
-use crate::db::Db;
 use crate::audit::Event;
 use crate::context::Ctx;
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use serde::Serialize;

@@ -1,10 +1,10 @@
 //! Handlers of the systems pages: thin, the rules live in `service` and `access`.
 
-use crate::context::Ctx;
 use super::service;
 use super::views::{COLUMNS, SystemInfo, SystemLine};
 use crate::access;
 use crate::auth::CurrentUser;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::ids::SystemId;
 use crate::state::AppState;
@@ -132,7 +132,10 @@ async fn check_new(st: &AppState, user: &CurrentUser, form: &NewForm) -> AppResu
     service::parse_name(&form.name)?;
     let serial = crate::ids::SerialNumber::parse(&form.serial)?;
     if super::store::serial_taken(&st.db, &user.company_id, serial.as_str()).await? {
-        return Err(AppError::Conflict(crate::msg!("err-system-with-serial-number", serial = serial)));
+        return Err(AppError::Conflict(crate::msg!(
+            "err-system-with-serial-number",
+            serial = serial
+        )));
     }
     Ok(())
 }

@@ -19,25 +19,29 @@ pub fn parse_name(raw: &str) -> AppResult<String> {
         return Err(AppError::BadRequest(crate::msg!("err-enter-name-system")));
     }
     if n > MAX_NAME {
-        return Err(AppError::BadRequest(crate::msg!("err-name-has-characters-at", n = n, max = MAX_NAME)));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-name-has-characters-at",
+            n = n,
+            max = MAX_NAME
+        )));
     }
     if name.chars().any(char::is_control) {
-        return Err(AppError::BadRequest(crate::msg!("err-name-may-not-contain")));
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-name-may-not-contain"
+        )));
     }
     Ok(name.to_owned())
 }
 
 /// Adds a system owned by `user` with a fresh confirmation code.
-pub async fn create(
-    st: &AppState,
-    user: &Ctx,
-    name: &str,
-    serial: &str,
-) -> AppResult<SystemRow> {
+pub async fn create(st: &AppState, user: &Ctx, name: &str, serial: &str) -> AppResult<SystemRow> {
     let name = parse_name(name)?;
     let serial = SerialNumber::parse(serial)?;
     if store::serial_taken(&st.db, &user.company_id, serial.as_str()).await? {
-        return Err(AppError::Conflict(crate::msg!("err-system-with-serial-number", serial = serial)));
+        return Err(AppError::Conflict(crate::msg!(
+            "err-system-with-serial-number",
+            serial = serial
+        )));
     }
     let id = new_id();
     let token = new_pairing_token();

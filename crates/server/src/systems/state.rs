@@ -75,7 +75,9 @@ impl DeviceState {
                     .text("version", firmware.clone().unwrap_or_default())
                     .text("min", min_firmware.to_string())
             }
-            DeviceState::Error { reason, .. } => Msg::new("state-error").inner("reason", reason.clone()),
+            DeviceState::Error { reason, .. } => {
+                Msg::new("state-error").inner("reason", reason.clone())
+            }
             DeviceState::Unknown { last_seen: Some(t) } => {
                 Msg::new("state-unknown-seen").time("at", *t)
             }
@@ -118,21 +120,12 @@ pub fn derive(s: &SystemRow, online: bool, now: i64, min_firmware: FirmwareVersi
         return error(code, error_reason(code, s.error_detail.as_deref()));
     }
     if s.revoked_at.is_some() && s.token.is_none() {
-        return error(
-            "access_deleted",
-            Msg::new("reason-access-deleted"),
-        );
+        return error("access_deleted", Msg::new("reason-access-deleted"));
     }
     match (s.token.as_ref(), s.token_expires_at) {
         (Some(_), Some(exp)) if exp > now => DeviceState::TokenPending { expires_at: exp },
-        (Some(_), _) => error(
-            codes::TOKEN_EXPIRED,
-            Msg::new("reason-code-expired"),
-        ),
-        (None, _) => error(
-            "no_token",
-            Msg::new("reason-cancelled"),
-        ),
+        (Some(_), _) => error(codes::TOKEN_EXPIRED, Msg::new("reason-code-expired")),
+        (None, _) => error("no_token", Msg::new("reason-cancelled")),
     }
 }
 

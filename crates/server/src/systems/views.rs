@@ -3,8 +3,8 @@
 use super::service;
 use super::store::SystemRow;
 use crate::access::{Role, SystemAccess};
-use crate::state::AppState;
 use crate::i18n::{Msg, Tr};
+use crate::state::AppState;
 use crate::web::list::{ListRow, SortKey};
 use zentrale_protocol::messages::Licence;
 
@@ -106,11 +106,12 @@ impl SystemLine {
 /// "A pairing attempt was refused …" when a refusal came after the system was paired.
 fn refusal_since_pairing(s: &SystemRow, tr: &Tr) -> String {
     match (&s.secret_hash, &s.error_code, s.error_at) {
-        (Some(_), Some(code), Some(at)) if s.paired_at.is_none_or(|p| at > p) => tr.msg(
-            &Msg::new("refusal-since-pairing")
-                .time("at", at)
-                .inner("reason", super::state::error_reason(code, s.error_detail.as_deref())),
-        ),
+        (Some(_), Some(code), Some(at)) if s.paired_at.is_none_or(|p| at > p) => {
+            tr.msg(&Msg::new("refusal-since-pairing").time("at", at).inner(
+                "reason",
+                super::state::error_reason(code, s.error_detail.as_deref()),
+            ))
+        }
         _ => String::new(),
     }
 }
@@ -157,11 +158,17 @@ impl SystemInfo {
         let online = s.online_since.is_some();
         let maintenance = match (s.maintenance(), s.maintenance_until) {
             (Some(true), Some(until)) => {
-                format!("✔ {}", tr.msg(&Msg::new("info-maintenance-until").time("until", until)))
+                format!(
+                    "✔ {}",
+                    tr.msg(&Msg::new("info-maintenance-until").time("until", until))
+                )
             }
             (Some(true), None) => format!("✔ {}", tr.t("info-maintenance-active")),
             (Some(false), Some(until)) if until <= now => {
-                format!("✖ {}", tr.msg(&Msg::new("info-maintenance-ended").time("at", until)))
+                format!(
+                    "✖ {}",
+                    tr.msg(&Msg::new("info-maintenance-ended").time("at", until))
+                )
             }
             (Some(false), _) => format!("✖ {}", tr.t("info-maintenance-inactive")),
             (None, _) => String::new(),

@@ -18,7 +18,10 @@ pub fn parse_email(raw: &str) -> AppResult<String> {
     if ok {
         Ok(e)
     } else {
-        Err(AppError::BadRequest(crate::msg!("err-not-e-mail-address", value = raw.trim())))
+        Err(AppError::BadRequest(crate::msg!(
+            "err-not-e-mail-address",
+            value = raw.trim()
+        )))
     }
 }
 
@@ -26,9 +29,14 @@ pub async fn add_user(st: &AppState, company: &str, email: &str, pw: &str) -> Ap
     let email = parse_email(email)?;
     let company = crate::companies::store::by_name(&st.db, company.trim())
         .await?
-        .ok_or_else(|| AppError::BadRequest(crate::msg!("err-no-company-named", value = company.trim())))?;
+        .ok_or_else(|| {
+            AppError::BadRequest(crate::msg!("err-no-company-named", value = company.trim()))
+        })?;
     if store::user_by_email(&st.db, &email).await?.is_some() {
-        return Err(AppError::Conflict(crate::msg!("err-user-with-e-mail-2", email = email)));
+        return Err(AppError::Conflict(crate::msg!(
+            "err-user-with-e-mail-2",
+            email = email
+        )));
     }
     let hash = password::hash(pw).await?;
     let u = User {

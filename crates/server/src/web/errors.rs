@@ -5,10 +5,10 @@
 use super::{ErrorShown, error_page_for};
 use crate::context::ReqMeta;
 use crate::state::AppState;
-use axum::response::IntoResponse;
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::response::Response;
 
 pub async fn decorate(State(st): State<AppState>, req: Request, next: Next) -> Response {
@@ -33,13 +33,7 @@ pub async fn decorate(State(st): State<AppState>, req: Request, next: Next) -> R
     let tr = user.as_ref().map(|u| u.tr()).unwrap_or_else(|| meta.tr());
     let back = same_origin_back(&headers, &path);
     let message = tr.msg(&shown.msg);
-    let mut fresh = error_page_for(
-        shown.status,
-        &message,
-        user.as_ref(),
-        &back,
-        &meta,
-    );
+    let mut fresh = error_page_for(shown.status, &message, user.as_ref(), &back, &meta);
     for (name, value) in resp.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             fresh.headers_mut().insert(name.clone(), value.clone());

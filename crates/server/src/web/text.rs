@@ -129,7 +129,12 @@ fn body_error(path: &str, e: axum::Error) -> Response {
 
 fn refuse(path: &str, f: &Forbidden) -> Response {
     let api = path.starts_with("/api/") || path.starts_with("/device/");
-    crate::error::shown(StatusCode::UNPROCESSABLE_ENTITY, "invalid", f.message(), api)
+    crate::error::shown(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        f.message(),
+        api,
+    )
 }
 
 #[cfg(test)]

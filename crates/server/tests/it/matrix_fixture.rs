@@ -135,7 +135,23 @@ pub async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, S
         .unwrap();
     pair_in_store(st, &psys.id).await;
     authorise_all(st, u, &psys.id).await;
+    let news = zentrale_server::ids::new_id();
+    zentrale_server::news::store::insert(
+        &st.db,
+        &zentrale_server::news::store::NewsRow {
+            id: news.clone(),
+            title: format!("N{r}"),
+            body: "x".into(),
+            languages: "en,de".into(),
+            publish_at: 0,
+            created_at: 0,
+            created_by: "op".into(),
+        },
+    )
+    .await
+    .unwrap();
     vec![
+        ("{news}", news),
         ("{sys2}", sys2.id.into()),
         ("{psys}", psys.id.into()),
         ("{sys}", sys.id.into()),

@@ -27,7 +27,7 @@ async fn every_page_needs_login(b: Backend) {
         let r = anon.get(path).await;
         assert_eq!(r.status, 303, "GET {path}");
         assert!(
-            r.location.ends_with("/login") || r.location == "/systems",
+            r.location.ends_with("/login") || r.location == "/dashboard",
             "GET {path} -> {}",
             r.location
         );

@@ -78,9 +78,10 @@ async fn tls_with_ca_file_through_proxy() {
     let srv = TestServer::start_with(config, Clock::System, "127.0.0.1:0".parse().unwrap()).await;
     assert!(srv.url.starts_with("https://localhost:"));
     let owner = user(&srv.st, "Acme", "owner@acme.example").await;
-    let sys = zentrale_server::systems::service::create(&srv.st, &owner.into(), "TLS site", "TLS0000001")
-        .await
-        .unwrap();
+    let sys =
+        zentrale_server::systems::service::create(&srv.st, &owner.into(), "TLS site", "TLS0000001")
+            .await
+            .unwrap();
     let token = sys.token.clone().unwrap();
 
     // Without the CA the agent refuses the server's certificate.
