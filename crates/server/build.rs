@@ -2,6 +2,10 @@
 //! and the open-source licences of every crate compiled into the binary, read from the
 //! dependency tree (`cargo metadata`) and each crate's own licence files.
 
+// A build that cannot read its dependency tree must stop with the reason: panics are the
+// build script's way to say so.
+#![allow(clippy::expect_used)]
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 

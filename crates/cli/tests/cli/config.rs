@@ -113,3 +113,27 @@ async fn configuration_file_variables_and_flags() {
     assert_eq!(r.text().await.unwrap(), "ready");
     stop(server).await;
 }
+
+/// `--version` names the git commit, as the Dashboard does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_names_the_commit() {
+    let o = Command::new(BIN).arg("--version").output().await.unwrap();
+    assert!(o.status.success());
+    let said = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+    assert_eq!(
+        said,
+        format!("zentrale {}", zentrale_server::dashboard::VERSION)
+    );
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=10", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    if let Some(commit) = commit {
+        assert!(
+            said.contains(&format!("({commit})")),
+            "{said} lacks {commit}"
+        );
+    }
+}

@@ -89,6 +89,19 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
 
     let c = client();
     login(&c, &url, "admin@demo.example", &password).await;
+    // The audit log has the administrator's login, with the address it came from.
+    let audit: serde_json::Value = c
+        .get(format!("{url}/api/v1/audit?what=login"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let login_entry = &audit["entries"][0];
+    assert_eq!(login_entry["action"], "login.succeeded", "{audit}");
+    assert_eq!(login_entry["actor"], "admin@demo.example");
+    assert_eq!(login_entry["ip"], "127.0.0.1");
     // Five systems: three error-free, one without maintenance, one waiting for its code.
     wait_states(&c, &url, &["ok", "ok", "ok", "action", "pending"]).await;
 
@@ -192,4 +205,36 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
     login(&c, &url, "admin@demo.example", &password).await;
     wait_states(&c, &url, &["ok", "ok", "ok", "action", "pending"]).await;
     stop(demo).await;
+
+    // The audit log's chain holds; after an edit in the database it does not.
+    let verify = || async {
+        Command::new(BIN)
+            .args(["audit", "verify", "--data-dir", data.to_str().unwrap()])
+            .output()
+            .await
+            .unwrap()
+    };
+    let ok = verify().await;
+    let said = String::from_utf8_lossy(&ok.stdout).to_string();
+    assert!(
+        ok.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(said.contains("audit log intact"), "{said}");
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        data.join("zentrale.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE audit_log SET actor_label = 'someone@else.example' WHERE seq = 3")
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let broken = verify().await;
+    assert_eq!(broken.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&broken.stderr);
+    assert!(said.contains("audit log BROKEN at entry 3"), "{said}");
 }

@@ -1,7 +1,6 @@
 ## Administration › Audit-Protokoll.
 audit-login-succeeded = Angemeldet
 audit-login-failed = Anmeldung fehlgeschlagen
-audit-login-throttled = Anmeldung abgelehnt: zu viele Fehlversuche
 audit-login-disabled = Anmeldung abgelehnt: Konto gesperrt
 audit-login-code-failed = Falscher Code des zweiten Faktors
 audit-logout = Abgemeldet

@@ -1,7 +1,6 @@
 ## Administration › Audit log.
 audit-login-succeeded = Logged in
 audit-login-failed = Login failed
-audit-login-throttled = Login refused: too many failures
 audit-login-disabled = Login refused: account disabled
 audit-login-code-failed = Wrong second-factor code
 audit-logout = Logged out

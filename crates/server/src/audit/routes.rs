@@ -193,6 +193,16 @@ pub async fn page(
     }))
 }
 
+/// A cell a spreadsheet will not run as a formula: text that starts with `=`, `+`, `-`, `@`
+/// (a failed login's typed address, say) gets a leading apostrophe.
+fn inert(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
 /// The most rows one CSV export holds; narrow the filter for more.
 pub const CSV_LIMIT: i64 = 100_000;
 
@@ -222,18 +232,21 @@ pub async fn csv(
         .map_err(AppError::internal)?;
     for e in rows {
         let l = Line::of(e, &tr);
-        w.write_record([
-            l.seq.to_string(),
-            l.at,
-            l.who,
-            l.kind,
-            l.action,
-            l.what,
-            l.system,
-            l.details,
-            l.ip,
-            l.request_id,
-        ])
+        w.write_record(
+            [
+                l.seq.to_string(),
+                l.at,
+                l.who,
+                l.kind,
+                l.action,
+                l.what,
+                l.system,
+                l.details,
+                l.ip,
+                l.request_id,
+            ]
+            .map(|cell| inert(&cell)),
+        )
         .map_err(AppError::internal)?;
     }
     let body = w.into_inner().map_err(AppError::internal)?;

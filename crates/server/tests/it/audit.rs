@@ -256,3 +256,32 @@ async fn retention_keeps_the_chain_verifiable(b: Backend) {
     srv.stop().await;
     db.cleanup().await;
 }
+
+both_backends!(csv_cells_are_not_formulas);
+
+/// A failed login's typed address lands in the operator's CSV as text, not as a formula.
+async fn csv_cells_are_not_formulas(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    let op = user(&srv.st, "Platform", "op@platform.example").await;
+    zentrale_server::users::store::set_operator(&srv.st.db, &op.id, true)
+        .await
+        .unwrap();
+    let r = Client::new(&srv.url)
+        .post(
+            "/login",
+            &[
+                ("email", "=HYPERLINK(\"http://x\")"),
+                ("password", "wrong password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    let opc = Client::logged_in(&srv.url, "op@platform.example").await;
+    let csv = opc.get("/admin/audit.csv?what=login.failed").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains("'=hyperlink("), "{}", csv.body);
+    assert!(!csv.body.contains(",=hyperlink"), "{}", csv.body);
+    srv.stop().await;
+    db.cleanup().await;
+}

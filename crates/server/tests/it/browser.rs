@@ -1,6 +1,8 @@
-//! One walk through the UI in a real browser (Debian's chromium + chromedriver over WebDriver):
-//! log in, add a system, read its token, pair an agent with it, see the state turn to paired
-//! without reloading the page.
+//! One walk through the UI in a real browser (Debian's chromium + chromedriver over WebDriver),
+//! once with an English and once with a German browser: log in, add a system, read its
+//! token, pair an agent with it, see the state turn to paired without reloading the page.
+//! With `ZENTRALE_SCREENSHOT_DIR` set, every page is photographed in both languages
+//! (`DIR/en/*.png`, `DIR/de/*.png`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -37,7 +39,17 @@ async fn chromedriver() -> (Driver, u16) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pair_a_pbx_in_a_real_browser() {
+async fn pair_a_pbx_in_a_real_browser_in_english() {
+    walk("en", "Paired, error-free").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pair_a_pbx_in_a_real_browser_in_german() {
+    walk("de", "Gekoppelt, fehlerfrei").await;
+}
+
+/// The walk with a browser that asks for `lang`; `paired` is the state's words in it.
+async fn walk(lang: &str, paired: &str) {
     let db = TestDb::new(Backend::Sqlite).await;
     let mut config = test_config(&db);
     config.monitoring_interval_ms = 100;
@@ -59,7 +71,9 @@ async fn pair_a_pbx_in_a_real_browser() {
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-quic", "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                     format!("--user-data-dir={}", profile.display())]
+                     format!("--lang={lang}"),
+                     format!("--user-data-dir={}", profile.display())],
+            "prefs": {"intl.accept_languages": lang}
         }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -69,9 +83,24 @@ async fn pair_a_pbx_in_a_real_browser() {
         .await
         .unwrap();
 
+    let shots = std::env::var("ZENTRALE_SCREENSHOT_DIR").ok().map(|d| {
+        let d = std::path::Path::new(&d).join(lang);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    });
     let result = async {
         c.goto(&format!("{}/systems", srv.url)).await?;
         assert!(c.current_url().await?.path().ends_with("/login"));
+        let html_lang = c
+            .find(Locator::Css("html"))
+            .await?
+            .attr("lang")
+            .await?
+            .unwrap_or_default();
+        assert_eq!(html_lang, lang, "the page speaks the browser's language");
+        if let Some(dir) = &shots {
+            std::fs::write(dir.join("login.png"), c.screenshot().await?).unwrap();
+        }
         c.find(Locator::Css("input[name=email]"))
             .await?
             .send_keys("owner@acme.example")
@@ -144,7 +173,7 @@ async fn pair_a_pbx_in_a_real_browser() {
             .await?
             .text()
             .await?;
-        assert!(text.contains("Paired, error-free"), "{text}");
+        assert!(text.contains(paired), "{text}");
 
         // The monitoring chart's labels stay readable on a phone.
         let id = c
@@ -176,15 +205,11 @@ async fn pair_a_pbx_in_a_real_browser() {
         assert_eq!(overflow, serde_json::json!([]), "monitoring page fits 390 px");
         c.set_window_size(1280, 900).await?;
         c.goto(&format!("{}/admin/systems", srv.url)).await?;
-        if let Ok(dir) = std::env::var("ZENTRALE_SCREENSHOT_DIR") {
-            let dir = std::path::Path::new(&dir);
+        if let Some(dir) = &shots {
             std::fs::write(dir.join("admin-systems.png"), c.screenshot().await?).unwrap();
             c.goto(&format!("{}/systems", srv.url)).await?;
             std::fs::write(dir.join("systems.png"), c.screenshot().await?).unwrap();
-            c.find(Locator::LinkText("Browser office"))
-                .await?
-                .click()
-                .await?;
+            c.goto(&format!("{}/systems/{id}", srv.url)).await?;
             c.wait().for_element(Locator::Css("dl.facts")).await?;
             std::fs::write(dir.join("system-info.png"), c.screenshot().await?).unwrap();
             let base = c.current_url().await?.to_string();
@@ -214,6 +239,26 @@ async fn pair_a_pbx_in_a_real_browser() {
             c.goto(&format!("{base}/monitoring")).await?;
             c.wait().for_element(Locator::Css("svg.chart")).await?;
             std::fs::write(dir.join("monitoring.png"), c.screenshot().await?).unwrap();
+            for (name, path) in [
+                ("dashboard", "/dashboard"),
+                ("fleet-phones", "/systems/all/phones"),
+                ("fleet-accounts", "/systems/all/accounts"),
+                ("fleet-alerts", "/alerts"),
+                ("groups", "/groups"),
+                ("own-groups", "/groups/own"),
+                ("authorisations", "/authorisations"),
+                ("audit", "/admin/audit"),
+                ("account", "/account"),
+                ("api", "/api/docs"),
+                ("help", "/help/systems"),
+                ("privacy", "/legal/privacy"),
+                ("licences", "/legal/licenses"),
+                ("not-found", "/systems/not-there"),
+            ] {
+                c.goto(&format!("{}{path}", srv.url)).await?;
+                c.wait().for_element(Locator::Css("main")).await?;
+                std::fs::write(dir.join(format!("{name}.png")), c.screenshot().await?).unwrap();
+            }
         }
         agent.stop.cancel();
         agent.outcome().await.unwrap();
