@@ -4,7 +4,6 @@
 pub mod assets;
 pub mod csrf;
 pub mod errors;
-pub mod format;
 pub mod list;
 pub mod markdown;
 pub mod metrics;
@@ -199,7 +198,7 @@ fn help_for(nav: &str) -> &'static str {
         "groups" => "groups",
         "authorisations" => "authorisations",
         "admin-systems" => "administration",
-        "operator" => "operator",
+        "operator" | "operator-news" => "operator",
         "account" => "account",
         "audit" => "audit",
         "dashboard" => "dashboard",

@@ -119,12 +119,17 @@ fn body_error(path: &str, e: axum::Error) -> Response {
         cause = c.source();
     }
     tracing::info!(error = %inner, "request body not received in time");
-    (
+    let mut resp = crate::error::shown(
         StatusCode::REQUEST_TIMEOUT,
-        [(header::CONNECTION, "close")],
-        "The request body did not arrive in time.\n",
-    )
-        .into_response()
+        "timeout",
+        crate::i18n::Msg::new("err-body-timeout"),
+        path.starts_with("/api/"),
+    );
+    resp.headers_mut().insert(
+        header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
+    resp
 }
 
 fn refuse(path: &str, f: &Forbidden) -> Response {
