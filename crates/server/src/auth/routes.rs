@@ -126,9 +126,7 @@ pub async fn login(
             let (_, _) = session::end(&st, &headers).await?;
             let cookie = session::start(&st, &u.id, &session::Origin::of(&headers, ip)).await?;
             tracing::info!(user = %u.id, "login");
-            let who = session::CurrentUser::signing_in(u);
-            let ev = Event::new("login.succeeded").arg("method", "password");
-            audit::record(&st.db, &audit::Actor::User(&who), &meta, now, ev).await?;
+            session::audit_login(&st, &meta, &u.id, "password").await?;
             Ok(session::with_cookie(
                 Redirect::to("/dashboard").into_response(),
                 cookie,
@@ -211,18 +209,7 @@ pub async fn oidc_callback(
     };
     let login = oidc.finish(&st.db, &st.clock, &code, &state).await?;
     let cookie = session::start(&st, &login.user_id, &session::Origin::of(&headers, ip)).await?;
-    if let Some(u) = users::user_by_id(&st.db, &login.user_id).await? {
-        let who = session::CurrentUser::signing_in(u);
-        let ev = Event::new("login.succeeded").arg("method", "sso");
-        audit::record(
-            &st.db,
-            &audit::Actor::User(&who),
-            &meta,
-            st.clock.now_ms(),
-            ev,
-        )
-        .await?;
-    }
+    session::audit_login(&st, &meta, &login.user_id, "sso").await?;
     session::set_id_token(&st, &cookie, &login.id_token).await?;
     // Rotate: a session this browser had before ends.
     let _ = session::end(&st, &headers).await?;

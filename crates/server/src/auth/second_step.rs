@@ -148,18 +148,7 @@ pub async fn submit(
     let _ = session::end(&st, &headers).await?;
     let session_cookie = session::start(&st, &user_id, &session::Origin::of(&headers, ip)).await?;
     tracing::info!(user = %user_id, "login with second factor");
-    if let Some(u) = users::user_by_id(&st.db, &user_id).await? {
-        let who = session::CurrentUser::signing_in(u);
-        let ev = Event::new("login.succeeded").arg("method", "password+totp");
-        audit::record(
-            &st.db,
-            &audit::Actor::User(&who),
-            &meta,
-            st.clock.now_ms(),
-            ev,
-        )
-        .await?;
-    }
+    session::audit_login(&st, &meta, &user_id, "password+totp").await?;
     let resp = session::with_cookie(Redirect::to("/dashboard").into_response(), session_cookie);
     Ok(session::with_cookie(resp, cookie(&st, "", 0)?))
 }

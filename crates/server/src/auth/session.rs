@@ -329,6 +329,22 @@ pub async fn revoke_others(st: &AppState, user_id: &str, keep: Option<&str>) -> 
     Ok(())
 }
 
+/// Records a login that just started a session (password, second factor or single sign-on).
+pub async fn audit_login(
+    st: &AppState,
+    meta: &crate::context::ReqMeta,
+    user_id: &str,
+    method: &'static str,
+) -> AppResult<()> {
+    if let Some(u) = users::user_by_id(&st.db, user_id).await? {
+        let who = CurrentUser::signing_in(u);
+        let ev = crate::audit::Event::new("login.succeeded").arg("method", method);
+        let actor = crate::audit::Actor::User(&who);
+        crate::audit::record(&st.db, &actor, meta, st.clock.now_ms(), ev).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
