@@ -192,8 +192,8 @@ pub async fn serve(
     served
 }
 
-/// The node's background work: writing monitoring samples (twice a second) and the
-/// monitoring job (every minute). Ends with a last flush when `stop` is cancelled.
+/// The node's background work: writing monitoring samples (twice a second), last-seen
+/// times (every 30 s) and the jobs (every minute). Ends with a last flush when `stop` is cancelled.
 fn spawn_background(
     st: AppState,
     stop: tokio_util::sync::CancellationToken,
@@ -201,6 +201,7 @@ fn spawn_background(
     tokio::spawn(async move {
         let mut flush = tokio::time::interval(std::time::Duration::from_millis(500));
         let mut job = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut seen = tokio::time::interval(std::time::Duration::from_secs(30));
         loop {
             tokio::select! {
                 _ = flush.tick() => {
@@ -217,6 +218,11 @@ fn spawn_background(
                     }
                     if let Err(e) = crate::audit::retain(&st).await {
                         tracing::error!(error = %e, "audit-log retention failed; will retry");
+                    }
+                }
+                _ = seen.tick() => {
+                    if let Err(e) = crate::gateway::seen(&st).await {
+                        tracing::error!(error = %e, "writing last-seen times failed; will retry");
                     }
                 }
                 _ = stop.cancelled() => break,

@@ -88,3 +88,4 @@ err-owner-stays-member-their = Der Eigentümer bleibt Mitglied seiner Gruppe.
 err-only-owners-administrators-can = Nur Eigentümer oder Administratoren von „{ $name }“ können es einer Gruppe hinzufügen.
 err-group-already = „{ $name }“ ist schon in dieser Gruppe.
 err-tick-at-least-one-5 = Markieren Sie mindestens ein System zum Entfernen.
+err-access-deleted-on-pbx = Der Zugriff wurde in der Telefonanlage gelöscht; sie meldet sich nicht mehr beim Control Center. Um sie wieder zu verwalten, erneuern Sie das Token unter Administration › Systeme (✓) und bestätigen Sie damit den Zugriff in der Telefonanlage.

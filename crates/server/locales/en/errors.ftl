@@ -88,3 +88,4 @@ err-owner-stays-member-their = The owner stays a member of their group.
 err-only-owners-administrators-can = Only owners or administrators of '{ $name }' can add it to a group.
 err-group-already = '{ $name }' is in this group already.
 err-tick-at-least-one-5 = Tick at least one system to remove.
+err-access-deleted-on-pbx = The access was deleted on the PBX, so it no longer reports to the control center. To manage it again, renew the token under Administration › Systems (✓) and confirm access on the PBX with it.

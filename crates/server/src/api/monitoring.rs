@@ -3,6 +3,7 @@
 use super::{ApiResult, ApiUser};
 use crate::access;
 use crate::ids::SystemId;
+use crate::monitoring::ingest::round1;
 use crate::monitoring::routes::PeriodQuery;
 use crate::monitoring::service::{self, Period};
 use crate::state::AppState;
@@ -50,22 +51,22 @@ pub async fn api(
         .cpu
         .iter()
         .zip(v.mem.iter())
-        .map(|((t, c), (_, m))| (*t, *c, *m))
+        .map(|((t, c), (_, m))| (*t, round1(*c), round1(*m)))
         .collect();
     Ok(Json(MonitoringJson {
         period: period.key().to_owned(),
         from_ms: v.from,
         to_ms: v.to,
-        current: v.current,
+        current: v.current.map(|(t, c, m)| (t, round1(c), round1(m))),
         cpu: v.stats.map(|s| StatsJson {
-            min: s.cpu_min,
-            avg: s.cpu_avg(),
-            max: s.cpu_max,
+            min: round1(s.cpu_min),
+            avg: round1(s.cpu_avg()),
+            max: round1(s.cpu_max),
         }),
         mem: v.stats.map(|s| StatsJson {
-            min: s.mem_min,
-            avg: s.mem_avg(),
-            max: s.mem_max,
+            min: round1(s.mem_min),
+            avg: round1(s.mem_avg()),
+            max: round1(s.mem_max),
         }),
         points,
     }))

@@ -2,7 +2,7 @@
 //! Per connection: one map entry and one bounded channel; no task besides the socket's own.
 
 use crate::error::{AppError, AppResult};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -43,6 +43,8 @@ pub struct Registry {
     next_id: AtomicU64,
     /// Device messages refused and dropped (bad params, control characters), for /metrics.
     pub refused: AtomicU64,
+    /// Systems heard from since the last write of `last_seen_at` ([`super::seen`]).
+    heard: Mutex<HashSet<String>>,
 }
 
 impl Registry {
@@ -75,6 +77,21 @@ impl Registry {
                 .tx
                 .try_send(Box::new(Outbound::Revoke(reason.to_owned())));
         }
+    }
+
+    /// Notes that the system's agent sent something (any frame counts as a sign of life).
+    pub fn heard(&self, system_id: &str) {
+        if let Ok(mut h) = self.heard.lock() {
+            h.insert(system_id.to_owned());
+        }
+    }
+
+    /// The systems heard from since the last call.
+    pub fn take_heard(&self) -> Vec<String> {
+        self.heard
+            .lock()
+            .map(|mut h| h.drain().collect())
+            .unwrap_or_default()
     }
 
     /// Sends a request to the system's agent and waits (bounded) for its answer.

@@ -70,6 +70,15 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
     ticker.tick().await;
     let started = tokio::time::Instant::now();
     let mut last_heard = started;
+    // When this connection last reported that it heard the device (server clock, ms).
+    let mut reported = st.clock.now_ms();
+    let mut heard = |st: &AppState| {
+        let now = st.clock.now_ms();
+        if now - reported >= super::HEARD_EVERY_MS {
+            reported = now;
+            st.gateway.heard(&system_id);
+        }
+    };
     let mut hello_done = false;
     let mut pending: Pending = HashMap::new();
     let mut next_request = 0u64;
@@ -84,9 +93,13 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                 Some(Ok(Message::Binary(_))) => {
                     break Some((close::UNSUPPORTED_DATA, "binary frames are not supported".into()))
                 }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_heard = tokio::time::Instant::now(),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+                    last_heard = tokio::time::Instant::now();
+                    heard(&st);
+                }
                 Some(Ok(Message::Text(text))) => {
                     last_heard = tokio::time::Instant::now();
+                    heard(&st);
                     let ctx = Ctx { st: &st, system_id: &system_id, serial: &serial };
                     // Boxed: the handler's future is large and only needed while a message is handled,
                     // so it should not sit in every idle connection's task.

@@ -51,10 +51,7 @@ impl Ingest {
             let mut minutes = lock(&self.minutes);
             let mut pending = lock(&self.pending);
             for (id, s, received) in batch {
-                let (cpu, mem) = (
-                    s.cpu.clamp(0.0, 100.0) as f64,
-                    s.mem.clamp(0.0, 100.0) as f64,
-                );
+                let (cpu, mem) = (tenths(s.cpu), tenths(s.mem));
                 let key = (id.clone(), s.t_ms.div_euclid(MINUTE) * MINUTE);
                 minutes
                     .entry(key)
@@ -122,4 +119,15 @@ impl Ingest {
     pub fn buffered(&self) -> usize {
         lock(&self.buffer).len() + lock(&self.pending).len()
     }
+}
+
+/// A sample value as stored: within 0–100, to the one decimal the protocol carries (a
+/// `f32` widened as it is would store 38.9 as 38.900001525878906).
+pub fn tenths(v: f32) -> f64 {
+    round1(f64::from(v.clamp(0.0, 100.0)))
+}
+
+/// Rounded to one decimal.
+pub fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
 }

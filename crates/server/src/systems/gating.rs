@@ -10,6 +10,11 @@ use zentrale_protocol::FirmwareVersion;
 /// monitoring, alerts, backup, call data, SMTP, remote configuration. System information and
 /// licences do not. `min_firmware` is the lowest firmware the control center manages.
 pub fn require_maintenance(s: &SystemRow, min_firmware: FirmwareVersion) -> AppResult<()> {
+    if s.secret_hash.is_none() && s.revoked_at.is_some() {
+        return Err(AppError::Unavailable(crate::msg!(
+            "err-access-deleted-on-pbx"
+        )));
+    }
     if s.secret_hash.is_none() || s.maintenance().is_none() {
         return Err(AppError::Unavailable(crate::msg!(
             "err-pbx-has-not-connected"

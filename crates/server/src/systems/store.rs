@@ -221,6 +221,23 @@ pub async fn store_info(db: &Db, id: &str, info: &DeviceInfo, now: i64) -> AppRe
     Ok(())
 }
 
+/// Sets `last_seen_at` of connected systems, 500 at a time.
+pub async fn touch_seen(db: &Db, ids: &[String], now: i64) -> AppResult<()> {
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "UPDATE systems SET last_seen_at = $1 WHERE online_since IS NOT NULL AND id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(now);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&db.pool).await?;
+    }
+    Ok(())
+}
+
 pub async fn set_offline(db: &Db, id: &str, last_seen: i64) -> AppResult<()> {
     sqlx::query("UPDATE systems SET online_since = NULL, last_seen_at = $1 WHERE id = $2")
         .bind(last_seen)

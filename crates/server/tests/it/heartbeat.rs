@@ -119,3 +119,40 @@ async fn silent_client_closed_after_three_heartbeats() {
     srv.stop().await;
     db.cleanup().await;
 }
+
+crate::both_backends!(last_seen_stays_current);
+
+/// "Last seen" is kept current while the PBX is connected (not only at connect and close),
+/// so after a crash it is at most a minute old.
+async fn last_seen_stays_current(b: Backend) {
+    let db = TestDb::new(b).await;
+    let clock = zentrale_server::Clock::manual(1_800_000_000_000);
+    let srv = TestServer::start_clocked(&db, clock.clone()).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let (id, agent) = web
+        .paired_system(&srv, db.dir.path(), "Head office", "SEEN000001")
+        .await;
+    let seen = || async {
+        let (t,): (Option<i64>,) = sqlx::query_as("SELECT last_seen_at FROM systems WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&srv.st.db.pool)
+            .await
+            .unwrap();
+        t.unwrap_or(0)
+    };
+    let at_connect = seen().await;
+    assert!(at_connect >= 1_800_000_000_000);
+    // Ten minutes on the server's clock; the agent keeps answering the pings.
+    clock.advance_ms(600_000);
+    let later = clock.now_ms();
+    wait_for(15, "last seen written", || async {
+        zentrale_server::gateway::seen(&srv.st).await.unwrap();
+        seen().await == later
+    })
+    .await;
+    agent.stop.cancel();
+    agent.outcome().await.unwrap();
+    srv.stop().await;
+    db.cleanup().await;
+}

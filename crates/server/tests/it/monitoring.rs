@@ -233,6 +233,31 @@ async fn samples_from_a_paired_pbx(b: Backend) {
         .unwrap();
     assert_eq!(j["cpu"]["max"].as_f64(), Some(95.0), "{j}");
     assert!(j["points"].as_array().is_some_and(|p| !p.is_empty()));
+    // Values keep the one decimal they were sent with (no 38.900001525878906).
+    agent.pbx.set_load(Some((38.9, 41.3)));
+    wait_for(15, "38.9 stored as sent", || async {
+        let j: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/api/v1{path}?period=hour", srv.url))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        j["current"][1].as_f64() == Some(38.9) && j["current"][2].as_f64() == Some(41.3)
+    })
+    .await;
+    srv.st
+        .monitoring
+        .flush(&srv.st.db, srv.st.clock.now_ms(), true)
+        .await
+        .unwrap();
+    let (cpu,): (f64,) = sqlx::query_as("SELECT cpu FROM samples ORDER BY t DESC LIMIT 1")
+        .fetch_one(&srv.st.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(cpu, 38.9, "stored with the precision it was sent in");
 
     // Role: Backup alone may not see monitoring.
     let bert = Client::logged_in(&srv.url, "bert@acme.example").await;

@@ -56,6 +56,18 @@ async fn revoke_from_pbx(b: Backend) {
     assert!(web.state_words(&id).await.contains("deleted on the PBX"));
     let info = web.get(&format!("/systems/{id}")).await.body;
     assert!(!info.contains("VoIP channels"), "licences must be gone");
+    // The functions that need the PBX say why they are not there, and what to do.
+    for page in ["registrations", "monitoring", "alerts"] {
+        let r = web.get(&format!("/systems/{id}/{page}")).await;
+        assert_eq!(r.status, 409, "{page}");
+        assert!(
+            r.body.contains("The access was deleted on the PBX")
+                && r.body.contains("renew the token"),
+            "{page}: {}",
+            r.body
+        );
+        assert!(!r.body.contains("has not connected yet"), "{page}");
+    }
 
     // Renewing the token lets it pair again.
     web.post(&format!("/admin/systems/{id}/token"), &[]).await;
