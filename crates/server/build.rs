@@ -16,10 +16,11 @@ fn main() {
 
 fn version() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // Relative to the package: two clones sharing one target directory (the same package
+    // to cargo) each watch their own repository.
     for f in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
-        let p = root.join(f);
-        if p.exists() {
-            println!("cargo:rerun-if-changed={}", p.display());
+        if root.join(f).exists() {
+            println!("cargo:rerun-if-changed=../../{f}");
         }
     }
     let commit = std::process::Command::new("git")

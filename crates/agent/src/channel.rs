@@ -14,8 +14,13 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
 use zentrale_protocol::envelope::codes;
 use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
-use zentrale_protocol::registrations::{self as regs, Registrations};
+use zentrale_protocol::methods::{
+    AccessRevokedNote, Alert, Hello, InfoGet, MonitoringSample, RefusedNote, RegistrationsGet,
+    RegistrationsReport, Status,
+};
+use zentrale_protocol::registrations::Registrations;
 use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, SUBPROTOCOL, WS_PATH, close};
+use zentrale_protocol::{Method, Note};
 
 /// How a session ended.
 #[derive(Debug)]
@@ -80,7 +85,7 @@ pub async fn session(
         };
 
     let mut last_info = pbx.info();
-    let hello = Envelope::request("hello-1", messages::HELLO, &last_info);
+    let hello = Envelope::req::<Hello>("hello-1", &last_info);
     if let Err(e) = ws.send(Message::Text(hello.to_text().into())).await {
         return Ok(Ended::Lost(e.to_string()));
     }
@@ -99,7 +104,7 @@ pub async fn session(
     on_connected();
     tracing::info!(serial = %cred.serial, "connected to the control center");
     let mut last_regs = pbx.registrations();
-    let note = Envelope::note(regs::REGISTRATIONS, &last_regs);
+    let note = Envelope::notify::<RegistrationsReport>(&last_regs);
     if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
         return Ok(Ended::Lost(e.to_string()));
     }
@@ -130,21 +135,21 @@ pub async fn session(
                 }
                 let info = pbx.info();
                 if changed(&last_info, &info) {
-                    let note = Envelope::note(messages::STATUS, &info);
+                    let note = Envelope::notify::<Status>(&info);
                     if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
                         return Ok(Ended::Lost(e.to_string()));
                     }
                     last_info = info;
                 }
                 for alert in pbx.take_alerts() {
-                    let note = Envelope::note(messages::ALERT, &alert);
+                    let note = Envelope::notify::<Alert>(&alert);
                     if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
                         return Ok(Ended::Lost(e.to_string()));
                     }
                 }
                 let now_regs = pbx.registrations();
                 if regs_changed(&last_regs, &now_regs) {
-                    let note = Envelope::note(regs::REGISTRATIONS, &now_regs);
+                    let note = Envelope::notify::<RegistrationsReport>(&now_regs);
                     if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
                         return Ok(Ended::Lost(e.to_string()));
                     }
@@ -155,7 +160,7 @@ pub async fn session(
                 if pbx.info().monitoring_enabled {
                     let t_ms = now_ms();
                     if let Some((cpu, mem)) = pbx.sample(t_ms) {
-                        let note = Envelope::note(messages::MONITORING_SAMPLE, messages::Sample { t_ms, cpu, mem });
+                        let note = Envelope::notify::<MonitoringSample>(&messages::Sample { t_ms, cpu, mem });
                         if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
                             return Ok(Ended::Lost(e.to_string()));
                         }
@@ -209,32 +214,49 @@ fn closed(frame: Option<CloseFrame>) -> Ended {
     }
 }
 
+/// A request the agent answers: the PBX, the params; the result or `(code, message)`.
+type Answer = fn(&dyn Pbx, serde_json::Value) -> Result<serde_json::Value, (&'static str, String)>;
+
+/// Every request this agent answers, by the protocol's method types.
+const REQUESTS: &[(&str, Answer)] = &[
+    (InfoGet::NAME, |pbx, _| answer::<InfoGet>(pbx.info())),
+    (RegistrationsGet::NAME, |pbx, _| {
+        // Asked now: the picture is taken now, whenever the lists last changed.
+        let mut r = pbx.registrations();
+        r.as_of_ms = now_ms();
+        answer::<RegistrationsGet>(r)
+    }),
+];
+
+fn answer<M: Method>(result: M::Result) -> Result<serde_json::Value, (&'static str, String)> {
+    serde_json::to_value(result).map_err(|e| (codes::FAILED, e.to_string()))
+}
+
 /// Answers a server request; notes need no answer.
 fn handle(pbx: &dyn Pbx, text: &str) -> Option<Envelope> {
     match serde_json::from_str::<Envelope>(text) {
-        Ok(Envelope::Req { id, method, .. }) if method == messages::INFO_GET => {
-            Some(Envelope::response(id, pbx.info()))
+        Ok(Envelope::Req { id, method, params }) => {
+            Some(match REQUESTS.iter().find(|(name, _)| *name == method) {
+                Some((_, answer)) => match answer(pbx, params) {
+                    Ok(result) => Envelope::response(id, result),
+                    Err((code, message)) => Envelope::error(id, code, message),
+                },
+                None => Envelope::error(
+                    id,
+                    codes::UNKNOWN_METHOD,
+                    format!("this agent does not know '{method}'"),
+                ),
+            })
         }
-        Ok(Envelope::Req { id, method, .. }) if method == regs::REGISTRATIONS_GET => {
-            // Asked now: the picture is taken now, whenever the lists last changed.
-            let mut r = pbx.registrations();
-            r.as_of_ms = now_ms();
-            Some(Envelope::response(id, r))
-        }
-        Ok(Envelope::Req { id, method, .. }) => Some(Envelope::error(
-            id,
-            codes::UNKNOWN_METHOD,
-            format!("this agent does not know '{method}'"),
-        )),
-        Ok(Envelope::Note { method, params }) if method == messages::REFUSED => {
-            match serde_json::from_value::<messages::Refused>(params) {
+        Ok(Envelope::Note { method, params }) if method == RefusedNote::NAME => {
+            match serde_json::from_value::<<RefusedNote as Note>::Params>(params) {
                 Ok(r) => tracing::warn!(method = %r.method, code = %r.code, message = %r.message,
                     "the control center refused a message of this agent"),
                 Err(_) => tracing::warn!("the control center refused a message of this agent"),
             }
             None
         }
-        Ok(Envelope::Note { method, params }) if method == messages::ACCESS_REVOKED => {
+        Ok(Envelope::Note { method, params }) if method == AccessRevokedNote::NAME => {
             let reason = serde_json::from_value::<AccessRevoked>(params)
                 .map(|r| r.reason)
                 .unwrap_or_default();

@@ -53,6 +53,16 @@ pub mod codes {
 }
 
 impl Envelope {
+    /// A request of method `M`.
+    pub fn req<M: crate::Method>(id: impl Into<String>, params: &M::Params) -> Self {
+        Envelope::request(id, M::NAME, params)
+    }
+
+    /// A notification `N`.
+    pub fn notify<N: crate::Note>(params: &N::Params) -> Self {
+        Envelope::note(N::NAME, params)
+    }
+
     pub fn request(id: impl Into<String>, method: &str, params: impl Serialize) -> Self {
         Envelope::Req {
             id: id.into(),

@@ -6,12 +6,14 @@
 pub mod close;
 pub mod envelope;
 pub mod messages;
+pub mod methods;
 pub mod pairing;
 pub mod registrations;
 pub mod schema;
 pub mod version;
 
 pub use envelope::{Envelope, ErrorBody};
+pub use methods::{Method, Note};
 pub use version::FirmwareVersion;
 
 /// WebSocket subprotocol an agent must offer on the control channel.

@@ -3,50 +3,81 @@
 //! `docs/protocol/schema.json` and served at `/device/v1/schema.json`.
 
 use crate::envelope::{Envelope, ErrorBody};
-use crate::messages::{AccessRevoked, DeviceInfo, HelloResult, PbxAlert, Refused, Sample};
+use crate::methods::*;
 use crate::pairing::{DeviceError, PairRequest, PairResponse};
-use crate::registrations::Registrations;
+use crate::{Method, Note};
 use serde_json::{Map, Value};
 
 /// Where the document is served.
 pub const SCHEMA_PATH: &str = "/device/v1/schema.json";
 
-fn one<T: schemars::JsonSchema>() -> Value {
+pub(crate) fn one<T: schemars::JsonSchema>() -> Value {
     serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null)
+}
+
+/// Every request and notification with its schemas, for `docs/protocol/schema.json`.
+fn catalogue() -> (serde_json::Value, serde_json::Value) {
+    fn method<M: Method>() -> (String, serde_json::Value) {
+        (
+            M::NAME.to_owned(),
+            serde_json::json!({
+                "direction": M::DIRECTION,
+                "timeout_s": M::TIMEOUT.as_secs(),
+                "params": one::<M::Params>(),
+                "result": one::<M::Result>(),
+            }),
+        )
+    }
+    fn note<N: Note>() -> (String, serde_json::Value) {
+        (
+            N::NAME.to_owned(),
+            serde_json::json!({
+                "direction": N::DIRECTION,
+                "params": one::<N::Params>(),
+            }),
+        )
+    }
+    let methods = [
+        method::<Hello>(),
+        method::<InfoGet>(),
+        method::<RegistrationsGet>(),
+    ];
+    let notes = [
+        note::<Status>(),
+        note::<MonitoringSample>(),
+        note::<Alert>(),
+        note::<RegistrationsReport>(),
+        note::<AccessRevokedNote>(),
+        note::<RefusedNote>(),
+    ];
+    (
+        serde_json::Value::Object(methods.into_iter().collect()),
+        serde_json::Value::Object(notes.into_iter().collect()),
+    )
 }
 
 /// All schemas, by what they describe.
 pub fn document() -> Value {
     let mut messages = Map::new();
-    let entries: [(&str, Value); 12] = [
+    let entries: [(&str, Value); 5] = [
         ("pair.request", one::<PairRequest>()),
         ("pair.response", one::<PairResponse>()),
         ("device.error", one::<DeviceError>()),
         ("envelope", one::<Envelope>()),
         ("envelope.error", one::<ErrorBody>()),
-        (
-            "hello.params (also status.params, info.get result)",
-            one::<DeviceInfo>(),
-        ),
-        ("hello.result", one::<HelloResult>()),
-        ("monitoring.sample.params", one::<Sample>()),
-        ("alert.params", one::<PbxAlert>()),
-        (
-            "registrations.params (also registrations.get result)",
-            one::<Registrations>(),
-        ),
-        ("access.revoked.params", one::<AccessRevoked>()),
-        ("refused.params", one::<Refused>()),
     ];
     for (name, schema) in entries {
         messages.insert(name.to_owned(), schema);
     }
+    let (methods, notes) = catalogue();
     serde_json::json!({
         "title": "Zentrale device protocol v1",
         "description": "JSON Schemas of every message; docs/protocol.md is the prose contract.",
         "subprotocol": crate::SUBPROTOCOL,
         "max_message_bytes": crate::MAX_FRAME_BYTES,
         "messages": messages,
+        "methods": methods,
+        "notes": notes,
     })
 }
 

@@ -5,9 +5,8 @@ use crate::error::{AppError, AppResult};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-use zentrale_protocol::Envelope;
+use zentrale_protocol::{Envelope, Method};
 
 /// The answer to a request sent to a device: its result, or its error message.
 pub type Reply = Result<serde_json::Value, String>;
@@ -19,7 +18,7 @@ pub enum Outbound {
     Send(Envelope),
     /// Send a request; the connection delivers the device's answer to `reply`.
     Request {
-        method: String,
+        method: &'static str,
         params: serde_json::Value,
         reply: oneshot::Sender<Reply>,
     },
@@ -94,13 +93,13 @@ impl Registry {
             .unwrap_or_default()
     }
 
-    /// Sends a request to the system's agent and waits (bounded) for its answer.
-    pub async fn request(
+    /// Sends request `M` to the system's agent and waits for its answer, at most
+    /// `M::TIMEOUT` (the connection forgets the request then too).
+    pub async fn ask<M: Method>(
         &self,
         system_id: &str,
-        method: &str,
-        params: serde_json::Value,
-    ) -> AppResult<serde_json::Value> {
+        params: &M::Params,
+    ) -> AppResult<M::Result> {
         let offline = || AppError::Unavailable(crate::msg!("err-pbx-not-connected-right"));
         let tx = self
             .lock()
@@ -108,21 +107,27 @@ impl Registry {
             .map(|c| c.tx.clone())
             .ok_or_else(offline)?;
         let (reply, rx) = oneshot::channel();
+        let params = serde_json::to_value(params).map_err(AppError::internal)?;
         tx.send(Box::new(Outbound::Request {
-            method: method.to_owned(),
+            method: M::NAME,
             params,
             reply,
         }))
         .await
         .map_err(|_| offline())?;
-        match tokio::time::timeout(Duration::from_secs(15), rx).await {
-            Ok(Ok(Ok(v))) => Ok(v),
+        match tokio::time::timeout(M::TIMEOUT, rx).await {
+            Ok(Ok(Ok(v))) => serde_json::from_value(v).map_err(|e| {
+                AppError::Unavailable(crate::msg!("err-pbx-sent-answer-could", e = e))
+            }),
             Ok(Ok(Err(message))) => Err(AppError::Unavailable(crate::msg!(
                 "err-pbx-could-not-answer",
                 message = message
             ))),
             Ok(Err(_)) => Err(offline()),
-            Err(_) => Err(AppError::Unavailable(crate::msg!("err-pbx-did-not-answer"))),
+            Err(_) => Err(AppError::Unavailable(crate::msg!(
+                "err-pbx-did-not-answer",
+                seconds = M::TIMEOUT.as_secs()
+            ))),
         }
     }
 

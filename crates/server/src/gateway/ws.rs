@@ -2,9 +2,8 @@
 
 use super::Outbound;
 use super::conn::{Ctx, Pending};
-use super::refuse::{
-    check_alert, check_sample, parse_params, refuse_oversize, refuse_text, refused,
-};
+use super::notes::{self, parse_info, store_info};
+use super::refuse::{refuse_oversize, refuse_text};
 use crate::error::{AppError, AppResult};
 use crate::pairing::routes::basic_auth;
 use crate::pairing::service::authenticate;
@@ -17,10 +16,12 @@ use axum::response::Response;
 use std::collections::HashMap;
 use std::time::Duration;
 use zentrale_protocol::envelope::codes as err_codes;
-use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
+use zentrale_protocol::messages::{AccessRevoked, HelloResult};
+use zentrale_protocol::methods::{AccessRevokedNote, Hello};
 use zentrale_protocol::pairing::codes;
-use zentrale_protocol::registrations::{self as regs, Registrations};
-use zentrale_protocol::{Envelope, MAX_ACCEPTED_BYTES, MAX_FRAME_BYTES, SUBPROTOCOL, close};
+use zentrale_protocol::{
+    Envelope, MAX_ACCEPTED_BYTES, MAX_FRAME_BYTES, Method, SUBPROTOCOL, close,
+};
 
 /// Buffers per connection: small, so that ten thousand idle PBXes cost little memory.
 const BUFFER_BYTES: usize = 1024;
@@ -123,14 +124,14 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                 Some(Outbound::Request { method, params, reply }) => {
                     next_request += 1;
                     let id = format!("s{}-{next_request}", &conn_prefix);
-                    let req = Envelope::Req { id: id.clone(), method, params };
+                    let req = Envelope::Req { id: id.clone(), method: method.to_owned(), params };
                     if sock.send(Message::Text(req.to_text().into())).await.is_err() {
                         break None;
                     }
                     pending.insert(id, reply);
                 }
                 Some(Outbound::Revoke(reason)) => {
-                    let note = Envelope::note(messages::ACCESS_REVOKED, AccessRevoked { reason: reason.clone() });
+                    let note = Envelope::notify::<AccessRevokedNote>(&AccessRevoked { reason: reason.clone() });
                     let _ = sock.send(Message::Text(note.to_text().into())).await;
                     break Some((close::ACCESS_REVOKED, reason));
                 }
@@ -147,6 +148,8 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                 break Some((close::HEARTBEAT_TIMEOUT, "no heartbeat from the device".into()));
             }
             _ = ticker.tick() => {
+                // Requests whose sender stopped waiting (its timeout) are forgotten.
+                pending.retain(|_, reply| !reply.is_closed());
                 if sock.send(Message::Ping(Default::default())).await.is_err() {
                     break None;
                 }
@@ -212,7 +215,7 @@ async fn handle(
     }
     match env {
         Envelope::Req { id, method, params } => {
-            if method == messages::HELLO {
+            if method == Hello::NAME {
                 let info = parse_info(ctx, params)?;
                 store_info(ctx, &info).await?;
                 *hello_done = true;
@@ -246,57 +249,7 @@ async fn handle(
                     "the first request must be hello".into(),
                 ));
             }
-            if method == messages::STATUS {
-                let info = match parse_info(ctx, params) {
-                    Ok(info) => info,
-                    Err((_, why)) => return Ok(Some(refused(ctx, &method, &why))),
-                };
-                store_info(ctx, &info).await?;
-            } else if method == messages::ALERT {
-                let a = match parse_params::<messages::PbxAlert>("alert", params)
-                    .and_then(|a| check_alert(&a).map(|()| a))
-                {
-                    Ok(a) => a,
-                    Err(why) => return Ok(Some(refused(ctx, &method, &why))),
-                };
-                crate::alerts::rules::from_pbx(ctx.st, ctx.system_id, &a).await.map_err(|e| {
-                    tracing::error!(system = %ctx.system_id, error = ?e, "storing an alert failed");
-                    (close::GOING_AWAY, "server error; reconnect later".to_owned())
-                })?;
-            } else if method == messages::MONITORING_SAMPLE {
-                let sample = match parse_params::<messages::Sample>("sample", params)
-                    .and_then(|s| check_sample(&s).map(|()| s))
-                {
-                    Ok(s) => s,
-                    Err(why) => return Ok(Some(refused(ctx, &method, &why))),
-                };
-                // Implausible times (a PBX clock far off) are dropped, not stored.
-                let now = ctx.st.clock.now_ms();
-                if sample.t_ms > now - crate::monitoring::jobs::RAW_RETENTION_MS
-                    && sample.t_ms < now + 300_000
-                {
-                    ctx.st.monitoring.push(ctx.system_id, sample);
-                }
-            } else if method == regs::REGISTRATIONS {
-                let r: Registrations = match parse_params("registrations", params) {
-                    Ok(r) => r,
-                    Err(why) => return Ok(Some(refused(ctx, &method, &why))),
-                };
-                // A failed write keeps the connection (closing would add reconnect load to an
-                // overloaded store); the PBX reports again on its next change, or on refresh.
-                if let Err(e) = Box::pin(crate::registrations::service::store_reported(
-                    ctx.st,
-                    ctx.system_id,
-                    &r,
-                ))
-                .await
-                {
-                    tracing::error!(system = %ctx.system_id, error = ?e, "storing registrations failed");
-                }
-            } else {
-                tracing::debug!(system = %ctx.system_id, %method, "unknown notification ignored");
-            }
-            Ok(None)
+            notes::dispatch(ctx, &method, params).await
         }
         // Answers to this node's requests.
         Envelope::Res { id, result } => {
@@ -312,28 +265,4 @@ async fn handle(
             Ok(None)
         }
     }
-}
-
-fn parse_info(ctx: &Ctx<'_>, params: serde_json::Value) -> Result<DeviceInfo, (u16, String)> {
-    let info: DeviceInfo = serde_json::from_value(params)
-        .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad device info: {e}")))?;
-    if !info.serial.eq_ignore_ascii_case(ctx.serial) {
-        return Err((
-            close::PROTOCOL_VIOLATION,
-            "serial number differs from the credential".into(),
-        ));
-    }
-    Ok(info)
-}
-
-async fn store_info(ctx: &Ctx<'_>, info: &DeviceInfo) -> Result<(), (u16, String)> {
-    store::store_info(&ctx.st.db, ctx.system_id, info, ctx.st.clock.now_ms())
-        .await
-        .map_err(|e| {
-            tracing::error!(system = %ctx.system_id, error = ?e, "storing device info failed");
-            (
-                close::GOING_AWAY,
-                "server error; reconnect later".to_owned(),
-            )
-        })
 }

@@ -3,9 +3,10 @@
 
 use super::store;
 use crate::access::{Cap, feature::Registrations as Feature};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
-use zentrale_protocol::registrations::{REGISTRATIONS_GET, Registrations};
+use zentrale_protocol::methods::{NoParams, RegistrationsGet};
+use zentrale_protocol::registrations::Registrations;
 
 pub async fn load(
     st: &AppState,
@@ -24,11 +25,6 @@ pub async fn store_reported(st: &AppState, system_id: &str, r: &Registrations) -
 
 pub async fn refresh(st: &AppState, cap: &Cap<Feature>) -> AppResult<()> {
     let id = cap.id();
-    let v = st
-        .gateway
-        .request(id, REGISTRATIONS_GET, serde_json::Value::Null)
-        .await?;
-    let r: Registrations = serde_json::from_value(v)
-        .map_err(|e| AppError::Unavailable(crate::msg!("err-pbx-sent-answer-could", e = e)))?;
+    let r = st.gateway.ask::<RegistrationsGet>(id, &NoParams {}).await?;
     store_reported(st, id, &r).await
 }

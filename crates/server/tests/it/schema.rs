@@ -22,14 +22,33 @@ fn published_schema_matches_the_types() {
         "docs/protocol/schema.json is out of date: run ZENTRALE_WRITE_SCHEMA=1 cargo test -p zentrale-server --test it schema"
     );
     let doc: serde_json::Value = serde_json::from_str(&file).unwrap();
-    let sample = &doc["messages"]["monitoring.sample.params"]["properties"];
+    let sample = &doc["notes"]["monitoring.sample"]["params"]["properties"];
     assert_eq!(sample["cpu"]["maximum"], 100, "{sample}");
-    let alert = &doc["messages"]["alert.params"]["properties"]["severity"];
+    let alert = &doc["notes"]["alert"]["params"]["properties"]["severity"];
     assert_eq!(
         alert["enum"],
         serde_json::json!(["info", "warning", "critical"])
     );
-    let hello = &doc["messages"]["hello.params (also status.params, info.get result)"];
+    // Every method with its direction, timeout, params and result, from the protocol's
+    // method types (the table the server and the agent dispatch by).
+    assert_eq!(doc["methods"]["hello"]["direction"], "agent → server");
+    assert_eq!(
+        doc["methods"]["registrations.get"]["direction"],
+        "server → agent"
+    );
+    assert_eq!(doc["methods"]["registrations.get"]["timeout_s"], 20);
+    assert!(doc["methods"]["info.get"]["result"]["required"].is_array());
+    for note in [
+        "status",
+        "monitoring.sample",
+        "alert",
+        "registrations",
+        "access.revoked",
+        "refused",
+    ] {
+        assert!(doc["notes"][note]["params"].is_object(), "{note}");
+    }
+    let hello = &doc["methods"]["hello"]["params"];
     assert!(
         hello["required"]
             .as_array()

@@ -1,0 +1,134 @@
+//! What the server does with each notification of an agent, as a table keyed by the
+//! protocol's note types: `status`, `alert`, `monitoring.sample`, `registrations`. A note
+//! not in the table is ignored (a newer agent may send more).
+
+use super::conn::Ctx;
+use super::refuse::{check_alert, check_sample, parse_params, refused};
+use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
+use zentrale_protocol::messages::DeviceInfo;
+use zentrale_protocol::methods::{Alert, MonitoringSample, RegistrationsReport, Status};
+use zentrale_protocol::registrations::Registrations;
+use zentrale_protocol::{Envelope, Note, close};
+
+/// The answer to send (a `refused` note), nothing, or how to close the connection.
+pub(super) type Outcome = Result<Option<Envelope>, (u16, String)>;
+type Fut<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>;
+type Handler = for<'a> fn(&'a Ctx<'a>, Value) -> Fut<'a>;
+
+/// Every notification the server takes, by name.
+pub(super) const TABLE: &[(&str, Handler)] = &[
+    (Status::NAME, status),
+    (Alert::NAME, alert),
+    (MonitoringSample::NAME, sample),
+    (RegistrationsReport::NAME, registrations),
+];
+
+/// Runs the handler of `method`, if the table has one.
+pub(super) async fn dispatch(ctx: &Ctx<'_>, method: &str, params: Value) -> Outcome {
+    match TABLE.iter().find(|(name, _)| *name == method) {
+        Some((_, handler)) => handler(ctx, params).await,
+        None => {
+            tracing::debug!(system = %ctx.system_id, %method, "unknown notification ignored");
+            Ok(None)
+        }
+    }
+}
+
+fn server_error(ctx: &Ctx<'_>, what: &str, e: impl std::fmt::Debug) -> (u16, String) {
+    tracing::error!(system = %ctx.system_id, error = ?e, "{what} failed");
+    (
+        close::GOING_AWAY,
+        "server error; reconnect later".to_owned(),
+    )
+}
+
+fn status<'a>(ctx: &'a Ctx<'a>, params: Value) -> Fut<'a> {
+    Box::pin(async move {
+        let info = match parse_info(ctx, params) {
+            Ok(info) => info,
+            Err((_, why)) => return Ok(Some(refused(ctx, Status::NAME, &why))),
+        };
+        store_info(ctx, &info).await?;
+        Ok(None)
+    })
+}
+
+fn alert<'a>(ctx: &'a Ctx<'a>, params: Value) -> Fut<'a> {
+    Box::pin(async move {
+        let a = match parse_params::<<Alert as Note>::Params>("alert", params)
+            .and_then(|a| check_alert(&a).map(|()| a))
+        {
+            Ok(a) => a,
+            Err(why) => return Ok(Some(refused(ctx, Alert::NAME, &why))),
+        };
+        crate::alerts::rules::from_pbx(ctx.st, ctx.system_id, &a)
+            .await
+            .map_err(|e| server_error(ctx, "storing an alert", e))?;
+        Ok(None)
+    })
+}
+
+fn sample<'a>(ctx: &'a Ctx<'a>, params: Value) -> Fut<'a> {
+    Box::pin(async move {
+        let sample = match parse_params::<<MonitoringSample as Note>::Params>("sample", params)
+            .and_then(|s| check_sample(&s).map(|()| s))
+        {
+            Ok(s) => s,
+            Err(why) => return Ok(Some(refused(ctx, MonitoringSample::NAME, &why))),
+        };
+        // Implausible times (a PBX clock far off) are dropped, not stored.
+        let now = ctx.st.clock.now_ms();
+        if sample.t_ms > now - crate::monitoring::jobs::RAW_RETENTION_MS
+            && sample.t_ms < now + 300_000
+        {
+            ctx.st.monitoring.push(ctx.system_id, sample);
+        }
+        Ok(None)
+    })
+}
+
+fn registrations<'a>(ctx: &'a Ctx<'a>, params: Value) -> Fut<'a> {
+    Box::pin(async move {
+        let r: Registrations = match parse_params("registrations", params) {
+            Ok(r) => r,
+            Err(why) => return Ok(Some(refused(ctx, RegistrationsReport::NAME, &why))),
+        };
+        // A failed write keeps the connection (closing would add reconnect load to an
+        // overloaded store); the PBX reports again on its next change, or on refresh.
+        if let Err(e) =
+            crate::registrations::service::store_reported(ctx.st, ctx.system_id, &r).await
+        {
+            tracing::error!(system = %ctx.system_id, error = ?e, "storing registrations failed");
+        }
+        Ok(None)
+    })
+}
+
+pub(super) fn parse_info(
+    ctx: &Ctx<'_>,
+    params: serde_json::Value,
+) -> Result<DeviceInfo, (u16, String)> {
+    let info: DeviceInfo = serde_json::from_value(params)
+        .map_err(|e| (close::PROTOCOL_VIOLATION, format!("bad device info: {e}")))?;
+    if !info.serial.eq_ignore_ascii_case(ctx.serial) {
+        return Err((
+            close::PROTOCOL_VIOLATION,
+            "serial number differs from the credential".into(),
+        ));
+    }
+    Ok(info)
+}
+
+pub(super) async fn store_info(ctx: &Ctx<'_>, info: &DeviceInfo) -> Result<(), (u16, String)> {
+    crate::systems::store::store_info(&ctx.st.db, ctx.system_id, info, ctx.st.clock.now_ms())
+        .await
+        .map_err(|e| {
+            tracing::error!(system = %ctx.system_id, error = ?e, "storing device info failed");
+            (
+                close::GOING_AWAY,
+                "server error; reconnect later".to_owned(),
+            )
+        })
+}
