@@ -120,6 +120,12 @@ pub struct ServeArgs {
     /// Markdown file with this installation's terms of use (else the shipped ones).
     #[arg(long, env = "ZENTRALE_LEGAL_TERMS_FILE")]
     pub legal_terms_file: Option<std::path::PathBuf>,
+    /// This node's name when several nodes share one database [stored in DATA_DIR/node-id].
+    #[arg(long, env = "ZENTRALE_NODE_ID")]
+    pub node_id: Option<String>,
+    /// Seconds between runs of the jobs (roll-ups, alert rules, retention); one node runs each [60].
+    #[arg(long, env = "ZENTRALE_JOB_INTERVAL_S")]
+    pub job_interval_s: Option<u64>,
 }
 
 impl ServeArgs {
@@ -158,7 +164,8 @@ impl ServeArgs {
             maintenance_url,
             header_timeout_s,
             body_timeout_s,
-            audit_retention_days
+            audit_retention_days,
+            job_interval_s
         );
         macro_rules! over_opt {
             ($($field:ident),*) => {$(
@@ -176,7 +183,8 @@ impl ServeArgs {
             oidc_client_id,
             oidc_company_claim,
             legal_privacy_file,
-            legal_terms_file
+            legal_terms_file,
+            node_id
         );
         if let Some(v) = &self.oidc_client_secret {
             s.oidc_client_secret = Some(Secret::new(v.clone()));

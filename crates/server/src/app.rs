@@ -20,8 +20,10 @@ use tower_http::trace::TraceLayer;
 /// Opens the database (running migrations) and prepares the shared state.
 pub async fn start(config: Config, clock: Clock) -> AppResult<AppState> {
     let db = Db::connect(&config.database_url()).await?;
-    systems::store::mark_all_offline(&db).await?;
+    crate::jobs::keep_node_id(&config);
     let st = AppState::new(db, config, clock);
+    systems::store::mark_own_offline(&st.db, &st.node).await?;
+    tracing::info!(node = %st.node, "this node's name");
     check_sso(&st);
     Ok(st)
 }
@@ -200,7 +202,9 @@ fn spawn_background(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut flush = tokio::time::interval(std::time::Duration::from_millis(500));
-        let mut job = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut job = tokio::time::interval(std::time::Duration::from_secs(
+            st.config.job_interval_s.max(1),
+        ));
         let mut seen = tokio::time::interval(std::time::Duration::from_secs(30));
         loop {
             tokio::select! {
@@ -209,17 +213,7 @@ fn spawn_background(
                         tracing::error!(error = ?e, "writing monitoring samples failed; will retry");
                     }
                 }
-                _ = job.tick() => {
-                    if let Err(e) = crate::monitoring::jobs::run_once(&st).await {
-                        tracing::error!(error = %e, "monitoring job failed");
-                    }
-                    if let Err(e) = crate::alerts::rules::run_once(&st).await {
-                        tracing::error!(error = %e, "alert rules failed");
-                    }
-                    if let Err(e) = crate::audit::retain(&st).await {
-                        tracing::error!(error = %e, "audit-log retention failed; will retry");
-                    }
-                }
+                _ = job.tick() => crate::jobs::run_due(&st).await,
                 _ = seen.tick() => {
                     if let Err(e) = crate::gateway::seen(&st).await {
                         tracing::error!(error = %e, "writing last-seen times failed; will retry");

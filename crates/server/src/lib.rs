@@ -24,6 +24,7 @@ pub mod help;
 pub mod i18n;
 pub mod ids;
 pub mod input;
+pub mod jobs;
 pub mod legal;
 pub mod listener;
 pub mod monitoring;

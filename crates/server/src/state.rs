@@ -23,6 +23,8 @@ pub struct AppState {
     pub pair_limit: Arc<crate::pairing::limit::PairLimiter>,
     /// Why single sign-on does not work now (provider unreachable), shown on `/readyz`.
     pub sso_problem: Arc<std::sync::Mutex<Option<String>>>,
+    /// This node's name (several nodes may share the database).
+    pub node: Arc<str>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
             })
             .map(Arc::new);
         AppState {
+            node: crate::jobs::node_id(&config).into(),
             oidc,
             monitoring: Arc::default(),
             pair_limit: Arc::default(),

@@ -4,4 +4,5 @@
 mod accounts;
 mod config;
 mod demo;
+mod nodes;
 mod support;

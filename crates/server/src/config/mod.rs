@@ -54,6 +54,11 @@ pub struct Config {
     /// texts when `None`.
     pub legal_privacy_file: Option<PathBuf>,
     pub legal_terms_file: Option<PathBuf>,
+    /// This node's name among several on one database; `None`: the one stored in the data
+    /// directory (`node-id`, made at the first start).
+    pub node_id: Option<String>,
+    /// How often the jobs (monitoring roll-ups, alert rules, retention) run, on one node.
+    pub job_interval_s: u64,
 }
 
 /// OpenID Connect settings.

@@ -45,6 +45,8 @@ pub struct Settings {
     pub audit_retention_days: i64,
     pub legal_privacy_file: Option<PathBuf>,
     pub legal_terms_file: Option<PathBuf>,
+    pub node_id: Option<String>,
+    pub job_interval_s: u64,
 }
 
 impl Default for Settings {
@@ -78,6 +80,8 @@ impl Default for Settings {
             audit_retention_days: 400,
             legal_privacy_file: None,
             legal_terms_file: None,
+            node_id: None,
+            job_interval_s: 60,
         }
     }
 }
@@ -115,6 +119,7 @@ impl Settings {
             ("heartbeat_s", self.heartbeat_s),
             ("header_timeout_s", self.header_timeout_s),
             ("body_timeout_s", self.body_timeout_s),
+            ("job_interval_s", self.job_interval_s),
         ] {
             if v == 0 {
                 problems.push(format!("{name} must be at least 1"));
@@ -184,6 +189,8 @@ impl Settings {
             audit_retention_days: self.audit_retention_days.max(1),
             legal_privacy_file: self.legal_privacy_file,
             legal_terms_file: self.legal_terms_file,
+            node_id: self.node_id.filter(|n| !n.trim().is_empty()),
+            job_interval_s: self.job_interval_s.max(1),
         }
     }
 

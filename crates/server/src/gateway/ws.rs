@@ -165,7 +165,13 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
         let _ = sock.send(Message::Close(Some(frame))).await;
     }
     if st.gateway.unregister(&system_id, conn_id)
-        && let Err(e) = Box::pin(store::set_offline(&st.db, &system_id, st.clock.now_ms())).await
+        && let Err(e) = Box::pin(store::set_offline(
+            &st.db,
+            &system_id,
+            st.clock.now_ms(),
+            &st.node,
+        ))
+        .await
     {
         tracing::error!(system = %system_id, error = ?e, "could not mark system offline");
     }

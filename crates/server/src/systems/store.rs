@@ -196,13 +196,19 @@ pub async fn mark_paired(
 }
 
 /// The PBX (re)connected and said hello.
-pub async fn store_info(db: &Db, id: &str, info: &DeviceInfo, now: i64) -> AppResult<()> {
+pub async fn store_info(
+    db: &Db,
+    id: &str,
+    info: &DeviceInfo,
+    now: i64,
+    node: &str,
+) -> AppResult<()> {
     let booted_at = now - (info.uptime_s.min(i64::MAX as u64 / 1000) as i64) * 1000;
     sqlx::query(
         "UPDATE systems SET model = $1, mac = $2, firmware = $3, booted_at = $4, \
          maintenance_active = $5, maintenance_until = $6, licences = $7, capabilities = $8, \
          monitoring_enabled = $9, remote_config_allowed = $10, info_at = $11, last_seen_at = $11, \
-         online_since = COALESCE(online_since, $11) WHERE id = $12",
+         online_since = COALESCE(online_since, $11), online_node = $13 WHERE id = $12",
     )
     .bind(&info.model)
     .bind(&info.mac)
@@ -216,6 +222,7 @@ pub async fn store_info(db: &Db, id: &str, info: &DeviceInfo, now: i64) -> AppRe
     .bind(info.remote_config_allowed as i64)
     .bind(now)
     .bind(id)
+    .bind(node)
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -238,12 +245,17 @@ pub async fn touch_seen(db: &Db, ids: &[String], now: i64) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn set_offline(db: &Db, id: &str, last_seen: i64) -> AppResult<()> {
-    sqlx::query("UPDATE systems SET online_since = NULL, last_seen_at = $1 WHERE id = $2")
-        .bind(last_seen)
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
+/// The connection on `node` ended: offline, unless the PBX is connected to another node now.
+pub async fn set_offline(db: &Db, id: &str, last_seen: i64, node: &str) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE systems SET online_since = NULL, online_node = NULL, last_seen_at = $1 \
+         WHERE id = $2 AND (online_node = $3 OR online_node IS NULL)",
+    )
+    .bind(last_seen)
+    .bind(id)
+    .bind(node)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
@@ -263,11 +275,16 @@ pub async fn revoke_by_device(db: &Db, id: &str, now: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// At start no device is connected to this node yet.
-pub async fn mark_all_offline(db: &Db) -> AppResult<()> {
-    sqlx::query("UPDATE systems SET online_since = NULL WHERE online_since IS NOT NULL")
-        .execute(&db.pool)
-        .await?;
+/// At start no device is connected to this node yet: what this node held before (a crash,
+/// a restart) is offline; the devices of other nodes stay as they are.
+pub async fn mark_own_offline(db: &Db, node: &str) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE systems SET online_since = NULL, online_node = NULL \
+         WHERE online_since IS NOT NULL AND (online_node = $1 OR online_node IS NULL)",
+    )
+    .bind(node)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ mod i18n;
 mod matrix;
 mod matrix_fixture;
 mod monitoring;
+mod nodes;
 mod oidc;
 mod operator;
 mod oversize;

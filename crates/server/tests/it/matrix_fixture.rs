@@ -183,7 +183,7 @@ async fn pair_in_store(st: &AppState, id: &str) {
             .await
             .unwrap()
     );
-    systems::store::store_info(&st.db, id, &pbx.info(), now)
+    systems::store::store_info(&st.db, id, &pbx.info(), now, &st.node)
         .await
         .unwrap();
 }
