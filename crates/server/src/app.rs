@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 /// Opens the database (running migrations) and prepares the shared state.
 pub async fn start(config: Config, clock: Clock) -> AppResult<AppState> {
     let db = Db::connect(&config.database_url()).await?;
-    crate::jobs::keep_node_id(&config);
+    crate::jobs::node::keep_node_id(&config);
     let st = AppState::new(db, config, clock);
     systems::store::mark_own_offline(&st.db, &st.node).await?;
     tracing::info!(node = %st.node, "this node's name");

@@ -42,7 +42,7 @@ impl AppState {
             })
             .map(Arc::new);
         AppState {
-            node: crate::jobs::node_id(&config).into(),
+            node: crate::jobs::node::node_id(&config).into(),
             oidc,
             monitoring: Arc::default(),
             pair_limit: Arc::default(),
