@@ -57,6 +57,7 @@ pub async fn run(
         None => AgentState::load(&cfg.state_file)?.ok_or(AgentError::NotPaired)?,
     };
     let mut backoff = Backoff::new(Duration::from_millis(500), cfg.backoff_cap);
+    let mut fix_needed = false;
     loop {
         status.send_replace(AgentStatus::Connecting);
         let started = Instant::now();
@@ -84,6 +85,11 @@ pub async fn run(
                 status.send_replace(AgentStatus::Stopped);
                 return Ok(Outcome::Replaced);
             }
+            Ended::Closed(code, reason) if close::needs_fix(code) => {
+                tracing::error!(code, %reason, "the control center refused what this agent sent; waiting the longest backoff before trying again");
+                status.send_replace(AgentStatus::Disconnected(reason));
+                fix_needed = true;
+            }
             Ended::Closed(code, reason) => {
                 tracing::info!(code, %reason, "server closed the connection");
                 status.send_replace(AgentStatus::Disconnected(reason));
@@ -93,10 +99,12 @@ pub async fn run(
                 status.send_replace(AgentStatus::Disconnected(reason));
             }
         }
-        if started.elapsed() > Duration::from_secs(30) {
-            backoff.reset();
-        }
-        let delay = backoff.next_delay();
+        let delay = reconnect_delay(
+            &mut backoff,
+            std::mem::take(&mut fix_needed),
+            started.elapsed(),
+            cfg.backoff_cap,
+        );
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
             _ = stop.cancelled() => {
@@ -105,6 +113,25 @@ pub async fn run(
             }
         }
     }
+}
+
+/// How long to wait before the next attempt: the jittered backoff, reset after a connection
+/// that lasted 30 s; after a close that needs a fix, never less than the cap (no storm of
+/// attempts that are refused the same way) and no reset.
+pub fn reconnect_delay(
+    backoff: &mut Backoff,
+    fix_needed: bool,
+    lasted: Duration,
+    cap: Duration,
+) -> Duration {
+    if fix_needed {
+        let _ = backoff.next_delay();
+        return cap;
+    }
+    if lasted > Duration::from_secs(30) {
+        backoff.reset();
+    }
+    backoff.next_delay()
 }
 
 /// Deletes this PBX's access on the control center and forgets the credential.
@@ -123,4 +150,24 @@ pub async fn revoke(cfg: &AgentConfig) -> Result<(), AgentError> {
         )));
     }
     AgentState::remove(&cfg.state_file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_close_that_needs_a_fix_waits_the_longest() {
+        let cap = Duration::from_secs(60);
+        let mut b = Backoff::new(Duration::from_millis(500), cap);
+        assert_eq!(
+            reconnect_delay(&mut b, true, Duration::from_secs(120), cap),
+            cap
+        );
+        assert!(reconnect_delay(&mut b, false, Duration::from_secs(1), cap) <= cap);
+        assert!(close::needs_fix(close::PROTOCOL_VIOLATION) && close::needs_fix(1007));
+        assert!(
+            !close::needs_fix(close::GOING_AWAY) && !close::needs_fix(close::HEARTBEAT_TIMEOUT)
+        );
+    }
 }

@@ -25,3 +25,13 @@ pub const HEARTBEAT_TIMEOUT: u16 = 4003;
 pub fn should_reconnect(code: u16) -> bool {
     !matches!(code, ACCESS_REVOKED | REPLACED)
 }
+
+/// Whether the close says the agent sends something wrong (binary frame, not JSON, too
+/// big, protocol violation): reconnecting at once would only repeat it, so the agent waits
+/// its longest backoff before trying again, and logs the reason for whoever fixes it.
+pub fn needs_fix(code: u16) -> bool {
+    matches!(
+        code,
+        UNSUPPORTED_DATA | INVALID_PAYLOAD | MESSAGE_TOO_BIG | PROTOCOL_VIOLATION
+    )
+}

@@ -30,5 +30,9 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Messages over [`MAX_FRAME_BYTES`] up to this size are read and refused with `too_large`
 /// (the connection stays); larger ones close the connection with 1009.
 pub const MAX_ACCEPTED_BYTES: usize = 1024 * 1024;
+/// Longest request id either side accepts (characters); a longer or empty one is a protocol
+/// violation (close 4000).
+pub const MAX_REQUEST_ID_CHARS: usize = 128;
+
 /// Lowest PBX firmware that may pair with the control center.
 pub const MIN_PAIRING_FIRMWARE: FirmwareVersion = FirmwareVersion::new(2, 4, 4);

@@ -20,7 +20,7 @@ use zentrale_protocol::messages::{AccessRevoked, HelloResult};
 use zentrale_protocol::methods::{AccessRevokedNote, Hello};
 use zentrale_protocol::pairing::codes;
 use zentrale_protocol::{
-    Envelope, MAX_ACCEPTED_BYTES, MAX_FRAME_BYTES, Method, SUBPROTOCOL, close,
+    Envelope, MAX_ACCEPTED_BYTES, MAX_FRAME_BYTES, MAX_REQUEST_ID_CHARS, Method, SUBPROTOCOL, close,
 };
 
 /// Buffers per connection: small, so that ten thousand idle PBXes cost little memory.
@@ -218,6 +218,14 @@ async fn handle(
     }
     if text.len() > MAX_FRAME_BYTES {
         return Ok(Some(refuse_oversize(ctx, pending, env, text.len()).await));
+    }
+    if let Envelope::Req { id, .. } | Envelope::Res { id, .. } | Envelope::Err { id, .. } = &env
+        && (id.is_empty() || id.chars().count() > MAX_REQUEST_ID_CHARS)
+    {
+        return Err((
+            close::PROTOCOL_VIOLATION,
+            format!("a request id must have 1 to {MAX_REQUEST_ID_CHARS} characters"),
+        ));
     }
     match env {
         Envelope::Req { id, method, params } => {

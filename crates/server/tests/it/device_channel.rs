@@ -320,6 +320,17 @@ async fn bad_frames_close_with_codes(b: Backend) {
         .unwrap();
     assert_eq!(close_code(&mut ws).await, close::PROTOCOL_VIOLATION);
 
+    // A request id over 128 characters (or empty) is a protocol violation.
+    let mut ws = open(&srv.url, Some(&cred), true).await.unwrap();
+    hello(&mut ws, "BAD0000001").await;
+    let long_id = "i".repeat(zentrale_protocol::MAX_REQUEST_ID_CHARS + 1);
+    ws.send(Message::Text(
+        Envelope::request(long_id, "teleport", ()).to_text().into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(close_code(&mut ws).await, close::PROTOCOL_VIOLATION);
+
     // Unknown method: answered with an error, connection stays.
     let mut ws = open(&srv.url, Some(&cred), true).await.unwrap();
     hello(&mut ws, "BAD0000001").await;
