@@ -75,6 +75,14 @@ pub async fn session(
                     "the control center no longer accepts this PBX's credential".into(),
                 ));
             }
+            // A 400 says this agent's upgrade request is wrong: like close 4000, it needs
+            // a fix, not a quick retry (docs/protocol.md §4.8).
+            Err(WsError::Http(resp)) if resp.status() == 400 => {
+                return Ok(Ended::Closed(
+                    close::PROTOCOL_VIOLATION,
+                    "server answered HTTP 400 to the upgrade".into(),
+                ));
+            }
             Err(WsError::Http(resp)) => {
                 return Ok(Ended::Lost(format!(
                     "server answered HTTP {}",
