@@ -4,6 +4,7 @@
 pub mod backoff;
 pub mod channel;
 pub mod config;
+pub mod conformance;
 pub mod error;
 pub mod net;
 pub mod pair;

@@ -1,6 +1,7 @@
 //! `zentrale`: the one binary of the project. Each subcommand lives in its own module.
 
 mod admin;
+mod conformance;
 #[macro_use]
 mod out;
 mod agent_cmd;
@@ -45,6 +46,8 @@ enum Cmd {
     Migrate(serve::DbArgs),
     /// The audit log: `verify` checks its hash chain.
     Audit(admin::AuditArgs),
+    /// The conformance kit: `server` checks a control center against docs/protocol.md.
+    Conformance(conformance::ConformanceArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
             Cmd::User(a) => admin::user(a).await,
             Cmd::Migrate(a) => serve::migrate(a).await,
             Cmd::Audit(a) => return admin::audit(a).await,
+            Cmd::Conformance(a) => return conformance::run(a).await,
         }
         .map(|()| ExitCode::SUCCESS)
     });

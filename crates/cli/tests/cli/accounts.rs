@@ -123,6 +123,87 @@ async fn accounts_serve_and_simulate() {
             .unwrap();
         pairs.push_str(&format!("{serial} {token}\n"));
     }
+    // The conformance kit checks this server as a vendor would run it.
+    let r = c
+        .post(format!("{url}/admin/systems"))
+        .form(&[("name", "Kit"), ("serial", "KIT0000001")])
+        .send()
+        .await
+        .unwrap();
+    let kit_id = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('=')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = c
+        .get(format!("{url}/admin/systems"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let kit_token = page
+        .split(&format!("id=\"token-{kit_id}\">"))
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let api: serde_json::Value = c
+        .post(format!("{url}/api/v1/account/tokens"))
+        .json(&serde_json::json!({"name": "kit"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kit = Command::new(BIN)
+        .args([
+            "conformance",
+            "server",
+            "--server",
+            &url,
+            "--serial",
+            "KIT0000001",
+            "--token",
+            &kit_token,
+            "--api-token",
+            api["token"].as_str().unwrap(),
+        ])
+        .output()
+        .await
+        .unwrap();
+    let said = String::from_utf8_lossy(&kit.stdout);
+    assert!(
+        kit.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&kit.stderr)
+    );
+    assert_eq!(said.matches("PASS").count(), 10, "{said}");
+    assert!(said.contains("every checked rule holds"));
+    // Its code is used now: a second run fails at pairing, and says so.
+    let again = Command::new(BIN)
+        .args([
+            "conformance",
+            "server",
+            "--server",
+            &url,
+            "--serial",
+            "KIT0000001",
+            "--token",
+            &kit_token,
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("FAIL  §2"));
+
     let pair_file = dir.path().join("pairs.txt");
     std::fs::write(&pair_file, pairs).unwrap();
     let sim_dir = dir.path().join("sim");
@@ -137,9 +218,9 @@ async fn accounts_serve_and_simulate() {
         "--state-dir",
         sim_dir.to_str().unwrap(),
     ]));
-    wait_states(&c, &url, &["ok", "ok"]).await;
+    wait_states(&c, &url, &["ok", "ok", "unknown"]).await;
     stop(sim).await;
-    wait_states(&c, &url, &["unknown", "unknown"]).await;
+    wait_states(&c, &url, &["unknown", "unknown", "unknown"]).await;
     let logs = stop(server).await;
     for s in secrets_in(&sim_dir) {
         assert!(

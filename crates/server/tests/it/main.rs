@@ -8,6 +8,7 @@ mod alerts;
 mod api;
 mod audit;
 mod browser;
+mod conformance;
 mod dashboard;
 mod device_channel;
 mod groups;
