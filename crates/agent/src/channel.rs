@@ -16,9 +16,10 @@ use zentrale_protocol::envelope::codes;
 use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
 use zentrale_protocol::methods::{
     AccessRevokedNote, Alert, Hello, InfoGet, MonitoringSample, RefusedNote, RegistrationsGet,
-    RegistrationsReport, Status,
+    RegistrationsPartNote, RegistrationsReport, Status,
 };
 use zentrale_protocol::registrations::Registrations;
+use zentrale_protocol::registrations::split;
 use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, SUBPROTOCOL, WS_PATH, close};
 use zentrale_protocol::{Method, Note};
 
@@ -112,9 +113,11 @@ pub async fn session(
     on_connected();
     tracing::info!(serial = %cred.serial, "connected to the control center");
     let mut last_regs = pbx.registrations();
-    let note = Envelope::notify::<RegistrationsReport>(&last_regs);
-    if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
-        return Ok(Ended::Lost(e.to_string()));
+    let mut reports = 0u64;
+    for note in report_frames(&last_regs, &mut reports) {
+        if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+            return Ok(Ended::Lost(e.to_string()));
+        }
     }
 
     let mut tick = tokio::time::interval(hb);
@@ -128,10 +131,10 @@ pub async fn session(
                     Some(Err(e)) => return Ok(Ended::Lost(e.to_string())),
                     Some(Ok(Message::Close(frame))) => return Ok(closed(frame)),
                     Some(Ok(Message::Text(text))) => {
-                        if let Some(reply) = handle(pbx, text.as_str())
-                            && let Err(e) = ws.send(Message::Text(reply.to_text().into())).await
-                        {
-                            return Ok(Ended::Lost(e.to_string()));
+                        for reply in handle(pbx, text.as_str()) {
+                            if let Err(e) = ws.send(Message::Text(reply.to_text().into())).await {
+                                return Ok(Ended::Lost(e.to_string()));
+                            }
                         }
                     }
                     Some(Ok(_)) => {}
@@ -157,9 +160,10 @@ pub async fn session(
                 }
                 let now_regs = pbx.registrations();
                 if regs_changed(&last_regs, &now_regs) {
-                    let note = Envelope::notify::<RegistrationsReport>(&now_regs);
-                    if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
-                        return Ok(Ended::Lost(e.to_string()));
+                    for note in report_frames(&now_regs, &mut reports) {
+                        if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+                            return Ok(Ended::Lost(e.to_string()));
+                        }
                     }
                     last_regs = now_regs;
                 }
@@ -222,39 +226,76 @@ fn closed(frame: Option<CloseFrame>) -> Ended {
     }
 }
 
-/// A request the agent answers: the PBX, the params; the result or `(code, message)`.
-type Answer = fn(&dyn Pbx, serde_json::Value) -> Result<serde_json::Value, (&'static str, String)>;
+/// A request the agent answers: the PBX, the request id, the params; the frames to send
+/// (notes first, the answer last).
+type Answer = fn(&dyn Pbx, &str, serde_json::Value) -> Vec<Envelope>;
 
 /// Every request this agent answers, by the protocol's method types.
 const REQUESTS: &[(&str, Answer)] = &[
-    (InfoGet::NAME, |pbx, _| answer::<InfoGet>(pbx.info())),
-    (RegistrationsGet::NAME, |pbx, _| {
+    (InfoGet::NAME, |pbx, id, _| {
+        answer::<InfoGet>(id, pbx.info())
+    }),
+    (RegistrationsGet::NAME, |pbx, id, _| {
         // Asked now: the picture is taken now, whenever the lists last changed.
         let mut r = pbx.registrations();
         r.as_of_ms = now_ms();
-        answer::<RegistrationsGet>(r)
+        let answer_fits = Envelope::response(id, &r).to_text().len() <= MAX_FRAME_BYTES;
+        if answer_fits {
+            return answer::<RegistrationsGet>(id, r);
+        }
+        // Too large for one message: the lists go ahead in parts named by the request id,
+        // the answer only points at them (docs/protocol.md §4.4).
+        let mut frames: Vec<Envelope> = split(&r, id, PART_BUDGET)
+            .iter()
+            .map(Envelope::notify::<RegistrationsPartNote>)
+            .collect();
+        let pointer = Registrations {
+            as_of_ms: r.as_of_ms,
+            phones: Vec::new(),
+            accounts: Vec::new(),
+            parts: Some(id.to_owned()),
+        };
+        frames.extend(answer::<RegistrationsGet>(id, pointer));
+        frames
     }),
 ];
 
-fn answer<M: Method>(result: M::Result) -> Result<serde_json::Value, (&'static str, String)> {
-    serde_json::to_value(result).map_err(|e| (codes::FAILED, e.to_string()))
+/// List bytes per part: well under one message, leaving room for the envelope.
+const PART_BUDGET: usize = 48 * 1024;
+
+/// A registration report as the frames that carry it: one `registrations` note, or
+/// `registrations.part` notes when it does not fit one message.
+fn report_frames(r: &Registrations, counter: &mut u64) -> Vec<Envelope> {
+    let note = Envelope::notify::<RegistrationsReport>(r);
+    if note.to_text().len() <= MAX_FRAME_BYTES {
+        return vec![note];
+    }
+    *counter += 1;
+    split(r, &format!("report-{counter}"), PART_BUDGET)
+        .iter()
+        .map(Envelope::notify::<RegistrationsPartNote>)
+        .collect()
+}
+
+fn answer<M: Method>(id: &str, result: M::Result) -> Vec<Envelope> {
+    vec![match serde_json::to_value(result) {
+        Ok(v) => Envelope::response(id, v),
+        Err(e) => Envelope::error(id, codes::FAILED, e.to_string()),
+    }]
 }
 
 /// Answers a server request; notes need no answer.
-fn handle(pbx: &dyn Pbx, text: &str) -> Option<Envelope> {
+fn handle(pbx: &dyn Pbx, text: &str) -> Vec<Envelope> {
     match serde_json::from_str::<Envelope>(text) {
         Ok(Envelope::Req { id, method, params }) => {
-            Some(match REQUESTS.iter().find(|(name, _)| *name == method) {
-                Some((_, answer)) => match answer(pbx, params) {
-                    Ok(result) => Envelope::response(id, result),
-                    Err((code, message)) => Envelope::error(id, code, message),
-                },
-                None => Envelope::error(
+            match REQUESTS.iter().find(|(name, _)| *name == method) {
+                Some((_, answer)) => answer(pbx, &id, params),
+                None => vec![Envelope::error(
                     id,
                     codes::UNKNOWN_METHOD,
                     format!("this agent does not know '{method}'"),
-                ),
-            })
+                )],
+            }
         }
         Ok(Envelope::Note { method, params }) if method == RefusedNote::NAME => {
             match serde_json::from_value::<<RefusedNote as Note>::Params>(params) {
@@ -262,19 +303,19 @@ fn handle(pbx: &dyn Pbx, text: &str) -> Option<Envelope> {
                     "the control center refused a message of this agent"),
                 Err(_) => tracing::warn!("the control center refused a message of this agent"),
             }
-            None
+            Vec::new()
         }
         Ok(Envelope::Note { method, params }) if method == AccessRevokedNote::NAME => {
             let reason = serde_json::from_value::<AccessRevoked>(params)
                 .map(|r| r.reason)
                 .unwrap_or_default();
             tracing::warn!(%reason, "the control center revoked this PBX's access");
-            None
+            Vec::new()
         }
-        Ok(_) => None,
+        Ok(_) => Vec::new(),
         Err(e) => {
             tracing::warn!(error = %e, "ignoring a message this agent cannot read");
-            None
+            Vec::new()
         }
     }
 }

@@ -91,6 +91,11 @@ note!(
     RegistrationsReport, crate::registrations::REGISTRATIONS, TO_SERVER, Registrations
 );
 note!(
+    /// Agent → server: one part of a registration report too large for one message.
+    RegistrationsPartNote, crate::registrations::REGISTRATIONS_PART, TO_SERVER,
+    crate::registrations::RegistrationsPart
+);
+note!(
     /// Server → agent: the access was deleted; the connection closes with 4001 next.
     AccessRevokedNote, crate::messages::ACCESS_REVOKED, TO_AGENT, AccessRevoked
 );

@@ -47,6 +47,7 @@ fn catalogue() -> (serde_json::Value, serde_json::Value) {
         note::<MonitoringSample>(),
         note::<Alert>(),
         note::<RegistrationsReport>(),
+        note::<RegistrationsPartNote>(),
         note::<AccessRevokedNote>(),
         note::<RefusedNote>(),
     ];

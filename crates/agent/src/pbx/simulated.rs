@@ -223,6 +223,22 @@ impl SimulatedPbx {
     }
 
     /// Sets the status of phone `index` (as if it lost or regained registration).
+    pub fn set_phones(&self, phones: Vec<Phone>) {
+        let mut l = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        l.phones = phones;
+        l.changed_at_ms = now_ms();
+    }
+
+    /// The phones now (to build a bigger installation from them).
+    pub fn phones(&self) -> Vec<Phone> {
+        self.lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .phones
+            .clone()
+    }
+
+    /// Sets the status of phone `index`.
     pub fn set_phone_status(&self, index: usize, status: PhoneStatus) {
         let mut l = self.lines.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(p) = l.phones.get_mut(index) {
@@ -364,6 +380,7 @@ impl Pbx for SimulatedPbx {
             as_of_ms: l.changed_at_ms,
             phones: l.phones,
             accounts: l.accounts,
+            parts: None,
         }
     }
 }

@@ -11,4 +11,14 @@ pub(super) struct Ctx<'a> {
     pub(super) st: &'a AppState,
     pub(super) system_id: &'a str,
     pub(super) serial: &'a str,
+    /// A registration report arriving in parts on this connection.
+    pub(super) parts: &'a std::sync::Mutex<Option<Assembly>>,
+}
+
+/// The parts of a registration report received so far.
+#[derive(Default)]
+pub(super) struct Assembly {
+    pub(super) report: String,
+    pub(super) next_seq: u32,
+    pub(super) report_data: zentrale_protocol::registrations::Registrations,
 }

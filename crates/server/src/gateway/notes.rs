@@ -2,13 +2,15 @@
 //! protocol's note types: `status`, `alert`, `monitoring.sample`, `registrations`. A note
 //! not in the table is ignored (a newer agent may send more).
 
-use super::conn::Ctx;
+use super::conn::{Assembly, Ctx};
 use super::refuse::{check_alert, check_sample, parse_params, refused};
 use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
 use zentrale_protocol::messages::DeviceInfo;
-use zentrale_protocol::methods::{Alert, MonitoringSample, RegistrationsReport, Status};
+use zentrale_protocol::methods::{
+    Alert, MonitoringSample, RegistrationsPartNote, RegistrationsReport, Status,
+};
 use zentrale_protocol::registrations::Registrations;
 use zentrale_protocol::{Envelope, Note, close};
 
@@ -23,6 +25,7 @@ pub(super) const TABLE: &[(&str, Handler)] = &[
     (Alert::NAME, alert),
     (MonitoringSample::NAME, sample),
     (RegistrationsReport::NAME, registrations),
+    (RegistrationsPartNote::NAME, registrations_part),
 ];
 
 /// Runs the handler of `method`, if the table has one.
@@ -99,6 +102,70 @@ fn registrations<'a>(ctx: &'a Ctx<'a>, params: Value) -> Fut<'a> {
         // overloaded store); the PBX reports again on its next change, or on refresh.
         if let Err(e) =
             crate::registrations::service::store_reported(ctx.st, ctx.system_id, &r).await
+        {
+            tracing::error!(system = %ctx.system_id, error = ?e, "storing registrations failed");
+        }
+        Ok(None)
+    })
+}
+
+/// One part of a report too large for one message: collected in order; the last part
+/// stores the whole report. Out of order, over the limits or a new report id midway: the
+/// collection is dropped and the part refused.
+fn registrations_part<'a>(ctx: &'a Ctx<'a>, params: Value) -> Fut<'a> {
+    Box::pin(async move {
+        use zentrale_protocol::registrations::{MAX_PARTS, RegistrationsPart};
+        let name = RegistrationsPartNote::NAME;
+        let part: RegistrationsPart = match parse_params("registrations part", params) {
+            Ok(p) => p,
+            Err(why) => return Ok(Some(refused(ctx, name, &why))),
+        };
+        let complete = {
+            let mut slot = ctx.parts.lock().unwrap_or_else(|p| p.into_inner());
+            if part.seq == 0 {
+                *slot = Some(Assembly {
+                    report: part.report.clone(),
+                    ..Assembly::default()
+                });
+            }
+            let problem = match slot.as_ref() {
+                _ if part.report.is_empty() || part.report.chars().count() > 64 => {
+                    Some("report must have 1 to 64 characters".to_owned())
+                }
+                None => Some(format!(
+                    "part {} of a report whose part 0 did not come",
+                    part.seq
+                )),
+                Some(a) if a.report != part.report => Some(format!(
+                    "part of report '{}' while '{}' is open",
+                    part.report, a.report
+                )),
+                Some(a) if a.next_seq != part.seq => {
+                    Some(format!("part {} where {} was due", part.seq, a.next_seq))
+                }
+                _ if part.seq >= MAX_PARTS => Some(format!("more than {MAX_PARTS} parts")),
+                _ => None,
+            };
+            if let Some(why) = problem {
+                *slot = None;
+                return Ok(Some(refused(ctx, name, &why)));
+            }
+            let Some(a) = slot.as_mut() else {
+                return Ok(None);
+            };
+            a.next_seq += 1;
+            a.report_data.as_of_ms = part.as_of_ms;
+            a.report_data.phones.extend(part.phones);
+            a.report_data.accounts.extend(part.accounts);
+            if part.last {
+                slot.take().map(|a| a.report_data)
+            } else {
+                None
+            }
+        };
+        if let Some(r) = complete
+            && let Err(e) =
+                crate::registrations::service::store_reported(ctx.st, ctx.system_id, &r).await
         {
             tracing::error!(system = %ctx.system_id, error = ?e, "storing registrations failed");
         }

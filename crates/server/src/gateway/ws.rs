@@ -82,6 +82,7 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
     };
     let mut hello_done = false;
     let mut pending: Pending = HashMap::new();
+    let parts = std::sync::Mutex::new(None);
     let mut next_request = 0u64;
     // Server request ids are unique across connections: a random prefix per connection, so
     // an agent that remembers answered ids never mistakes a new request for an old one.
@@ -101,7 +102,7 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                 Some(Ok(Message::Text(text))) => {
                     last_heard = tokio::time::Instant::now();
                     heard(&st);
-                    let ctx = Ctx { st: &st, system_id: &system_id, serial: &serial };
+                    let ctx = Ctx { st: &st, system_id: &system_id, serial: &serial, parts: &parts };
                     // Boxed: the handler's future is large and only needed while a message is handled,
                     // so it should not sit in every idle connection's task.
                     match Box::pin(handle(&ctx, &mut hello_done, &mut pending, text.as_str())).await {

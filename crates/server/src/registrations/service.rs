@@ -15,7 +15,6 @@ pub async fn load(
     store::load(&st.db, cap.id()).await
 }
 
-/// Asks the PBX for its current lists now.
 /// Stores what the PBX reported and raises or clears registration alerts.
 pub async fn store_reported(st: &AppState, system_id: &str, r: &Registrations) -> AppResult<()> {
     let (phones, accounts, _) = store::load(&st.db, system_id).await?;
@@ -23,8 +22,13 @@ pub async fn store_reported(st: &AppState, system_id: &str, r: &Registrations) -
     crate::alerts::rules::on_registrations(st, system_id, &(phones, accounts), r).await
 }
 
+/// Asks the PBX for its current lists now.
 pub async fn refresh(st: &AppState, cap: &Cap<Feature>) -> AppResult<()> {
     let id = cap.id();
     let r = st.gateway.ask::<RegistrationsGet>(id, &NoParams {}).await?;
+    if r.parts.is_some() {
+        // Too large for one message: the parts came just before the answer and are stored.
+        return Ok(());
+    }
     store_reported(st, id, &r).await
 }
