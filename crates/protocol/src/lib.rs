@@ -1,7 +1,8 @@
 //! Wire types of the Zentrale device protocol v1, shared by the server and the agent.
 //!
-//! Serde only: no I/O, no async runtime. `docs/protocol.md` is the normative description;
-//! this crate is its executable form.
+//! Serde only: no I/O, no async runtime. `docs/protocol.md` and the JSON Schemas generated
+//! from these types (`docs/protocol/schema.json`) are the contract for vendors; these types
+//! are how the server and our agent implement it.
 
 pub mod close;
 pub mod envelope;
