@@ -1,5 +1,5 @@
-//! `zentrale conformance server`: the conformance kit's checks of a control center, printed
-//! rule by rule; exits 1 when a rule fails.
+//! `zentrale conformance server|agent`: the conformance kit's checks of a control center or
+//! of an agent, printed rule by rule; exits 1 when a rule fails.
 
 use crate::agent_cmd::{ConnArgs, config};
 use clap::{Args, Subcommand};
@@ -29,10 +29,46 @@ enum ConformanceCmd {
         #[arg(long, env = "ZENTRALE_API_TOKEN", hide_env_values = true)]
         api_token: Option<String>,
     },
+    /// Check an agent as the control center meets it: listen, let the agent connect with
+    /// the given credential (its state file names this address), run the script.
+    Agent {
+        /// Address to listen on, e.g. 127.0.0.1:9443 (plain HTTP: run it on a test network).
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// The serial number the agent presents.
+        #[arg(long)]
+        serial: String,
+        /// The secret the agent presents (from its state file).
+        #[arg(long, env = "ZENTRALE_AGENT_SECRET", hide_env_values = true)]
+        secret: String,
+        /// The heartbeat the kit announces; the silence check lasts about 3 × this.
+        #[arg(long, default_value_t = 2)]
+        heartbeat_s: u64,
+    },
 }
 
 pub async fn run(args: ConformanceArgs) -> anyhow::Result<ExitCode> {
     match args.cmd {
+        ConformanceCmd::Agent {
+            listen,
+            serial,
+            secret,
+            heartbeat_s,
+        } => {
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            crate::say!(
+                "conformance kit listening on http://{}: start the agent against it",
+                listener.local_addr()?
+            );
+            let opts = zentrale_agent::conformance::agent::Options {
+                listener,
+                serial,
+                secret,
+                heartbeat_s: heartbeat_s.max(1),
+            };
+            let checks = zentrale_agent::conformance::agent::run(&opts).await;
+            Ok(report(&checks))
+        }
         ConformanceCmd::Server {
             conn,
             serial,
@@ -47,18 +83,23 @@ pub async fn run(args: ConformanceArgs) -> anyhow::Result<ExitCode> {
                 api_token,
             };
             let checks = zentrale_agent::conformance::server::run(&opts).await;
-            for c in &checks {
-                crate::say!("{}", c.line());
-            }
             let _ = std::fs::remove_dir_all(&dir);
-            if zentrale_agent::conformance::all_passed(&checks) {
-                crate::say!("conformance: every checked rule holds");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                crate::complain!("conformance: rules FAILED (see FAIL above)");
-                Ok(ExitCode::from(1))
-            }
+            Ok(report(&checks))
         }
+    }
+}
+
+/// Prints every rule; exit 1 when one failed.
+fn report(checks: &[zentrale_agent::conformance::Check]) -> ExitCode {
+    for c in checks {
+        crate::say!("{}", c.line());
+    }
+    if zentrale_agent::conformance::all_passed(checks) {
+        crate::say!("conformance: every checked rule holds");
+        ExitCode::SUCCESS
+    } else {
+        crate::complain!("conformance: rules FAILED (see FAIL above)");
+        ExitCode::from(1)
     }
 }
 

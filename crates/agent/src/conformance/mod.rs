@@ -2,6 +2,7 @@
 //! printed with its rule, pass or fail and what was seen. `server` checks a control center
 //! the way a PBX would (`zentrale conformance server`).
 
+pub mod agent;
 pub mod server;
 mod wire;
 
