@@ -255,7 +255,7 @@ pub async fn run(o: &Options) -> Vec<Check> {
         Ok(mut w) => hello(&mut w, o).await.map(|_| w),
         Err(e) => Err(e),
     };
-    let mut ws = match back {
+    let ws = match back {
         Ok(w) => {
             out.push(check(
                 "§4.6",
@@ -268,6 +268,44 @@ pub async fn run(o: &Options) -> Vec<Check> {
             out.push(check(
                 "§4.6",
                 "after close 1001 the agent reconnects and says hello",
+                Err(e),
+            ));
+            return out;
+        }
+    };
+    // 4003: the agent comes back, as after 1001.
+    let mut ws = match close_and_back(o, ws, close::HEARTBEAT_TIMEOUT, Duration::ZERO).await {
+        Ok(w) => {
+            out.push(check(
+                "§4.6",
+                "after close 4003 the agent reconnects",
+                Ok("reconnected".into()),
+            ));
+            w
+        }
+        Err(e) => {
+            out.push(check(
+                "§4.6",
+                "after close 4003 the agent reconnects",
+                Err(e),
+            ));
+            return out;
+        }
+    };
+    // 4000: the agent needs a fix; it must not retry at once (it waits its longest backoff).
+    ws = match close_and_back(o, ws, close::PROTOCOL_VIOLATION, Duration::from_millis(500)).await {
+        Ok(w) => {
+            out.push(check(
+                "§4.8",
+                "after close 4000 the agent does not retry at once",
+                Ok("came back later".into()),
+            ));
+            w
+        }
+        Err(e) => {
+            out.push(check(
+                "§4.8",
+                "after close 4000 the agent does not retry at once",
                 Err(e),
             ));
             return out;
@@ -343,6 +381,26 @@ pub async fn run(o: &Options) -> Vec<Check> {
         stays_away,
     ));
     out
+}
+
+/// Closes with `code`; the agent must stay away for `quiet`, then come back within 90 s and
+/// say hello.
+async fn close_and_back(o: &Options, mut ws: Ws, code: u16, quiet: Duration) -> Result<Ws, String> {
+    let frame = CloseFrame {
+        code: code.into(),
+        reason: "conformance".into(),
+    };
+    let _ = ws.send(Message::Close(Some(frame))).await;
+    drop(ws);
+    if !quiet.is_zero() && accept(o, quiet).await.is_ok() {
+        return Err(format!(
+            "it connected again within {} ms",
+            quiet.as_millis()
+        ));
+    }
+    let mut w = accept(o, Duration::from_secs(90)).await?;
+    hello(&mut w, o).await?;
+    Ok(w)
 }
 
 async fn ping(ws: &mut Ws) -> Result<String, String> {
