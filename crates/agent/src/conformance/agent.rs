@@ -5,7 +5,7 @@
 //! silence (the agent must give up after 3 × heartbeat_s and reconnect) and close 4001
 //! (the agent must not come back).
 
-use super::Check;
+use super::{Check, check, now_ms};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -32,23 +32,6 @@ pub struct Options {
 }
 
 const ANSWER: Duration = Duration::from_secs(15);
-
-fn check(section: &'static str, rule: &'static str, r: Result<String, String>) -> Check {
-    match r {
-        Ok(saw) => Check {
-            section,
-            rule,
-            passed: Some(true),
-            saw,
-        },
-        Err(saw) => Check {
-            section,
-            rule,
-            passed: Some(false),
-            saw,
-        },
-    }
-}
 
 /// Waits for the agent's next connection; checks the subprotocol and the credential.
 // The handshake callback's error type is tungstenite's own (an HTTP response).
@@ -418,11 +401,4 @@ async fn ping(ws: &mut Ws) -> Result<String, String> {
     })
     .await
     .map_err(|_| "no pong".to_owned())?
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

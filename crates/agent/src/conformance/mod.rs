@@ -28,6 +28,28 @@ impl Check {
     }
 }
 
+/// A checked rule: passed with what was seen, or failed with what was seen.
+pub(crate) fn check(section: &'static str, rule: &'static str, r: Result<String, String>) -> Check {
+    let (passed, saw) = match r {
+        Ok(saw) => (true, saw),
+        Err(saw) => (false, saw),
+    };
+    Check {
+        section,
+        rule,
+        passed: Some(passed),
+        saw,
+    }
+}
+
+/// The kit's clock, ms since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 /// Whether every checked rule passed.
 pub fn all_passed(checks: &[Check]) -> bool {
     checks.iter().all(|c| c.passed != Some(false))

@@ -4,8 +4,8 @@
 //! unique across connections (with an API token to press Refresh), and the heartbeat
 //! timeout of 3 × heartbeat_s with a client that never answers a ping.
 
-use super::Check;
 use super::wire::{Frame, Wire};
+use super::{Check, check, now_ms};
 use crate::config::AgentConfig;
 use crate::net;
 use crate::pbx::{Pbx, SimulatedPbx};
@@ -25,23 +25,6 @@ pub struct Options {
 }
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn check(section: &'static str, rule: &'static str, r: Result<String, String>) -> Check {
-    match r {
-        Ok(saw) => Check {
-            section,
-            rule,
-            passed: Some(true),
-            saw,
-        },
-        Err(saw) => Check {
-            section,
-            rule,
-            passed: Some(false),
-            saw,
-        },
-    }
-}
 
 /// Runs every check; stops early only when pairing or the channel fail.
 pub async fn run(o: &Options) -> Vec<Check> {
@@ -356,11 +339,4 @@ async fn heartbeat(mut w: Wire, hb: u64) -> Result<String, String> {
             _ => {}
         }
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
