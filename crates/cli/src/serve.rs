@@ -126,6 +126,10 @@ pub struct ServeArgs {
     /// Seconds between runs of the jobs (roll-ups, alert rules, retention); one node runs each [60].
     #[arg(long, env = "ZENTRALE_JOB_INTERVAL_S")]
     pub job_interval_s: Option<u64>,
+    /// Where bulk data (backups, firmware, call records) is kept: file:///PATH or
+    /// s3://BUCKET/PREFIX (endpoint and credentials from AWS_* variables) [DATA_DIR/blobs].
+    #[arg(long, env = "ZENTRALE_BLOB_URL")]
+    pub blob_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -184,7 +188,8 @@ impl ServeArgs {
             oidc_company_claim,
             legal_privacy_file,
             legal_terms_file,
-            node_id
+            node_id,
+            blob_url
         );
         if let Some(v) = &self.oidc_client_secret {
             s.oidc_client_secret = Some(Secret::new(v.clone()));

@@ -21,7 +21,10 @@ use tower_http::trace::TraceLayer;
 pub async fn start(config: Config, clock: Clock) -> AppResult<AppState> {
     let db = Db::connect(&config.database_url()).await?;
     crate::jobs::node::keep_node_id(&config);
-    let st = AppState::new(db, config, clock);
+    let blobs = crate::blobs::Blobs::open(&config.blob_url())?;
+    tracing::info!(url = %blobs.url, "blob store");
+    let mut st = AppState::new(db, config, clock);
+    st.blobs = Some(std::sync::Arc::new(blobs));
     systems::store::mark_own_offline(&st.db, &st.node).await?;
     tracing::info!(node = %st.node, "this node's name");
     check_sso(&st);

@@ -25,6 +25,8 @@ pub struct AppState {
     pub sso_problem: Arc<std::sync::Mutex<Option<String>>>,
     /// This node's name (several nodes may share the database).
     pub node: Arc<str>,
+    /// Where bulk data is kept; opened by a serving node (`app::start`).
+    pub blobs: Option<Arc<crate::blobs::Blobs>>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             })
             .map(Arc::new);
         AppState {
+            blobs: None,
             node: crate::jobs::node::node_id(&config).into(),
             oidc,
             monitoring: Arc::default(),

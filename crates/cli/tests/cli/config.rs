@@ -137,3 +137,34 @@ async fn version_names_the_commit() {
         );
     }
 }
+
+/// The blob store is a setting of `serve`; an unusable one stops the start and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blob_store_setting() {
+    let help = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--blob-url"));
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--blob-url",
+            "ftp://files.example/blobs",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(!o.status.success());
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("ftp://files.example/blobs") && said.contains("use file:// or s3://"),
+        "{said}"
+    );
+}

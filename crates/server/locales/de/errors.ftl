@@ -89,3 +89,5 @@ err-only-owners-administrators-can = Nur Eigentümer oder Administratoren von �
 err-group-already = „{ $name }“ ist schon in dieser Gruppe.
 err-tick-at-least-one-5 = Markieren Sie mindestens ein System zum Entfernen.
 err-access-deleted-on-pbx = Der Zugriff wurde in der Telefonanlage gelöscht; sie meldet sich nicht mehr beim Control Center. Um sie wieder zu verwalten, erneuern Sie das Token unter Administration › Systeme (✓) und bestätigen Sie damit den Zugriff in der Telefonanlage.
+err-blob-too-large = Die Daten sind größer als die dafür erlaubten { $max } Bytes.
+err-blob-url = Der Blob-Speicher { $url } ist nicht nutzbar: { $why }

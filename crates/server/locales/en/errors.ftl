@@ -89,3 +89,5 @@ err-only-owners-administrators-can = Only owners or administrators of '{ $name }
 err-group-already = '{ $name }' is in this group already.
 err-tick-at-least-one-5 = Tick at least one system to remove.
 err-access-deleted-on-pbx = The access was deleted on the PBX, so it no longer reports to the control center. To manage it again, renew the token under Administration › Systems (✓) and confirm access on the PBX with it.
+err-blob-too-large = The data is larger than the { $max } bytes allowed for it.
+err-blob-url = The blob store { $url } cannot be used: { $why }

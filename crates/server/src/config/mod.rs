@@ -59,6 +59,9 @@ pub struct Config {
     pub node_id: Option<String>,
     /// How often the jobs (monitoring roll-ups, alert rules, retention) run, on one node.
     pub job_interval_s: u64,
+    /// Where bulk data is kept: `file://…` or `s3://bucket/prefix`; `None`: `blobs` in the
+    /// data directory.
+    pub blob_url: Option<String>,
 }
 
 /// OpenID Connect settings.
@@ -85,6 +88,20 @@ impl Config {
             ..Settings::default()
         }
         .build()
+    }
+
+    /// The blob store URL in effect.
+    pub fn blob_url(&self) -> String {
+        match &self.blob_url {
+            Some(url) => url.clone(),
+            None => {
+                let dir = std::path::absolute(self.data_dir.join("blobs"))
+                    .unwrap_or_else(|_| self.data_dir.join("blobs"));
+                url::Url::from_directory_path(&dir)
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|()| format!("file://{}", dir.display()))
+            }
+        }
     }
 
     /// The database URL in effect.

@@ -47,6 +47,7 @@ pub struct Settings {
     pub legal_terms_file: Option<PathBuf>,
     pub node_id: Option<String>,
     pub job_interval_s: u64,
+    pub blob_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -82,6 +83,7 @@ impl Default for Settings {
             legal_terms_file: None,
             node_id: None,
             job_interval_s: 60,
+            blob_url: None,
         }
     }
 }
@@ -191,6 +193,7 @@ impl Settings {
             legal_terms_file: self.legal_terms_file,
             node_id: self.node_id.filter(|n| !n.trim().is_empty()),
             job_interval_s: self.job_interval_s.max(1),
+            blob_url: self.blob_url.filter(|u| !u.trim().is_empty()),
         }
     }
 
