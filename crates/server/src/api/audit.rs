@@ -58,27 +58,20 @@ pub async fn list(
     let tr = u.tr();
     let entries = rows
         .into_iter()
-        .map(|e| {
-            let key = format!("audit-{}", e.action.replace(['.', '_'], "-"));
-            AuditEntryJson {
-                action_text: if tr.has(&key) {
-                    tr.t(&key)
-                } else {
-                    e.action.clone()
-                },
-                details: serde_json::from_str(&e.args).unwrap_or_default(),
-                seq: e.seq,
-                at_ms: e.at,
-                actor_kind: e.actor_kind,
-                actor_id: e.actor_id,
-                actor: e.actor_label,
-                company_id: e.company_id,
-                system_id: e.system_id,
-                action: e.action,
-                ip: e.ip,
-                request_id: e.request_id,
-                hash: e.hash,
-            }
+        .map(|e| AuditEntryJson {
+            action_text: crate::audit::action_text(&tr, &e.action),
+            details: serde_json::from_str(&e.args).unwrap_or_default(),
+            seq: e.seq,
+            at_ms: e.at,
+            actor_kind: e.actor_kind,
+            actor_id: e.actor_id,
+            actor: e.actor_label,
+            company_id: e.company_id,
+            system_id: e.system_id,
+            action: e.action,
+            ip: e.ip,
+            request_id: e.request_id,
+            hash: e.hash,
         })
         .collect();
     Ok(Json(AuditPage {

@@ -45,10 +45,6 @@ pub async fn page(
     meta: crate::context::ReqMeta,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    let user = crate::auth::session::resolve(&st, &headers)
-        .await
-        .ok()
-        .flatten();
     let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     let mut tags: Vec<Tag> = doc["tags"]
         .as_array()
@@ -100,10 +96,7 @@ pub async fn page(
             }
         }
     }
-    let layout = match &user {
-        Some(u) => Layout::page("nav-api", "api", u),
-        None => Layout::anonymous("nav-api", &meta),
-    };
+    let layout = Layout::for_request(&st, &headers, &meta, "nav-api", "api").await;
 
     render(&Page {
         layout,

@@ -123,6 +123,17 @@ pub async fn record(
     store::append(db, entry).await
 }
 
+/// An action code (`system.renamed`) in the reader's language; the code itself for actions
+/// the catalog does not name.
+pub fn action_text(tr: &crate::i18n::Tr, action: &str) -> String {
+    let key = format!("audit-{}", action.replace(['.', '_'], "-"));
+    if tr.has(&key) {
+        tr.t(&key)
+    } else {
+        action.to_owned()
+    }
+}
+
 fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }

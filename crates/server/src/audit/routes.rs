@@ -108,12 +108,7 @@ pub struct Line {
 
 impl Line {
     pub fn of(e: Entry, tr: &Tr) -> Self {
-        let key = format!("audit-{}", e.action.replace(['.', '_'], "-"));
-        let what = if tr.has(&key) {
-            tr.t(&key)
-        } else {
-            e.action.clone()
-        };
+        let what = super::action_text(tr, &e.action);
         Line {
             seq: e.seq,
             at: tr.datetime(Some(e.at)),

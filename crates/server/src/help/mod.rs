@@ -54,24 +54,6 @@ struct Page {
     body: String,
 }
 
-/// A page for the logged-in user in their language, for anybody else in the browser's.
-pub async fn layout_for(
-    st: &crate::state::AppState,
-    headers: &HeaderMap,
-    meta: &ReqMeta,
-    key: &str,
-    nav: &'static str,
-) -> Layout {
-    match crate::auth::session::resolve(st, headers)
-        .await
-        .ok()
-        .flatten()
-    {
-        Some(u) => Layout::page(key, nav, &u),
-        None => Layout::anonymous(key, meta),
-    }
-}
-
 pub async fn index(
     State(st): State<crate::state::AppState>,
     meta: ReqMeta,
@@ -95,7 +77,7 @@ async fn show(
     headers: &HeaderMap,
     slug: &str,
 ) -> AppResult<Response> {
-    let mut layout = layout_for(st, headers, meta, "help-title", "").await;
+    let mut layout = Layout::for_request(st, headers, meta, "help-title", "").await;
     let source = source(slug, layout.tr.locale).ok_or(AppError::NotFound)?;
     layout.help = "";
     Ok(render(&Page {

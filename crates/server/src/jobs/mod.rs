@@ -8,35 +8,34 @@ pub use node::{keep_node_id, node_id};
 
 use crate::state::AppState;
 
+type JobFut<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = crate::error::AppResult<()>> + Send + 'a>>;
+
+type Job = for<'a> fn(&'a AppState) -> JobFut<'a>;
+
+/// The shared jobs: lease name and the work.
+const JOBS: &[(&str, Job)] = &[
+    ("monitoring", |st| {
+        Box::pin(crate::monitoring::jobs::run_once(st))
+    }),
+    ("alerts", |st| Box::pin(crate::alerts::rules::run_once(st))),
+    ("audit-retention", |st| {
+        Box::pin(async move { crate::audit::retain(st).await.map(|_| ()) })
+    }),
+];
+
 /// Runs the shared jobs once, each on whichever node takes its lease first.
 pub async fn run_due(st: &AppState) {
     let ttl = (st.config.job_interval_s.max(1) * 1000) as i64 * 9 / 10;
-    let take = |name: &'static str| lease::take(&st.db, name, &st.node, st.clock.now_ms(), ttl);
-    match take("monitoring").await {
-        Ok(true) => {
-            if let Err(e) = crate::monitoring::jobs::run_once(st).await {
-                tracing::error!(error = %e, "monitoring job failed");
+    for (name, job) in JOBS {
+        match lease::take(&st.db, name, &st.node, st.clock.now_ms(), ttl).await {
+            Ok(true) => {
+                if let Err(e) = job(st).await {
+                    tracing::error!(job = name, error = %e, "job failed; it runs again next interval");
+                }
             }
+            Ok(false) => {}
+            Err(e) => tracing::error!(job = name, error = %e, "job lease not taken"),
         }
-        Ok(false) => {}
-        Err(e) => tracing::error!(error = %e, "job lease not taken"),
-    }
-    match take("alerts").await {
-        Ok(true) => {
-            if let Err(e) = crate::alerts::rules::run_once(st).await {
-                tracing::error!(error = %e, "alert rules failed");
-            }
-        }
-        Ok(false) => {}
-        Err(e) => tracing::error!(error = %e, "job lease not taken"),
-    }
-    match take("audit-retention").await {
-        Ok(true) => {
-            if let Err(e) = crate::audit::retain(st).await {
-                tracing::error!(error = %e, "audit-log retention failed; will retry");
-            }
-        }
-        Ok(false) => {}
-        Err(e) => tracing::error!(error = %e, "job lease not taken"),
     }
 }

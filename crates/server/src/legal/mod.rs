@@ -62,7 +62,7 @@ async fn document(
     configured: Option<&std::path::Path>,
     shipped: (&'static str, &'static str),
 ) -> AppResult<Response> {
-    let layout = crate::help::layout_for(st, headers, meta, key, "").await;
+    let layout = Layout::for_request(st, headers, meta, key, "").await;
     let text = match configured.map(std::fs::read_to_string) {
         Some(Ok(t)) => t,
         Some(Err(e)) => {
@@ -124,7 +124,7 @@ pub async fn licenses(
     meta: ReqMeta,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let layout = crate::help::layout_for(&st, &headers, &meta, "legal-licenses", "").await;
+    let layout = Layout::for_request(&st, &headers, &meta, "legal-licenses", "").await;
     Ok(render(&LicencesPage {
         layout,
         crates: &LICENCES.crates,

@@ -67,6 +67,25 @@ impl Layout {
         }
     }
 
+    /// A public page: with the navigation, in their language, for a logged-in user; in the
+    /// browser's language for anybody else.
+    pub async fn for_request(
+        st: &crate::state::AppState,
+        headers: &axum::http::HeaderMap,
+        meta: &crate::context::ReqMeta,
+        key: &str,
+        nav: &'static str,
+    ) -> Layout {
+        match crate::auth::session::resolve(st, headers)
+            .await
+            .ok()
+            .flatten()
+        {
+            Some(u) => Layout::page(key, nav, &u),
+            None => Layout::anonymous(key, meta),
+        }
+    }
+
     /// With the online help's page for this page.
     pub fn with_help(mut self, help: &'static str) -> Self {
         self.help = help;
