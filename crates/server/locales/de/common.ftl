@@ -65,3 +65,4 @@ licenses-version = Version
 licenses-licence = Lizenz
 licenses-texts = Lizenztexte
 err-body-timeout = Der Inhalt der Anfrage kam nicht rechtzeitig an.
+err-invalid-query = Die Abfrageparameter konnten nicht gelesen werden: { $detail }

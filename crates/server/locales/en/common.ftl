@@ -65,3 +65,4 @@ licenses-version = Version
 licenses-licence = Licence
 licenses-texts = Licence texts
 err-body-timeout = The request body did not arrive in time.
+err-invalid-query = The query parameters could not be read: { $detail }

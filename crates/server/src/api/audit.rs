@@ -5,7 +5,7 @@ use crate::audit::routes::scope;
 use crate::audit::store::{self, Filter};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -49,7 +49,7 @@ pub struct AuditPage {
 pub async fn list(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Query(f): Query<Filter>,
+    super::ApiQuery(f): super::ApiQuery<Filter>,
 ) -> ApiResult<Json<AuditPage>> {
     let scope = scope(&st, &u).await?;
     let per = f.per_page();

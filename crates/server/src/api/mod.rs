@@ -135,6 +135,26 @@ where
     }
 }
 
+/// Query parameters whose errors are answered in the API's error format.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(ApiError(AppError::BadRequest(
+                crate::i18n::Msg::new("err-invalid-query").text("detail", e.body_text()),
+            ))),
+        }
+    }
+}
+
 struct Security;
 
 impl Modify for Security {

@@ -8,7 +8,7 @@ use crate::monitoring::routes::PeriodQuery;
 use crate::monitoring::service::{self, Period};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -42,7 +42,7 @@ pub async fn api(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<SystemId>,
-    Query(q): Query<PeriodQuery>,
+    super::ApiQuery(q): super::ApiQuery<PeriodQuery>,
 ) -> ApiResult<Json<MonitoringJson>> {
     let cap = access::require::<access::feature::Monitoring>(&st, &u, &id).await?;
     let period = Period::parse(q.period.as_deref());

@@ -118,6 +118,18 @@ async fn logins_and_changes_are_recorded_and_scoped(b: Backend) {
     assert!(r.body.contains("is not a date"));
     let r = owner.get("/admin/audit.csv?from=yesterday").await;
     assert_eq!(r.status, 422);
+    // The API says it in its own format, whatever the parameter.
+    for q in ["from=yesterday", "page=99999999999999999999"] {
+        let r = raw_client()
+            .get(format!("{}/api/v1/audit?{q}", srv.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{q}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "invalid", "{q}: {body}");
+    }
     assert!(matches!(
         verify(&srv.st.db).await.unwrap(),
         Verdict::Intact { .. }
