@@ -5,12 +5,14 @@
 //! are how the server and our agent implement it.
 
 pub mod close;
+pub mod commands;
 pub mod envelope;
 pub mod messages;
 pub mod methods;
 pub mod pairing;
 pub mod registrations;
 pub mod schema;
+pub mod transfers;
 pub mod version;
 
 pub use envelope::{Envelope, ErrorBody};

@@ -103,3 +103,19 @@ note!(
     /// Server → agent: a message of the agent was not taken, and why.
     RefusedNote, crate::messages::REFUSED, TO_AGENT, Refused
 );
+
+method!(
+    /// Server → agent: run a durable command; the request id is the command's id (§5).
+    CommandRunMethod, crate::commands::COMMAND_RUN, TO_AGENT, crate::commands::CommandRun,
+    crate::commands::CommandAccepted, 15
+);
+method!(
+    /// Agent → server: how a command ended; repeated after reconnects until answered (§5).
+    CommandOutcomeMethod, crate::commands::COMMAND_OUTCOME, TO_SERVER,
+    crate::commands::CommandOutcome, crate::commands::OutcomeStored, 15
+);
+note!(
+    /// Agent → server: how far a running command is (§5).
+    CommandProgressNote, crate::commands::COMMAND_PROGRESS, TO_SERVER,
+    crate::commands::CommandProgress
+);

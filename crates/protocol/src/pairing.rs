@@ -48,6 +48,15 @@ pub mod codes {
     pub const UNAUTHORIZED: &str = "unauthorized";
     /// 413: the request body is larger than 64 KiB.
     pub const TOO_LARGE: &str = "too_large";
+    /// 404: no transfer with this id for this PBX (docs/protocol.md §5.4).
+    pub const NO_SUCH_TRANSFER: &str = "no_such_transfer";
+    /// 409: the piece does not start where the server's count stands; `Upload-Offset` in
+    /// the answer says where.
+    pub const WRONG_OFFSET: &str = "wrong_offset";
+    /// 410: the transfer is finished, failed or past its deadline.
+    pub const TRANSFER_CLOSED: &str = "transfer_closed";
+    /// 422: the data does not have the SHA-256 given; nothing was kept.
+    pub const SHA256_MISMATCH: &str = "sha256_mismatch";
 
     /// The HTTP status that goes with each code (500 for a code not listed).
     pub fn http_status(code: &str) -> u16 {
@@ -55,9 +64,10 @@ pub mod codes {
             BAD_REQUEST => 400,
             UNAUTHORIZED => 401,
             UNKNOWN_TOKEN | SERIAL_MISMATCH => 403,
-            TOKEN_USED => 409,
-            TOKEN_EXPIRED => 410,
-            FIRMWARE_TOO_OLD => 422,
+            NO_SUCH_TRANSFER => 404,
+            TOKEN_USED | WRONG_OFFSET => 409,
+            TOKEN_EXPIRED | TRANSFER_CLOSED => 410,
+            FIRMWARE_TOO_OLD | SHA256_MISMATCH => 422,
             TOO_LARGE => 413,
             RATE_LIMITED => 429,
             _ => 500,

@@ -5,6 +5,7 @@
 use crate::envelope::{Envelope, ErrorBody};
 use crate::methods::*;
 use crate::pairing::{DeviceError, PairRequest, PairResponse};
+use crate::commands::CommandKind;
 use crate::{Method, Note};
 use serde_json::{Map, Value};
 
@@ -41,6 +42,8 @@ fn catalogue() -> (serde_json::Value, serde_json::Value) {
         method::<Hello>(),
         method::<InfoGet>(),
         method::<RegistrationsGet>(),
+        method::<CommandRunMethod>(),
+        method::<CommandOutcomeMethod>(),
     ];
     let notes = [
         note::<Status>(),
@@ -50,11 +53,21 @@ fn catalogue() -> (serde_json::Value, serde_json::Value) {
         note::<RegistrationsPartNote>(),
         note::<AccessRevokedNote>(),
         note::<RefusedNote>(),
+        note::<CommandProgressNote>(),
     ];
     (
         serde_json::Value::Object(methods.into_iter().collect()),
         serde_json::Value::Object(notes.into_iter().collect()),
     )
+}
+
+fn kind<K: crate::commands::CommandKind>() -> Value {
+    serde_json::json!({
+        "deadline_s": K::DEADLINE.as_secs(),
+        "transfer": K::TRANSFER,
+        "params": one::<K::Params>(),
+        "result": one::<K::Result>(),
+    })
 }
 
 /// All schemas, by what they describe.
@@ -71,6 +84,9 @@ pub fn document() -> Value {
         messages.insert(name.to_owned(), schema);
     }
     let (methods, notes) = catalogue();
+    let kinds = serde_json::json!({
+        crate::commands::BackupCreate::KIND: kind::<crate::commands::BackupCreate>(),
+    });
     serde_json::json!({
         "title": "Zentrale device protocol v1",
         "description": "JSON Schemas of every message; docs/protocol.md is the prose contract.",
@@ -79,6 +95,7 @@ pub fn document() -> Value {
         "messages": messages,
         "methods": methods,
         "notes": notes,
+        "command_kinds": kinds,
     })
 }
 

@@ -64,6 +64,21 @@ fn device_and_ops_routes() -> Vec<RouteDef> {
         ),
         r("GET", zentrale_protocol::WS_PATH, get(gateway::ws::upgrade)),
         r(
+            "HEAD",
+            "/device/v1/transfers/{id}",
+            axum::routing::head(crate::transfers::routes::head),
+        ),
+        r(
+            "PUT",
+            "/device/v1/transfers/{id}",
+            axum::routing::put(crate::transfers::routes::put),
+        ),
+        r(
+            "GET",
+            "/device/v1/transfers/{id}",
+            get(crate::transfers::routes::get),
+        ),
+        r(
             "GET",
             zentrale_protocol::schema::SCHEMA_PATH,
             get(|| async {

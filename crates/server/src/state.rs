@@ -13,6 +13,10 @@ pub struct AppState {
     pub clock: Clock,
     /// Devices connected to this node.
     pub gateway: Arc<Registry>,
+    /// How services reach a PBX (this node's registry, or a router to other nodes).
+    pub link: Arc<dyn crate::gateway::DeviceLink>,
+    /// Running hashes of uploads in progress on this node.
+    pub transfer_hashes: Arc<crate::transfers::Hashes>,
     /// Whether this node serves TLS itself (cookies get `Secure` and the `__Host-` prefix).
     pub tls: bool,
     /// Single sign-on, when configured.
@@ -43,6 +47,7 @@ impl AppState {
                 }
             })
             .map(Arc::new);
+        let gateway = Arc::new(Registry::default());
         AppState {
             blobs: None,
             node: crate::jobs::node::node_id(&config).into(),
@@ -53,7 +58,9 @@ impl AppState {
             db,
             config: Arc::new(config),
             clock,
-            gateway: Arc::new(Registry::default()),
+            gateway: gateway.clone(),
+            link: gateway,
+            transfer_hashes: Arc::default(),
             tls,
         }
     }

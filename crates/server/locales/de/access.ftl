@@ -3,6 +3,7 @@ refusal-owner = Nur der Eigentümer von „{ $name }“ (wer es angelegt hat) ka
 refusal-manage = Dafür brauchen Sie die Rolle Administrator für „{ $name }“.
 refusal-monitoring = Monitoring und Alarme von „{ $name }“ brauchen die Rolle Monitoring oder Administrator.
 refusal-registrations = Sie haben keinen Zugriff auf „{ $name }“.
+refusal-backup = Fernsicherungen von „{ $name }“ erfordern die Rolle Backup oder Administrator.
 role-owner = Eigentümer
 role-administrator = Administrator
 role-monitoring = Monitoring

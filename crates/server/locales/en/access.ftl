@@ -3,6 +3,7 @@ refusal-owner = Only the owner of '{ $name }' (who added it) can do this.
 refusal-manage = You need the Administrator role on '{ $name }' for this.
 refusal-monitoring = Monitoring and alerts of '{ $name }' need the Monitoring or Administrator role.
 refusal-registrations = You have no access to '{ $name }'.
+refusal-backup = Remote backups of '{ $name }' need the Backup or Administrator role.
 role-owner = Owner
 role-administrator = Administrator
 role-monitoring = Monitoring

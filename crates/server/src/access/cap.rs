@@ -109,6 +109,18 @@ pub mod feature {
         }
         const GATED: bool = true;
     }
+
+    /// Remote backups: Backup or Administrator role; needs maintenance.
+    pub struct Backup;
+    impl Feature for Backup {
+        fn permits(roles: RoleSet) -> bool {
+            has(roles, Role::Backup) || has(roles, Role::Administrator)
+        }
+        fn refusal(name: &str) -> crate::i18n::Msg {
+            crate::msg!("refusal-backup", name = name)
+        }
+        const GATED: bool = true;
+    }
 }
 
 /// Proof that a user may see a system, with the roles they hold on it.

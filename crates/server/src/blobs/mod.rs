@@ -3,6 +3,8 @@
 //! (the default, inside the data directory) or to any S3-compatible store. Data is streamed
 //! in both directions in constant memory; what is written is measured and hashed on the way.
 
+pub mod objects;
+
 use crate::error::{AppError, AppResult};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
@@ -92,7 +94,29 @@ impl Blobs {
 
     /// Writes `name` from a stream of chunks (multipart, constant memory), at most `limit`
     /// bytes; measures and hashes it. On any error nothing stays under `name`.
-    pub async fn put_stream<S, E>(&self, name: &str, mut body: S, limit: u64) -> AppResult<Stored>
+    pub async fn put_stream<S, E>(&self, name: &str, body: S, limit: u64) -> AppResult<Stored>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let (size, hash) = self
+            .put_stream_hashed(name, body, limit, Sha256::new())
+            .await?;
+        Ok(Stored {
+            size,
+            sha256: hex::encode(hash.finalize()),
+        })
+    }
+
+    /// As [`Blobs::put_stream`], feeding the bytes into `hash` (which may hold earlier
+    /// bytes of the same object); returns the size written and the hash.
+    pub async fn put_stream_hashed<S, E>(
+        &self,
+        name: &str,
+        mut body: S,
+        limit: u64,
+        mut hash: Sha256,
+    ) -> AppResult<(u64, Sha256)>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -104,7 +128,6 @@ impl Blobs {
             .await
             .map_err(AppError::internal)?;
         let mut w = WriteMultipart::new_with_chunk_size(upload, 8 * 1024 * 1024);
-        let mut hash = Sha256::new();
         let mut size = 0u64;
         while let Some(chunk) = body.next().await {
             let chunk = match chunk {
@@ -127,10 +150,7 @@ impl Blobs {
             w.write(&chunk);
         }
         w.finish().await.map_err(AppError::internal)?;
-        Ok(Stored {
-            size,
-            sha256: hex::encode(hash.finalize()),
-        })
+        Ok((size, hash))
     }
 
     /// Writes a small blob in one piece.

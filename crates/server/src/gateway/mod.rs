@@ -2,11 +2,14 @@
 //! WebSocket loop that serves each of them.
 
 pub mod conn;
+pub mod link;
 mod notes;
+mod requests;
 pub mod refuse;
 pub mod registry;
 pub mod seen;
 pub mod ws;
 
+pub use link::DeviceLink;
 pub use registry::{Outbound, Registry};
 pub use seen::{HEARD_EVERY_MS, seen};

@@ -9,7 +9,8 @@ use std::future::Future;
 use std::pin::Pin;
 use zentrale_protocol::messages::DeviceInfo;
 use zentrale_protocol::methods::{
-    Alert, MonitoringSample, RegistrationsPartNote, RegistrationsReport, Status,
+    Alert, CommandProgressNote, MonitoringSample, RegistrationsPartNote, RegistrationsReport,
+    Status,
 };
 use zentrale_protocol::registrations::Registrations;
 use zentrale_protocol::{Envelope, Note, close};
@@ -26,6 +27,7 @@ pub(super) const TABLE: &[(&str, Handler)] = &[
     (MonitoringSample::NAME, sample),
     (RegistrationsReport::NAME, registrations),
     (RegistrationsPartNote::NAME, registrations_part),
+    (CommandProgressNote::NAME, progress),
 ];
 
 /// Runs the handler of `method`, if the table has one.
@@ -69,6 +71,19 @@ fn alert<'a>(ctx: &'a Ctx<'a>, params: Value) -> Fut<'a> {
         crate::alerts::rules::from_pbx(ctx.st, ctx.system_id, &a)
             .await
             .map_err(|e| server_error(ctx, "storing an alert", e))?;
+        Ok(None)
+    })
+}
+
+fn progress<'a>(ctx: &'a Ctx<'a>, params: Value) -> Fut<'a> {
+    Box::pin(async move {
+        let p = match parse_params::<<CommandProgressNote as Note>::Params>("progress", params) {
+            Ok(p) => p,
+            Err(why) => return Ok(Some(refused(ctx, CommandProgressNote::NAME, &why))),
+        };
+        crate::commands::service::progressed(ctx.st, ctx.system_id, &p)
+            .await
+            .map_err(|e| server_error(ctx, "storing command progress", e))?;
         Ok(None)
     })
 }

@@ -1,12 +1,11 @@
 //! Which systems are connected to this node, and a small mailbox to each connection.
 //! Per connection: one map entry and one bounded channel; no task besides the socket's own.
 
-use crate::error::{AppError, AppResult};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
-use zentrale_protocol::{Envelope, Method};
+use zentrale_protocol::Envelope;
 
 /// The answer to a request sent to a device: its result, or its error message.
 pub type Reply = Result<serde_json::Value, String>;
@@ -22,6 +21,8 @@ pub enum Outbound {
         params: serde_json::Value,
         reply: oneshot::Sender<Reply>,
     },
+    /// Commands may wait for this system: send the next one if none is in progress.
+    Commands,
     /// Tell the agent its access is gone, then close with `ACCESS_REVOKED`.
     Revoke(String),
     /// A newer connection of the same system took over: close with `REPLACED`.
@@ -93,42 +94,9 @@ impl Registry {
             .unwrap_or_default()
     }
 
-    /// Sends request `M` to the system's agent and waits for its answer, at most
-    /// `M::TIMEOUT` (the connection forgets the request then too).
-    pub async fn ask<M: Method>(
-        &self,
-        system_id: &str,
-        params: &M::Params,
-    ) -> AppResult<M::Result> {
-        let offline = || AppError::Unavailable(crate::msg!("err-pbx-not-connected-right"));
-        let tx = self
-            .lock()
-            .get(system_id)
-            .map(|c| c.tx.clone())
-            .ok_or_else(offline)?;
-        let (reply, rx) = oneshot::channel();
-        let params = serde_json::to_value(params).map_err(AppError::internal)?;
-        tx.send(Box::new(Outbound::Request {
-            method: M::NAME,
-            params,
-            reply,
-        }))
-        .await
-        .map_err(|_| offline())?;
-        match tokio::time::timeout(M::TIMEOUT, rx).await {
-            Ok(Ok(Ok(v))) => serde_json::from_value(v).map_err(|e| {
-                AppError::Unavailable(crate::msg!("err-pbx-sent-answer-could", e = e))
-            }),
-            Ok(Ok(Err(message))) => Err(AppError::Unavailable(crate::msg!(
-                "err-pbx-could-not-answer",
-                message = message
-            ))),
-            Ok(Err(_)) => Err(offline()),
-            Err(_) => Err(AppError::Unavailable(crate::msg!(
-                "err-pbx-did-not-answer",
-                seconds = M::TIMEOUT.as_secs()
-            ))),
-        }
+    /// The mailbox of the system's connection on this node, if it has one.
+    pub fn sender(&self, system_id: &str) -> Option<mpsc::Sender<Box<Outbound>>> {
+        self.lock().get(system_id).map(|c| c.tx.clone())
     }
 
     pub fn is_connected(&self, system_id: &str) -> bool {

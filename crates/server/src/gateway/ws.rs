@@ -15,7 +15,6 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use std::collections::HashMap;
 use std::time::Duration;
-use zentrale_protocol::envelope::codes as err_codes;
 use zentrale_protocol::messages::{AccessRevoked, HelloResult};
 use zentrale_protocol::methods::{AccessRevokedNote, Hello};
 use zentrale_protocol::pairing::codes;
@@ -105,14 +104,16 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                     let ctx = Ctx { st: &st, system_id: &system_id, serial: &serial, parts: &parts };
                     // Boxed: the handler's future is large and only needed while a message is handled,
                     // so it should not sit in every idle connection's task.
-                    match Box::pin(handle(&ctx, &mut hello_done, &mut pending, text.as_str())).await {
-                        Ok(Some(reply)) => {
-                            if sock.send(Message::Text(reply.to_text().into())).await.is_err() {
-                                break None;
-                            }
-                        }
-                        Ok(None) => {}
+                    let handled = match Box::pin(handle(&ctx, &mut hello_done, &mut pending, text.as_str())).await {
+                        Ok(h) => h,
                         Err(end) => break Some(end),
+                    };
+                    let mut out = handled.replies;
+                    if let Some(resend) = handled.next_command {
+                        out.extend(Box::pin(next_command(&st, &system_id, resend)).await);
+                    }
+                    if send_all(&mut sock, out).await.is_err() {
+                        break None;
                     }
                 }
             },
@@ -130,6 +131,14 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                         break None;
                     }
                     pending.insert(id, reply);
+                }
+                Some(Outbound::Commands) => {
+                    if hello_done {
+                        let out = Box::pin(next_command(&st, &system_id, false)).await;
+                        if send_all(&mut sock, out).await.is_err() {
+                            break None;
+                        }
+                    }
                 }
                 Some(Outbound::Revoke(reason)) => {
                     let note = Envelope::notify::<AccessRevokedNote>(&AccessRevoked { reason: reason.clone() });
@@ -179,6 +188,42 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
     tracing::debug!(system = %system_id, "device connection ended");
 }
 
+async fn send_all(sock: &mut WebSocket, out: Vec<Envelope>) -> Result<(), axum::Error> {
+    for env in out {
+        sock.send(Message::Text(env.to_text().into())).await?;
+    }
+    Ok(())
+}
+
+/// The system's next command to send (or the one in progress again, with `resend`).
+async fn next_command(st: &AppState, system_id: &str, resend: bool) -> Vec<Envelope> {
+    match crate::commands::service::next_to_send(st, system_id, resend).await {
+        Ok(next) => next.into_iter().collect(),
+        Err(e) => {
+            // The command stays queued; the next nudge or connection sends it.
+            tracing::error!(system = %system_id, error = %e, "could not load the next command");
+            Vec::new()
+        }
+    }
+}
+
+/// What handling one frame produced: frames to send, and whether (and how) to look for the
+/// system's next command (`Some(true)`: send the one in progress again, after hello).
+#[derive(Default)]
+struct Handled {
+    replies: Vec<Envelope>,
+    next_command: Option<bool>,
+}
+
+impl Handled {
+    fn reply(env: Envelope) -> Self {
+        Handled {
+            replies: vec![env],
+            next_command: None,
+        }
+    }
+}
+
 fn too_big(e: axum::Error) -> Ending {
     let inner = e.into_inner();
     match inner.downcast_ref::<tungstenite::Error>() {
@@ -199,7 +244,7 @@ async fn handle(
     hello_done: &mut bool,
     pending: &mut Pending,
     text: &str,
-) -> Result<Option<Envelope>, (u16, String)> {
+) -> Result<Handled, (u16, String)> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| (close::INVALID_PAYLOAD, format!("not JSON: {e}")))?;
     let bad_text = crate::input::check_json(&value).err();
@@ -210,7 +255,7 @@ async fn handle(
         )
     })?;
     if let Some(bad) = bad_text {
-        return Ok(Some(refuse_text(
+        return Ok(Handled::reply(refuse_text(
             ctx,
             pending,
             env,
@@ -218,7 +263,9 @@ async fn handle(
         )));
     }
     if text.len() > MAX_FRAME_BYTES {
-        return Ok(Some(refuse_oversize(ctx, pending, env, text.len()).await));
+        return Ok(Handled::reply(
+            refuse_oversize(ctx, pending, env, text.len()).await,
+        ));
     }
     if let Envelope::Req { id, .. } | Envelope::Res { id, .. } | Envelope::Err { id, .. } = &env
         && (id.is_empty() || id.chars().count() > MAX_REQUEST_ID_CHARS)
@@ -240,7 +287,10 @@ async fn handle(
                     heartbeat_s: ctx.st.config.heartbeat_s,
                     monitoring_interval_ms: Some(ctx.st.config.monitoring_interval_ms),
                 };
-                return Ok(Some(Envelope::response(id, result)));
+                return Ok(Handled {
+                    replies: vec![Envelope::response(id, result)],
+                    next_command: Some(true),
+                });
             }
             if !*hello_done {
                 return Err((
@@ -248,14 +298,11 @@ async fn handle(
                     "the first request must be hello".into(),
                 ));
             }
-            Ok(Some(Envelope::error(
-                id,
-                err_codes::UNKNOWN_METHOD,
-                format!(
-                    "unknown method '{}'",
-                    method.chars().take(64).collect::<String>()
-                ),
-            )))
+            let answered = super::requests::dispatch(ctx, id, &method, params).await;
+            Ok(Handled {
+                replies: vec![answered.reply],
+                next_command: answered.next_command.then_some(false),
+            })
         }
         Envelope::Note { method, params } => {
             if !*hello_done {
@@ -264,20 +311,46 @@ async fn handle(
                     "the first request must be hello".into(),
                 ));
             }
-            notes::dispatch(ctx, &method, params).await
+            Ok(Handled {
+                replies: notes::dispatch(ctx, &method, params)
+                    .await?
+                    .into_iter()
+                    .collect(),
+                next_command: None,
+            })
         }
         // Answers to this node's requests.
         Envelope::Res { id, result } => {
             if let Some(reply) = pending.remove(&id) {
                 let _ = reply.send(Ok(result));
+                return Ok(Handled::default());
             }
-            Ok(None)
+            command_answered(ctx, &id, Ok(result)).await
         }
         Envelope::Err { id, error } => {
             if let Some(reply) = pending.remove(&id) {
                 let _ = reply.send(Err(error.message));
+                return Ok(Handled::default());
             }
-            Ok(None)
+            command_answered(ctx, &id, Err(error)).await
+        }
+    }
+}
+
+/// An answer that is not to a pending request: to `command.run` (the id is the command's).
+async fn command_answered(
+    ctx: &Ctx<'_>,
+    id: &str,
+    answer: Result<serde_json::Value, zentrale_protocol::ErrorBody>,
+) -> Result<Handled, (u16, String)> {
+    match crate::commands::service::answered(ctx.st, ctx.system_id, id, answer).await {
+        Ok(ended) => Ok(Handled {
+            replies: Vec::new(),
+            next_command: ended.then_some(false),
+        }),
+        Err(e) => {
+            tracing::error!(system = %ctx.system_id, command = %id, error = %e, "storing the answer to a command failed");
+            Ok(Handled::default())
         }
     }
 }

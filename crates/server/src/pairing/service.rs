@@ -86,7 +86,7 @@ pub async fn pair(st: &AppState, meta: &ReqMeta, req: &PairRequest) -> AppResult
         ));
     }
     // A previous pairing of the same system (re-paired after a renew) loses its access.
-    st.gateway.revoke(&sys.id, "the system was paired again");
+    st.link.revoke(&sys.id, "the system was paired again");
     tracing::info!(system = %sys.id, %serial, "paired");
     let ev = Event::new("system.paired")
         .system(&sys.id)
@@ -130,8 +130,7 @@ pub async fn revoke_by_device(st: &AppState, meta: &ReqMeta, sys: &SystemRow) ->
         .system(&sys.id)
         .company(&sys.company_id);
     audit::record(&st.db, &device, meta, now, ev).await?;
-    st.gateway
-        .revoke(&sys.id, "the access was deleted on the PBX");
+    st.link.revoke(&sys.id, "the access was deleted on the PBX");
     tracing::info!(system = %sys.id, "access deleted by the PBX");
     Ok(())
 }

@@ -25,7 +25,7 @@ pub async fn store_reported(st: &AppState, system_id: &str, r: &Registrations) -
 /// Asks the PBX for its current lists now.
 pub async fn refresh(st: &AppState, cap: &Cap<Feature>) -> AppResult<()> {
     let id = cap.id();
-    let r = st.gateway.ask::<RegistrationsGet>(id, &NoParams {}).await?;
+    let r = st.link.ask::<RegistrationsGet>(id, &NoParams {}).await?;
     if r.parts.is_some() {
         // Too large for one message: the parts came just before the answer and are stored.
         return Ok(());

@@ -1,0 +1,84 @@
+//! What the server knows about each kind of command: who may see and start it, how much
+//! data its transfer may carry, and what a success adds to the store.
+
+use super::store::CommandRow;
+use crate::access::{Feature, RoleSet, feature};
+use crate::error::{AppError, AppResult};
+use crate::transfers::store::TransferRow;
+use zentrale_protocol::commands::{BackupCreate, BackupMade, CommandKind};
+
+type Fut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<()>> + Send + 'a>>;
+
+/// A kind of command as the server treats it.
+pub struct KindDef {
+    pub kind: &'static str,
+    /// Catalog key of its name.
+    pub label: &'static str,
+    /// Whether these roles may see and start commands of this kind.
+    pub permits: fn(RoleSet) -> bool,
+    /// Largest upload its transfer takes.
+    pub max_bytes: u64,
+    /// Applies a success (inside the transaction that records it): the result as sent by
+    /// the agent and the command's transfer, if any.
+    pub succeeded: for<'a> fn(
+        &'a mut sqlx::AnyConnection,
+        &'a CommandRow,
+        Option<&'a TransferRow>,
+        serde_json::Value,
+    ) -> Fut<'a>,
+}
+
+pub const KINDS: &[KindDef] = &[KindDef {
+    kind: BackupCreate::KIND,
+    label: "cmd-kind-backup-create",
+    permits: feature::Backup::permits,
+    max_bytes: 512 * 1024 * 1024,
+    succeeded: |tx, cmd, transfer, result| Box::pin(backup_made(tx, cmd, transfer, result)),
+}];
+
+pub fn def(kind: &str) -> Option<&'static KindDef> {
+    KINDS.iter().find(|k| k.kind == kind)
+}
+
+/// Whether `roles` may see commands of `kind` (unknown kinds: administrators only).
+pub fn permits(kind: &str, roles: RoleSet) -> bool {
+    match def(kind) {
+        Some(k) => (k.permits)(roles),
+        None => feature::Manage::permits(roles),
+    }
+}
+
+/// `backup.create` succeeded: the uploaded object becomes a backup of the system.
+async fn backup_made(
+    tx: &mut sqlx::AnyConnection,
+    cmd: &CommandRow,
+    transfer: Option<&TransferRow>,
+    result: serde_json::Value,
+) -> AppResult<()> {
+    let made: BackupMade = serde_json::from_value(result)
+        .map_err(|e| AppError::internal(format!("backup result: {e}")))?;
+    let Some(t) = transfer.filter(|t| {
+        t.state == "complete"
+            && t.sha256.as_deref() == Some(made.sha256.as_str())
+            && t.received_bytes as u64 == made.size
+    }) else {
+        return Err(AppError::Conflict(crate::msg!("cmd-backup-not-received")));
+    };
+    sqlx::query(
+        "INSERT INTO backups (id, system_id, object, size, sha256, firmware, automatic, \
+         created_by, command_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(crate::ids::new_id())
+    .bind(&cmd.system_id)
+    .bind(&t.object)
+    .bind(made.size as i64)
+    .bind(&made.sha256)
+    .bind(made.firmware.chars().take(40).collect::<String>())
+    .bind(i64::from(cmd.created_by.is_empty()))
+    .bind(&cmd.created_by)
+    .bind(&cmd.id)
+    .bind(cmd.updated_at)
+    .execute(tx)
+    .await?;
+    Ok(())
+}

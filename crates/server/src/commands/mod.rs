@@ -1,0 +1,7 @@
+//! Durable commands to PBXes (docs/protocol.md §5, docs/architecture.md): a row per
+//! command, sent by the connection that holds the PBX, ended exactly once by the PBX's
+//! outcome, its deadline or the user's cancel.
+
+pub mod kinds;
+pub mod service;
+pub mod store;

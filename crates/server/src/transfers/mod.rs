@@ -1,0 +1,108 @@
+//! Bulk transfers beside the control channel (docs/protocol.md §5.4): a command that moves
+//! data gets a transfer; the agent uploads or downloads it over HTTPS with its device
+//! credential, in pieces, resuming where the server's count stands.
+
+pub mod routes;
+pub mod store;
+
+use crate::blobs::objects;
+use crate::error::AppResult;
+use crate::state::AppState;
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use store::TransferRow;
+use zentrale_protocol::commands::{TransferDirection, TransferTicket};
+
+/// Running hashes of uploads in progress on this node, by transfer id and the offset they
+/// reached: an upload that goes on at that offset needs no read-back of earlier pieces.
+#[derive(Default)]
+pub struct Hashes(Mutex<HashMap<String, (u64, Sha256)>>);
+
+impl Hashes {
+    pub fn take(&self, id: &str, at: u64) -> Option<Sha256> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match map.remove(id) {
+            Some((offset, hash)) if offset == at => Some(hash),
+            _ => None,
+        }
+    }
+
+    pub fn keep(&self, id: &str, at: u64, hash: Sha256) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded: a node never has many uploads at once; forget the oldest guesses.
+        if map.len() > 1024 {
+            map.clear();
+        }
+        map.insert(id.to_owned(), (at, hash));
+    }
+}
+
+/// A new upload of at most `max_bytes` for `system`'s command (inside its transaction).
+pub async fn new_upload(
+    tx: &mut sqlx::AnyConnection,
+    system_id: &str,
+    command_id: &str,
+    max_bytes: u64,
+    now: i64,
+    expires_at: i64,
+) -> AppResult<TransferRow> {
+    let id = crate::ids::new_id();
+    let t = TransferRow {
+        object: format!("t-{id}"),
+        id,
+        system_id: system_id.to_owned(),
+        command_id: Some(command_id.to_owned()),
+        direction: "upload".into(),
+        max_bytes: max_bytes as i64,
+        total_bytes: None,
+        received_bytes: 0,
+        expected_sha256: None,
+        sha256: None,
+        state: "open".into(),
+        created_at: now,
+        expires_at,
+    };
+    store::insert(tx, &t).await?;
+    Ok(t)
+}
+
+/// What the agent is told about a transfer in `command.run`.
+pub fn ticket(t: &TransferRow) -> TransferTicket {
+    TransferTicket {
+        id: t.id.clone(),
+        direction: if t.direction == "download" {
+            TransferDirection::Download
+        } else {
+            TransferDirection::Upload
+        },
+        max_bytes: t.max_bytes.max(0) as u64,
+        sha256: t.expected_sha256.clone(),
+    }
+}
+
+/// Ends an upload that is not wanted any more (its command failed, was cancelled or
+/// expired): its data is deleted, the transfer closed.
+pub async fn discard(st: &AppState, t: &TransferRow, state: &str) -> AppResult<()> {
+    store::finish(&st.db, &t.id, state, None).await?;
+    if t.direction == "upload"
+        && let Some(blobs) = &st.blobs
+    {
+        objects::delete(&st.db, blobs, &t.object).await?;
+        store::set_received(&st.db, &t.id, 0).await?;
+    }
+    Ok(())
+}
+
+/// The job: transfers past their time are closed, data of failed uploads deleted.
+pub async fn clean(st: &AppState) -> AppResult<()> {
+    for t in store::stale(&st.db, st.clock.now_ms()).await? {
+        let state = if t.state == "open" {
+            "expired"
+        } else {
+            t.state.as_str()
+        };
+        discard(st, &t, state).await?;
+    }
+    Ok(())
+}
