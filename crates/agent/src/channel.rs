@@ -1,7 +1,12 @@
 //! One session on the control channel: connect, say hello, answer requests, report changes,
 //! and notice a silent server.
 
+use crate::commands::Commands;
 use crate::config::AgentConfig;
+use crate::requests;
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::sync::mpsc;
 use crate::error::AgentError;
 use crate::net;
 use crate::pbx::Pbx;
@@ -12,16 +17,15 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
-use zentrale_protocol::envelope::codes;
 use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
 use zentrale_protocol::methods::{
-    AccessRevokedNote, Alert, Hello, InfoGet, MonitoringSample, RefusedNote, RegistrationsGet,
+    AccessRevokedNote, Alert, CommandOutcomeMethod, Hello, MonitoringSample, RefusedNote,
     RegistrationsPartNote, RegistrationsReport, Status,
 };
 use zentrale_protocol::registrations::Registrations;
 use zentrale_protocol::registrations::split;
 use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, SUBPROTOCOL, WS_PATH, close};
-use zentrale_protocol::{Method, Note};
+use zentrale_protocol::Note;
 
 /// How a session ended.
 #[derive(Debug)]
@@ -39,13 +43,22 @@ pub enum Ended {
 /// Called once the server accepted hello.
 pub type OnConnected<'a> = &'a (dyn Fn() + Send + Sync);
 
+/// What a session works with besides the configuration: the PBX (through the commands'
+/// environment), the commands, and the progress notes their tasks queue.
+pub struct Here<'a> {
+    pub commands: &'a Arc<Commands>,
+    pub progress: &'a mut mpsc::Receiver<Envelope>,
+}
+
 pub async fn session(
     cfg: &AgentConfig,
     cred: &AgentState,
-    pbx: &dyn Pbx,
+    here: Here<'_>,
     stop: &CancellationToken,
     on_connected: OnConnected<'_>,
 ) -> Result<Ended, AgentError> {
+    let Here { commands, progress } = here;
+    let pbx: &dyn Pbx = commands.env.pbx.as_ref();
     let io = net::connect(cfg).await?;
     let scheme = if cfg.server.scheme() == "https" {
         "wss"
@@ -93,7 +106,10 @@ pub async fn session(
             Err(e) => return Ok(Ended::Lost(e.to_string())),
         };
 
-    let mut last_info = pbx.info();
+    let mut last_info = match pbx.info().await {
+        Ok(info) => info,
+        Err(e) => return Ok(Ended::Lost(format!("the PBX cannot say who it is: {e}"))),
+    };
     let hello = Envelope::req::<Hello>("hello-1", &last_info);
     if let Err(e) = ws.send(Message::Text(hello.to_text().into())).await {
         return Ok(Ended::Lost(e.to_string()));
@@ -112,10 +128,17 @@ pub async fn session(
     sampler.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     on_connected();
     tracing::info!(serial = %cred.serial, "connected to the control center");
-    let mut last_regs = pbx.registrations();
+    let mut last_regs = pbx.registrations().await.unwrap_or_default();
     let mut reports = 0u64;
     for note in report_frames(&last_regs, &mut reports) {
         if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+            return Ok(Ended::Lost(e.to_string()));
+        }
+    }
+    // Outcomes the server has not confirmed go first (docs/protocol.md §5.2).
+    let mut in_flight: HashSet<String> = HashSet::new();
+    for out in outcome_frames(commands, &mut in_flight) {
+        if let Err(e) = ws.send(Message::Text(out.to_text().into())).await {
             return Ok(Ended::Lost(e.to_string()));
         }
     }
@@ -131,7 +154,8 @@ pub async fn session(
                     Some(Err(e)) => return Ok(Ended::Lost(e.to_string())),
                     Some(Ok(Message::Close(frame))) => return Ok(closed(frame)),
                     Some(Ok(Message::Text(text))) => {
-                        for reply in handle(pbx, text.as_str()) {
+                        let here = requests::Here { pbx, commands };
+                        for reply in handle(&here, &mut in_flight, text.as_str()).await {
                             if let Err(e) = ws.send(Message::Text(reply.to_text().into())).await {
                                 return Ok(Ended::Lost(e.to_string()));
                             }
@@ -144,21 +168,27 @@ pub async fn session(
                 if last_heard.elapsed() > hb * 3 {
                     return Ok(Ended::Lost("no heartbeat from the server".into()));
                 }
-                let info = pbx.info();
-                if changed(&last_info, &info) {
+                if let Ok(info) = pbx.info().await
+                    && changed(&last_info, &info)
+                {
                     let note = Envelope::notify::<Status>(&info);
                     if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
                         return Ok(Ended::Lost(e.to_string()));
                     }
                     last_info = info;
                 }
-                for alert in pbx.take_alerts() {
+                for out in outcome_frames(commands, &mut in_flight) {
+                    if let Err(e) = ws.send(Message::Text(out.to_text().into())).await {
+                        return Ok(Ended::Lost(e.to_string()));
+                    }
+                }
+                for alert in pbx.take_alerts().await.unwrap_or_default() {
                     let note = Envelope::notify::<Alert>(&alert);
                     if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
                         return Ok(Ended::Lost(e.to_string()));
                     }
                 }
-                let now_regs = pbx.registrations();
+                let now_regs = pbx.registrations().await.unwrap_or_else(|_| last_regs.clone());
                 if regs_changed(&last_regs, &now_regs) {
                     for note in report_frames(&now_regs, &mut reports) {
                         if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
@@ -169,13 +199,25 @@ pub async fn session(
                 }
             }
             _ = sampler.tick(), if sample_every.is_some() => {
-                if pbx.info().monitoring_enabled {
+                if last_info.monitoring_enabled {
                     let t_ms = now_ms();
-                    if let Some((cpu, mem)) = pbx.sample(t_ms) {
+                    if let Ok(Some((cpu, mem))) = pbx.sample(t_ms).await {
                         let note = Envelope::notify::<MonitoringSample>(&messages::Sample { t_ms, cpu, mem });
                         if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
                             return Ok(Ended::Lost(e.to_string()));
                         }
+                    }
+                }
+            }
+            Some(note) = progress.recv() => {
+                if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+                    return Ok(Ended::Lost(e.to_string()));
+                }
+            }
+            _ = commands.outcome_ready.notified() => {
+                for out in outcome_frames(commands, &mut in_flight) {
+                    if let Err(e) = ws.send(Message::Text(out.to_text().into())).await {
+                        return Ok(Ended::Lost(e.to_string()));
                     }
                 }
             }
@@ -226,42 +268,8 @@ fn closed(frame: Option<CloseFrame>) -> Ended {
     }
 }
 
-/// A request the agent answers: the PBX, the request id, the params; the frames to send
-/// (notes first, the answer last).
-type Answer = fn(&dyn Pbx, &str, serde_json::Value) -> Vec<Envelope>;
-
-/// Every request this agent answers, by the protocol's method types.
-const REQUESTS: &[(&str, Answer)] = &[
-    (InfoGet::NAME, |pbx, id, _| {
-        answer::<InfoGet>(id, pbx.info())
-    }),
-    (RegistrationsGet::NAME, |pbx, id, _| {
-        // Asked now: the picture is taken now, whenever the lists last changed.
-        let mut r = pbx.registrations();
-        r.as_of_ms = now_ms();
-        let answer_fits = Envelope::response(id, &r).to_text().len() <= MAX_FRAME_BYTES;
-        if answer_fits {
-            return answer::<RegistrationsGet>(id, r);
-        }
-        // Too large for one message: the lists go ahead in parts named by the request id,
-        // the answer only points at them (docs/protocol.md §4.4).
-        let mut frames: Vec<Envelope> = split(&r, id, PART_BUDGET)
-            .iter()
-            .map(Envelope::notify::<RegistrationsPartNote>)
-            .collect();
-        let pointer = Registrations {
-            as_of_ms: r.as_of_ms,
-            phones: Vec::new(),
-            accounts: Vec::new(),
-            parts: Some(id.to_owned()),
-        };
-        frames.extend(answer::<RegistrationsGet>(id, pointer));
-        frames
-    }),
-];
-
 /// List bytes per part: well under one message, leaving room for the envelope.
-const PART_BUDGET: usize = 48 * 1024;
+pub(crate) const PART_BUDGET: usize = 48 * 1024;
 
 /// A registration report as the frames that carry it: one `registrations` note, or
 /// `registrations.part` notes when it does not fit one message.
@@ -277,25 +285,38 @@ fn report_frames(r: &Registrations, counter: &mut u64) -> Vec<Envelope> {
         .collect()
 }
 
-fn answer<M: Method>(id: &str, result: M::Result) -> Vec<Envelope> {
-    vec![match serde_json::to_value(result) {
-        Ok(v) => Envelope::response(id, v),
-        Err(e) => Envelope::error(id, codes::FAILED, e.to_string()),
-    }]
+/// `command.outcome` requests for outcomes the server has not confirmed and that are not
+/// on their way in this session; the request id is `o-` and the command's id.
+fn outcome_frames(commands: &Commands, in_flight: &mut HashSet<String>) -> Vec<Envelope> {
+    commands
+        .unacknowledged()
+        .into_iter()
+        .filter(|o| in_flight.insert(o.id.clone()))
+        .map(|o| Envelope::req::<CommandOutcomeMethod>(format!("{OUTCOME_PREFIX}{}", o.id), &o))
+        .collect()
 }
 
-/// Answers a server request; notes need no answer.
-fn handle(pbx: &dyn Pbx, text: &str) -> Vec<Envelope> {
+const OUTCOME_PREFIX: &str = "o-";
+
+/// Answers a server request, takes the answers to this agent's requests; notes need no
+/// answer.
+async fn handle(here: &requests::Here<'_>, in_flight: &mut HashSet<String>, text: &str) -> Vec<Envelope> {
     match serde_json::from_str::<Envelope>(text) {
-        Ok(Envelope::Req { id, method, params }) => {
-            match REQUESTS.iter().find(|(name, _)| *name == method) {
-                Some((_, answer)) => answer(pbx, &id, params),
-                None => vec![Envelope::error(
-                    id,
-                    codes::UNKNOWN_METHOD,
-                    format!("this agent does not know '{method}'"),
-                )],
+        Ok(Envelope::Req { id, method, params }) => requests::answer(here, id, &method, params).await,
+        Ok(Envelope::Res { id, .. }) => {
+            if let Some(cmd) = id.strip_prefix(OUTCOME_PREFIX) {
+                in_flight.remove(cmd);
+                here.commands.stored(cmd);
             }
+            Vec::new()
+        }
+        Ok(Envelope::Err { id, error }) => {
+            if let Some(cmd) = id.strip_prefix(OUTCOME_PREFIX) {
+                // Not stored: sent again at the next heartbeat.
+                tracing::warn!(command = %cmd, code = %error.code, message = %error.message, "the control center did not store an outcome");
+                in_flight.remove(cmd);
+            }
+            Vec::new()
         }
         Ok(Envelope::Note { method, params }) if method == RefusedNote::NAME => {
             match serde_json::from_value::<<RefusedNote as Note>::Params>(params) {
@@ -312,7 +333,7 @@ fn handle(pbx: &dyn Pbx, text: &str) -> Vec<Envelope> {
             tracing::warn!(%reason, "the control center revoked this PBX's access");
             Vec::new()
         }
-        Ok(_) => Vec::new(),
+        Ok(Envelope::Note { .. }) => Vec::new(),
         Err(e) => {
             tracing::warn!(error = %e, "ignoring a message this agent cannot read");
             Vec::new()
@@ -320,7 +341,7 @@ fn handle(pbx: &dyn Pbx, text: &str) -> Vec<Envelope> {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

@@ -16,6 +16,9 @@ pub enum AgentError {
     Config(String),
     #[error("state file {path}: {message}")]
     State { path: String, message: String },
+    /// The PBX itself could not answer.
+    #[error("the PBX: {0}")]
+    Pbx(String),
     /// Worth retrying: network trouble, server restarting.
     #[error("network: {0}")]
     Network(String),

@@ -3,14 +3,17 @@
 
 pub mod backoff;
 pub mod channel;
+pub mod commands;
 pub mod config;
 pub mod conformance;
 pub mod error;
 pub mod net;
 pub mod pair;
 pub mod pbx;
+mod requests;
 pub mod run;
 pub mod state;
+pub mod transfer;
 
 pub use config::AgentConfig;
 pub use error::AgentError;

@@ -31,6 +31,7 @@ pub async fn pair(
             serial: cfg.serial.clone(),
             system_id: resp.system_id,
             secret: resp.secret,
+            commands: Vec::new(),
         });
     }
     match serde_json::from_slice::<DeviceError>(&body) {

@@ -2,6 +2,7 @@
 
 use crate::backoff::Backoff;
 use crate::channel::{self, Ended};
+use crate::commands::{Commands, Env};
 use crate::config::AgentConfig;
 use crate::error::AgentError;
 use crate::net;
@@ -48,7 +49,7 @@ pub async fn run(
     cfg.validate()?;
     let cred = match token {
         Some(token) => {
-            let info = pbx.info();
+            let info = pbx.info().await.map_err(|e| AgentError::Pbx(e.to_string()))?;
             let cred = pair::pair(&cfg, &token, &info.model, info.firmware).await?;
             cred.save(&cfg.state_file)?;
             tracing::info!(serial = %cfg.serial, system = %cred.system_id, "access confirmed");
@@ -56,6 +57,14 @@ pub async fn run(
         }
         None => AgentState::load(&cfg.state_file)?.ok_or(AgentError::NotPaired)?,
     };
+    let env = Env {
+        pbx: pbx.clone(),
+        cfg: cfg.clone(),
+        cred: cred.clone(),
+        stop: stop.clone(),
+        work_dir: Commands::work_dir_for(&cfg.state_file),
+    };
+    let (commands, mut progress) = Commands::new(env, cred.clone())?;
     let mut backoff = Backoff::new(Duration::from_millis(500), cfg.backoff_cap);
     let mut fix_needed = false;
     loop {
@@ -64,7 +73,11 @@ pub async fn run(
         let on_connected = || {
             status.send_replace(AgentStatus::Connected);
         };
-        let ended = match channel::session(&cfg, &cred, pbx.as_ref(), &stop, &on_connected).await {
+        let here = channel::Here {
+            commands: &commands,
+            progress: &mut progress,
+        };
+        let ended = match channel::session(&cfg, &cred, here, &stop, &on_connected).await {
             Ok(e) => e,
             Err(AgentError::Network(m)) => Ended::Lost(m),
             Err(e) => return Err(e),
@@ -76,6 +89,7 @@ pub async fn run(
             }
             Ended::Revoked(reason) => {
                 tracing::warn!(%reason, "access revoked; forgetting the credential");
+                commands.close();
                 AgentState::remove(&cfg.state_file)?;
                 status.send_replace(AgentStatus::Revoked(reason.clone()));
                 return Ok(Outcome::Revoked(reason));

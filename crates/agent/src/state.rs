@@ -10,6 +10,25 @@ pub struct AgentState {
     pub serial: String,
     pub system_id: String,
     pub secret: String,
+    /// Recent commands of the control center: their ids, whether they still run, and
+    /// outcomes the server has not confirmed yet (docs/protocol.md §5.2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<JournalEntry>,
+}
+
+/// One command in the state file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JournalEntry {
+    pub id: String,
+    pub kind: String,
+    /// Whether it finished (then `outcome` is set).
+    pub done: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<zentrale_protocol::commands::CommandOutcome>,
+    /// The server confirmed that it stored the outcome.
+    #[serde(default)]
+    pub acknowledged: bool,
+    pub at_ms: i64,
 }
 
 impl AgentState {

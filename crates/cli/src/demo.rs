@@ -169,7 +169,6 @@ async fn ensure_system(
 /// something at the first start: one minute roll-up per minute from the simulated PBX's own
 /// load curve, then the hourly roll-ups from those.
 async fn backfill_monitoring(st: &AppState, id: &str, pbx: &SimulatedPbx) -> anyhow::Result<()> {
-    use zentrale_agent::pbx::Pbx;
     use zentrale_server::monitoring::{HOUR, MINUTE, store};
     let now = st.clock.now_ms();
     if !store::rollups(&st.db, id, HOUR, now - 7 * 24 * HOUR, now)

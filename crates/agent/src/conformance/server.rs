@@ -8,7 +8,7 @@ use super::wire::{Frame, Wire};
 use super::{Check, check, now_ms};
 use crate::config::AgentConfig;
 use crate::net;
-use crate::pbx::{Pbx, SimulatedPbx};
+use crate::pbx::SimulatedPbx;
 use hyper::Method as Http;
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -1,28 +1,70 @@
 //! The PBX behind the agent. The agent talks to it only through [`Pbx`]; the simulated
 //! COMtrexx is one implementation, an adapter for a real PBX's local API would be another.
+//! Every call may fail (the PBX is busy, restarting, or refuses) and may take time; bulk
+//! data (a configuration backup) is streamed, never held whole in memory.
 
 pub mod simulated;
+mod simulated_ops;
 
-use zentrale_protocol::messages::DeviceInfo;
+use tokio::io::AsyncWrite;
+use zentrale_protocol::FirmwareVersion;
+use zentrale_protocol::messages::{DeviceInfo, PbxAlert};
 use zentrale_protocol::registrations::Registrations;
 
+/// Why the PBX could not do what was asked.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PbxError {
+    /// The PBX cannot answer now (busy, restarting); worth trying again later.
+    #[error("the PBX is not available: {0}")]
+    Unavailable(String),
+    /// This PBX (or its firmware) cannot do this.
+    #[error("this PBX does not support {0}")]
+    Unsupported(&'static str),
+    /// The PBX refused or failed; the text says why.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Progress of a long operation: percent (0–100 of that operation) and a step code.
+pub type Progress<'a> = &'a (dyn Fn(u8, &str) + Send + Sync);
+
+/// Where a configuration export is written.
+pub type Sink<'a> = &'a mut (dyn AsyncWrite + Send + Unpin);
+
+#[async_trait::async_trait]
 pub trait Pbx: Send + Sync + 'static {
     /// What the PBX reports about itself now.
-    fn info(&self) -> DeviceInfo;
+    async fn info(&self) -> Result<DeviceInfo, PbxError>;
 
     /// Its telephones and providers/accounts with their status now.
-    fn registrations(&self) -> Registrations {
-        Registrations::default()
+    async fn registrations(&self) -> Result<Registrations, PbxError> {
+        Ok(Registrations::default())
     }
 
     /// Events the PBX raised since the last call (firmware update, limit exceeded, …).
-    fn take_alerts(&self) -> Vec<zentrale_protocol::messages::PbxAlert> {
-        Vec::new()
+    async fn take_alerts(&self) -> Result<Vec<PbxAlert>, PbxError> {
+        Ok(Vec::new())
     }
 
     /// CPU load and memory use in percent at `t_ms`, if the PBX can measure them.
-    fn sample(&self, _t_ms: i64) -> Option<(f32, f32)> {
-        None
+    async fn sample(&self, _t_ms: i64) -> Result<Option<(f32, f32)>, PbxError> {
+        Ok(None)
+    }
+
+    /// The password of the PBX's remote backup; `None` when remote backup is not set up.
+    /// It stays on the PBX: the agent only encrypts with it.
+    async fn backup_password(&self) -> Result<Option<String>, PbxError> {
+        Ok(None)
+    }
+
+    /// Writes the PBX's configuration (plaintext, the PBX's own format) to `out`, reporting
+    /// progress; returns the firmware it was saved from.
+    async fn export_config(
+        &self,
+        _out: Sink<'_>,
+        _progress: Progress<'_>,
+    ) -> Result<FirmwareVersion, PbxError> {
+        Err(PbxError::Unsupported("configuration backups"))
     }
 }
 

@@ -1,7 +1,6 @@
 //! A simulated COMtrexx, deterministic from its serial number and a seed: model, MAC,
 //! licences, boot time and maintenance follow from them; firmware and maintenance can be set.
 
-use super::Pbx;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 use zentrale_protocol::FirmwareVersion;
@@ -32,6 +31,8 @@ pub struct SimulatedPbx {
     alerts: Mutex<Vec<zentrale_protocol::messages::PbxAlert>>,
     /// Lively: phones and trunks flap and events happen by themselves (see [`SimulatedPbx::set_lively`]).
     lively: Mutex<Option<Lively>>,
+    /// Remote backup: its password and what was backed up (`simulated_ops.rs`).
+    pub(super) backup: Mutex<super::simulated_ops::BackupSim>,
 }
 
 /// State of the lively mode: the last time slot whose events were raised.
@@ -195,6 +196,7 @@ impl SimulatedPbx {
             load: Mutex::new(None),
             alerts: Mutex::new(Vec::new()),
             lively: Mutex::new(None),
+            backup: Mutex::new(super::simulated_ops::BackupSim::new(h)),
         }
     }
 
@@ -273,8 +275,10 @@ impl SimulatedPbx {
     }
 }
 
-impl Pbx for SimulatedPbx {
-    fn info(&self) -> DeviceInfo {
+/// What the PBX reports; [`Pbx`] for the simulated COMtrexx (in `simulated_ops.rs`)
+/// answers with these.
+impl SimulatedPbx {
+    pub fn info(&self) -> DeviceInfo {
         let s = self.settings();
         DeviceInfo {
             model: self.model.clone(),
@@ -287,7 +291,7 @@ impl Pbx for SimulatedPbx {
                 until_ms: Some(self.maintenance_until_ms),
             },
             licences: self.licences.clone(),
-            capabilities: vec!["info".into()],
+            capabilities: vec!["info".into(), "backup".into()],
             monitoring_enabled: s.monitoring_enabled,
             remote_config_allowed: s.remote_config_allowed,
         }
@@ -295,7 +299,7 @@ impl Pbx for SimulatedPbx {
 
     /// CPU follows a slow daily wave plus noise; memory drifts slowly; both stay in 0–100.
     /// Overridden by [`SimulatedPbx::set_load`] (to provoke limits).
-    fn sample(&self, t_ms: i64) -> Option<(f32, f32)> {
+    pub fn sample(&self, t_ms: i64) -> Option<(f32, f32)> {
         if let Some(fixed) = *self.load.lock().unwrap_or_else(|p| p.into_inner()) {
             return Some(fixed);
         }
@@ -309,7 +313,7 @@ impl Pbx for SimulatedPbx {
         Some((cpu.clamp(0.0, 100.0) as f32, mem.clamp(0.0, 100.0) as f32))
     }
 
-    fn take_alerts(&self) -> Vec<zentrale_protocol::messages::PbxAlert> {
+    pub fn take_alerts(&self) -> Vec<zentrale_protocol::messages::PbxAlert> {
         let mut out = std::mem::take(&mut *self.alerts.lock().unwrap_or_else(|p| p.into_inner()));
         let mut lively = self.lively.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(l) = lively.as_mut() {
@@ -349,7 +353,7 @@ impl Pbx for SimulatedPbx {
         out
     }
 
-    fn registrations(&self) -> Registrations {
+    pub fn registrations(&self) -> Registrations {
         let mut l = self.lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if self
             .lively

@@ -77,6 +77,7 @@ async fn our_agent_passes_and_a_broken_one_fails() {
         serial: "KITAGENT01".into(),
         system_id: "conformance".into(),
         secret: "conformance-secret".into(),
+        commands: Vec::new(),
     }
     .save(&state)
     .unwrap();
@@ -135,7 +136,6 @@ async fn broken_agent(url: String) {
             continue;
         };
         let info = zentrale_agent::pbx::SimulatedPbx::new("BROKEN0001", 1);
-        use zentrale_agent::pbx::Pbx;
         let hello = zentrale_protocol::Envelope::request("h", "hello", info.info()).to_text();
         let _ = ws.send(Message::Text(hello.into())).await;
         while let Some(Ok(m)) = ws.next().await {

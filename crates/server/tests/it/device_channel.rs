@@ -9,7 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use zentrale_agent::pbx::{Pbx, SimulatedPbx};
+use zentrale_agent::pbx::SimulatedPbx;
 use zentrale_agent::state::AgentState;
 use zentrale_protocol::{Envelope, close, messages};
 

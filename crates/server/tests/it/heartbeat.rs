@@ -7,7 +7,7 @@ use crate::harness::*;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use zentrale_agent::pbx::{Pbx, SimulatedPbx};
+use zentrale_agent::pbx::SimulatedPbx;
 use zentrale_protocol::{Envelope, close, messages};
 
 /// A masked client text frame.

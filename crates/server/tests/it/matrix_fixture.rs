@@ -169,7 +169,6 @@ pub async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, S
 /// maintenance, a managed firmware and records system data, so the allowed case is seen
 /// (not only the 409 of an unpaired system).
 async fn pair_in_store(st: &AppState, id: &str) {
-    use zentrale_agent::pbx::Pbx;
     let pbx = zentrale_agent::pbx::SimulatedPbx::new("PAIRED0001", 1);
     pbx.update(|s| {
         s.maintenance = true;

@@ -10,7 +10,7 @@ use crate::device_channel::{hello, next_text, open, paired};
 use crate::harness::*;
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
-use zentrale_agent::pbx::{Pbx, SimulatedPbx};
+use zentrale_agent::pbx::SimulatedPbx;
 use zentrale_protocol::Envelope;
 use zentrale_protocol::registrations::Registrations;
 

@@ -114,7 +114,7 @@ async fn pairing_happy_path(b: Backend) {
     // System information shows what the PBX reported.
     let info = web.get(&format!("/systems/{id}")).await.body;
     let reported = SimulatedPbx::new("AB12345678", 1);
-    let mac = zentrale_agent::pbx::Pbx::info(&reported).mac;
+    let mac = SimulatedPbx::info(&reported).mac;
     for needle in [
         mac.as_str(),
         "2.6.2",

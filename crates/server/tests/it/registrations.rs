@@ -63,7 +63,7 @@ async fn registration_status(b: Backend) {
     assert_eq!(filtered.matches("data-phone=").count(), 1);
 
     // A phone loses its registration on the PBX: pushed to the page by itself.
-    let regs = zentrale_agent::pbx::Pbx::registrations(agent.pbx.as_ref());
+    let regs = SimulatedPbx::registrations(agent.pbx.as_ref());
     let mac = regs.phones[3].mac.clone();
     assert_eq!(regs.phones[3].status, PhoneStatus::RegisteredEncrypted);
     agent
@@ -250,7 +250,7 @@ async fn all_systems_lists(b: Backend) {
     }
     let expected: usize = (0..11u64)
         .map(|i| {
-            zentrale_agent::pbx::Pbx::registrations(&SimulatedPbx::new(&format!("FLEET{i:05}"), i))
+            SimulatedPbx::registrations(&SimulatedPbx::new(&format!("FLEET{i:05}"), i))
                 .phones
                 .len()
         })
@@ -282,7 +282,7 @@ async fn all_systems_lists(b: Backend) {
     let site3 = owner.get("/systems/all/phones?q=fleet00003").await.body;
     assert_eq!(
         count(&site3),
-        zentrale_agent::pbx::Pbx::registrations(&SimulatedPbx::new("FLEET00003", 3))
+        SimulatedPbx::registrations(&SimulatedPbx::new("FLEET00003", 3))
             .phones
             .len()
     );
@@ -315,7 +315,7 @@ async fn all_systems_lists(b: Backend) {
     let mine = bea.get("/systems/all/phones").await.body;
     assert_eq!(
         count(&mine),
-        zentrale_agent::pbx::Pbx::registrations(&SimulatedPbx::new("FLEET00002", 2))
+        SimulatedPbx::registrations(&SimulatedPbx::new("FLEET00002", 2))
             .phones
             .len()
     );
