@@ -3,7 +3,8 @@
 
 use crate::commands::Commands;
 use crate::config::AgentConfig;
-use crate::requests;
+use crate::commands::now_ms;
+use crate::requests::{self, PART_BUDGET};
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -268,8 +269,6 @@ fn closed(frame: Option<CloseFrame>) -> Ended {
     }
 }
 
-/// List bytes per part: well under one message, leaving room for the envelope.
-pub(crate) const PART_BUDGET: usize = 48 * 1024;
 
 /// A registration report as the frames that carry it: one `registrations` note, or
 /// `registrations.part` notes when it does not fit one message.
@@ -341,12 +340,6 @@ async fn handle(here: &requests::Here<'_>, in_flight: &mut HashSet<String>, text
     }
 }
 
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 /// Whether the lists changed (the time of the picture alone does not count).
 fn regs_changed(a: &Registrations, b: &Registrations) -> bool {

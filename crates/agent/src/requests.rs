@@ -1,8 +1,7 @@
 //! What the agent answers to each request of the server, as a table keyed by the
 //! protocol's method types; an unknown method is answered `unknown_method`.
 
-use crate::channel::{PART_BUDGET, now_ms};
-use crate::commands::Commands;
+use crate::commands::{Commands, now_ms};
 use crate::pbx::Pbx;
 use serde_json::Value;
 use std::future::Future;
@@ -22,6 +21,9 @@ pub struct Here<'a> {
 type Fut<'a> = Pin<Box<dyn Future<Output = Vec<Envelope>> + Send + 'a>>;
 /// The frames to send for a request (notes first, the answer last).
 type Answer = for<'a> fn(&'a Here<'a>, String, Value) -> Fut<'a>;
+
+/// List bytes per part: well under one message, leaving room for the envelope.
+pub(crate) const PART_BUDGET: usize = 48 * 1024;
 
 /// Every request this agent answers.
 const REQUESTS: &[(&str, Answer)] = &[

@@ -16,7 +16,7 @@ pub struct AppState {
     /// How services reach a PBX (this node's registry, or a router to other nodes).
     pub link: Arc<dyn crate::gateway::DeviceLink>,
     /// Running hashes of uploads in progress on this node.
-    pub transfer_hashes: Arc<crate::transfers::Hashes>,
+    pub transfer_hashes: Arc<crate::transfers::hashes::Hashes>,
     /// Whether this node serves TLS itself (cookies get `Secure` and the `__Host-` prefix).
     pub tls: bool,
     /// Single sign-on, when configured.

@@ -130,6 +130,16 @@ pub fn ui_routes() -> Vec<RouteDef> {
         ),
         r(
             "GET",
+            "/systems/{id}/activity",
+            get(crate::commands::routes::page),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/activity/{command}/cancel",
+            post(crate::commands::routes::cancel),
+        ),
+        r(
+            "GET",
             "/systems/{id}/alerts",
             get(crate::alerts::routes::system_page),
         ),

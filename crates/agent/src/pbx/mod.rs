@@ -3,6 +3,7 @@
 //! Every call may fail (the PBX is busy, restarting, or refuses) and may take time; bulk
 //! data (a configuration backup) is streamed, never held whole in memory.
 
+mod backup_sim;
 pub mod simulated;
 mod simulated_ops;
 
@@ -68,4 +69,5 @@ pub trait Pbx: Send + Sync + 'static {
     }
 }
 
+pub use backup_sim::BackupSim;
 pub use simulated::SimulatedPbx;

@@ -32,7 +32,7 @@ pub struct SimulatedPbx {
     /// Lively: phones and trunks flap and events happen by themselves (see [`SimulatedPbx::set_lively`]).
     lively: Mutex<Option<Lively>>,
     /// Remote backup: its password and what was backed up (`simulated_ops.rs`).
-    pub(super) backup: Mutex<super::simulated_ops::BackupSim>,
+    pub(super) backup: Mutex<super::backup_sim::BackupSim>,
 }
 
 /// State of the lively mode: the last time slot whose events were raised.
@@ -196,7 +196,7 @@ impl SimulatedPbx {
             load: Mutex::new(None),
             alerts: Mutex::new(Vec::new()),
             lively: Mutex::new(None),
-            backup: Mutex::new(super::simulated_ops::BackupSim::new(h)),
+            backup: Mutex::new(super::backup_sim::BackupSim::new(h)),
         }
     }
 

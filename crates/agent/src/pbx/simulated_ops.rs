@@ -2,36 +2,13 @@
 //! simulation says otherwise), a configuration export of its settings, lines and recorded
 //! announcements, and a record a test can check of what was backed up.
 
+use super::backup_sim::BackupSim;
 use super::simulated::SimulatedPbx;
 use super::{Pbx, PbxError, Progress, Sink};
 use tokio::io::AsyncWriteExt;
 use zentrale_protocol::FirmwareVersion;
 use zentrale_protocol::messages::{DeviceInfo, PbxAlert};
 use zentrale_protocol::registrations::Registrations;
-
-/// The simulated PBX's remote-backup side.
-#[derive(Debug, Clone)]
-pub struct BackupSim {
-    /// The remote-backup password; `None`: remote backup not set up on the PBX.
-    pub password: Option<String>,
-    /// Bytes of recorded announcements in the configuration (what makes a backup large).
-    pub announcement_bytes: usize,
-    /// How long an export takes (spread over its steps).
-    pub export_ms: u64,
-    /// Configuration exports made so far.
-    pub exports: u32,
-}
-
-impl BackupSim {
-    pub(super) fn new(h: u64) -> Self {
-        BackupSim {
-            password: Some(format!("sim-{:016x}", h.rotate_left(17))),
-            announcement_bytes: 256 * 1024,
-            export_ms: 0,
-            exports: 0,
-        }
-    }
-}
 
 impl SimulatedPbx {
     /// The remote-backup side now.

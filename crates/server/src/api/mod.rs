@@ -12,6 +12,7 @@ pub mod groups;
 pub mod monitoring;
 pub mod news;
 pub mod registrations;
+pub mod commands;
 pub mod systems;
 
 use crate::context::Ctx;
@@ -187,6 +188,7 @@ impl Modify for Security {
         systems::list, systems::create, systems::get_one, systems::delete, systems::renew_token,
         systems::cancel_token, systems::rename, systems::access_paths, systems::withdraw_authorisation,
         systems::remove_from_group, registrations::get, registrations::refresh, monitoring::api,
+        commands::list, commands::get_one, commands::cancel, commands::create_backup,
         alerts::api_system, alerts::api_fleet, alerts::api_ack,
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
         groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
@@ -279,6 +281,26 @@ pub fn routes() -> Vec<crate::route::RouteDef> {
             "GET",
             "/api/v1/systems/{id}/monitoring",
             get(monitoring::api),
+        ),
+        r(
+            "GET",
+            "/api/v1/systems/{id}/commands",
+            get(commands::list),
+        ),
+        r(
+            "GET",
+            "/api/v1/commands/{id}",
+            get(commands::get_one),
+        ),
+        r(
+            "POST",
+            "/api/v1/commands/{id}/cancel",
+            post(commands::cancel),
+        ),
+        r(
+            "POST",
+            "/api/v1/systems/{id}/backups",
+            post(commands::create_backup),
         ),
         r(
             "GET",

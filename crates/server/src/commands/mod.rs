@@ -3,5 +3,7 @@
 //! outcome, its deadline or the user's cancel.
 
 pub mod kinds;
+pub mod routes;
 pub mod service;
 pub mod store;
+pub mod views;

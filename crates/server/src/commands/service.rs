@@ -92,10 +92,7 @@ pub async fn cancel(st: &AppState, ctx: &Ctx, id: &str) -> AppResult<CommandRow>
     .await?;
     drop(conn);
     if !done || cmd.state != "queued" {
-        return Err(AppError::Conflict(crate::msg!(
-            "cmd-cancel-not-queued",
-            state = cmd.state.clone()
-        )));
+        return Err(AppError::Conflict(crate::msg!("cmd-cancel-not-queued")));
     }
     release_transfer(st, &cmd, "failed").await;
     ctx.audit(

@@ -23,6 +23,8 @@ use serde::Deserialize;
 struct OverviewPage {
     layout: Layout,
     list: ListView<SystemLine>,
+    /// Commands of visible systems still waiting or running.
+    running: Vec<crate::commands::views::CommandLine>,
 }
 
 /// Systems > All > Overview.
@@ -35,6 +37,7 @@ pub async fn overview(
     Ok(render(&OverviewPage {
         layout: Layout::page("systems-title", "systems", &user),
         list: q.apply(lines, "/systems", COLUMNS, "name"),
+        running: crate::commands::routes::open_lines(&st, &user).await?,
     }))
 }
 

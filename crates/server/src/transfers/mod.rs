@@ -2,41 +2,15 @@
 //! data gets a transfer; the agent uploads or downloads it over HTTPS with its device
 //! credential, in pieces, resuming where the server's count stands.
 
+pub mod hashes;
 pub mod routes;
 pub mod store;
 
 use crate::blobs::objects;
 use crate::error::AppResult;
 use crate::state::AppState;
-use sha2::Sha256;
-use std::collections::HashMap;
-use std::sync::Mutex;
 use store::TransferRow;
 use zentrale_protocol::commands::{TransferDirection, TransferTicket};
-
-/// Running hashes of uploads in progress on this node, by transfer id and the offset they
-/// reached: an upload that goes on at that offset needs no read-back of earlier pieces.
-#[derive(Default)]
-pub struct Hashes(Mutex<HashMap<String, (u64, Sha256)>>);
-
-impl Hashes {
-    pub fn take(&self, id: &str, at: u64) -> Option<Sha256> {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        match map.remove(id) {
-            Some((offset, hash)) if offset == at => Some(hash),
-            _ => None,
-        }
-    }
-
-    pub fn keep(&self, id: &str, at: u64, hash: Sha256) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        // Bounded: a node never has many uploads at once; forget the oldest guesses.
-        if map.len() > 1024 {
-            map.clear();
-        }
-        map.insert(id.to_owned(), (at, hash));
-    }
-}
 
 /// A new upload of at most `max_bytes` for `system`'s command (inside its transaction).
 pub async fn new_upload(

@@ -110,6 +110,9 @@ fn matrix() -> Vec<Row> {
         row("POST", "/systems/{id}/registrations/refresh", "/systems/{sys}/registrations/refresh", Form(""),       "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
         row("GET", "/systems/{id}/monitoring", "/systems/{sys}/monitoring?period=day", NoBody,                     "login  hidden invalid denied denied invalid invalid hidden hidden"),
         row("GET", "/systems/{id}/alerts", "/systems/{sys}/alerts", NoBody,                                        "login  hidden invalid denied denied invalid invalid hidden hidden"),
+        row("GET", "/systems/{id}/activity", "/systems/{sys}/activity", NoBody,                                    "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
+        // The Backup role's command: cancelled by the first who may see it, refused (in words on the page) after.
+        row("POST", "/systems/{id}/activity/{command}/cancel", "/systems/{sys}/activity/{cmd}/cancel", Form(""),   "login  hidden hidden ok     hidden ok     ok     hidden hidden"),
         row("POST", "/systems/{id}/alerts/{alert}/ack", "/systems/{sys}/alerts/none/ack", Form(""),                "login  hidden invalid denied denied invalid invalid hidden hidden"),
         row("GET", "/alerts", "/alerts", NoBody,                                                                   "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/admin/systems", "/admin/systems", NoBody,                                                     "login  ok     ok     ok     ok     ok     ok     ok     ok"),
@@ -168,6 +171,11 @@ fn matrix() -> Vec<Row> {
                                                                                                                    "login  hidden invalid invalid invalid invalid invalid hidden hidden"),
         row("GET", "/api/v1/systems/{id}/monitoring", "/api/v1/systems/{sys}/monitoring", NoBody,                  "login  hidden invalid denied denied invalid invalid hidden hidden"),
         row("GET", "/api/v1/systems/{id}/alerts", "/api/v1/systems/{sys}/alerts", NoBody,                          "login  hidden invalid denied denied invalid invalid hidden hidden"),
+        row("GET", "/api/v1/systems/{id}/commands", "/api/v1/systems/{sys}/commands?limit=5", NoBody,              "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
+        row("GET", "/api/v1/commands/{id}", "/api/v1/commands/{cmd}", NoBody,                                      "login  hidden hidden ok     hidden ok     ok     hidden hidden"),
+        row("POST", "/api/v1/commands/{id}/cancel", "/api/v1/commands/{cmd}/cancel", NoBody,                       "login  hidden hidden ok     hidden invalid invalid hidden hidden"),
+        // The fixture's system is not paired: a backup is unavailable (409) to those whose role allows it.
+        row("POST", "/api/v1/systems/{id}/backups", "/api/v1/systems/{sys}/backups", NoBody,                       "login  hidden denied invalid denied invalid invalid hidden hidden"),
         row("POST", "/api/v1/systems/{id}/alerts/{alert_id}/ack", "/api/v1/systems/{sys}/alerts/none/ack", NoBody, "login  hidden invalid denied denied invalid invalid hidden hidden"),
         row("GET", "/api/v1/alerts", "/api/v1/alerts", NoBody,                                                     "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/api/v1/authorisations", "/api/v1/authorisations", NoBody,                                     "login  ok     ok     ok     ok     ok     ok     ok     ok"),
@@ -199,6 +207,9 @@ fn matrix() -> Vec<Row> {
         row("POST", "/device/v1/pair", "/device/v1/pair", Json(r#"{"serial":"X0000001","token":"AAAA-AAAA-AAAA-AAAA","model":"m","firmware":"2.6.0"}"#),
                                                                                                                    "denied denied denied denied denied denied denied denied denied"),
         row("DELETE", "/device/v1/access", "/device/v1/access", NoBody,                                           "login  login  login  login  login  login  login  login  login"),
+        row("HEAD", "/device/v1/transfers/{id}", "/device/v1/transfers/none", NoBody,                             "login  login  login  login  login  login  login  login  login"),
+        row("PUT", "/device/v1/transfers/{id}", "/device/v1/transfers/none", NoBody,                              "login  login  login  login  login  login  login  login  login"),
+        row("GET", "/device/v1/transfers/{id}", "/device/v1/transfers/none", NoBody,                              "login  login  login  login  login  login  login  login  login"),
         row("GET", "/device/v1/ws", "/device/v1/ws", NoBody,                                                       "invalid invalid invalid invalid invalid invalid invalid invalid invalid"),
         row("GET", "/device/v1/schema.json", "/device/v1/schema.json", NoBody,                                 "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/healthz", "/healthz", NoBody,                                                                 "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
@@ -217,6 +228,7 @@ fn paired_matrix() -> Vec<Row> {
         row("GET", "/api/v1/systems/{id}/registrations", "/api/v1/systems/{psys}/registrations", NoBody,           "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
         row("GET", "/api/v1/systems/{id}/monitoring", "/api/v1/systems/{psys}/monitoring", NoBody,                 "login  hidden ok     denied denied ok     ok     hidden hidden"),
         row("GET", "/api/v1/systems/{id}/alerts", "/api/v1/systems/{psys}/alerts", NoBody,                         "login  hidden ok     denied denied ok     ok     hidden hidden"),
+        row("POST", "/api/v1/systems/{id}/backups", "/api/v1/systems/{psys}/backups", NoBody,                      "login  hidden denied ok     denied ok     ok     hidden hidden"),
     ]
 }
 

@@ -150,7 +150,13 @@ pub async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, S
     )
     .await
     .unwrap();
+    let cmd = zentrale_server::commands::service::create_for::<
+        zentrale_protocol::commands::BackupCreate,
+    >(st, sys.id.as_str(), "own", &Default::default())
+    .await
+    .unwrap();
     vec![
+        ("{cmd}", cmd.id),
         ("{news}", news),
         ("{sys2}", sys2.id.into()),
         ("{psys}", psys.id.into()),

@@ -1,0 +1,26 @@
+//! The remote-backup side of the simulated COMtrexx: what a test can set and check.
+
+/// The simulated PBX's remote-backup side.
+#[derive(Debug, Clone)]
+pub struct BackupSim {
+    /// The remote-backup password; `None`: remote backup not set up on the PBX.
+    pub password: Option<String>,
+    /// Bytes of recorded announcements in the configuration (what makes a backup large).
+    pub announcement_bytes: usize,
+    /// How long an export takes (spread over its steps).
+    pub export_ms: u64,
+    /// Configuration exports made so far.
+    pub exports: u32,
+}
+
+impl BackupSim {
+    pub(super) fn new(h: u64) -> Self {
+        BackupSim {
+            password: Some(format!("sim-{:016x}", h.rotate_left(17))),
+            announcement_bytes: 256 * 1024,
+            export_ms: 0,
+            exports: 0,
+        }
+    }
+}
+
