@@ -45,7 +45,8 @@ pub fn step_text(tr: &Tr, step: &str) -> String {
     if tr.has(&key) { tr.t(&key) } else { step.to_owned() }
 }
 
-/// The error as a message with its arguments (`deadline` is a time).
+/// The error as a message with its arguments (`deadline` is a time); a code the catalog
+/// does not know is shown with the PBX's own text.
 pub fn error_msg(tr: &Tr, c: &CommandRow) -> Option<Msg> {
     let code = c.error_code.as_deref()?;
     let args: serde_json::Map<String, serde_json::Value> = c
@@ -53,23 +54,26 @@ pub fn error_msg(tr: &Tr, c: &CommandRow) -> Option<Msg> {
         .as_deref()
         .and_then(|a| serde_json::from_str(a).ok())
         .unwrap_or_default();
-    let key = format!("cmd-error-{}", code.replace(['.', '_'], "-"));
-    let known = tr.has(&key);
-    let mut m = Msg::new(if known { key } else { "cmd-error-other".into() });
-    if !known {
-        m = m.text("code", code.to_owned());
+    let with_args = |mut m: Msg| {
+        for (k, v) in &args {
+            m = match (k.as_str(), v) {
+                ("deadline", serde_json::Value::Number(n)) => {
+                    m.time("deadline", n.as_i64().unwrap_or(0))
+                }
+                (_, serde_json::Value::String(s)) => m.text(k.clone(), s.clone()),
+                (_, other) => m.text(k.clone(), other.to_string()),
+            };
+        }
+        if !args.contains_key("message") {
+            m = m.text("message", String::new());
+        }
+        m
+    };
+    let known = with_args(Msg::new(format!("cmd-error-{}", code.replace(['.', '_'], "-"))));
+    if tr.try_msg(&known).is_some() {
+        return Some(known);
     }
-    for (k, v) in args {
-        m = match (k.as_str(), v) {
-            ("deadline", serde_json::Value::Number(n)) => m.time("deadline", n.as_i64().unwrap_or(0)),
-            (_, serde_json::Value::String(s)) => m.text(k, s),
-            (_, other) => m.text(k, other.to_string()),
-        };
-    }
-    if !m.args.iter().any(|(k, _)| k == "message") {
-        m = m.text("message", String::new());
-    }
-    Some(m)
+    Some(with_args(Msg::new("cmd-error-other")).text("code", code.to_owned()))
 }
 
 /// A success in a few words (a backup's size).

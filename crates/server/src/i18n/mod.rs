@@ -65,8 +65,14 @@ impl Tr {
 
     /// A message rendered in this language: times in this time zone, numbers as numbers.
     pub fn msg(&self, m: &Msg) -> String {
+        self.try_msg(m).unwrap_or_else(|| missing(&m.key))
+    }
+
+    /// As [`Tr::msg`], `None` when the catalog has no such message (or it needs arguments
+    /// `m` does not have).
+    pub fn try_msg(&self, m: &Msg) -> Option<String> {
         if m.args.is_empty() {
-            return self.t(&m.key);
+            return LOCALES.try_lookup(self.locale.langid(), &m.key);
         }
         let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
         for (name, value) in &m.args {
@@ -78,9 +84,7 @@ impl Tr {
             };
             args.insert(Cow::Owned(name.to_string()), v);
         }
-        LOCALES
-            .try_lookup_with_args(self.locale.langid(), &m.key, &args)
-            .unwrap_or_else(|| missing(&m.key))
+        LOCALES.try_lookup_with_args(self.locale.langid(), &m.key, &args)
     }
 
     /// Whether the catalog has `key`.
