@@ -34,6 +34,7 @@ mod schema;
 mod sessions;
 mod structure;
 mod throttle;
+mod transfers;
 mod transport;
 mod ui;
 
