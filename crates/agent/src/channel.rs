@@ -2,22 +2,23 @@
 //! and notice a silent server.
 
 use crate::commands::Commands;
-use crate::config::AgentConfig;
 use crate::commands::now_ms;
-use crate::requests::{self, PART_BUDGET};
-use std::collections::HashSet;
-use std::sync::Arc;
-use tokio::sync::mpsc;
+use crate::config::AgentConfig;
 use crate::error::AgentError;
 use crate::net;
 use crate::pbx::Pbx;
+use crate::requests::{self, PART_BUDGET};
 use crate::state::AgentState;
 use futures_util::{SinkExt, StreamExt};
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
+use zentrale_protocol::Note;
 use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
 use zentrale_protocol::methods::{
     AccessRevokedNote, Alert, CommandOutcomeMethod, Hello, MonitoringSample, RefusedNote,
@@ -26,7 +27,6 @@ use zentrale_protocol::methods::{
 use zentrale_protocol::registrations::Registrations;
 use zentrale_protocol::registrations::split;
 use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, SUBPROTOCOL, WS_PATH, close};
-use zentrale_protocol::Note;
 
 /// How a session ended.
 #[derive(Debug)]
@@ -269,7 +269,6 @@ fn closed(frame: Option<CloseFrame>) -> Ended {
     }
 }
 
-
 /// A registration report as the frames that carry it: one `registrations` note, or
 /// `registrations.part` notes when it does not fit one message.
 fn report_frames(r: &Registrations, counter: &mut u64) -> Vec<Envelope> {
@@ -299,9 +298,15 @@ const OUTCOME_PREFIX: &str = "o-";
 
 /// Answers a server request, takes the answers to this agent's requests; notes need no
 /// answer.
-async fn handle(here: &requests::Here<'_>, in_flight: &mut HashSet<String>, text: &str) -> Vec<Envelope> {
+async fn handle(
+    here: &requests::Here<'_>,
+    in_flight: &mut HashSet<String>,
+    text: &str,
+) -> Vec<Envelope> {
     match serde_json::from_str::<Envelope>(text) {
-        Ok(Envelope::Req { id, method, params }) => requests::answer(here, id, &method, params).await,
+        Ok(Envelope::Req { id, method, params }) => {
+            requests::answer(here, id, &method, params).await
+        }
         Ok(Envelope::Res { id, .. }) => {
             if let Some(cmd) = id.strip_prefix(OUTCOME_PREFIX) {
                 in_flight.remove(cmd);
@@ -339,7 +344,6 @@ async fn handle(here: &requests::Here<'_>, in_flight: &mut HashSet<String>, text
         }
     }
 }
-
 
 /// Whether the lists changed (the time of the picture alone does not count).
 fn regs_changed(a: &Registrations, b: &Registrations) -> bool {

@@ -8,7 +8,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use zentrale_protocol::envelope::codes;
-use zentrale_protocol::methods::{CommandRunMethod, InfoGet, RegistrationsGet, RegistrationsPartNote};
+use zentrale_protocol::methods::{
+    CommandRunMethod, InfoGet, RegistrationsGet, RegistrationsPartNote,
+};
 use zentrale_protocol::registrations::{Registrations, split};
 use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, Method};
 
@@ -49,7 +51,10 @@ pub async fn answer(here: &Here<'_>, id: String, method: &str, params: Value) ->
         None => vec![Envelope::error(
             id,
             codes::UNKNOWN_METHOD,
-            format!("this agent does not know '{}'", method.chars().take(64).collect::<String>()),
+            format!(
+                "this agent does not know '{}'",
+                method.chars().take(64).collect::<String>()
+            ),
         )],
     }
 }

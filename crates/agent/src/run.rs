@@ -49,7 +49,10 @@ pub async fn run(
     cfg.validate()?;
     let cred = match token {
         Some(token) => {
-            let info = pbx.info().await.map_err(|e| AgentError::Pbx(e.to_string()))?;
+            let info = pbx
+                .info()
+                .await
+                .map_err(|e| AgentError::Pbx(e.to_string()))?;
             let cred = pair::pair(&cfg, &token, &info.model, info.firmware).await?;
             cred.save(&cfg.state_file)?;
             tracing::info!(serial = %cfg.serial, system = %cred.system_id, "access confirmed");

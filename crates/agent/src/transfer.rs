@@ -51,7 +51,10 @@ pub struct Endpoint<'a> {
 
 type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
 
-async fn send(e: &Endpoint<'_>, req: Request<Body>) -> Result<Response<hyper::body::Incoming>, AgentError> {
+async fn send(
+    e: &Endpoint<'_>,
+    req: Request<Body>,
+) -> Result<Response<hyper::body::Incoming>, AgentError> {
     let io = net::connect(e.cfg).await?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
         .await
@@ -62,13 +65,23 @@ async fn send(e: &Endpoint<'_>, req: Request<Body>) -> Result<Response<hyper::bo
     sender.send_request(req).await.map_err(AgentError::net)
 }
 
-fn request(e: &Endpoint<'_>, method: Method, id: &str) -> Result<hyper::http::request::Builder, AgentError> {
+fn request(
+    e: &Endpoint<'_>,
+    method: Method,
+    id: &str,
+) -> Result<hyper::http::request::Builder, AgentError> {
     Ok(Request::builder()
         .method(method)
         .uri(path(id))
         .header(header::HOST, net::host_header(e.cfg)?)
-        .header(header::AUTHORIZATION, net::basic(&e.cred.serial, &e.cred.secret))
-        .header(header::USER_AGENT, concat!("zentrale-agent/", env!("CARGO_PKG_VERSION"))))
+        .header(
+            header::AUTHORIZATION,
+            net::basic(&e.cred.serial, &e.cred.secret),
+        )
+        .header(
+            header::USER_AGENT,
+            concat!("zentrale-agent/", env!("CARGO_PKG_VERSION")),
+        ))
 }
 
 fn empty() -> Body {
@@ -77,7 +90,12 @@ fn empty() -> Body {
 
 async fn refusal(resp: Response<hyper::body::Incoming>) -> String {
     let status = resp.status();
-    let body = resp.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let text = serde_json::from_slice::<zentrale_protocol::pairing::DeviceError>(&body)
         .map(|e| format!("{} ({})", e.message, e.code))
         .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(200).collect());
@@ -192,9 +210,11 @@ async fn put_piece(
     sha256: &str,
 ) -> Result<Result<u64, (StatusCode, String)>, AgentError> {
     let mut f = tokio::fs::File::open(file).await.map_err(AgentError::net)?;
-    f.seek(std::io::SeekFrom::Start(at)).await.map_err(AgentError::net)?;
-    let stream = tokio_util::io::ReaderStream::with_capacity(f.take(len), 256 * 1024)
-        .map_ok(Frame::data);
+    f.seek(std::io::SeekFrom::Start(at))
+        .await
+        .map_err(AgentError::net)?;
+    let stream =
+        tokio_util::io::ReaderStream::with_capacity(f.take(len), 256 * 1024).map_ok(Frame::data);
     let body: Body = BodyExt::boxed(StreamBody::new(stream));
     let req = request(e, Method::PUT, id)?
         .header(header::CONTENT_TYPE, "application/octet-stream")
@@ -231,9 +251,14 @@ pub async fn download(
         if e.stop.is_cancelled() || Instant::now() > e.until {
             return Err(TransferError::GaveUp(last));
         }
-        let have = tokio::fs::metadata(file).await.map(|m| m.len()).unwrap_or(0);
+        let have = tokio::fs::metadata(file)
+            .await
+            .map(|m| m.len())
+            .unwrap_or(0);
         if have >= size {
-            let actual = file_sha256(file).await.map_err(|e| TransferError::GaveUp(e.to_string()))?;
+            let actual = file_sha256(file)
+                .await
+                .map_err(|e| TransferError::GaveUp(e.to_string()))?;
             if actual == sha256 {
                 return Ok(());
             }
@@ -266,7 +291,9 @@ async fn get_from(
     if from > 0 {
         req = req.header(header::RANGE, format!("bytes={from}-"));
     }
-    let req = req.body(empty()).map_err(|e| AgentError::Config(e.to_string()))?;
+    let req = req
+        .body(empty())
+        .map_err(|e| AgentError::Config(e.to_string()))?;
     let resp = send(e, req).await?;
     let status = resp.status();
     if status.is_server_error() {

@@ -2,10 +2,10 @@
 //! from the types in this crate (so the schemas and the code cannot disagree). Published as
 //! `docs/protocol/schema.json` and served at `/device/v1/schema.json`.
 
+use crate::commands::CommandKind;
 use crate::envelope::{Envelope, ErrorBody};
 use crate::methods::*;
 use crate::pairing::{DeviceError, PairRequest, PairResponse};
-use crate::commands::CommandKind;
 use crate::{Method, Note};
 use serde_json::{Map, Value};
 

@@ -24,7 +24,12 @@ pub async fn create(
     let ticket = run
         .transfer
         .filter(|t| t.direction == TransferDirection::Upload)
-        .ok_or_else(|| CommandError::new(error_codes::BAD_PARAMS, "backup.create needs an upload transfer"))?;
+        .ok_or_else(|| {
+            CommandError::new(
+                error_codes::BAD_PARAMS,
+                "backup.create needs an upload transfer",
+            )
+        })?;
     let password = cx
         .env
         .pbx
@@ -52,7 +57,10 @@ pub async fn create(
         let _ = std::fs::remove_file(&file);
         return Err(CommandError::new(
             error_codes::TRANSFER,
-            format!("the backup has {size} bytes; the control center takes at most {}", ticket.max_bytes),
+            format!(
+                "the backup has {size} bytes; the control center takes at most {}",
+                ticket.max_bytes
+            ),
         )
         .arg("size", size)
         .arg("max", ticket.max_bytes));
@@ -75,8 +83,12 @@ pub async fn create(
     let _ = std::fs::remove_file(&file);
     uploaded.map_err(|e| CommandError::new(error_codes::TRANSFER, e.to_string()))?;
     report(100, "backup.done");
-    serde_json::to_value(BackupMade { size, sha256, firmware: firmware.to_string() })
-        .map_err(|e| CommandError::new(error_codes::PBX, e.to_string()))
+    serde_json::to_value(BackupMade {
+        size,
+        sha256,
+        firmware: firmware.to_string(),
+    })
+    .map_err(|e| CommandError::new(error_codes::PBX, e.to_string()))
 }
 
 fn pbx_error(e: PbxError) -> CommandError {
@@ -84,11 +96,17 @@ fn pbx_error(e: PbxError) -> CommandError {
 }
 
 fn scratch(dir: &Path, e: std::io::Error) -> CommandError {
-    CommandError::new(error_codes::PBX, format!("scratch directory {}: {e}", dir.display()))
+    CommandError::new(
+        error_codes::PBX,
+        format!("scratch directory {}: {e}", dir.display()),
+    )
 }
 
 fn sanitize(id: &str) -> String {
-    id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect()
+    id.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(64)
+        .collect()
 }
 
 /// A writer that counts and hashes what passes.
@@ -122,7 +140,11 @@ async fn encrypt_export(
     let encrypt = tokio::task::spawn_blocking(move || -> std::io::Result<(u64, String)> {
         let mut reader = tokio_util::io::SyncIoBridge::new(plain_out);
         let out = std::fs::File::create(&path)?;
-        let sink = Hashing { inner: std::io::BufWriter::new(out), hash: sha2::Sha256::new(), size: 0 };
+        let sink = Hashing {
+            inner: std::io::BufWriter::new(out),
+            hash: sha2::Sha256::new(),
+            size: 0,
+        };
         let encryptor =
             age::Encryptor::with_user_passphrase(age::secrecy::SecretString::from(password));
         let mut w = encryptor.wrap_output(sink)?;

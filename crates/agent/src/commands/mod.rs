@@ -37,7 +37,9 @@ pub struct Env {
 /// Reports progress of one command: percent and step code.
 pub type Report = Arc<dyn Fn(u8, &str) + Send + Sync>;
 
-type Fut = std::pin::Pin<Box<dyn std::future::Future<Output = Result<serde_json::Value, CommandError>> + Send>>;
+type Fut = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<serde_json::Value, CommandError>> + Send>,
+>;
 type Exec = fn(Arc<Commands>, String, CommandRun, Report) -> Fut;
 
 /// Every kind this agent runs.
@@ -58,7 +60,10 @@ pub struct Commands {
 impl Commands {
     /// Opens the journal (commands cut short by a restart end as interrupted) and empties
     /// the scratch directory; the receiver gets progress notes to send.
-    pub fn new(env: Env, state: AgentState) -> Result<(Arc<Commands>, mpsc::Receiver<Envelope>), crate::AgentError> {
+    pub fn new(
+        env: Env,
+        state: AgentState,
+    ) -> Result<(Arc<Commands>, mpsc::Receiver<Envelope>), crate::AgentError> {
         let journal = Journal::open(env.cfg.state_file.clone(), state)?;
         let _ = std::fs::remove_dir_all(&env.work_dir);
         let (progress, rx) = mpsc::channel(64);
@@ -103,11 +108,18 @@ impl Commands {
             return Envelope::error(
                 id,
                 error_codes::UNSUPPORTED,
-                format!("this agent cannot run '{}'", run.kind.chars().take(64).collect::<String>()),
+                format!(
+                    "this agent cannot run '{}'",
+                    run.kind.chars().take(64).collect::<String>()
+                ),
             );
         };
         if run.deadline_ms < now_ms() {
-            return Envelope::error(id, error_codes::EXPIRED, "the command's deadline has passed");
+            return Envelope::error(
+                id,
+                error_codes::EXPIRED,
+                "the command's deadline has passed",
+            );
         }
         if let Err(e) = self.journal.start(id, &run.kind, now_ms()) {
             return Envelope::error(id, codes::FAILED, format!("cannot note the command: {e}"));
@@ -119,10 +131,18 @@ impl Commands {
             tracing::info!(command = %id_owned, kind = %run.kind, "command started");
             let result = exec(cx.clone(), id_owned.clone(), run, report).await;
             let outcome = match result {
-                Ok(v) => CommandOutcome { id: id_owned.clone(), result: Some(v), error: None },
+                Ok(v) => CommandOutcome {
+                    id: id_owned.clone(),
+                    result: Some(v),
+                    error: None,
+                },
                 Err(e) => {
                     tracing::warn!(command = %id_owned, code = %e.code, message = %e.message, "command failed");
-                    CommandOutcome { id: id_owned.clone(), result: None, error: Some(e) }
+                    CommandOutcome {
+                        id: id_owned.clone(),
+                        result: None,
+                        error: Some(e),
+                    }
                 }
             };
             if let Err(e) = cx.journal.finish(outcome) {
@@ -145,7 +165,8 @@ impl Commands {
         let last: Mutex<(Option<Instant>, String, u8)> = Mutex::new((None, String::new(), 0));
         Arc::new(move |percent: u8, step: &str| {
             let mut l = last.lock().unwrap_or_else(|p| p.into_inner());
-            let due = l.0.is_none_or(|t| t.elapsed() >= Duration::from_millis(800));
+            let due =
+                l.0.is_none_or(|t| t.elapsed() >= Duration::from_millis(800));
             if (step != l.1 || (due && percent != l.2)) || percent == 100 && l.2 != 100 {
                 *l = (Some(Instant::now()), step.to_owned(), percent);
                 let note = Envelope::notify::<CommandProgressNote>(&CommandProgress {

@@ -2,7 +2,10 @@
 //! account commands, each as a separate process talking over loopback.
 
 mod accounts;
+mod commands;
 mod config;
 mod demo;
 mod nodes;
+#[path = "../../../server/tests/it/relay.rs"]
+mod relay;
 mod support;

@@ -6,13 +6,13 @@ pub mod account;
 pub mod alerts;
 pub mod audit;
 pub mod authorisations;
+pub mod commands;
 pub mod companies;
 pub mod docs;
 pub mod groups;
 pub mod monitoring;
 pub mod news;
 pub mod registrations;
-pub mod commands;
 pub mod systems;
 
 use crate::context::Ctx;
@@ -282,16 +282,8 @@ pub fn routes() -> Vec<crate::route::RouteDef> {
             "/api/v1/systems/{id}/monitoring",
             get(monitoring::api),
         ),
-        r(
-            "GET",
-            "/api/v1/systems/{id}/commands",
-            get(commands::list),
-        ),
-        r(
-            "GET",
-            "/api/v1/commands/{id}",
-            get(commands::get_one),
-        ),
+        r("GET", "/api/v1/systems/{id}/commands", get(commands::list)),
+        r("GET", "/api/v1/commands/{id}", get(commands::get_one)),
         r(
             "POST",
             "/api/v1/commands/{id}/cancel",

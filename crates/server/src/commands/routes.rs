@@ -92,7 +92,9 @@ pub async fn open_lines(st: &AppState, user: &Ctx) -> AppResult<Vec<CommandLine>
     Ok(open
         .iter()
         .filter_map(|c| {
-            let a = visible.iter().find(|a| a.system().id.as_str() == c.system_id)?;
+            let a = visible
+                .iter()
+                .find(|a| a.system().id.as_str() == c.system_id)?;
             kinds::permits(&c.kind, a.roles()).then(|| views::line(&tr, c, &a.system().name))
         })
         .take(50)

@@ -241,14 +241,32 @@ pub async fn outcome(st: &AppState, system_id: &str, o: &CommandOutcome) -> AppR
         }
         args.insert("message".into(), err.message.clone().into());
         let code: String = err.code.chars().take(64).collect();
-        fail(st, system_id, &o.id, &code, &serde_json::Value::Object(args).to_string()).await?;
+        fail(
+            st,
+            system_id,
+            &o.id,
+            &code,
+            &serde_json::Value::Object(args).to_string(),
+        )
+        .await?;
         return Ok(());
     }
     let result = o.result.clone().unwrap_or_default();
     let transfer = transfers::store::of_command(&st.db, &o.id).await?;
     let mut tx = st.db.pool.begin().await?;
     let text = result.to_string();
-    if !store::end(&mut tx, &o.id, system_id, "succeeded", Some(&text), None, None, now).await? {
+    if !store::end(
+        &mut tx,
+        &o.id,
+        system_id,
+        "succeeded",
+        Some(&text),
+        None,
+        None,
+        now,
+    )
+    .await?
+    {
         return Ok(());
     }
     let applied = match kinds::def(&cmd.kind) {
@@ -310,6 +328,8 @@ async fn release_transfer(st: &AppState, cmd: &CommandRow, state: &str) {
             }
         }
         Ok(None) => {}
-        Err(e) => tracing::error!(command = %cmd.id, error = %e, "transfer of an ended command not found"),
+        Err(e) => {
+            tracing::error!(command = %cmd.id, error = %e, "transfer of an ended command not found")
+        }
     }
 }

@@ -37,12 +37,20 @@ pub fn kind_text(tr: &Tr, kind: &str) -> String {
 
 pub fn state_text(tr: &Tr, state: &str) -> String {
     let key = format!("cmd-state-{state}");
-    if tr.has(&key) { tr.t(&key) } else { state.to_owned() }
+    if tr.has(&key) {
+        tr.t(&key)
+    } else {
+        state.to_owned()
+    }
 }
 
 pub fn step_text(tr: &Tr, step: &str) -> String {
     let key = format!("cmd-step-{}", step.replace(['.', '_'], "-"));
-    if tr.has(&key) { tr.t(&key) } else { step.to_owned() }
+    if tr.has(&key) {
+        tr.t(&key)
+    } else {
+        step.to_owned()
+    }
 }
 
 /// The error as a message with its arguments (`deadline` is a time); a code the catalog
@@ -69,7 +77,10 @@ pub fn error_msg(tr: &Tr, c: &CommandRow) -> Option<Msg> {
         }
         m
     };
-    let known = with_args(Msg::new(format!("cmd-error-{}", code.replace(['.', '_'], "-"))));
+    let known = with_args(Msg::new(format!(
+        "cmd-error-{}",
+        code.replace(['.', '_'], "-")
+    )));
     if tr.try_msg(&known).is_some() {
         return Some(known);
     }
@@ -78,7 +89,11 @@ pub fn error_msg(tr: &Tr, c: &CommandRow) -> Option<Msg> {
 
 /// A success in a few words (a backup's size).
 fn result_text(tr: &Tr, c: &CommandRow) -> String {
-    let Some(v) = c.result.as_deref().and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok()) else {
+    let Some(v) = c
+        .result
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+    else {
         return String::new();
     };
     match v.get("size").and_then(|s| s.as_u64()) {
@@ -112,10 +127,18 @@ pub fn line(tr: &Tr, c: &CommandRow, system_name: &str) -> CommandLine {
         state: c.state.clone(),
         state_text: state_text(tr, &c.state),
         progress: c.progress.clamp(0, 100),
-        step: if c.step.is_empty() { String::new() } else { step_text(tr, &c.step) },
+        step: if c.step.is_empty() {
+            String::new()
+        } else {
+            step_text(tr, &c.step)
+        },
         open: c.is_open(),
         cancellable: c.state == "queued",
-        who: if c.created_by.is_empty() { tr.t("cmd-by-schedule") } else { c.created_by.clone() },
+        who: if c.created_by.is_empty() {
+            tr.t("cmd-by-schedule")
+        } else {
+            c.created_by.clone()
+        },
         created_at: tr.datetime(Some(c.created_at)),
         updated_at: tr.datetime(Some(c.updated_at)),
         failed: c.error_code.is_some(),
@@ -169,8 +192,15 @@ pub fn json(tr: &Tr, c: &CommandRow) -> CommandJson {
         state_text: state_text(tr, &c.state),
         progress: c.progress.clamp(0, 100),
         step: c.step.clone(),
-        step_text: if c.step.is_empty() { String::new() } else { step_text(tr, &c.step) },
-        result: c.result.as_deref().and_then(|r| serde_json::from_str(r).ok()),
+        step_text: if c.step.is_empty() {
+            String::new()
+        } else {
+            step_text(tr, &c.step)
+        },
+        result: c
+            .result
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok()),
         error: c.error_code.as_ref().map(|code| CommandErrorJson {
             code: code.clone(),
             message: error_msg(tr, c).map(|m| tr.msg(&m)).unwrap_or_default(),

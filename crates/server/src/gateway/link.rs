@@ -34,12 +34,15 @@ pub trait DeviceLink: Send + Sync {
 
 impl dyn DeviceLink {
     /// Request `M` with its typed params and result and its own timeout.
-    pub async fn ask<M: Method>(&self, system_id: &str, params: &M::Params) -> AppResult<M::Result> {
+    pub async fn ask<M: Method>(
+        &self,
+        system_id: &str,
+        params: &M::Params,
+    ) -> AppResult<M::Result> {
         let params = serde_json::to_value(params).map_err(AppError::internal)?;
         let v = self.request(system_id, M::NAME, params, M::TIMEOUT).await?;
-        serde_json::from_value(v).map_err(|e| {
-            AppError::Unavailable(crate::msg!("err-pbx-sent-answer-could", e = e))
-        })
+        serde_json::from_value(v)
+            .map_err(|e| AppError::Unavailable(crate::msg!("err-pbx-sent-answer-could", e = e)))
     }
 }
 

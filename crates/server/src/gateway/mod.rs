@@ -4,9 +4,9 @@
 pub mod conn;
 pub mod link;
 mod notes;
-mod requests;
 pub mod refuse;
 pub mod registry;
+mod requests;
 pub mod seen;
 pub mod ws;
 

@@ -60,7 +60,11 @@ fn outcome<'a>(ctx: &'a Ctx<'a>, id: String, params: Value) -> Fut<'a> {
                 tracing::error!(system = %ctx.system_id, command = %o.id, error = %e, "storing a command's outcome failed");
                 // Not answered as stored: the agent keeps it and sends it again later.
                 Answered {
-                    reply: Envelope::error(id, codes::FAILED, "the server could not store the outcome now; send it again later"),
+                    reply: Envelope::error(
+                        id,
+                        codes::FAILED,
+                        "the server could not store the outcome now; send it again later",
+                    ),
                     next_command: false,
                 }
             }

@@ -19,7 +19,9 @@ const JOBS: &[(&str, Job)] = &[
         Box::pin(crate::monitoring::jobs::run_once(st))
     }),
     ("alerts", |st| Box::pin(crate::alerts::rules::run_once(st))),
-    ("commands", |st| Box::pin(crate::commands::service::expire(st))),
+    ("commands", |st| {
+        Box::pin(crate::commands::service::expire(st))
+    }),
     ("transfers", |st| Box::pin(crate::transfers::clean(st))),
     ("audit-retention", |st| {
         Box::pin(async move { crate::audit::retain(st).await.map(|_| ()) })

@@ -106,7 +106,8 @@ pub async fn delete(st: &AppState, ctx: &Ctx, cap: Owner) -> AppResult<()> {
     store::delete(&st.db, &cap).await?;
     ctx.audit(st, ev).await?;
     crate::monitoring::store::forget(&st.db, &id).await?;
-    st.link.revoke(&id, "the system was deleted in the control center");
+    st.link
+        .revoke(&id, "the system was deleted in the control center");
     tracing::info!(system = %id, "system deleted");
     Ok(())
 }

@@ -27,4 +27,3 @@ impl Hashes {
         map.insert(id.to_owned(), (at, hash));
     }
 }
-

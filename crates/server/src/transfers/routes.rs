@@ -16,7 +16,12 @@ use sha2::{Digest, Sha256};
 use zentrale_protocol::pairing::codes;
 use zentrale_protocol::transfers::{CONTENT_SHA256, UPLOAD_LENGTH, UPLOAD_OFFSET};
 
-async fn open(st: &AppState, headers: &HeaderMap, id: &str, direction: &str) -> AppResult<TransferRow> {
+async fn open(
+    st: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    direction: &str,
+) -> AppResult<TransferRow> {
     let (serial, secret) = basic_auth(headers)?;
     let sys = authenticate(st, &serial, &secret).await?;
     let t = store::get(&st.db, id)
@@ -40,10 +45,13 @@ async fn open(st: &AppState, headers: &HeaderMap, id: &str, direction: &str) -> 
 fn closed(t: &TransferRow) -> AppError {
     AppError::device(
         codes::TRANSFER_CLOSED,
-        format!("The transfer is {}; nothing more can be sent or fetched.", match t.state.as_str() {
-            "open" => "past its deadline",
-            other => other,
-        }),
+        format!(
+            "The transfer is {}; nothing more can be sent or fetched.",
+            match t.state.as_str() {
+                "open" => "past its deadline",
+                other => other,
+            }
+        ),
     )
 }
 
@@ -162,7 +170,10 @@ pub async fn put(
         blobs.delete(&name).await?;
     }
     if !won {
-        let now = store::get(&st.db, &id).await?.map(|t| t.received_bytes).unwrap_or(0);
+        let now = store::get(&st.db, &id)
+            .await?
+            .map(|t| t.received_bytes)
+            .unwrap_or(0);
         let mut resp = AppError::device(
             codes::WRONG_OFFSET,
             "Another piece of this upload arrived at the same time; go on from Upload-Offset.",
@@ -188,7 +199,9 @@ pub async fn put(
         super::discard(&st, &t, "failed").await?;
         return Err(AppError::device(
             codes::BAD_REQUEST,
-            format!("Send {CONTENT_SHA256} with the piece that completes the upload. Nothing was kept."),
+            format!(
+                "Send {CONTENT_SHA256} with the piece that completes the upload. Nothing was kept."
+            ),
         ));
     };
     let expected_ok = t.expected_sha256.as_ref().is_none_or(|e| *e == actual);
@@ -196,7 +209,9 @@ pub async fn put(
         super::discard(&st, &t, "failed").await?;
         return Err(AppError::device(
             codes::SHA256_MISMATCH,
-            format!("The server received data with SHA-256 {actual}, not {claimed}. Nothing was kept; start the command again."),
+            format!(
+                "The server received data with SHA-256 {actual}, not {claimed}. Nothing was kept; start the command again."
+            ),
         ));
     }
     store::finish(&st.db, &id, "complete", Some(&actual)).await?;
@@ -237,11 +252,17 @@ pub async fn get(
     let stream = objects::read(&st.db, &blobs, &t.object, from).await?;
     let mut resp = Response::new(Body::from_stream(stream));
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(size - from));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Some(sha) = &t.expected_sha256 {
-        h.insert(CONTENT_SHA256, HeaderValue::from_str(sha).map_err(AppError::internal)?);
+        h.insert(
+            CONTENT_SHA256,
+            HeaderValue::from_str(sha).map_err(AppError::internal)?,
+        );
     }
     if from > 0 {
         *resp.status_mut() = StatusCode::PARTIAL_CONTENT;

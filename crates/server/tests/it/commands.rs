@@ -12,7 +12,11 @@ use serde_json::Value;
 use std::io::Read;
 use zentrale_agent::pbx::SimulatedPbx;
 
-both_backends!(backup_end_to_end, offline_cancel_and_deadline, broken_links_never_run_twice);
+both_backends!(
+    backup_end_to_end,
+    offline_cancel_and_deadline,
+    broken_links_never_run_twice
+);
 
 pub async fn api_post(base: &str, token: &str, path: &str) -> (u16, Value) {
     let r = raw_client()
@@ -71,7 +75,9 @@ fn sha256_hex(b: &[u8]) -> String {
 pub fn decrypt(cipher: &[u8], password: &str) -> Vec<u8> {
     let d = age::Decryptor::new(cipher).unwrap();
     let id = age::scrypt::Identity::new(age::secrecy::SecretString::from(password.to_owned()));
-    let mut r = d.decrypt(std::iter::once(&id as &dyn age::Identity)).unwrap();
+    let mut r = d
+        .decrypt(std::iter::once(&id as &dyn age::Identity))
+        .unwrap();
     let mut out = Vec::new();
     r.read_to_end(&mut out).unwrap();
     out
@@ -102,22 +108,39 @@ async fn backup_end_to_end(b: Backend) {
     assert_eq!(sha256_hex(&cipher), sha);
     assert_eq!(done["result"]["sha256"], sha.as_str());
     let needle = b"comtrexx-sim-config";
-    assert!(!cipher.windows(needle.len()).any(|w| w == needle), "plaintext in the store");
-    assert!(!cipher.windows(10).any(|w| w == b"CMDBACK001"), "serial in the store");
+    assert!(
+        !cipher.windows(needle.len()).any(|w| w == needle),
+        "plaintext in the store"
+    );
+    assert!(
+        !cipher.windows(10).any(|w| w == b"CMDBACK001"),
+        "serial in the store"
+    );
     let password = agent.pbx.backup_sim().password.unwrap();
     let plain = decrypt(&cipher, &password);
     let text = String::from_utf8_lossy(&plain[..plain.len().min(4096)]).into_owned();
-    assert!(text.contains("comtrexx-sim-config/1") && text.contains("CMDBACK001"), "{text}");
+    assert!(
+        text.contains("comtrexx-sim-config/1") && text.contains("CMDBACK001"),
+        "{text}"
+    );
 
     // The Activity list and the API list show it; nothing is left running.
     let page = web.get(&format!("/systems/{id}/activity")).await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains(&format!("data-command=\"{cid}\" data-state=\"succeeded\"")), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("data-command=\"{cid}\" data-state=\"succeeded\"")),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Create backup") && page.body.contains("Succeeded"));
     let list = api_json(&srv.url, &token, &format!("/api/v1/systems/{id}/commands")).await;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     let overview = web.get("/systems").await;
-    assert!(!overview.body.contains("data-commands"), "no running commands shown");
+    assert!(
+        !overview.body.contains("data-commands"),
+        "no running commands shown"
+    );
     let audit = web.get("/admin/audit").await;
     assert!(audit.body.contains("Command started"), "audited");
 
@@ -126,7 +149,12 @@ async fn backup_end_to_end(b: Backend) {
     let (_, cmd) = api_post(&srv.url, &token, &format!("/api/v1/systems/{id}/backups")).await;
     let failed = wait_state(&srv.url, &token, cmd["id"].as_str().unwrap(), "failed", 60).await;
     assert_eq!(failed["error"]["code"], "backup_not_set_up", "{failed}");
-    assert!(failed["error"]["message"].as_str().unwrap().contains("Set a password for the remote backup"));
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Set a password for the remote backup")
+    );
     srv.stop().await;
     db.cleanup().await;
 }
@@ -144,18 +172,38 @@ async fn offline_cancel_and_deadline(b: Backend) {
     let cfg = agent_config(&srv.url, "CMDOFFL001", agent.state_file.clone());
     agent.stop.cancel();
     agent.outcome().await.unwrap();
-    wait_for(10, "offline", || async { !srv.st.gateway.is_connected(&id) }).await;
+    wait_for(10, "offline", || async {
+        !srv.st.gateway.is_connected(&id)
+    })
+    .await;
 
     // Offline: the command waits, and can be cancelled while it waits.
     let (status, cmd) = api_post(&srv.url, &token, &format!("/api/v1/systems/{id}/backups")).await;
     assert_eq!(status, 202);
     assert_eq!(cmd["state"], "queued", "{cmd}");
     let first = cmd["id"].as_str().unwrap().to_owned();
-    let (status, cancelled) = api_post(&srv.url, &token, &format!("/api/v1/commands/{first}/cancel")).await;
-    assert_eq!((status, cancelled["state"].as_str()), (200, Some("cancelled")), "{cancelled}");
-    let (status, again) = api_post(&srv.url, &token, &format!("/api/v1/commands/{first}/cancel")).await;
+    let (status, cancelled) = api_post(
+        &srv.url,
+        &token,
+        &format!("/api/v1/commands/{first}/cancel"),
+    )
+    .await;
+    assert_eq!(
+        (status, cancelled["state"].as_str()),
+        (200, Some("cancelled")),
+        "{cancelled}"
+    );
+    let (status, again) = api_post(
+        &srv.url,
+        &token,
+        &format!("/api/v1/commands/{first}/cancel"),
+    )
+    .await;
     assert_eq!(status, 409, "{again}");
-    assert!(again["message"].as_str().unwrap().contains("not been sent"), "{again}");
+    assert!(
+        again["message"].as_str().unwrap().contains("not been sent"),
+        "{again}"
+    );
 
     // A command whose PBX does not come back in time expires with the reason.
     let (_, cmd) = api_post(&srv.url, &token, &format!("/api/v1/systems/{id}/backups")).await;
@@ -167,8 +215,17 @@ async fn offline_cancel_and_deadline(b: Backend) {
     let expired = api_json(&srv.url, &token, &format!("/api/v1/commands/{second}")).await;
     assert_eq!(expired["state"], "expired", "{expired}");
     assert_eq!(expired["error"]["code"], "expired_offline");
-    assert!(expired["error"]["message"].as_str().unwrap().contains("was not connected before the deadline"), "{expired}");
-    let transfer = zentrale_server::transfers::store::of_command(&srv.st.db, &second).await.unwrap().unwrap();
+    assert!(
+        expired["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("was not connected before the deadline"),
+        "{expired}"
+    );
+    let transfer = zentrale_server::transfers::store::of_command(&srv.st.db, &second)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(transfer.state, "expired");
 
     // The PBX comes back: neither the cancelled nor the expired command runs.
@@ -176,8 +233,19 @@ async fn offline_cancel_and_deadline(b: Backend) {
     let mut back = Agent::spawn(cfg, None, pbx);
     back.wait_connected().await;
     let (_, third) = api_post(&srv.url, &token, &format!("/api/v1/systems/{id}/backups")).await;
-    wait_state(&srv.url, &token, third["id"].as_str().unwrap(), "succeeded", 60).await;
-    assert_eq!(back.pbx.backup_sim().exports, 1, "only the third command ran");
+    wait_state(
+        &srv.url,
+        &token,
+        third["id"].as_str().unwrap(),
+        "succeeded",
+        60,
+    )
+    .await;
+    assert_eq!(
+        back.pbx.backup_sim().exports,
+        1,
+        "only the third command ran"
+    );
     let german = raw_client()
         .get(format!("{}/api/v1/commands/{second}", srv.url))
         .bearer_auth(&token)
@@ -188,7 +256,13 @@ async fn offline_cancel_and_deadline(b: Backend) {
         .json::<Value>()
         .await
         .unwrap();
-    assert!(german["error"]["message"].as_str().unwrap().contains("nicht verbunden"), "{german}");
+    assert!(
+        german["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nicht verbunden"),
+        "{german}"
+    );
     srv.stop().await;
     db.cleanup().await;
 }
@@ -228,13 +302,20 @@ async fn broken_links_never_run_twice(b: Backend) {
     wait_for(60, "the outcome kept unconfirmed in the state file", || {
         let (f, id) = (state_file.clone(), s2.clone());
         async move {
-            let st = zentrale_agent::state::AgentState::load(&f).unwrap().unwrap();
-            st.commands.iter().any(|e| e.id == id && e.done && !e.acknowledged)
+            let st = zentrale_agent::state::AgentState::load(&f)
+                .unwrap()
+                .unwrap();
+            st.commands
+                .iter()
+                .any(|e| e.id == id && e.done && !e.acknowledged)
         }
     })
     .await;
     let now = api_json(&srv.url, &token, &format!("/api/v1/commands/{second}")).await;
-    assert_ne!(now["state"], "succeeded", "the outcome could not have arrived: {now}");
+    assert_ne!(
+        now["state"], "succeeded",
+        "the outcome could not have arrived: {now}"
+    );
     relay.cut_all();
     wait_state(&srv.url, &token, &second, "succeeded", 60).await;
     assert_eq!(agent.pbx.backup_sim().exports, 2, "each command ran once");

@@ -116,8 +116,7 @@ async fn pipe(down: TcpStream, up: TcpStream, s: Arc<Shared>, silent: Arc<Atomic
             if mark > 0 {
                 let seen = s.upstream.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
                 if seen >= mark
-                    && s
-                        .cut_mark
+                    && s.cut_mark
                         .compare_exchange(mark, 0, Ordering::SeqCst, Ordering::SeqCst)
                         .is_ok()
                 {

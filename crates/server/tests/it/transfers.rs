@@ -29,12 +29,19 @@ struct Device {
 impl Device {
     fn req(&self, method: reqwest::Method, transfer: &str) -> reqwest::RequestBuilder {
         raw_client()
-            .request(method, format!("{}/device/v1/transfers/{transfer}", self.base))
+            .request(
+                method,
+                format!("{}/device/v1/transfers/{transfer}", self.base),
+            )
             .basic_auth(&self.cred.serial, Some(&self.cred.secret))
     }
 
     async fn head(&self, transfer: &str) -> (u16, Option<u64>) {
-        let r = self.req(reqwest::Method::HEAD, transfer).send().await.unwrap();
+        let r = self
+            .req(reqwest::Method::HEAD, transfer)
+            .send()
+            .await
+            .unwrap();
         let at = r
             .headers()
             .get(UPLOAD_OFFSET)
@@ -42,7 +49,14 @@ impl Device {
         (r.status().as_u16(), at)
     }
 
-    async fn put(&self, transfer: &str, at: u64, total: u64, sha: &str, body: Vec<u8>) -> (u16, Option<u64>, String) {
+    async fn put(
+        &self,
+        transfer: &str,
+        at: u64,
+        total: u64,
+        sha: &str,
+        body: Vec<u8>,
+    ) -> (u16, Option<u64>, String) {
         let r = self
             .req(reqwest::Method::PUT, transfer)
             .header(UPLOAD_OFFSET, at)
@@ -63,13 +77,24 @@ impl Device {
 }
 
 /// A system whose agent was stopped again: its commands wait, their transfers are open.
-async fn offline_device(srv: &TestServer, web: &Client, dir: &std::path::Path, serial: &str) -> (String, Device) {
+async fn offline_device(
+    srv: &TestServer,
+    web: &Client,
+    dir: &std::path::Path,
+    serial: &str,
+) -> (String, Device) {
     let (id, agent) = web.paired_system(srv, dir, serial, serial).await;
     agent.stop.cancel();
     let state_file = agent.state_file.clone();
     agent.outcome().await.unwrap();
     let cred = AgentState::load(&state_file).unwrap().unwrap();
-    (id, Device { base: srv.url.clone(), cred })
+    (
+        id,
+        Device {
+            base: srv.url.clone(),
+            cred,
+        },
+    )
 }
 
 async fn queued_transfer(srv: &TestServer, token: &str, id: &str) -> (String, String) {
@@ -84,7 +109,10 @@ async fn queued_transfer(srv: &TestServer, token: &str, id: &str) -> (String, St
 }
 
 async fn chunk_count(srv: &TestServer, transfer: &str) -> i64 {
-    let t = zentrale_server::transfers::store::get(&srv.st.db, transfer).await.unwrap().unwrap();
+    let t = zentrale_server::transfers::store::get(&srv.st.db, transfer)
+        .await
+        .unwrap()
+        .unwrap();
     sqlx::query_scalar("SELECT COUNT(*) FROM blob_chunks WHERE object = $1")
         .bind(&t.object)
         .fetch_one(&srv.st.db.pool)
@@ -101,14 +129,20 @@ async fn pieces_checks_and_refusals(b: Backend) {
     let (id, dev) = offline_device(&srv, &web, db.dir.path(), "XFER000001").await;
     let (id2, dev2) = offline_device(&srv, &web, db.dir.path(), "XFER000002").await;
     let (_, t) = queued_transfer(&srv, &token, &id).await;
-    let data: Vec<u8> = (0..300_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let data: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let sha = sha256_hex(&data);
 
     // Pieces: each starts where the server stands; a wrong start is told where to go on.
     assert_eq!(dev.head(&t).await, (204, Some(0)));
-    let (status, at, _) = dev.put(&t, 0, 300_000, &sha, data[..100_000].to_vec()).await;
+    let (status, at, _) = dev
+        .put(&t, 0, 300_000, &sha, data[..100_000].to_vec())
+        .await;
     assert_eq!((status, at), (204, Some(100_000)));
-    let (status, at, body) = dev.put(&t, 0, 300_000, &sha, data[..100_000].to_vec()).await;
+    let (status, at, body) = dev
+        .put(&t, 0, 300_000, &sha, data[..100_000].to_vec())
+        .await;
     assert_eq!((status, at), (409, Some(100_000)), "{body}");
     assert!(body.contains("wrong_offset"), "{body}");
 
@@ -128,25 +162,47 @@ async fn pieces_checks_and_refusals(b: Backend) {
         .send()
         .await;
     assert!(broken.is_err() || broken.unwrap().status().as_u16() >= 400);
-    wait_for(10, "the broken piece is dropped", || async { dev.head(&t).await == (204, Some(100_000)) }).await;
+    wait_for(10, "the broken piece is dropped", || async {
+        dev.head(&t).await == (204, Some(100_000))
+    })
+    .await;
     assert_eq!(chunk_count(&srv, &t).await, 1);
 
     // Another system's credential does not find it; no credential is refused.
     let (status, _) = dev2.head(&t).await;
     assert_eq!(status, 404);
-    let (status, _, body) = dev2.put(&t, 100_000, 300_000, &sha, data[100_000..].to_vec()).await;
+    let (status, _, body) = dev2
+        .put(&t, 100_000, 300_000, &sha, data[100_000..].to_vec())
+        .await;
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("no_such_transfer"));
-    let anon = raw_client().head(format!("{}/device/v1/transfers/{t}", srv.url)).send().await.unwrap();
+    let anon = raw_client()
+        .head(format!("{}/device/v1/transfers/{t}", srv.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anon.status().as_u16(), 401);
 
     // The rest completes it, checked against the SHA-256.
-    let (status, at, body) = dev.put(&t, 100_000, 300_000, &sha, data[100_000..].to_vec()).await;
+    let (status, at, body) = dev
+        .put(&t, 100_000, 300_000, &sha, data[100_000..].to_vec())
+        .await;
     assert_eq!((status, at), (204, Some(300_000)), "{body}");
-    let row = zentrale_server::transfers::store::get(&srv.st.db, &t).await.unwrap().unwrap();
-    assert_eq!((row.state.as_str(), row.sha256.as_deref()), ("complete", Some(sha.as_str())));
+    let row = zentrale_server::transfers::store::get(&srv.st.db, &t)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.sha256.as_deref()),
+        ("complete", Some(sha.as_str()))
+    );
     let blobs = srv.st.blobs.clone().unwrap();
-    assert_eq!(zentrale_server::blobs::objects::sha256(&srv.st.db, &blobs, &row.object).await.unwrap(), sha);
+    assert_eq!(
+        zentrale_server::blobs::objects::sha256(&srv.st.db, &blobs, &row.object)
+            .await
+            .unwrap(),
+        sha
+    );
     let (status, _, _) = dev.put(&t, 300_000, 300_000, &sha, Vec::new()).await;
     assert_eq!(status, 410, "a complete upload takes nothing more");
 
@@ -155,16 +211,24 @@ async fn pieces_checks_and_refusals(b: Backend) {
     let wrong = sha256_hex(b"something else");
     let (status, _, body) = dev2.put(&t2, 0, 300_000, &wrong, data.clone()).await;
     assert_eq!(status, 422, "{body}");
-    assert!(body.contains("sha256_mismatch") && body.contains(&sha), "{body}");
+    assert!(
+        body.contains("sha256_mismatch") && body.contains(&sha),
+        "{body}"
+    );
     assert_eq!(chunk_count(&srv, &t2).await, 0);
     let (status, _, _) = dev2.put(&t2, 0, 300_000, &sha, data.clone()).await;
     assert_eq!(status, 410, "the failed transfer is closed");
 
     // Larger than the transfer takes: refused before a byte is read, nothing kept.
     let (_, t3) = queued_transfer(&srv, &token, &id2).await;
-    let (status, _, body) = dev2.put(&t3, 0, 600 * 1024 * 1024, &sha, data[..1000].to_vec()).await;
+    let (status, _, body) = dev2
+        .put(&t3, 0, 600 * 1024 * 1024, &sha, data[..1000].to_vec())
+        .await;
     assert_eq!(status, 413, "{body}");
-    assert!(body.contains("too_large") && body.contains("Nothing was kept"), "{body}");
+    assert!(
+        body.contains("too_large") && body.contains("Nothing was kept"),
+        "{body}"
+    );
     assert_eq!(chunk_count(&srv, &t3).await, 0);
     // A piece longer than it says.
     let (_, t4) = queued_transfer(&srv, &token, &id2).await;
@@ -197,13 +261,21 @@ async fn agent_resumes_a_cut_upload(b: Backend) {
     let done = wait_state(&srv.url, &token, &cid, "succeeded", 120).await;
     assert_eq!(relay.cuts(), 1, "the upload was cut once");
     assert_eq!(agent.pbx.backup_sim().exports, 1);
-    let t = zentrale_server::transfers::store::of_command(&srv.st.db, &cid).await.unwrap().unwrap();
-    let starts: Vec<i64> = sqlx::query_scalar("SELECT start_at FROM blob_chunks WHERE object = $1 ORDER BY start_at")
-        .bind(&t.object)
-        .fetch_all(&srv.st.db.pool)
+    let t = zentrale_server::transfers::store::of_command(&srv.st.db, &cid)
         .await
+        .unwrap()
         .unwrap();
-    assert_eq!(starts, vec![0, 8 * 1024 * 1024], "resumed after the first piece");
+    let starts: Vec<i64> =
+        sqlx::query_scalar("SELECT start_at FROM blob_chunks WHERE object = $1 ORDER BY start_at")
+            .bind(&t.object)
+            .fetch_all(&srv.st.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        starts,
+        vec![0, 8 * 1024 * 1024],
+        "resumed after the first piece"
+    );
     let (cipher, sha, _) = stored_backup(&srv.st, &id).await;
     assert!(cipher.len() > 12_000_000);
     assert_eq!(sha256_hex(&cipher), sha);

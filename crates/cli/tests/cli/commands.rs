@@ -1,0 +1,278 @@
+//! A server killed (SIGKILL) while a PBX runs a command: after a restart on the same data,
+//! the command completes exactly once: the PBX did the work once, one backup is stored.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::relay::Relay;
+use crate::support::*;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::process::Command;
+use tokio_util::sync::CancellationToken;
+use zentrale_agent::pbx::SimulatedPbx;
+
+const PW: &str = "a long enough password";
+
+fn serve(data: &str, db: &str) -> Running {
+    spawn_running(zentrale(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data,
+        "--database-url",
+        db,
+        "--heartbeat-s",
+        "1",
+    ]))
+}
+
+fn pg_admin() -> String {
+    std::env::var("ZENTRALE_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_killed_mid_command_completes_it_once_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!(
+        "sqlite://{}",
+        dir.path().join("data/zentrale.sqlite").display()
+    );
+    killed_mid_command(dir, &db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_killed_mid_command_completes_it_once_postgres() {
+    use sqlx::Connection;
+    let name = format!("zt_kill_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", pg_admin()))
+        .await
+        .unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    killed_mid_command(
+        tempfile::tempdir().unwrap(),
+        &format!("{}/{name}", pg_admin()),
+    )
+    .await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}
+
+async fn json(c: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
+    c.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn wait_state(c: &reqwest::Client, url: &str, token: &str, want: &str) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let v = json(c, url, token).await;
+        if v["state"] == want {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never {want}: {v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn between(s: &str, a: &str, b: &str) -> String {
+    let i = s.find(a).unwrap() + a.len();
+    let j = s[i..].find(b).unwrap() + i;
+    s[i..j].to_owned()
+}
+
+async fn killed_mid_command(dir: tempfile::TempDir, db: &str) {
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "company",
+            "add",
+            "Kill Co",
+            "--data-dir",
+            d,
+            "--database-url",
+            db,
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut add = std::process::Command::new(BIN)
+        .args([
+            "user",
+            "add",
+            "--company",
+            "Kill Co",
+            "--email",
+            "k@kill.example",
+            "--data-dir",
+            d,
+            "--database-url",
+            db,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PW}\n").as_bytes())
+        .unwrap();
+    assert!(add.wait_with_output().unwrap().status.success());
+
+    let first = serve(d, db);
+    let url = first.url_after("Zentrale listening on ").await;
+    let c = client();
+    login(&c, &url, "k@kill.example", PW).await;
+    let r = c
+        .post(format!("{url}/admin/systems"))
+        .form(&[("name", "Killed"), ("serial", "KILL000001")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let id = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit("created=")
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = c
+        .get(format!("{url}/admin/systems"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let pairing = between(&page, &format!("id=\"token-{id}\">"), "<");
+    let page = c
+        .post(format!("{url}/account/tokens"))
+        .form(&[("name", "t"), ("days", "")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = between(&page, "data-new-token=\"", "\"");
+
+    // The PBX reaches the server through a relay that can follow it to a new port.
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    let relay = Relay::start(addr).await;
+    let pbx = Arc::new(SimulatedPbx::new("KILL000001", 1));
+    pbx.update_backup(|b| b.export_ms = 3000);
+    let mut cfg = zentrale_agent::AgentConfig::new(
+        relay.url().parse().unwrap(),
+        "KILL000001",
+        dir.path().join("agent.json"),
+    );
+    cfg.backoff_cap = Duration::from_secs(1);
+    let (status_tx, mut status) =
+        tokio::sync::watch::channel(zentrale_agent::AgentStatus::Starting);
+    let stop = CancellationToken::new();
+    let agent = tokio::spawn(zentrale_agent::run(
+        cfg,
+        pbx.clone(),
+        Some(pairing),
+        status_tx,
+        stop.clone(),
+    ));
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        status.wait_for(|s| *s == zentrale_agent::AgentStatus::Connected),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    let r = c
+        .post(format!("{url}/api/v1/systems/{id}/backups"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let cmd: serde_json::Value = r.json().await.unwrap();
+    let cmd_url = |base: &str| format!("{base}/api/v1/commands/{}", cmd["id"].as_str().unwrap());
+    wait_state(&c, &cmd_url(&url), &token, "running").await;
+
+    // SIGKILL: no shutdown, no goodbye to the PBX.
+    let pid = first.child.id().unwrap();
+    std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while pbx.backup_sim().exports == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the PBX never finished its export"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let second = serve(d, db);
+    let url2 = second.url_after("Zentrale listening on ").await;
+    relay.retarget(url2.trim_start_matches("http://").parse().unwrap());
+    let done = wait_state(&c, &cmd_url(&url2), &token, "succeeded").await;
+    assert_eq!(pbx.backup_sim().exports, 1, "the PBX did the work once");
+    assert_eq!(done["progress"], 100);
+
+    let r = c
+        .get(format!("{url2}/api/v1/systems/{id}/commands"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let list: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    let backups = if db.starts_with("sqlite") {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(db)
+            .await
+            .unwrap();
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM backups")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    } else {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(db)
+            .await
+            .unwrap();
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM backups")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    };
+    assert_eq!(backups, 1, "one backup stored");
+    stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(10), agent).await;
+    drop(relay);
+    crate::support::stop(second).await;
+}
