@@ -134,6 +134,7 @@ pub async fn upload(
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     let mut last = String::from("no attempt");
     let mut offset: Option<u64> = Some(0);
+    let mut sent_empty = false;
     loop {
         if e.stop.is_cancelled() || Instant::now() > e.until {
             return Err(TransferError::GaveUp(last));
@@ -153,9 +154,10 @@ pub async fn upload(
                 }
             },
         };
-        if at >= size && size > 0 {
+        if at >= size && (size > 0 || sent_empty) {
             return Ok(());
         }
+        sent_empty = size == 0;
         let len = PIECE_BYTES.min(size - at);
         match put_piece(e, id, file, at, len, size, sha256).await {
             Ok(Ok(now)) => {

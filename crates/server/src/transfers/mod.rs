@@ -41,6 +41,38 @@ pub async fn new_upload(
     Ok(t)
 }
 
+/// A new download of stored object `object` (`size` bytes, SHA-256 `sha256`) for
+/// `system`'s command (inside its transaction).
+#[allow(clippy::too_many_arguments)]
+pub async fn new_download(
+    tx: &mut sqlx::AnyConnection,
+    system_id: &str,
+    command_id: Option<&str>,
+    object: &str,
+    size: u64,
+    sha256: &str,
+    now: i64,
+    expires_at: i64,
+) -> AppResult<TransferRow> {
+    let t = TransferRow {
+        id: crate::ids::new_id(),
+        system_id: system_id.to_owned(),
+        command_id: command_id.map(str::to_owned),
+        direction: "download".into(),
+        object: object.to_owned(),
+        max_bytes: size as i64,
+        total_bytes: Some(size as i64),
+        received_bytes: 0,
+        expected_sha256: Some(sha256.to_owned()),
+        sha256: Some(sha256.to_owned()),
+        state: "open".into(),
+        created_at: now,
+        expires_at,
+    };
+    store::insert(tx, &t).await?;
+    Ok(t)
+}
+
 /// What the agent is told about a transfer in `command.run`.
 pub fn ticket(t: &TransferRow) -> TransferTicket {
     TransferTicket {

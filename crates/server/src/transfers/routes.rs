@@ -16,11 +16,14 @@ use sha2::{Digest, Sha256};
 use zentrale_protocol::pairing::codes;
 use zentrale_protocol::transfers::{CONTENT_SHA256, UPLOAD_LENGTH, UPLOAD_OFFSET};
 
+/// The transfer `id` of the calling PBX in `direction`, if it can still be used (a finished
+/// upload only for `HEAD`, so a PBX whose last answer was lost learns that it is complete).
 async fn open(
     st: &AppState,
     headers: &HeaderMap,
     id: &str,
     direction: &str,
+    complete_ok: bool,
 ) -> AppResult<TransferRow> {
     let (serial, secret) = basic_auth(headers)?;
     let sys = authenticate(st, &serial, &secret).await?;
@@ -33,7 +36,7 @@ async fn open(
                 format!("This PBX has no {direction} transfer with this id."),
             )
         })?;
-    if t.state != "open" && !(direction == "download" && t.state == "complete") {
+    if t.state != "open" && !(complete_ok && t.state == "complete") {
         return Err(closed(&t));
     }
     if t.expires_at < st.clock.now_ms() {
@@ -79,7 +82,7 @@ pub async fn head(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let t = open(&st, &headers, &id, "upload").await?;
+    let t = open(&st, &headers, &id, "upload", true).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     offset_header(&mut resp, t.received_bytes);
     if let Some(total) = t.total_bytes {
@@ -97,7 +100,7 @@ pub async fn put(
     Path(id): Path<String>,
     body: Body,
 ) -> AppResult<Response> {
-    let t = open(&st, &headers, &id, "upload").await?;
+    let t = open(&st, &headers, &id, "upload", false).await?;
     let offset = number(&headers, UPLOAD_OFFSET)?;
     let total = number(&headers, UPLOAD_LENGTH)?;
     let sha = headers
@@ -230,7 +233,7 @@ pub async fn get(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let t = open(&st, &headers, &id, "download").await?;
+    let t = open(&st, &headers, &id, "download", true).await?;
     let Some(blobs) = st.blobs.clone() else {
         return Err(AppError::internal("no blob store"));
     };

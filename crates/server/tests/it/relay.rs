@@ -1,7 +1,7 @@
 //! A TCP relay in front of a server, for tests of broken connections: it forwards to a
 //! target that can change (a restarted server on a new port), drops every connection on
 //! request, swallows what flows on the connections open now (a link that went silent), or
-//! cuts the connection that carries the upstream byte past a mark (a transfer cut halfway).
+//! cuts the connection that carries the byte past a mark (a transfer cut halfway).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
@@ -16,7 +16,8 @@ use tokio::task::AbortHandle;
 struct Shared {
     target: Mutex<Option<SocketAddr>>,
     conns: Mutex<Vec<(AbortHandle, Arc<AtomicBool>)>>,
-    /// Upstream bytes seen since [`Relay::cut_at`] was armed, and the mark (0: not armed).
+    /// Bytes seen (both directions) since [`Relay::cut_at`] was armed, and the mark (0: not
+    /// armed).
     upstream: AtomicU64,
     cut_mark: AtomicU64,
     pub cuts: AtomicU64,
@@ -80,7 +81,8 @@ impl Relay {
         }
     }
 
-    /// Cuts the connection that carries upstream byte number `mark` from now on (once).
+    /// Cuts the connection that carries byte number `mark` (counted in both directions over
+    /// all connections) from now on, once.
     pub fn cut_at(&self, mark: u64) {
         self.shared.upstream.store(0, Ordering::SeqCst);
         self.shared.cut_mark.store(mark, Ordering::SeqCst);
@@ -99,6 +101,24 @@ impl Drop for Relay {
     }
 }
 
+/// Counts `n` more bytes; true when they pass the armed mark (the connection is cut).
+fn passes_mark(s: &Shared, n: usize) -> bool {
+    let mark = s.cut_mark.load(Ordering::SeqCst);
+    if mark == 0 {
+        return false;
+    }
+    let seen = s.upstream.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
+    if seen >= mark
+        && s.cut_mark
+            .compare_exchange(mark, 0, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+    {
+        s.cuts.fetch_add(1, Ordering::SeqCst);
+        return true;
+    }
+    false
+}
+
 async fn pipe(down: TcpStream, up: TcpStream, s: Arc<Shared>, silent: Arc<AtomicBool>) {
     let (mut dr, mut dw) = down.into_split();
     let (mut ur, mut uw) = up.into_split();
@@ -112,17 +132,8 @@ async fn pipe(down: TcpStream, up: TcpStream, s: Arc<Shared>, silent: Arc<Atomic
             if silent.load(Ordering::SeqCst) {
                 continue;
             }
-            let mark = s.cut_mark.load(Ordering::SeqCst);
-            if mark > 0 {
-                let seen = s.upstream.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
-                if seen >= mark
-                    && s.cut_mark
-                        .compare_exchange(mark, 0, Ordering::SeqCst, Ordering::SeqCst)
-                        .is_ok()
-                {
-                    s.cuts.fetch_add(1, Ordering::SeqCst);
-                    return;
-                }
+            if passes_mark(&s, n) {
+                return;
             }
             if uw.write_all(&buf[..n]).await.is_err() {
                 return;
@@ -138,6 +149,9 @@ async fn pipe(down: TcpStream, up: TcpStream, s: Arc<Shared>, silent: Arc<Atomic
             };
             if silent.load(Ordering::SeqCst) {
                 continue;
+            }
+            if passes_mark(&s, n) {
+                return;
             }
             if dw.write_all(&buf[..n]).await.is_err() {
                 return;

@@ -205,6 +205,76 @@ async fn pieces_checks_and_refusals(b: Backend) {
     );
     let (status, _, _) = dev.put(&t, 300_000, 300_000, &sha, Vec::new()).await;
     assert_eq!(status, 410, "a complete upload takes nothing more");
+    assert_eq!(
+        dev.head(&t).await,
+        (204, Some(300_000)),
+        "a PBX that missed the last answer learns it is complete"
+    );
+
+    // Downloads of the stored data: whole, from an offset, and by the agent through a
+    // connection cut halfway.
+    let now = srv.st.clock.now_ms();
+    let mut conn = srv.st.db.pool.acquire().await.unwrap();
+    let down = zentrale_server::transfers::new_download(
+        &mut conn,
+        &id,
+        None,
+        &row.object,
+        300_000,
+        &sha,
+        now,
+        now + 60_000,
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let whole = dev
+        .req(reqwest::Method::GET, &down.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whole.status().as_u16(), 200);
+    assert_eq!(whole.headers()[CONTENT_SHA256].to_str().unwrap(), sha);
+    assert_eq!(whole.bytes().await.unwrap().as_ref(), &data[..]);
+    let tail = dev
+        .req(reqwest::Method::GET, &down.id)
+        .header("range", "bytes=123456-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.status().as_u16(), 206);
+    assert_eq!(tail.bytes().await.unwrap().as_ref(), &data[123_456..]);
+    let (status, _) = dev2.head(&down.id).await;
+    assert_eq!(
+        status, 404,
+        "a download is not an upload, nor another system's"
+    );
+    let other = dev2
+        .req(reqwest::Method::GET, &down.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 404);
+    let relay = Relay::start(srv.addr).await;
+    relay.cut_at(150_000);
+    let cfg = agent_config(
+        &relay.url(),
+        &dev.cred.serial,
+        db.dir.path().join("unused.json"),
+    );
+    let stop = tokio_util::sync::CancellationToken::new();
+    let endpoint = zentrale_agent::transfer::Endpoint {
+        cfg: &cfg,
+        cred: &dev.cred,
+        stop: &stop,
+        until: std::time::Instant::now() + std::time::Duration::from_secs(60),
+    };
+    let file = db.dir.path().join("download.bin");
+    zentrale_agent::transfer::download(&endpoint, &down.id, &file, 300_000, &sha, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(relay.cuts(), 1, "the download was cut once");
+    assert_eq!(std::fs::read(&file).unwrap(), data);
 
     // A wrong SHA-256: refused, nothing kept.
     let (_, t2) = queued_transfer(&srv, &token, &id2).await;
