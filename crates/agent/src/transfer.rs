@@ -51,18 +51,39 @@ pub struct Endpoint<'a> {
 
 type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
 
+/// An HTTP/1.1 connection kept for the next request of the same transfer.
+type Conn = Option<hyper::client::conn::http1::SendRequest<Body>>;
+
+/// Sends on the kept connection if it is still usable, else on a new one (kept after).
 async fn send(
     e: &Endpoint<'_>,
+    conn: &mut Conn,
     req: Request<Body>,
 ) -> Result<Response<hyper::body::Incoming>, AgentError> {
-    let io = net::connect(e.cfg).await?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-        .await
-        .map_err(AgentError::net)?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    sender.send_request(req).await.map_err(AgentError::net)
+    let reusable = match conn.as_mut() {
+        Some(c) => c.ready().await.is_ok(),
+        None => false,
+    };
+    if !reusable {
+        let io = net::connect(e.cfg).await?;
+        let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+            .await
+            .map_err(AgentError::net)?;
+        tokio::spawn(async move {
+            let _ = driver.await;
+        });
+        *conn = Some(sender);
+    }
+    let Some(c) = conn.as_mut() else {
+        return Err(AgentError::Network("no connection".into()));
+    };
+    match c.send_request(req).await {
+        Ok(r) => Ok(r),
+        Err(err) => {
+            *conn = None;
+            Err(AgentError::net(err))
+        }
+    }
 }
 
 fn request(
@@ -135,6 +156,7 @@ pub async fn upload(
     let mut last = String::from("no attempt");
     let mut offset: Option<u64> = Some(0);
     let mut sent_empty = false;
+    let mut conn: Conn = None;
     loop {
         if e.stop.is_cancelled() || Instant::now() > e.until {
             return Err(TransferError::GaveUp(last));
@@ -142,7 +164,7 @@ pub async fn upload(
         // Where does the server stand? (Known after a piece; asked after trouble.)
         let at = match offset {
             Some(at) => at,
-            None => match head(e, id).await {
+            None => match head(e, &mut conn, id).await {
                 Ok(Ok(at)) => at,
                 Ok(Err(refused)) => return Err(TransferError::Refused(refused)),
                 Err(problem) => {
@@ -159,7 +181,7 @@ pub async fn upload(
         }
         sent_empty = size == 0;
         let len = PIECE_BYTES.min(size - at);
-        match put_piece(e, id, file, at, len, size, sha256).await {
+        match put_piece(e, &mut conn, id, file, at, len, size, sha256).await {
             Ok(Ok(now)) => {
                 progress(now);
                 backoff.reset();
@@ -176,6 +198,7 @@ pub async fn upload(
             Err(problem) => {
                 last = problem.to_string();
                 offset = None;
+                conn = None;
                 if !pause(e, &mut backoff).await {
                     return Err(TransferError::GaveUp(last));
                 }
@@ -185,11 +208,15 @@ pub async fn upload(
 }
 
 /// `HEAD`: the bytes the server holds, or its refusal.
-async fn head(e: &Endpoint<'_>, id: &str) -> Result<Result<u64, String>, AgentError> {
+async fn head(
+    e: &Endpoint<'_>,
+    conn: &mut Conn,
+    id: &str,
+) -> Result<Result<u64, String>, AgentError> {
     let req = request(e, Method::HEAD, id)?
         .body(empty())
         .map_err(|e| AgentError::Config(e.to_string()))?;
-    let resp = tokio::time::timeout(Duration::from_secs(30), send(e, req))
+    let resp = tokio::time::timeout(Duration::from_secs(30), send(e, conn, req))
         .await
         .map_err(|_| AgentError::Network("no answer within 30 s".into()))??;
     if resp.status().is_success() {
@@ -202,8 +229,10 @@ async fn head(e: &Endpoint<'_>, id: &str) -> Result<Result<u64, String>, AgentEr
 }
 
 /// One `PUT` of `len` bytes of `file` from `at`: the server's new count, or its refusal.
+#[allow(clippy::too_many_arguments)]
 async fn put_piece(
     e: &Endpoint<'_>,
+    conn: &mut Conn,
     id: &str,
     file: &Path,
     at: u64,
@@ -226,10 +255,13 @@ async fn put_piece(
         .header(CONTENT_SHA256, sha256)
         .body(body)
         .map_err(|e| AgentError::Config(e.to_string()))?;
-    let resp = send(e, req).await?;
+    let resp = send(e, conn, req).await?;
     let status = resp.status();
     if status.is_success() {
-        return Ok(Ok(offset_of(&resp).unwrap_or(at + len)));
+        let now = offset_of(&resp).unwrap_or(at + len);
+        // Read the (empty) body to its end, so the connection can take the next piece.
+        let _ = resp.into_body().collect().await;
+        return Ok(Ok(now));
     }
     if status.is_server_error() {
         return Err(AgentError::Network(refusal(resp).await));
@@ -247,8 +279,15 @@ pub async fn download(
     sha256: &str,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<(), TransferError> {
+    use sha2::Digest;
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     let mut last = String::from("no attempt");
+    // The hash of what the file holds, carried along as data arrives (a file left by an
+    // earlier attempt is hashed once first).
+    let mut hash = sha2::Sha256::new();
+    let mut hashed = prefix_hash(file, &mut hash)
+        .await
+        .map_err(|e| TransferError::GaveUp(e.to_string()))?;
     loop {
         if e.stop.is_cancelled() || Instant::now() > e.until {
             return Err(TransferError::GaveUp(last));
@@ -257,10 +296,15 @@ pub async fn download(
             .await
             .map(|m| m.len())
             .unwrap_or(0);
-        if have >= size {
-            let actual = file_sha256(file)
+        if have != hashed {
+            // What was written differs from what was hashed (a write error): hash again.
+            hash = sha2::Sha256::new();
+            hashed = prefix_hash(file, &mut hash)
                 .await
                 .map_err(|e| TransferError::GaveUp(e.to_string()))?;
+        }
+        if have >= size {
+            let actual = hex::encode(hash.clone().finalize());
             if actual == sha256 {
                 return Ok(());
             }
@@ -269,7 +313,7 @@ pub async fn download(
                 "the data received has SHA-256 {actual}, not {sha256}"
             )));
         }
-        match get_from(e, id, file, have, progress).await {
+        match get_from(e, id, file, have, &mut hash, &mut hashed, progress).await {
             Ok(Ok(())) => backoff.reset(),
             Ok(Err(refused)) => return Err(TransferError::Refused(refused)),
             Err(problem) => {
@@ -282,11 +326,34 @@ pub async fn download(
     }
 }
 
+/// Hashes the file's bytes into `hash`; returns how many (0 if there is no file).
+async fn prefix_hash(file: &Path, hash: &mut sha2::Sha256) -> std::io::Result<u64> {
+    use sha2::Digest;
+    let mut f = match tokio::fs::File::open(file).await {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut n = 0u64;
+    loop {
+        let got = f.read(&mut buf).await?;
+        if got == 0 {
+            return Ok(n);
+        }
+        hash.update(&buf[..got]);
+        n += got as u64;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn get_from(
     e: &Endpoint<'_>,
     id: &str,
     file: &Path,
     from: u64,
+    hash: &mut sha2::Sha256,
+    hashed: &mut u64,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<Result<(), String>, AgentError> {
     let mut req = request(e, Method::GET, id)?;
@@ -296,7 +363,7 @@ async fn get_from(
     let req = req
         .body(empty())
         .map_err(|e| AgentError::Config(e.to_string()))?;
-    let resp = send(e, req).await?;
+    let resp = send(e, &mut None, req).await?;
     let status = resp.status();
     if status.is_server_error() {
         return Err(AgentError::Network(refusal(resp).await));
@@ -304,19 +371,22 @@ async fn get_from(
     if !(status == StatusCode::OK && from == 0 || status == StatusCode::PARTIAL_CONTENT) {
         return Ok(Err(refusal(resp).await));
     }
-    let mut out = tokio::fs::OpenOptions::new()
+    let out = tokio::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(file)
         .await
         .map_err(AgentError::net)?;
+    let mut out = tokio::io::BufWriter::with_capacity(1024 * 1024, out);
     let mut body = resp.into_body();
     let mut written = from;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(AgentError::net)?;
         if let Ok(data) = frame.into_data() {
             out.write_all(&data).await.map_err(AgentError::net)?;
+            sha2::Digest::update(hash, &data);
             written += data.len() as u64;
+            *hashed = written;
             progress(written);
         }
     }

@@ -16,7 +16,9 @@ pub struct AppState {
     /// How services reach a PBX (this node's registry, or a router to other nodes).
     pub link: Arc<dyn crate::gateway::DeviceLink>,
     /// Running hashes of uploads in progress on this node.
-    pub transfer_hashes: Arc<crate::transfers::hashes::Hashes>,
+    pub transfer_hashes: Arc<crate::transfers::inflight::Hashes>,
+    /// Transfers receiving a piece on this node now.
+    pub receiving: Arc<crate::transfers::inflight::Receiving>,
     /// Whether this node serves TLS itself (cookies get `Secure` and the `__Host-` prefix).
     pub tls: bool,
     /// Single sign-on, when configured.
@@ -61,6 +63,7 @@ impl AppState {
             gateway: gateway.clone(),
             link: gateway,
             transfer_hashes: Arc::default(),
+            receiving: Arc::default(),
             tls,
         }
     }

@@ -28,6 +28,7 @@ cmd-step-backup-upload = Verschlüsseltes Backup wird hochgeladen
 cmd-step-backup-done = Fertig
 cmd-result-size = { $size } gespeichert
 cmd-cancel-not-queued = Nur ein Befehl, der noch nicht an die TK-Anlage gesendet wurde, kann abgebrochen werden.
+cmd-too-many-open = Für diese TK-Anlage warten oder laufen bereits { $max } Befehle. Warten Sie, bis einige beendet sind, oder brechen Sie wartende ab.
 cmd-backup-not-received = Die TK-Anlage meldete ein Backup, das die Zentrale nicht vollständig erhalten hat. Erstellen Sie das Backup erneut.
 cmd-error-expired-offline = Die TK-Anlage war vor Ablauf der Frist ({ $deadline }) nicht verbunden. Prüfen Sie ihre Internetverbindung und starten Sie den Befehl dann erneut.
 cmd-error-expired-sent = Die TK-Anlage hat den Befehl vor Ablauf der Frist ({ $deadline }) nicht bestätigt. Prüfen Sie, ob sie online ist, und starten Sie den Befehl dann erneut.

@@ -28,6 +28,7 @@ cmd-step-backup-upload = Uploading the encrypted backup
 cmd-step-backup-done = Done
 cmd-result-size = { $size } stored
 cmd-cancel-not-queued = Only a command that has not been sent to the PBX yet can be cancelled.
+cmd-too-many-open = This PBX has { $max } commands waiting or running already. Wait until some have ended, or cancel queued ones.
 cmd-backup-not-received = The PBX reported a backup that the control center did not receive completely. Create the backup again.
 cmd-error-expired-offline = The PBX was not connected before the deadline ({ $deadline }). Check its internet connection, then start the command again.
 cmd-error-expired-sent = The PBX did not confirm the command before the deadline ({ $deadline }). Check that it is online, then start the command again.

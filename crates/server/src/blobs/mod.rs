@@ -167,13 +167,32 @@ impl Blobs {
         &self,
         name: &str,
         offset: u64,
-    ) -> AppResult<Option<impl Stream<Item = AppResult<Bytes>> + use<>>> {
+    ) -> AppResult<Option<futures_util::stream::BoxStream<'static, AppResult<Bytes>>>> {
         let opts = object_store::GetOptions {
             range: (offset > 0).then_some(object_store::GetRange::Offset(offset)),
             ..Default::default()
         };
         match self.store.get_opts(&self.key(name), opts).await {
-            Ok(r) => Ok(Some(r.into_stream().map_err(AppError::internal))),
+            // A local file is read here in large pieces (object_store's own stream reads it
+            // 8 KiB at a time, each on a blocking thread).
+            Ok(object_store::GetResult {
+                payload: object_store::GetResultPayload::File(file, _),
+                range,
+                ..
+            }) => {
+                use tokio::io::{AsyncReadExt, AsyncSeekExt};
+                let mut file = tokio::fs::File::from_std(file);
+                file.seek(std::io::SeekFrom::Start(range.start))
+                    .await
+                    .map_err(AppError::internal)?;
+                let body = file.take(range.end.saturating_sub(range.start));
+                Ok(Some(
+                    tokio_util::io::ReaderStream::with_capacity(body, 256 * 1024)
+                        .map_err(AppError::internal)
+                        .boxed(),
+                ))
+            }
+            Ok(r) => Ok(Some(r.into_stream().map_err(AppError::internal).boxed())),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(AppError::internal(e)),
         }

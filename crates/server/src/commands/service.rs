@@ -18,6 +18,9 @@ use zentrale_protocol::commands::{
 use zentrale_protocol::envelope::ErrorBody;
 use zentrale_protocol::methods::CommandRunMethod;
 
+/// Commands that may wait or run per system at once.
+pub const MAX_OPEN: usize = 20;
+
 /// Creates a command of kind `K` for the capability's system on behalf of `ctx`'s user and
 /// tells the system's connection (wherever it is) to look.
 pub async fn create<K: CommandKind, F: Feature>(
@@ -45,6 +48,12 @@ pub async fn create_for<K: CommandKind>(
     by: &str,
     params: &K::Params,
 ) -> AppResult<CommandRow> {
+    if store::open_of(&st.db, system_id).await?.len() >= MAX_OPEN {
+        return Err(AppError::Conflict(crate::msg!(
+            "cmd-too-many-open",
+            max = MAX_OPEN as i64
+        )));
+    }
     let now = st.clock.now_ms();
     let deadline_ms = now + K::DEADLINE.as_millis() as i64;
     let cmd = CommandRow {

@@ -2,7 +2,7 @@
 //! data gets a transfer; the agent uploads or downloads it over HTTPS with its device
 //! credential, in pieces, resuming where the server's count stands.
 
-pub mod hashes;
+pub mod inflight;
 pub mod routes;
 pub mod store;
 

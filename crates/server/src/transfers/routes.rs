@@ -138,6 +138,29 @@ pub async fn put(
     let Some(blobs) = st.blobs.clone() else {
         return Err(AppError::internal("no blob store"));
     };
+    let _piece = match st.receiving.begin(&id) {
+        Ok(p) => p,
+        Err(super::inflight::Busy::Transfer) => {
+            let mut resp = AppError::device(
+                codes::WRONG_OFFSET,
+                "Another piece of this upload is arriving now; go on from Upload-Offset when it is done.",
+            )
+            .into_response();
+            offset_header(&mut resp, t.received_bytes);
+            return Ok(resp);
+        }
+        Err(super::inflight::Busy::Node) => {
+            return Ok((
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "2")],
+                axum::Json(zentrale_protocol::pairing::DeviceError {
+                    code: "busy".into(),
+                    message: "The server takes many uploads at once; retry in a moment.".into(),
+                }),
+            )
+                .into_response());
+        }
+    };
     let seed = match offset {
         0 => Some(Sha256::new()),
         at => st.transfer_hashes.take(&id, at),

@@ -182,6 +182,24 @@ async fn walk(lang: &str, paired: &str) {
             .attr("data-system")
             .await?
             .unwrap_or_default();
+        // A command appears on the system's Activity list and its end shows by itself.
+        c.goto(&format!("{}/systems/{id}", srv.url)).await?;
+        c.find(Locator::Css("a[href$='/activity']")).await?.click().await?;
+        c.wait().for_element(Locator::Css("#activity")).await?;
+        agent.pbx.update_backup(|b| b.export_ms = 1000);
+        let cmd = zentrale_server::commands::service::create_for::<
+            zentrale_protocol::commands::BackupCreate,
+        >(&srv.st, &id, "browser@example", &Default::default())
+        .await
+        .unwrap();
+        c.wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(&format!(
+                "tr[data-command='{}'][data-state=succeeded]",
+                cmd.id
+            )))
+            .await?;
+
         c.set_window_size(390, 844).await?;
         c.goto(&format!("{}/systems/{id}/monitoring", srv.url)).await?;
         c.wait().for_element(Locator::Css("svg.chart text.axis")).await?;

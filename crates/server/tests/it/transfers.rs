@@ -289,6 +289,25 @@ async fn pieces_checks_and_refusals(b: Backend) {
     let (status, _, _) = dev2.put(&t2, 0, 300_000, &sha, data.clone()).await;
     assert_eq!(status, 410, "the failed transfer is closed");
 
+    // 30 devices' worth of the same piece at once: exactly one is taken.
+    let (_, t5) = queued_transfer(&srv, &token, &id2).await;
+    let all = futures_util::future::join_all(
+        (0..30).map(|_| dev2.put(&t5, 0, 300_000, &sha, data.clone())),
+    )
+    .await;
+    let ok = all.iter().filter(|(s, _, _)| *s == 204).count();
+    let refused = all
+        .iter()
+        .filter(|(s, _, b)| *s == 409 && b.contains("wrong_offset"))
+        .count();
+    assert_eq!(
+        (ok, refused),
+        (1, 29),
+        "{:?}",
+        all.iter().map(|r| r.0).collect::<Vec<_>>()
+    );
+    assert_eq!(chunk_count(&srv, &t5).await, 1);
+
     // Larger than the transfer takes: refused before a byte is read, nothing kept.
     let (_, t3) = queued_transfer(&srv, &token, &id2).await;
     let (status, _, body) = dev2
