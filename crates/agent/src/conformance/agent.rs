@@ -123,7 +123,16 @@ async fn send(ws: &mut Ws, e: Envelope) -> Result<(), String> {
 
 /// Sends a request and returns the agent's answer to it (notes on the way are skipped).
 async fn ask(ws: &mut Ws, id: &str, method: &str) -> Result<Result<Value, String>, String> {
-    send(ws, Envelope::request(id, method, json!({}))).await?;
+    ask_with(ws, id, method, json!({})).await
+}
+
+async fn ask_with(
+    ws: &mut Ws,
+    id: &str,
+    method: &str,
+    params: Value,
+) -> Result<Result<Value, String>, String> {
+    send(ws, Envelope::request(id, method, params)).await?;
     loop {
         match serde_json::from_str::<Envelope>(&text(ws, ANSWER).await?) {
             Ok(Envelope::Res { id: got, result }) if got == id => return Ok(Ok(result)),
@@ -196,6 +205,20 @@ pub async fn run(o: &Options) -> Vec<Check> {
         "§4.2",
         "an unknown method is answered err unknown_method",
         unknown,
+    ));
+    let deadline_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64 + 60_000)
+        .unwrap_or(0);
+    let run = json!({"kind": "conformance.nothing", "params": {}, "deadline_ms": deadline_ms});
+    let unsupported = match ask_with(&mut ws, "k-cmd-1", "command.run", run).await {
+        Ok(Err(code)) if code == "unsupported" => Ok("err unsupported".into()),
+        other => Err(format!("{other:?}")),
+    };
+    out.push(check(
+        "§5.1",
+        "command.run of an unknown kind is answered err unsupported",
+        unsupported,
     ));
     let again = match ask(&mut ws, "k-info-1", InfoGet::NAME).await {
         Ok(Ok(_)) => Ok("answered again".into()),

@@ -89,7 +89,7 @@ async fn our_agent_passes_and_a_broken_one_fails() {
     let checks = agent::run(&opts).await;
     let report: Vec<String> = checks.iter().map(|c| c.line()).collect();
     assert!(checks.iter().all(|c| c.passed == Some(true)), "{report:#?}");
-    assert_eq!(checks.len(), 13, "{report:#?}");
+    assert_eq!(checks.len(), 14, "{report:#?}");
     assert!(matches!(
         good.outcome().await.unwrap(),
         zentrale_agent::Outcome::Revoked(_)
@@ -111,6 +111,7 @@ async fn our_agent_passes_and_a_broken_one_fails() {
             "info.get is answered with device info",
             "registrations.get is answered with registrations",
             "an unknown method is answered err unknown_method",
+            "command.run of an unknown kind is answered err unsupported",
             "after close 4000 the agent does not retry at once",
         ],
         "{:#?}",
