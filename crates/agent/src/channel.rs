@@ -215,6 +215,15 @@ pub async fn session(
                     return Ok(Ended::Lost(e.to_string()));
                 }
             }
+            _ = commands.restarting.notified() => {
+                // The PBX restarts (a restore, an update): the outcome goes out now if it
+                // can, else after the next hello; then the connection starts afresh.
+                for out in outcome_frames(commands, &mut in_flight) {
+                    let _ = ws.send(Message::Text(out.to_text().into())).await;
+                }
+                let _ = ws.close(Some(CloseFrame { code: close::GOING_AWAY.into(), reason: "PBX restarting".into() })).await;
+                return Ok(Ended::Lost("the PBX restarts".into()));
+            }
             _ = commands.outcome_ready.notified() => {
                 for out in outcome_frames(commands, &mut in_flight) {
                     if let Err(e) = ws.send(Message::Text(out.to_text().into())).await {

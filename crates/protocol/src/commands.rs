@@ -22,9 +22,10 @@ pub struct CommandRun {
     /// The kind's own params.
     #[serde(default)]
     pub params: serde_json::Value,
-    /// Where bulk data goes to or comes from, when the kind moves any (§5.4).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transfer: Option<TransferTicket>,
+    /// Where bulk data goes to or comes from, when the kind moves any (§5.4), in the
+    /// order the kind names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transfers: Vec<TransferTicket>,
     /// After this time (Unix ms, server clock) the server no longer waits: do not start.
     pub deadline_ms: i64,
 }
@@ -173,8 +174,75 @@ impl CommandKind for BackupCreate {
     const TRANSFER: Option<TransferDirection> = Some(TransferDirection::Upload);
 }
 
-/// Error codes of `backup.create`.
+/// Error codes of the backup kinds.
 pub mod backup_codes {
     /// Remote backup is not set up on the PBX (no backup password).
     pub const NOT_SET_UP: &str = "backup_not_set_up";
+    /// The backup cannot be opened with the PBX's remote-backup password.
+    pub const WRONG_PASSWORD: &str = "wrong_password";
+    /// The backup's data is damaged (it decrypts to nothing the PBX can read).
+    pub const DAMAGED: &str = "backup_damaged";
+    /// The backup comes from a newer firmware than the PBX runs.
+    pub const NEWER_FIRMWARE: &str = "backup_newer_firmware";
+}
+
+/// `backup.restore`: the agent downloads the backup (the ticket's transfer), checks its
+/// SHA-256, decrypts it with the PBX's remote-backup password and hands it to the PBX,
+/// which applies it and restarts. Nothing is applied when any step fails.
+pub struct BackupRestore;
+
+/// Params of `backup.restore`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BackupRestoreParams {
+    /// The firmware the backup was made with (the agent refuses one newer than it runs).
+    pub firmware: String,
+}
+
+/// Result of `backup.restore`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Restored {
+    /// The PBX restarts to apply it (the agent reconnects).
+    pub restarting: bool,
+}
+
+impl CommandKind for BackupRestore {
+    const KIND: &'static str = "backup.restore";
+    type Params = BackupRestoreParams;
+    type Result = Restored;
+    const DEADLINE: Duration = Duration::from_secs(2 * 3600);
+    const TRANSFER: Option<TransferDirection> = Some(TransferDirection::Download);
+}
+
+/// `backup.compare`: the agent downloads two backups (the first and second transfer),
+/// decrypts both on the PBX side and answers only which settings differ.
+pub struct BackupCompare;
+
+/// Result of `backup.compare`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Differences {
+    /// The changed settings, at most 500.
+    pub changes: Vec<Change>,
+    /// More settings changed than listed.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// One setting that differs between the older (`before`) and the newer backup (`after`);
+/// a side is empty where the setting does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Change {
+    /// Where the setting is, e.g. `phones/Reception/status`.
+    pub setting: String,
+    #[serde(default)]
+    pub before: String,
+    #[serde(default)]
+    pub after: String,
+}
+
+impl CommandKind for BackupCompare {
+    const KIND: &'static str = "backup.compare";
+    type Params = BackupCreateParams;
+    type Result = Differences;
+    const DEADLINE: Duration = Duration::from_secs(3600);
+    const TRANSFER: Option<TransferDirection> = Some(TransferDirection::Download);
 }

@@ -85,6 +85,9 @@ pub struct DeviceInfo {
     /// "Remote configuration via remote access server" allowed in the PBX.
     #[serde(default)]
     pub remote_config_allowed: bool,
+    /// A password for the remote backup is set on the PBX (remote backup is set up).
+    #[serde(default)]
+    pub remote_backup_ready: bool,
 }
 
 /// The PBX's maintenance contract.

@@ -86,6 +86,8 @@ pub fn document() -> Value {
     let (methods, notes) = catalogue();
     let kinds = serde_json::json!({
         crate::commands::BackupCreate::KIND: kind::<crate::commands::BackupCreate>(),
+        crate::commands::BackupRestore::KIND: kind::<crate::commands::BackupRestore>(),
+        crate::commands::BackupCompare::KIND: kind::<crate::commands::BackupCompare>(),
     });
     serde_json::json!({
         "title": "Zentrale device protocol v1",

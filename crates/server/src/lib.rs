@@ -11,6 +11,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod authorisations;
+pub mod backups;
 pub mod blobs;
 pub mod clock;
 pub mod commands;

@@ -128,6 +128,32 @@ pub fn ui_routes() -> Vec<RouteDef> {
             "/systems/{id}/monitoring",
             get(monitoring::routes::page),
         ),
+        r("GET", "/systems/{id}/backup", get(crate::backups::routes::page)),
+        r(
+            "POST",
+            "/systems/{id}/backup/create",
+            post(crate::backups::routes::create),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/backup/{backup}/restore",
+            post(crate::backups::routes::restore),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/backup/{backup}/delete",
+            post(crate::backups::routes::delete),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/backup/compare",
+            post(crate::backups::routes::compare),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/backup/schedule",
+            post(crate::backups::routes::schedule),
+        ),
         r(
             "GET",
             "/systems/{id}/activity",

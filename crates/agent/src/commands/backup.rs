@@ -22,8 +22,9 @@ pub async fn create(
     report: Report,
 ) -> Result<serde_json::Value, CommandError> {
     let ticket = run
-        .transfer
-        .filter(|t| t.direction == TransferDirection::Upload)
+        .transfers
+        .into_iter()
+        .find(|t| t.direction == TransferDirection::Upload)
         .ok_or_else(|| {
             CommandError::new(
                 error_codes::BAD_PARAMS,
@@ -91,18 +92,18 @@ pub async fn create(
     .map_err(|e| CommandError::new(error_codes::PBX, e.to_string()))
 }
 
-fn pbx_error(e: PbxError) -> CommandError {
+pub(super) fn pbx_error(e: PbxError) -> CommandError {
     CommandError::new(error_codes::PBX, e.to_string())
 }
 
-fn scratch(dir: &Path, e: std::io::Error) -> CommandError {
+pub(super) fn scratch(dir: &Path, e: std::io::Error) -> CommandError {
     CommandError::new(
         error_codes::PBX,
         format!("scratch directory {}: {e}", dir.display()),
     )
 }
 
-fn sanitize(id: &str) -> String {
+pub(super) fn sanitize(id: &str) -> String {
     id.chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .take(64)

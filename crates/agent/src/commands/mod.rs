@@ -4,6 +4,7 @@
 //! sent with `command.outcome` after every (re)connect until the server confirms it.
 
 mod backup;
+mod restore;
 pub mod journal;
 
 use crate::config::AgentConfig;
@@ -18,7 +19,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 use zentrale_protocol::Envelope;
 use zentrale_protocol::commands::{
-    AcceptedState, BackupCreate, CommandAccepted, CommandError, CommandKind, CommandOutcome,
+    AcceptedState, BackupCompare, BackupCreate, BackupRestore, CommandAccepted, CommandError, CommandKind, CommandOutcome,
     CommandProgress, CommandRun, error_codes,
 };
 use zentrale_protocol::envelope::codes;
@@ -43,9 +44,17 @@ type Fut = std::pin::Pin<
 type Exec = fn(Arc<Commands>, String, CommandRun, Report) -> Fut;
 
 /// Every kind this agent runs.
-const KINDS: &[(&str, Exec)] = &[(BackupCreate::KIND, |cx, id, run, report| {
-    Box::pin(backup::create(cx, id, run, report))
-})];
+const KINDS: &[(&str, Exec)] = &[
+    (BackupCreate::KIND, |cx, id, run, report| {
+        Box::pin(backup::create(cx, id, run, report))
+    }),
+    (BackupRestore::KIND, |cx, id, run, report| {
+        Box::pin(restore::restore(cx, id, run, report))
+    }),
+    (BackupCompare::KIND, |cx, id, run, report| {
+        Box::pin(restore::compare(cx, id, run, report))
+    }),
+];
 
 pub struct Commands {
     pub env: Env,
@@ -55,6 +64,10 @@ pub struct Commands {
     progress: mpsc::Sender<Envelope>,
     /// Woken when an outcome waits to be sent.
     pub outcome_ready: Notify,
+    /// A command asked for a restart of the PBX once its outcome is kept.
+    restart_pending: std::sync::atomic::AtomicBool,
+    /// Woken when the PBX restarts: the session sends what it has and reconnects.
+    pub restarting: Notify,
 }
 
 impl Commands {
@@ -73,6 +86,8 @@ impl Commands {
             live: Mutex::default(),
             progress,
             outcome_ready: Notify::new(),
+            restart_pending: Default::default(),
+            restarting: Notify::new(),
         });
         Ok((cx, rx))
     }
@@ -150,6 +165,9 @@ impl Commands {
             }
             cx.live_set().remove(&id_owned);
             cx.outcome_ready.notify_one();
+            if cx.restart_pending.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                cx.restarting.notify_one();
+            }
         });
         accepted(id, AcceptedState::Running)
     }
@@ -177,6 +195,12 @@ impl Commands {
                 let _ = tx.try_send(note);
             }
         })
+    }
+
+    /// The PBX restarts when the running command's outcome is kept (restore, update).
+    pub fn restart_after_outcome(&self) {
+        self.restart_pending
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Outcomes the server has not confirmed.

@@ -11,6 +11,12 @@ pub struct BackupSim {
     pub export_ms: u64,
     /// Configuration exports made so far.
     pub exports: u32,
+    /// Announcements as restored from a backup (hex text), instead of the generated ones.
+    pub announcements: Option<Vec<u8>>,
+    /// Configurations restored so far.
+    pub restores: u32,
+    /// Restarts so far (a restore or a firmware update restarts the PBX).
+    pub restarts: u32,
 }
 
 impl BackupSim {
@@ -20,6 +26,9 @@ impl BackupSim {
             announcement_bytes: 256 * 1024,
             export_ms: 0,
             exports: 0,
+            announcements: None,
+            restores: 0,
+            restarts: 0,
         }
     }
 }

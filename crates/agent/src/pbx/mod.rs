@@ -5,8 +5,11 @@
 
 mod backup_sim;
 pub mod simulated;
+mod simulated_config;
 mod simulated_ops;
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use tokio::io::AsyncWrite;
 use zentrale_protocol::FirmwareVersion;
 use zentrale_protocol::messages::{DeviceInfo, PbxAlert};
@@ -66,6 +69,18 @@ pub trait Pbx: Send + Sync + 'static {
         _progress: Progress<'_>,
     ) -> Result<FirmwareVersion, PbxError> {
         Err(PbxError::Unsupported("configuration backups"))
+    }
+
+    /// Checks the configuration in `file` (plaintext, as [`Pbx::export_config`] wrote it),
+    /// applies it and restarts the PBX. Nothing is applied when the file is not a
+    /// configuration this PBX can read.
+    async fn restore_config(&self, _file: &Path, _progress: Progress<'_>) -> Result<(), PbxError> {
+        Err(PbxError::Unsupported("restoring configurations"))
+    }
+
+    /// The settings in a configuration file by name, for comparing two backups.
+    async fn read_settings(&self, _file: &Path) -> Result<BTreeMap<String, String>, PbxError> {
+        Err(PbxError::Unsupported("comparing configurations"))
     }
 }
 

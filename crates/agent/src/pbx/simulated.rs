@@ -22,11 +22,11 @@ pub struct SimulatedPbx {
     serial: String,
     model: String,
     mac: String,
-    booted_at_s: u64,
+    pub(super) booted_at_s: std::sync::atomic::AtomicU64,
     maintenance_until_ms: i64,
     licences: Vec<Licence>,
     settings: Mutex<Settings>,
-    lines: Mutex<Lines>,
+    pub(super) lines: Mutex<Lines>,
     load: Mutex<Option<(f32, f32)>>,
     alerts: Mutex<Vec<zentrale_protocol::messages::PbxAlert>>,
     /// Lively: phones and trunks flap and events happen by themselves (see [`SimulatedPbx::set_lively`]).
@@ -46,10 +46,10 @@ const SLOT_MS: i64 = 10 * 60 * 1000;
 
 /// Telephones and accounts of the simulated PBX.
 #[derive(Debug, Clone)]
-struct Lines {
-    phones: Vec<Phone>,
-    accounts: Vec<Account>,
-    changed_at_ms: i64,
+pub(super) struct Lines {
+    pub(super) phones: Vec<Phone>,
+    pub(super) accounts: Vec<Account>,
+    pub(super) changed_at_ms: i64,
 }
 
 const PHONE_NAMES: [&str; 12] = [
@@ -73,7 +73,7 @@ const PROVIDERS: [(&str, &str); 4] = [
     ("Fax line", "easybell"),
 ];
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -136,7 +136,7 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn now_s() -> u64 {
+pub(super) fn now_s() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -166,7 +166,7 @@ impl SimulatedPbx {
             serial: serial.to_owned(),
             model,
             mac,
-            booted_at_s: now_s().saturating_sub(uptime),
+            booted_at_s: now_s().saturating_sub(uptime).into(),
             maintenance_until_ms: ((now_s() + until_days * 86_400) * 1000) as i64,
             licences: vec![
                 Licence {
@@ -207,7 +207,7 @@ impl SimulatedPbx {
         *self.lively.lock().unwrap_or_else(|p| p.into_inner()) = on.then(Lively::default);
     }
 
-    fn seed(&self) -> u64 {
+    pub(super) fn seed(&self) -> u64 {
         mix(self.serial.bytes().fold(0, |a, b| a ^ (b as u64)))
     }
 
@@ -285,7 +285,8 @@ impl SimulatedPbx {
             serial: self.serial.clone(),
             mac: self.mac.clone(),
             firmware: s.firmware,
-            uptime_s: now_s().saturating_sub(self.booted_at_s),
+            uptime_s: now_s()
+                .saturating_sub(self.booted_at_s.load(std::sync::atomic::Ordering::Relaxed)),
             maintenance: Maintenance {
                 active: s.maintenance,
                 until_ms: Some(self.maintenance_until_ms),
@@ -294,6 +295,7 @@ impl SimulatedPbx {
             capabilities: vec!["info".into(), "backup".into()],
             monitoring_enabled: s.monitoring_enabled,
             remote_config_allowed: s.remote_config_allowed,
+            remote_backup_ready: self.backup_sim().password.is_some(),
         }
     }
 

@@ -5,6 +5,8 @@
 use super::backup_sim::BackupSim;
 use super::simulated::SimulatedPbx;
 use super::{Pbx, PbxError, Progress, Sink};
+use std::collections::BTreeMap;
+use std::path::Path;
 use tokio::io::AsyncWriteExt;
 use zentrale_protocol::FirmwareVersion;
 use zentrale_protocol::messages::{DeviceInfo, PbxAlert};
@@ -22,26 +24,6 @@ impl SimulatedPbx {
     /// Changes the remote-backup side (password, size, duration).
     pub fn update_backup(&self, f: impl FnOnce(&mut BackupSim)) {
         f(&mut self.backup.lock().unwrap_or_else(|p| p.into_inner()));
-    }
-
-    /// The configuration as the PBX exports it: a JSON header with settings and lines, then
-    /// the announcements (deterministic bytes, hex).
-    fn config_header(&self) -> String {
-        let s = self.settings();
-        let r = SimulatedPbx::registrations(self);
-        serde_json::json!({
-            "format": "comtrexx-sim-config/1",
-            "serial": self.info().serial,
-            "model": self.model(),
-            "firmware": s.firmware.to_string(),
-            "settings": {
-                "monitoring_enabled": s.monitoring_enabled,
-                "remote_config_allowed": s.remote_config_allowed,
-            },
-            "phones": r.phones,
-            "accounts": r.accounts,
-        })
-        .to_string()
     }
 }
 
@@ -75,32 +57,36 @@ impl Pbx for SimulatedPbx {
         let sim = self.backup_sim();
         let firmware = self.settings().firmware;
         let io = |e: std::io::Error| PbxError::Failed(format!("writing the export: {e}"));
-        let header = self.config_header();
-        out.write_all(header.as_bytes()).await.map_err(io)?;
-        out.write_all(b"\nannouncements ").await.map_err(io)?;
-        const PIECE: usize = 32 * 1024;
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let pieces = sim.announcement_bytes.div_ceil(PIECE).max(1);
+        let data = self.configuration();
+        const PIECE: usize = 64 * 1024;
+        let pieces = data.len().div_ceil(PIECE).max(1);
         let pause = std::time::Duration::from_millis(sim.export_ms / pieces as u64);
-        let mut z = header.len() as u64;
-        let mut buf = Vec::with_capacity(PIECE * 2);
-        for i in 0..pieces {
-            buf.clear();
-            let n = PIECE.min(sim.announcement_bytes - (i * PIECE).min(sim.announcement_bytes));
-            for _ in 0..n {
-                z = z.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                let b = (z >> 56) as usize;
-                buf.extend_from_slice(&[HEX[b >> 4], HEX[b & 15]]);
-            }
-            out.write_all(&buf).await.map_err(io)?;
+        for (i, piece) in data.chunks(PIECE).enumerate() {
+            out.write_all(piece).await.map_err(io)?;
             progress(((i + 1) * 100 / pieces) as u8, "backup.collect");
             if !pause.is_zero() {
                 tokio::time::sleep(pause).await;
             }
         }
-        out.write_all(b"\n").await.map_err(io)?;
         out.flush().await.map_err(io)?;
         self.update_backup(|b| b.exports += 1);
         Ok(firmware)
+    }
+
+    async fn restore_config(&self, file: &Path, progress: Progress<'_>) -> Result<(), PbxError> {
+        progress(0, "backup.apply");
+        let data = tokio::fs::read(file)
+            .await
+            .map_err(|e| PbxError::Failed(format!("reading the configuration: {e}")))?;
+        self.apply_configuration(&data)?;
+        progress(100, "backup.apply");
+        Ok(())
+    }
+
+    async fn read_settings(&self, file: &Path) -> Result<BTreeMap<String, String>, PbxError> {
+        let data = tokio::fs::read(file)
+            .await
+            .map_err(|e| PbxError::Failed(format!("reading the configuration: {e}")))?;
+        super::simulated_config::settings_of(&data)
     }
 }

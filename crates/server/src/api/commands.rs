@@ -1,18 +1,15 @@
-//! `/api/v1/…/commands`: a system's commands, one command, cancelling a queued one; and
-//! `POST /api/v1/systems/{id}/backups`, which creates a backup command.
+//! `/api/v1/…/commands`: a system's commands, one command, cancelling a queued one.
 
 use super::{ApiQuery, ApiResult, ApiUser, ErrorBody};
-use crate::access::{self, feature::Backup};
+use crate::access;
 use crate::commands::views::{CommandJson, json};
 use crate::commands::{kinds, service, store};
 use crate::ids::SystemId;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use zentrale_protocol::commands::{BackupCreate, BackupCreateParams};
 
 #[derive(Deserialize, IntoParams, Default)]
 pub struct ListParams {
@@ -66,18 +63,4 @@ pub async fn cancel(
 ) -> ApiResult<Json<CommandJson>> {
     let c = service::cancel(&st, &u, &id).await?;
     Ok(Json(json(&u.tr(), &c)))
-}
-
-/// Creates a backup now: 202 with the command, which runs when the PBX is online (needs
-/// the Backup or Administrator role and active maintenance: else 403 or 409).
-#[utoipa::path(post, path = "/api/v1/systems/{id}/backups", tag = "systems", params(("id" = String, Path)),
-    responses((status = 202, body = CommandJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_backup(
-    State(st): State<AppState>,
-    ApiUser(u): ApiUser,
-    Path(id): Path<SystemId>,
-) -> ApiResult<(StatusCode, Json<CommandJson>)> {
-    let cap = access::require::<Backup>(&st, &u, &id).await?;
-    let c = service::create::<BackupCreate, _>(&st, &u, &cap, &BackupCreateParams {}).await?;
-    Ok((StatusCode::ACCEPTED, Json(json(&u.tr(), &c))))
 }

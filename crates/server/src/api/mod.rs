@@ -6,6 +6,7 @@ pub mod account;
 pub mod alerts;
 pub mod audit;
 pub mod authorisations;
+pub mod backups;
 pub mod commands;
 pub mod companies;
 pub mod docs;
@@ -188,7 +189,8 @@ impl Modify for Security {
         systems::list, systems::create, systems::get_one, systems::delete, systems::renew_token,
         systems::cancel_token, systems::rename, systems::access_paths, systems::withdraw_authorisation,
         systems::remove_from_group, registrations::get, registrations::refresh, monitoring::api,
-        commands::list, commands::get_one, commands::cancel, commands::create_backup,
+        commands::list, commands::get_one, commands::cancel, backups::list, backups::create,
+        backups::restore, backups::delete, backups::compare, backups::get_schedule, backups::put_schedule,
         alerts::api_system, alerts::api_fleet, alerts::api_ack,
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
         groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
@@ -212,7 +214,7 @@ pub async fn openapi() -> impl IntoResponse {
 
 /// The API's routes.
 pub fn routes() -> Vec<crate::route::RouteDef> {
-    use axum::routing::{delete, get, patch, post};
+    use axum::routing::{delete, get, patch, post, put};
     let r = crate::route::RouteDef::new;
     vec![
         r("GET", "/api/v1/openapi.json", get(openapi)),
@@ -289,10 +291,32 @@ pub fn routes() -> Vec<crate::route::RouteDef> {
             "/api/v1/commands/{id}/cancel",
             post(commands::cancel),
         ),
+        r("GET", "/api/v1/systems/{id}/backups", get(backups::list)),
+        r("POST", "/api/v1/systems/{id}/backups", post(backups::create)),
         r(
             "POST",
-            "/api/v1/systems/{id}/backups",
-            post(commands::create_backup),
+            "/api/v1/systems/{id}/backups/compare",
+            post(backups::compare),
+        ),
+        r(
+            "POST",
+            "/api/v1/systems/{id}/backups/{backup_id}/restore",
+            post(backups::restore),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/systems/{id}/backups/{backup_id}",
+            delete(backups::delete),
+        ),
+        r(
+            "GET",
+            "/api/v1/systems/{id}/backup-schedule",
+            get(backups::get_schedule),
+        ),
+        r(
+            "PUT",
+            "/api/v1/systems/{id}/backup-schedule",
+            put(backups::put_schedule),
         ),
         r(
             "GET",

@@ -5,7 +5,9 @@ use super::store::CommandRow;
 use crate::access::{Feature, RoleSet, feature};
 use crate::error::{AppError, AppResult};
 use crate::transfers::store::TransferRow;
-use zentrale_protocol::commands::{BackupCreate, BackupMade, CommandKind};
+use zentrale_protocol::commands::{
+    BackupCompare, BackupCreate, BackupMade, BackupRestore, CommandKind,
+};
 
 type Fut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<()>> + Send + 'a>>;
 
@@ -23,18 +25,34 @@ pub struct KindDef {
     pub succeeded: for<'a> fn(
         &'a mut sqlx::AnyConnection,
         &'a CommandRow,
-        Option<&'a TransferRow>,
+        &'a [TransferRow],
         serde_json::Value,
     ) -> Fut<'a>,
 }
 
-pub const KINDS: &[KindDef] = &[KindDef {
-    kind: BackupCreate::KIND,
-    label: "cmd-kind-backup-create",
-    permits: feature::Backup::permits,
-    max_bytes: 512 * 1024 * 1024,
-    succeeded: |tx, cmd, transfer, result| Box::pin(backup_made(tx, cmd, transfer, result)),
-}];
+pub const KINDS: &[KindDef] = &[
+    KindDef {
+        kind: BackupCreate::KIND,
+        label: "cmd-kind-backup-create",
+        permits: feature::Backup::permits,
+        max_bytes: 512 * 1024 * 1024,
+        succeeded: |tx, cmd, transfer, result| Box::pin(backup_made(tx, cmd, transfer, result)),
+    },
+    KindDef {
+        kind: BackupRestore::KIND,
+        label: "cmd-kind-backup-restore",
+        permits: feature::Backup::permits,
+        max_bytes: 0,
+        succeeded: |_, _, _, _| Box::pin(async { Ok(()) }),
+    },
+    KindDef {
+        kind: BackupCompare::KIND,
+        label: "cmd-kind-backup-compare",
+        permits: feature::Backup::permits,
+        max_bytes: 0,
+        succeeded: |_, _, _, _| Box::pin(async { Ok(()) }),
+    },
+];
 
 pub fn def(kind: &str) -> Option<&'static KindDef> {
     KINDS.iter().find(|k| k.kind == kind)
@@ -52,12 +70,12 @@ pub fn permits(kind: &str, roles: RoleSet) -> bool {
 async fn backup_made(
     tx: &mut sqlx::AnyConnection,
     cmd: &CommandRow,
-    transfer: Option<&TransferRow>,
+    transfers: &[TransferRow],
     result: serde_json::Value,
 ) -> AppResult<()> {
     let made: BackupMade = serde_json::from_value(result)
         .map_err(|e| AppError::internal(format!("backup result: {e}")))?;
-    let Some(t) = transfer.filter(|t| {
+    let Some(t) = transfers.first().filter(|t| {
         t.state == "complete"
             && t.sha256.as_deref() == Some(made.sha256.as_str())
             && t.received_bytes as u64 == made.size

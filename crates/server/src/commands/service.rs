@@ -13,7 +13,7 @@ use crate::transfers;
 use zentrale_protocol::Envelope;
 use zentrale_protocol::commands::{
     AcceptedState, CommandAccepted, CommandKind, CommandOutcome, CommandProgress, CommandRun,
-    error_codes,
+    TransferDirection, error_codes,
 };
 use zentrale_protocol::envelope::ErrorBody;
 use zentrale_protocol::methods::CommandRunMethod;
@@ -29,7 +29,18 @@ pub async fn create<K: CommandKind, F: Feature>(
     cap: &Cap<F>,
     params: &K::Params,
 ) -> AppResult<CommandRow> {
-    let cmd = create_for::<K>(st, cap.id(), &ctx.email, params).await?;
+    create_downloading::<K, F>(st, ctx, cap, params, &[]).await
+}
+
+/// As [`create`], with the stored data the command downloads to the PBX.
+pub async fn create_downloading<K: CommandKind, F: Feature>(
+    st: &AppState,
+    ctx: &Ctx,
+    cap: &Cap<F>,
+    params: &K::Params,
+    downloads: &[Download<'_>],
+) -> AppResult<CommandRow> {
+    let cmd = create_with::<K>(st, cap.id(), &ctx.email, params, downloads).await?;
     ctx.audit(
         st,
         Event::new("command.created")
@@ -41,12 +52,30 @@ pub async fn create<K: CommandKind, F: Feature>(
     Ok(cmd)
 }
 
+/// Stored data a command downloads to the PBX: object, size, SHA-256.
+pub struct Download<'a> {
+    pub object: &'a str,
+    pub size: u64,
+    pub sha256: &'a str,
+}
+
 /// Creates a command; `by` is who asked (empty: the control center's own schedule).
 pub async fn create_for<K: CommandKind>(
     st: &AppState,
     system_id: &str,
     by: &str,
     params: &K::Params,
+) -> AppResult<CommandRow> {
+    create_with::<K>(st, system_id, by, params, &[]).await
+}
+
+/// As [`create_for`], with the data the command downloads, in order.
+pub async fn create_with<K: CommandKind>(
+    st: &AppState,
+    system_id: &str,
+    by: &str,
+    params: &K::Params,
+    downloads: &[Download<'_>],
 ) -> AppResult<CommandRow> {
     if store::open_of(&st.db, system_id).await?.len() >= MAX_OPEN {
         return Err(AppError::Conflict(crate::msg!(
@@ -75,9 +104,23 @@ pub async fn create_for<K: CommandKind>(
     };
     let mut tx = st.db.pool.begin().await?;
     store::insert(&mut tx, &cmd).await?;
-    if K::TRANSFER.is_some() {
+    if K::TRANSFER == Some(TransferDirection::Upload) {
         let max = kinds::def(K::KIND).map_or(64 * 1024 * 1024, |k| k.max_bytes);
         transfers::new_upload(&mut tx, system_id, &cmd.id, max, now, deadline_ms).await?;
+    }
+    for (i, d) in downloads.iter().enumerate() {
+        transfers::new_download_at(
+            &mut tx,
+            system_id,
+            Some(&cmd.id),
+            d.object,
+            d.size,
+            d.sha256,
+            now,
+            deadline_ms,
+            i as i64,
+        )
+        .await?;
     }
     tx.commit().await?;
     st.link.nudge(system_id);
@@ -130,11 +173,11 @@ pub async fn visible(st: &AppState, ctx: &Ctx, id: &str) -> AppResult<CommandRow
 
 /// The message that sends `cmd` to its agent.
 async fn run_message(st: &AppState, cmd: &CommandRow) -> AppResult<Envelope> {
-    let transfer = transfers::store::of_command(&st.db, &cmd.id).await?;
+    let list = transfers::store::all_of_command(&st.db, &cmd.id).await?;
     let run = CommandRun {
         kind: cmd.kind.clone(),
         params: serde_json::from_str(&cmd.params).unwrap_or_default(),
-        transfer: transfer.as_ref().map(transfers::ticket),
+        transfers: list.iter().map(transfers::ticket).collect(),
         deadline_ms: cmd.deadline_ms,
     };
     Ok(Envelope::req::<CommandRunMethod>(cmd.id.clone(), &run))
@@ -261,7 +304,7 @@ pub async fn outcome(st: &AppState, system_id: &str, o: &CommandOutcome) -> AppR
         return Ok(());
     }
     let result = o.result.clone().unwrap_or_default();
-    let transfer = transfers::store::of_command(&st.db, &o.id).await?;
+    let list = transfers::store::all_of_command(&st.db, &o.id).await?;
     let mut tx = st.db.pool.begin().await?;
     let text = result.to_string();
     if !store::end(
@@ -279,7 +322,7 @@ pub async fn outcome(st: &AppState, system_id: &str, o: &CommandOutcome) -> AppR
         return Ok(());
     }
     let applied = match kinds::def(&cmd.kind) {
-        Some(k) => (k.succeeded)(&mut tx, &cmd, transfer.as_ref(), result).await,
+        Some(k) => (k.succeeded)(&mut tx, &cmd, &list, result).await,
         None => Ok(()),
     };
     match applied {
@@ -330,15 +373,16 @@ pub async fn expire(st: &AppState) -> AppResult<()> {
 
 /// Deletes the data of an ended command's upload that no success took over.
 async fn release_transfer(st: &AppState, cmd: &CommandRow, state: &str) {
-    match transfers::store::of_command(&st.db, &cmd.id).await {
-        Ok(Some(t)) => {
-            if let Err(e) = transfers::discard(st, &t, state).await {
-                tracing::error!(command = %cmd.id, error = %e, "the data of an ended command could not be deleted; the transfer job tries again");
-            }
-        }
-        Ok(None) => {}
+    let list = match transfers::store::all_of_command(&st.db, &cmd.id).await {
+        Ok(list) => list,
         Err(e) => {
-            tracing::error!(command = %cmd.id, error = %e, "transfer of an ended command not found")
+            tracing::error!(command = %cmd.id, error = %e, "transfers of an ended command not found");
+            return;
+        }
+    };
+    for t in list {
+        if let Err(e) = transfers::discard(st, &t, state).await {
+            tracing::error!(command = %cmd.id, error = %e, "the data of an ended command could not be deleted; the transfer job tries again");
         }
     }
 }

@@ -23,6 +23,15 @@ const JOBS: &[(&str, Job)] = &[
         Box::pin(crate::commands::service::expire(st))
     }),
     ("transfers", |st| Box::pin(crate::transfers::clean(st))),
+    ("backup-schedule", |st| {
+        Box::pin(crate::backups::service::run_schedules(st))
+    }),
+    ("backup-retention", |st| {
+        Box::pin(crate::backups::service::run_retention(st))
+    }),
+    ("backup-integrity", |st| {
+        Box::pin(crate::backups::service::run_integrity(st))
+    }),
     ("audit-retention", |st| {
         Box::pin(async move { crate::audit::retain(st).await.map(|_| ()) })
     }),

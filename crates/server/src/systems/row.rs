@@ -37,6 +37,8 @@ pub struct SystemRow {
     pub online_since: Option<i64>,
     /// Why the last registration report could not be taken (too large for protocol v1).
     pub registrations_problem: Option<String>,
+    /// The PBX reported a password for remote backup (remote backup set up).
+    pub remote_backup_ready: Option<i64>,
 }
 
 /// The PBX's switches as booleans: the database keeps them as 0/1 integers, read here once.

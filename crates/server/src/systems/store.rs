@@ -11,7 +11,7 @@ const COLS: &str = "id, company_id, owner_id, name, serial, created_at, token, t
     token_used_at, secret_hash, initial_registration_at, paired_at, error_code, error_detail, \
     error_at, revoked_at, model, mac, firmware, booted_at, maintenance_active, maintenance_until, \
     licences, capabilities, monitoring_enabled, remote_config_allowed, info_at, last_seen_at, \
-    online_since, registrations_problem";
+    online_since, registrations_problem, remote_backup_ready";
 
 /// Fields of a new system.
 pub struct NewSystem<'a> {
@@ -208,7 +208,8 @@ pub async fn store_info(
         "UPDATE systems SET model = $1, mac = $2, firmware = $3, booted_at = $4, \
          maintenance_active = $5, maintenance_until = $6, licences = $7, capabilities = $8, \
          monitoring_enabled = $9, remote_config_allowed = $10, info_at = $11, last_seen_at = $11, \
-         online_since = COALESCE(online_since, $11), online_node = $13 WHERE id = $12",
+         online_since = COALESCE(online_since, $11), online_node = $13, remote_backup_ready = $14 \
+         WHERE id = $12",
     )
     .bind(&info.model)
     .bind(&info.mac)
@@ -223,6 +224,7 @@ pub async fn store_info(
     .bind(now)
     .bind(id)
     .bind(node)
+    .bind(info.remote_backup_ready as i64)
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -266,7 +268,7 @@ pub async fn revoke_by_device(db: &Db, id: &str, now: i64) -> AppResult<()> {
          last_seen_at = $1, token = NULL, token_expires_at = NULL, token_used_at = NULL, \
          model = NULL, mac = NULL, firmware = NULL, booted_at = NULL, maintenance_active = NULL, \
          maintenance_until = NULL, licences = NULL, capabilities = NULL, monitoring_enabled = NULL, \
-         remote_config_allowed = NULL, info_at = NULL WHERE id = $2",
+         remote_config_allowed = NULL, remote_backup_ready = NULL, info_at = NULL WHERE id = $2",
     )
     .bind(now)
     .bind(id)

@@ -36,6 +36,7 @@ pub async fn new_upload(
         state: "open".into(),
         created_at: now,
         expires_at,
+        position: 0,
     };
     store::insert(tx, &t).await?;
     Ok(t)
@@ -54,6 +55,22 @@ pub async fn new_download(
     now: i64,
     expires_at: i64,
 ) -> AppResult<TransferRow> {
+    new_download_at(tx, system_id, command_id, object, size, sha256, now, expires_at, 0).await
+}
+
+/// As [`new_download`], as the command's transfer number `position`.
+#[allow(clippy::too_many_arguments)]
+pub async fn new_download_at(
+    tx: &mut sqlx::AnyConnection,
+    system_id: &str,
+    command_id: Option<&str>,
+    object: &str,
+    size: u64,
+    sha256: &str,
+    now: i64,
+    expires_at: i64,
+    position: i64,
+) -> AppResult<TransferRow> {
     let t = TransferRow {
         id: crate::ids::new_id(),
         system_id: system_id.to_owned(),
@@ -68,6 +85,7 @@ pub async fn new_download(
         state: "open".into(),
         created_at: now,
         expires_at,
+        position,
     };
     store::insert(tx, &t).await?;
     Ok(t)

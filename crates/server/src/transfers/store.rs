@@ -21,14 +21,16 @@ pub struct TransferRow {
     pub state: String,
     pub created_at: i64,
     pub expires_at: i64,
+    /// Order among the transfers of one command.
+    pub position: i64,
 }
 
 const COLUMNS: &str = "id, system_id, command_id, direction, object, max_bytes, total_bytes, \
-    received_bytes, expected_sha256, sha256, state, created_at, expires_at";
+    received_bytes, expected_sha256, sha256, state, created_at, expires_at, position";
 
 pub async fn insert(tx: &mut sqlx::AnyConnection, t: &TransferRow) -> AppResult<()> {
     sqlx::query(&format!(
-        "INSERT INTO transfers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        "INSERT INTO transfers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     ))
     .bind(&t.id)
     .bind(&t.system_id)
@@ -43,6 +45,7 @@ pub async fn insert(tx: &mut sqlx::AnyConnection, t: &TransferRow) -> AppResult<
     .bind(&t.state)
     .bind(t.created_at)
     .bind(t.expires_at)
+    .bind(t.position)
     .execute(tx)
     .await?;
     Ok(())
@@ -57,12 +60,18 @@ pub async fn get(db: &Db, id: &str) -> AppResult<Option<TransferRow>> {
     )
 }
 
+/// The command's first transfer.
 pub async fn of_command(db: &Db, command_id: &str) -> AppResult<Option<TransferRow>> {
+    Ok(all_of_command(db, command_id).await?.into_iter().next())
+}
+
+/// The command's transfers in their order.
+pub async fn all_of_command(db: &Db, command_id: &str) -> AppResult<Vec<TransferRow>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM transfers WHERE command_id = $1"
+        "SELECT {COLUMNS} FROM transfers WHERE command_id = $1 ORDER BY position"
     ))
     .bind(command_id)
-    .fetch_optional(&db.pool)
+    .fetch_all(&db.pool)
     .await?)
 }
 

@@ -110,6 +110,14 @@ fn matrix() -> Vec<Row> {
         row("POST", "/systems/{id}/registrations/refresh", "/systems/{sys}/registrations/refresh", Form(""),       "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
         row("GET", "/systems/{id}/monitoring", "/systems/{sys}/monitoring?period=day", NoBody,                     "login  hidden invalid denied denied invalid invalid hidden hidden"),
         row("GET", "/systems/{id}/alerts", "/systems/{sys}/alerts", NoBody,                                        "login  hidden invalid denied denied invalid invalid hidden hidden"),
+        // Backup: the fixture's system is not paired, so its functions are unavailable (409) to the Backup role.
+        row("GET", "/systems/{id}/backup", "/systems/{sys}/backup", NoBody,                                        "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("POST", "/systems/{id}/backup/create", "/systems/{sys}/backup/create", Form(""),                       "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("POST", "/systems/{id}/backup/{backup}/restore", "/systems/{sys}/backup/none/restore", Form(""),       "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("POST", "/systems/{id}/backup/{backup}/delete", "/systems/{sys}/backup/none/delete", Form(""),         "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("POST", "/systems/{id}/backup/compare", "/systems/{sys}/backup/compare", Form("backup=a&backup=b"),    "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("POST", "/systems/{id}/backup/schedule", "/systems/{sys}/backup/schedule", Form("interval=days&every=1"),
+                                                                                                                   "login  hidden denied invalid denied invalid invalid hidden hidden"),
         row("GET", "/systems/{id}/activity", "/systems/{sys}/activity", NoBody,                                    "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
         // The Backup role's command: cancelled by the first who may see it, refused (in words on the page) after.
         row("POST", "/systems/{id}/activity/{command}/cancel", "/systems/{sys}/activity/{cmd}/cancel", Form(""),   "login  hidden hidden ok     hidden ok     ok     hidden hidden"),
@@ -176,6 +184,15 @@ fn matrix() -> Vec<Row> {
         row("POST", "/api/v1/commands/{id}/cancel", "/api/v1/commands/{cmd}/cancel", NoBody,                       "login  hidden hidden ok     hidden invalid invalid hidden hidden"),
         // The fixture's system is not paired: a backup is unavailable (409) to those whose role allows it.
         row("POST", "/api/v1/systems/{id}/backups", "/api/v1/systems/{sys}/backups", NoBody,                       "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("GET", "/api/v1/systems/{id}/backups", "/api/v1/systems/{sys}/backups", NoBody,                        "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("POST", "/api/v1/systems/{id}/backups/compare", "/api/v1/systems/{sys}/backups/compare", Json(r#"{"backups":["a","b"]}"#),
+                                                                                                                   "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("POST", "/api/v1/systems/{id}/backups/{backup_id}/restore", "/api/v1/systems/{sys}/backups/none/restore", NoBody,
+                                                                                                                   "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("DELETE", "/api/v1/systems/{id}/backups/{backup_id}", "/api/v1/systems/{sys}/backups/none", NoBody,    "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("GET", "/api/v1/systems/{id}/backup-schedule", "/api/v1/systems/{sys}/backup-schedule", NoBody,        "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("PUT", "/api/v1/systems/{id}/backup-schedule", "/api/v1/systems/{sys}/backup-schedule", Json(r#"{"interval":"days","every":1}"#),
+                                                                                                                   "login  hidden denied invalid denied invalid invalid hidden hidden"),
         row("POST", "/api/v1/systems/{id}/alerts/{alert_id}/ack", "/api/v1/systems/{sys}/alerts/none/ack", NoBody, "login  hidden invalid denied denied invalid invalid hidden hidden"),
         row("GET", "/api/v1/alerts", "/api/v1/alerts", NoBody,                                                     "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/api/v1/authorisations", "/api/v1/authorisations", NoBody,                                     "login  ok     ok     ok     ok     ok     ok     ok     ok"),
@@ -229,6 +246,24 @@ fn paired_matrix() -> Vec<Row> {
         row("GET", "/api/v1/systems/{id}/monitoring", "/api/v1/systems/{psys}/monitoring", NoBody,                 "login  hidden ok     denied denied ok     ok     hidden hidden"),
         row("GET", "/api/v1/systems/{id}/alerts", "/api/v1/systems/{psys}/alerts", NoBody,                         "login  hidden ok     denied denied ok     ok     hidden hidden"),
         row("POST", "/api/v1/systems/{id}/backups", "/api/v1/systems/{psys}/backups", NoBody,                      "login  hidden denied ok     denied ok     ok     hidden hidden"),
+        row("GET", "/systems/{id}/backup", "/systems/{psys}/backup", NoBody,                                       "login  hidden denied ok     denied ok     ok     hidden hidden"),
+        row("POST", "/systems/{id}/backup/create", "/systems/{psys}/backup/create", Form(""),                      "login  hidden denied ok     denied ok     ok     hidden hidden"),
+        // The fixture's backup: the first restore is taken, the later ones hear that one waits (in words on the page).
+        row("POST", "/systems/{id}/backup/{backup}/restore", "/systems/{psys}/backup/{bk}/restore", Form(""),      "login  hidden denied ok     denied ok     ok     hidden hidden"),
+        // Deleted by the first who may; gone for the others.
+        row("POST", "/systems/{id}/backup/{backup}/delete", "/systems/{psys}/backup/{bk}/delete", Form(""),        "login  hidden denied ok     denied hidden hidden hidden hidden"),
+        row("POST", "/systems/{id}/backup/compare", "/systems/{psys}/backup/compare", Form("backup={bk}"),         "login  hidden denied ok     denied ok     ok     hidden hidden"),
+        row("POST", "/systems/{id}/backup/schedule", "/systems/{psys}/backup/schedule", Form("interval=days&every=1"),
+                                                                                                                   "login  hidden denied ok     denied ok     ok     hidden hidden"),
+        row("GET", "/api/v1/systems/{id}/backups", "/api/v1/systems/{psys}/backups", NoBody,                       "login  hidden denied ok     denied ok     ok     hidden hidden"),
+        row("POST", "/api/v1/systems/{id}/backups/compare", "/api/v1/systems/{psys}/backups/compare", Json(r#"{"backups":["{bk}"]}"#),
+                                                                                                                   "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("POST", "/api/v1/systems/{id}/backups/{backup_id}/restore", "/api/v1/systems/{psys}/backups/{bk}/restore", NoBody,
+                                                                                                                   "login  hidden denied ok     denied invalid invalid hidden hidden"),
+        row("DELETE", "/api/v1/systems/{id}/backups/{backup_id}", "/api/v1/systems/{psys}/backups/{bk}", NoBody,   "login  hidden denied ok     denied hidden hidden hidden hidden"),
+        row("GET", "/api/v1/systems/{id}/backup-schedule", "/api/v1/systems/{psys}/backup-schedule", NoBody,       "login  hidden denied ok     denied ok     ok     hidden hidden"),
+        row("PUT", "/api/v1/systems/{id}/backup-schedule", "/api/v1/systems/{psys}/backup-schedule", Json(r#"{"interval":"days","every":1}"#),
+                                                                                                                   "login  hidden denied ok     denied ok     ok     hidden hidden"),
     ]
 }
 

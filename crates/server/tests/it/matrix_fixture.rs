@@ -155,7 +155,19 @@ pub async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, S
     >(st, sys.id.as_str(), "own", &Default::default())
     .await
     .unwrap();
+    let bk = zentrale_server::ids::new_id();
+    sqlx::query(
+        "INSERT INTO backups (id, system_id, object, size, sha256, firmware, automatic, created_by, \
+         command_id, created_at) VALUES ($1, $2, 'fixture-object', 10, $3, '2.6.2', 0, 'own', 'none', 0)",
+    )
+    .bind(&bk)
+    .bind(psys.id.as_str())
+    .bind("0".repeat(64))
+    .execute(&st.db.pool)
+    .await
+    .unwrap();
     vec![
+        ("{bk}", bk),
         ("{cmd}", cmd.id),
         ("{news}", news),
         ("{sys2}", sys2.id.into()),
