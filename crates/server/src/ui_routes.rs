@@ -128,7 +128,11 @@ pub fn ui_routes() -> Vec<RouteDef> {
             "/systems/{id}/monitoring",
             get(monitoring::routes::page),
         ),
-        r("GET", "/systems/{id}/backup", get(crate::backups::routes::page)),
+        r(
+            "GET",
+            "/systems/{id}/backup",
+            get(crate::backups::routes::page),
+        ),
         r(
             "POST",
             "/systems/{id}/backup/create",

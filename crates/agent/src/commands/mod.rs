@@ -4,8 +4,8 @@
 //! sent with `command.outcome` after every (re)connect until the server confirms it.
 
 mod backup;
-mod restore;
 pub mod journal;
+mod restore;
 
 use crate::config::AgentConfig;
 use crate::pbx::Pbx;
@@ -19,8 +19,8 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 use zentrale_protocol::Envelope;
 use zentrale_protocol::commands::{
-    AcceptedState, BackupCompare, BackupCreate, BackupRestore, CommandAccepted, CommandError, CommandKind, CommandOutcome,
-    CommandProgress, CommandRun, error_codes,
+    AcceptedState, BackupCompare, BackupCreate, BackupRestore, CommandAccepted, CommandError,
+    CommandKind, CommandOutcome, CommandProgress, CommandRun, error_codes,
 };
 use zentrale_protocol::envelope::codes;
 use zentrale_protocol::methods::CommandProgressNote;
@@ -165,7 +165,10 @@ impl Commands {
             }
             cx.live_set().remove(&id_owned);
             cx.outcome_ready.notify_one();
-            if cx.restart_pending.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            if cx
+                .restart_pending
+                .swap(false, std::sync::atomic::Ordering::SeqCst)
+            {
                 cx.restarting.notify_one();
             }
         });

@@ -27,12 +27,17 @@ pub async fn restore(
 ) -> Result<serde_json::Value, CommandError> {
     let params: BackupRestoreParams = serde_json::from_value(run.params.clone())
         .map_err(|e| CommandError::new(error_codes::BAD_PARAMS, e.to_string()))?;
-    let ticket = downloads(&run)?.into_iter().next().ok_or_else(no_transfer)?;
+    let ticket = downloads(&run)?
+        .into_iter()
+        .next()
+        .ok_or_else(no_transfer)?;
     let running = cx.env.pbx.info().await.map_err(pbx_error)?.firmware;
-    let from: FirmwareVersion = params
-        .firmware
-        .parse()
-        .map_err(|_| CommandError::new(error_codes::BAD_PARAMS, "the backup's firmware is not a version"))?;
+    let from: FirmwareVersion = params.firmware.parse().map_err(|_| {
+        CommandError::new(
+            error_codes::BAD_PARAMS,
+            "the backup's firmware is not a version",
+        )
+    })?;
     if from > running {
         return Err(CommandError::new(
             backup_codes::NEWER_FIRMWARE,
@@ -66,11 +71,32 @@ pub async fn compare(
 ) -> Result<serde_json::Value, CommandError> {
     let tickets = downloads(&run)?;
     let [older, newer] = tickets.as_slice() else {
-        return Err(CommandError::new(error_codes::BAD_PARAMS, "backup.compare needs two downloads"));
+        return Err(CommandError::new(
+            error_codes::BAD_PARAMS,
+            "backup.compare needs two downloads",
+        ));
     };
     let password = password(&cx).await?;
-    let a = open_backup(&cx, &format!("{id}-a"), &run, older, &password, &report, (0, 45)).await?;
-    let b = open_backup(&cx, &format!("{id}-b"), &run, newer, &password, &report, (45, 90)).await;
+    let a = open_backup(
+        &cx,
+        &format!("{id}-a"),
+        &run,
+        older,
+        &password,
+        &report,
+        (0, 45),
+    )
+    .await?;
+    let b = open_backup(
+        &cx,
+        &format!("{id}-b"),
+        &run,
+        newer,
+        &password,
+        &report,
+        (45, 90),
+    )
+    .await;
     let b = match b {
         Ok(b) => b,
         Err(e) => {
@@ -124,12 +150,17 @@ fn downloads(run: &CommandRun) -> Result<Vec<TransferTicket>, CommandError> {
 }
 
 async fn password(cx: &Commands) -> Result<String, CommandError> {
-    cx.env.pbx.backup_password().await.map_err(pbx_error)?.ok_or_else(|| {
-        CommandError::new(
-            backup_codes::NOT_SET_UP,
-            "remote backup is not set up on the PBX (no backup password)",
-        )
-    })
+    cx.env
+        .pbx
+        .backup_password()
+        .await
+        .map_err(pbx_error)?
+        .ok_or_else(|| {
+            CommandError::new(
+                backup_codes::NOT_SET_UP,
+                "remote backup is not set up on the PBX (no backup password)",
+            )
+        })
 }
 
 /// Downloads a backup into the scratch directory and decrypts it there; returns the
@@ -183,18 +214,27 @@ async fn decrypt(cipher: &Path, plain: &Path, password: String) -> Result<(), Co
     tokio::task::spawn_blocking(move || {
         let file = std::fs::File::open(&cipher).map_err(|e| scratch(&cipher, e))?;
         let d = age::Decryptor::new(std::io::BufReader::new(file)).map_err(|e| {
-            CommandError::new(backup_codes::DAMAGED, format!("not an encrypted backup: {e}"))
-        })?;
-        let id = age::scrypt::Identity::new(age::secrecy::SecretString::from(password));
-        let mut reader = d.decrypt(std::iter::once(&id as &dyn age::Identity)).map_err(|e| {
             CommandError::new(
-                backup_codes::WRONG_PASSWORD,
-                format!("the backup cannot be opened with the PBX's remote-backup password: {e}"),
+                backup_codes::DAMAGED,
+                format!("not an encrypted backup: {e}"),
             )
         })?;
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&plain).map_err(|e| scratch(&plain, e))?);
-        std::io::copy(&mut reader, &mut out)
-            .map_err(|e| CommandError::new(backup_codes::DAMAGED, format!("the backup is damaged: {e}")))?;
+        let id = age::scrypt::Identity::new(age::secrecy::SecretString::from(password));
+        let mut reader = d
+            .decrypt(std::iter::once(&id as &dyn age::Identity))
+            .map_err(|e| {
+                CommandError::new(
+                    backup_codes::WRONG_PASSWORD,
+                    format!(
+                        "the backup cannot be opened with the PBX's remote-backup password: {e}"
+                    ),
+                )
+            })?;
+        let mut out =
+            std::io::BufWriter::new(std::fs::File::create(&plain).map_err(|e| scratch(&plain, e))?);
+        std::io::copy(&mut reader, &mut out).map_err(|e| {
+            CommandError::new(backup_codes::DAMAGED, format!("the backup is damaged: {e}"))
+        })?;
         std::io::Write::flush(&mut out).map_err(|e| scratch(&plain, e))?;
         Ok(())
     })

@@ -121,8 +121,7 @@ fn parse(data: &[u8]) -> Result<Parsed, PbxError> {
         monitoring_enabled: flag("monitoring_enabled")?,
         remote_config_allowed: flag("remote_config_allowed")?,
         phones: serde_json::from_value(h["phones"].clone()).map_err(|e| bad(&e.to_string()))?,
-        accounts: serde_json::from_value(h["accounts"].clone())
-            .map_err(|e| bad(&e.to_string()))?,
+        accounts: serde_json::from_value(h["accounts"].clone()).map_err(|e| bad(&e.to_string()))?,
         announcements: rest.to_vec(),
     })
 }

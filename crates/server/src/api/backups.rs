@@ -31,6 +31,8 @@ pub struct BackupJson {
     pub checked_at_ms: Option<i64>,
     /// Set when its stored data no longer matches `sha256`.
     pub damaged_at_ms: Option<i64>,
+    /// The command that made it.
+    pub command_id: String,
 }
 
 impl From<BackupRow> for BackupJson {
@@ -45,6 +47,7 @@ impl From<BackupRow> for BackupJson {
             sha256: b.sha256,
             checked_at_ms: b.checked_at,
             damaged_at_ms: b.damaged_at,
+            command_id: b.command_id,
         }
     }
 }
@@ -52,9 +55,19 @@ impl From<BackupRow> for BackupJson {
 /// The system's backups, newest first.
 #[utoipa::path(get, path = "/api/v1/systems/{id}/backups", tag = "systems", params(("id" = String, Path)),
     responses((status = 200, body = Vec<BackupJson>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn list(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<SystemId>) -> ApiResult<Json<Vec<BackupJson>>> {
+pub async fn list(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<SystemId>,
+) -> ApiResult<Json<Vec<BackupJson>>> {
     let cap = access::require::<Backup>(&st, &u, &id).await?;
-    Ok(Json(service::list(&st, &cap).await?.into_iter().map(Into::into).collect()))
+    Ok(Json(
+        service::list(&st, &cap)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 /// Creates a backup now: 202 with the command, which runs when the PBX is online (needs
@@ -62,7 +75,11 @@ pub async fn list(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Pat
 /// PBX: else 403 or 409).
 #[utoipa::path(post, path = "/api/v1/systems/{id}/backups", tag = "systems", params(("id" = String, Path)),
     responses((status = 202, body = CommandJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<SystemId>) -> ApiResult<(StatusCode, Json<CommandJson>)> {
+pub async fn create(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<SystemId>,
+) -> ApiResult<(StatusCode, Json<CommandJson>)> {
     let cap = access::require::<Backup>(&st, &u, &id).await?;
     let c = service::create_now(&st, &u, &cap).await?;
     Ok((StatusCode::ACCEPTED, Json(json(&u.tr(), &c))))
@@ -166,7 +183,11 @@ fn schedule_json(s: &ScheduleRow, last_ms: Option<i64>) -> ScheduleJson {
 /// The interval for automatic backups and the retention rule.
 #[utoipa::path(get, path = "/api/v1/systems/{id}/backup-schedule", tag = "systems", params(("id" = String, Path)),
     responses((status = 200, body = ScheduleJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn get_schedule(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<SystemId>) -> ApiResult<Json<ScheduleJson>> {
+pub async fn get_schedule(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<SystemId>,
+) -> ApiResult<Json<ScheduleJson>> {
     let cap = access::require::<Backup>(&st, &u, &id).await?;
     let s = service::schedule_of(&st, &cap).await?;
     let last = service::last_periodic(&service::list(&st, &cap).await?);

@@ -292,7 +292,11 @@ pub fn routes() -> Vec<crate::route::RouteDef> {
             post(commands::cancel),
         ),
         r("GET", "/api/v1/systems/{id}/backups", get(backups::list)),
-        r("POST", "/api/v1/systems/{id}/backups", post(backups::create)),
+        r(
+            "POST",
+            "/api/v1/systems/{id}/backups",
+            post(backups::create),
+        ),
         r(
             "POST",
             "/api/v1/systems/{id}/backups/compare",

@@ -106,7 +106,11 @@ pub async fn page(
         .and_then(|c| {
             let v: serde_json::Value = serde_json::from_str(c.result.as_deref()?).ok()?;
             let changes: Vec<ChangeLine> = serde_json::from_value(v["changes"].clone()).ok()?;
-            Some((tr.datetime(Some(c.updated_at)), changes, v["truncated"] == true))
+            Some((
+                tr.datetime(Some(c.updated_at)),
+                changes,
+                v["truncated"] == true,
+            ))
         });
     Ok(render(&page))
 }
@@ -119,16 +123,24 @@ async fn cap(st: &AppState, user: &Ctx, id: &SystemId) -> AppResult<Cap<Backup>>
 fn back(user: &Ctx, id: &SystemId, done: AppResult<String>) -> AppResult<Response> {
     let notice = match done {
         Ok(text) => text,
-        Err(AppError::Conflict(m) | AppError::Unavailable(m) | AppError::BadRequest(m)) => user.tr().msg(&m),
+        Err(AppError::Conflict(m) | AppError::Unavailable(m) | AppError::BadRequest(m)) => {
+            user.tr().msg(&m)
+        }
         Err(e) => return Err(e),
     };
     let q: String = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect();
     Ok(Redirect::to(&format!("/systems/{id}/backup?notice={q}")).into_response())
 }
 
-pub async fn create(State(st): State<AppState>, user: Ctx, Path(id): Path<SystemId>) -> AppResult<Response> {
+pub async fn create(
+    State(st): State<AppState>,
+    user: Ctx,
+    Path(id): Path<SystemId>,
+) -> AppResult<Response> {
     let cap = cap(&st, &user, &id).await?;
-    let done = service::create_now(&st, &user, &cap).await.map(|_| user.tr().t("backup-started"));
+    let done = service::create_now(&st, &user, &cap)
+        .await
+        .map(|_| user.tr().t("backup-started"));
     back(&user, &id, done)
 }
 
@@ -138,7 +150,9 @@ pub async fn restore(
     Path((id, backup)): Path<(SystemId, String)>,
 ) -> AppResult<Response> {
     let cap = cap(&st, &user, &id).await?;
-    let done = service::restore(&st, &user, &cap, &backup).await.map(|_| user.tr().t("backup-restore-started"));
+    let done = service::restore(&st, &user, &cap, &backup)
+        .await
+        .map(|_| user.tr().t("backup-restore-started"));
     back(&user, &id, done)
 }
 
@@ -148,15 +162,24 @@ pub async fn delete(
     Path((id, backup)): Path<(SystemId, String)>,
 ) -> AppResult<Response> {
     let cap = cap(&st, &user, &id).await?;
-    let done = service::delete(&st, &user, &cap, &backup).await.map(|()| user.tr().t("backup-deleted"));
+    let done = service::delete(&st, &user, &cap, &backup)
+        .await
+        .map(|()| user.tr().t("backup-deleted"));
     back(&user, &id, done)
 }
 
-pub async fn compare(State(st): State<AppState>, user: Ctx, Path(id): Path<SystemId>, body: Bytes) -> AppResult<Response> {
+pub async fn compare(
+    State(st): State<AppState>,
+    user: Ctx,
+    Path(id): Path<SystemId>,
+    body: Bytes,
+) -> AppResult<Response> {
     let cap = cap(&st, &user, &id).await?;
     let picked = form_values(&body, "backup");
     let done = match picked.as_slice() {
-        [a, b] => service::compare(&st, &user, &cap, a, b).await.map(|_| user.tr().t("backup-compare-started")),
+        [a, b] => service::compare(&st, &user, &cap, a, b)
+            .await
+            .map(|_| user.tr().t("backup-compare-started")),
         _ => Err(AppError::BadRequest(crate::msg!("backup-compare-two"))),
     };
     back(&user, &id, done)
@@ -179,12 +202,17 @@ fn optional_number(v: &str) -> AppResult<Option<i64>> {
     if v.is_empty() {
         return Ok(None);
     }
-    v.parse().map(Some).map_err(|_| AppError::BadRequest(crate::msg!("backup-retention-range")))
+    v.parse()
+        .map(Some)
+        .map_err(|_| AppError::BadRequest(crate::msg!("backup-retention-range")))
 }
 
 pub fn interval_of(kind: &str, every: &str) -> AppResult<Interval> {
     let n = || -> AppResult<i64> {
-        every.trim().parse().map_err(|_| AppError::BadRequest(crate::msg!("backup-interval-range")))
+        every
+            .trim()
+            .parse()
+            .map_err(|_| AppError::BadRequest(crate::msg!("backup-interval-range")))
     };
     match kind {
         "off" => Ok(Interval::Off),
@@ -203,7 +231,10 @@ pub async fn schedule(
     let cap = cap(&st, &user, &id).await?;
     let done = async {
         let interval = interval_of(&f.interval, &f.every)?;
-        let (last, days) = (optional_number(&f.keep_last)?, optional_number(&f.keep_days)?);
+        let (last, days) = (
+            optional_number(&f.keep_last)?,
+            optional_number(&f.keep_days)?,
+        );
         service::set_schedule(&st, &user, &cap, interval, last, days).await?;
         Ok(user.tr().t("backup-schedule-saved"))
     }

@@ -66,7 +66,11 @@ pub fn set_interval(old: &ScheduleRow, interval: Interval, now: i64) -> Schedule
 }
 
 /// The automatic backups the retention rule lets go (`backups` newest first).
-pub fn expendable<'a>(rule: &ScheduleRow, backups: &'a [BackupRow], now: i64) -> Vec<&'a BackupRow> {
+pub fn expendable<'a>(
+    rule: &ScheduleRow,
+    backups: &'a [BackupRow],
+    now: i64,
+) -> Vec<&'a BackupRow> {
     if rule.keep_last.is_none() && rule.keep_days.is_none() {
         return Vec::new();
     }

@@ -40,7 +40,9 @@ pub async fn list(st: &AppState, cap: &Cap<Backup>) -> AppResult<Vec<BackupRow>>
 }
 
 async fn one(st: &AppState, cap: &Cap<Backup>, id: &str) -> AppResult<BackupRow> {
-    store::get(&st.db, cap.id(), id).await?.ok_or(AppError::NotFound)
+    store::get(&st.db, cap.id(), id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Whether an open command of `kinds` exists for the system.
@@ -53,13 +55,22 @@ async fn open_of(st: &AppState, system: &str, kinds: &[&str]) -> AppResult<bool>
 
 /// Restores backup `id` onto the PBX (it restarts). Refused for a damaged backup, one from a
 /// newer firmware than the PBX runs, and while another restore waits or runs.
-pub async fn restore(st: &AppState, ctx: &Ctx, cap: &Cap<Backup>, id: &str) -> AppResult<CommandRow> {
+pub async fn restore(
+    st: &AppState,
+    ctx: &Ctx,
+    cap: &Cap<Backup>,
+    id: &str,
+) -> AppResult<CommandRow> {
     require_ready(cap)?;
     let b = one(st, cap, id).await?;
     if b.damaged_at.is_some() {
         return Err(AppError::Conflict(crate::msg!("backup-damaged-no-restore")));
     }
-    let running = cap.system().firmware.as_deref().and_then(|f| f.parse::<FirmwareVersion>().ok());
+    let running = cap
+        .system()
+        .firmware
+        .as_deref()
+        .and_then(|f| f.parse::<FirmwareVersion>().ok());
     let from = b.firmware.parse::<FirmwareVersion>().ok();
     if let (Some(from), Some(running)) = (from, running)
         && from > running
@@ -73,27 +84,58 @@ pub async fn restore(st: &AppState, ctx: &Ctx, cap: &Cap<Backup>, id: &str) -> A
     if open_of(st, cap.id(), &[BackupRestore::KIND]).await? {
         return Err(AppError::Conflict(crate::msg!("backup-restore-open")));
     }
-    let params = BackupRestoreParams { firmware: b.firmware.clone() };
-    let download = Download { object: &b.object, size: b.size.max(0) as u64, sha256: &b.sha256 };
+    let params = BackupRestoreParams {
+        firmware: b.firmware.clone(),
+    };
+    let download = Download {
+        object: &b.object,
+        size: b.size.max(0) as u64,
+        sha256: &b.sha256,
+    };
     commands::create_downloading::<BackupRestore, _>(st, ctx, cap, &params, &[download]).await
 }
 
 /// Compares two backups of the system on the PBX side (older first).
-pub async fn compare(st: &AppState, ctx: &Ctx, cap: &Cap<Backup>, a: &str, b: &str) -> AppResult<CommandRow> {
+pub async fn compare(
+    st: &AppState,
+    ctx: &Ctx,
+    cap: &Cap<Backup>,
+    a: &str,
+    b: &str,
+) -> AppResult<CommandRow> {
     require_ready(cap)?;
     let (x, y) = (one(st, cap, a).await?, one(st, cap, b).await?);
     if x.id == y.id {
         return Err(AppError::BadRequest(crate::msg!("backup-compare-two")));
     }
-    let (older, newer) = if x.created_at <= y.created_at { (x, y) } else { (y, x) };
+    let (older, newer) = if x.created_at <= y.created_at {
+        (x, y)
+    } else {
+        (y, x)
+    };
     if older.damaged_at.is_some() || newer.damaged_at.is_some() {
         return Err(AppError::Conflict(crate::msg!("backup-damaged-no-restore")));
     }
     let downloads = [
-        Download { object: &older.object, size: older.size.max(0) as u64, sha256: &older.sha256 },
-        Download { object: &newer.object, size: newer.size.max(0) as u64, sha256: &newer.sha256 },
+        Download {
+            object: &older.object,
+            size: older.size.max(0) as u64,
+            sha256: &older.sha256,
+        },
+        Download {
+            object: &newer.object,
+            size: newer.size.max(0) as u64,
+            sha256: &newer.sha256,
+        },
     ];
-    commands::create_downloading::<BackupCompare, _>(st, ctx, cap, &BackupCreateParams {}, &downloads).await
+    commands::create_downloading::<BackupCompare, _>(
+        st,
+        ctx,
+        cap,
+        &BackupCreateParams {},
+        &downloads,
+    )
+    .await
 }
 
 /// Deletes backup `id` and its data; refused while a restore or compare uses it.
@@ -111,7 +153,10 @@ pub async fn delete(st: &AppState, ctx: &Ctx, cap: &Cap<Backup>, id: &str) -> Ap
     remove(st, &b).await?;
     ctx.audit(
         st,
-        Event::new("backup.deleted").system(cap.id()).arg("backup", b.id.clone()).arg("created_at", b.created_at),
+        Event::new("backup.deleted")
+            .system(cap.id())
+            .arg("backup", b.id.clone())
+            .arg("created_at", b.created_at),
     )
     .await
 }
@@ -127,10 +172,12 @@ async fn remove(st: &AppState, b: &BackupRow) -> AppResult<()> {
 
 /// The schedule of the system (off when never set).
 pub async fn schedule_of(st: &AppState, cap: &Cap<Backup>) -> AppResult<ScheduleRow> {
-    Ok(store::schedule(&st.db, cap.id()).await?.unwrap_or(ScheduleRow {
-        system_id: cap.id().to_owned(),
-        ..Default::default()
-    }))
+    Ok(store::schedule(&st.db, cap.id())
+        .await?
+        .unwrap_or(ScheduleRow {
+            system_id: cap.id().to_owned(),
+            ..Default::default()
+        }))
 }
 
 /// Sets the interval (keeping the anchored time of day) and the retention rule.
@@ -142,10 +189,15 @@ pub async fn set_schedule(
     keep_last: Option<i64>,
     keep_days: Option<i64>,
 ) -> AppResult<ScheduleRow> {
-    if interval.minutes().is_some_and(|m| !(60..=MAX_INTERVAL_MIN).contains(&m)) {
+    if interval
+        .minutes()
+        .is_some_and(|m| !(60..=MAX_INTERVAL_MIN).contains(&m))
+    {
         return Err(AppError::BadRequest(crate::msg!("backup-interval-range")));
     }
-    if keep_last.is_some_and(|n| !(1..=1000).contains(&n)) || keep_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+    if keep_last.is_some_and(|n| !(1..=1000).contains(&n))
+        || keep_days.is_some_and(|d| !(1..=3650).contains(&d))
+    {
         return Err(AppError::BadRequest(crate::msg!("backup-retention-range")));
     }
     if interval != Interval::Off {
@@ -170,7 +222,11 @@ pub async fn set_schedule(
 
 /// When the last automatic backup was made.
 pub fn last_periodic(backups: &[BackupRow]) -> Option<i64> {
-    backups.iter().filter(|b| b.automatic == 1).map(|b| b.created_at).max()
+    backups
+        .iter()
+        .filter(|b| b.automatic == 1)
+        .map(|b| b.created_at)
+        .max()
 }
 
 /// The job: due schedules get an automatic backup (not when one waits already, nor when
@@ -188,8 +244,13 @@ pub async fn run_schedules(st: &AppState) -> AppResult<()> {
         let Some(sys) = crate::systems::store::by_id(&st.db, &s.system_id).await? else {
             continue;
         };
-        let gated = crate::systems::gating::require_maintenance(&sys, st.config.min_managed_firmware).is_err();
-        if gated || sys.remote_backup_ready != Some(1) || open_of(st, &s.system_id, &[BackupCreate::KIND]).await? {
+        let gated =
+            crate::systems::gating::require_maintenance(&sys, st.config.min_managed_firmware)
+                .is_err();
+        if gated
+            || sys.remote_backup_ready != Some(1)
+            || open_of(st, &s.system_id, &[BackupCreate::KIND]).await?
+        {
             tracing::info!(system = %s.system_id, "automatic backup skipped this time");
             continue;
         }
@@ -215,7 +276,9 @@ pub async fn run_retention(st: &AppState) -> AppResult<()> {
 /// marked and raises an alert.
 pub async fn run_integrity(st: &AppState) -> AppResult<()> {
     const WEEK: i64 = 7 * 86_400_000;
-    let Some(blobs) = st.blobs.clone() else { return Ok(()) };
+    let Some(blobs) = st.blobs.clone() else {
+        return Ok(());
+    };
     let now = st.clock.now_ms();
     for b in store::unchecked(&st.db, now - WEEK, 50).await? {
         let actual = objects::sha256(&st.db, &blobs, &b.object).await;

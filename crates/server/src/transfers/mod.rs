@@ -55,7 +55,10 @@ pub async fn new_download(
     now: i64,
     expires_at: i64,
 ) -> AppResult<TransferRow> {
-    new_download_at(tx, system_id, command_id, object, size, sha256, now, expires_at, 0).await
+    new_download_at(
+        tx, system_id, command_id, object, size, sha256, now, expires_at, 0,
+    )
+    .await
 }
 
 /// As [`new_download`], as the command's transfer number `position`.

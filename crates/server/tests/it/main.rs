@@ -7,6 +7,7 @@ mod access_paths;
 mod alerts;
 mod api;
 mod audit;
+mod backups;
 mod blobs;
 mod browser;
 mod commands;
