@@ -17,6 +17,77 @@ both_backends!(
     compare_schedule_and_retention
 );
 
+/// The same round trip with the blobs on an S3-compatible store (moto's server).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trip_on_s3() {
+    let moto = crate::blobs::moto().await;
+    let endpoint = moto.1.trim_end_matches('/').to_owned();
+    let r = reqwest::Client::new()
+        .put(format!("{endpoint}/zentrale-backups"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let db = TestDb::new(Backend::Sqlite).await;
+    let opts = [
+        ("aws_endpoint", endpoint.as_str()),
+        ("aws_allow_http", "true"),
+        ("aws_access_key_id", "test"),
+        ("aws_secret_access_key", "test"),
+        ("aws_region", "us-east-1"),
+    ];
+    let blobs =
+        zentrale_server::blobs::Blobs::open_with("s3://zentrale-backups/node", &opts).unwrap();
+    let srv = TestServer::start_tuned(
+        test_config(&db),
+        zentrale_server::Clock::System,
+        "127.0.0.1:0".parse().unwrap(),
+        |st| {
+            st.blobs = Some(std::sync::Arc::new(blobs));
+        },
+    )
+    .await;
+    user(&srv.st, "Acme", "own@acme.example").await;
+    let web = Client::logged_in(&srv.url, "own@acme.example").await;
+    let token = web.api_token().await;
+    let (id, agent) = web
+        .paired_system(&srv, db.dir.path(), "S3", "BKUPS30001")
+        .await;
+    agent
+        .pbx
+        .update_backup(|b| b.announcement_bytes = 5 * 1024 * 1024);
+    let original = agent.pbx.configuration();
+    let backup = backup_now(&srv, &token, &id).await;
+    let (cipher, sha, _) = crate::commands::stored_backup(&srv.st, &id).await;
+    assert!(cipher.len() > 10_000_000, "two pieces in S3");
+    use sha2::Digest;
+    assert_eq!(hex::encode(sha2::Sha256::digest(&cipher)), sha);
+    assert!(
+        !srv.st
+            .config
+            .data_dir
+            .join("blobs")
+            .join("objects")
+            .exists(),
+        "nothing stored locally"
+    );
+    agent
+        .pbx
+        .update(|s| s.monitoring_enabled = !s.monitoring_enabled);
+    let (status, cmd) = restore(&srv, &token, &id, &backup).await;
+    assert_eq!(status, 202, "{cmd}");
+    wait_state(
+        &srv.url,
+        &token,
+        cmd["id"].as_str().unwrap(),
+        "succeeded",
+        60,
+    )
+    .await;
+    assert!(agent.pbx.configuration() == original, "byte-exact from S3");
+    srv.stop().await;
+}
+
 async fn backup_now(srv: &TestServer, token: &str, id: &str) -> String {
     let (status, cmd) = api_post(&srv.url, token, &format!("/api/v1/systems/{id}/backups")).await;
     assert_eq!(status, 202, "{cmd}");

@@ -86,9 +86,9 @@ async fn local_directory() {
 }
 
 /// moto's S3 server on a port it picks itself; killed when the guard drops.
-struct Moto(#[allow(dead_code)] tokio::process::Child, String);
+pub struct Moto(#[allow(dead_code)] tokio::process::Child, pub String);
 
-async fn moto() -> Moto {
+pub async fn moto() -> Moto {
     let mut child = tokio::process::Command::new("python3")
         .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", "0"])
         .stdout(Stdio::null())

@@ -106,12 +106,24 @@ impl TestServer {
     }
 
     pub async fn start_with(config: Config, clock: Clock, addr: SocketAddr) -> TestServer {
+        Self::start_tuned(config, clock, addr, |_| {}).await
+    }
+
+    /// As [`TestServer::start_with`], changing the state before it serves (another blob
+    /// store, say).
+    pub async fn start_tuned(
+        config: Config,
+        clock: Clock,
+        addr: SocketAddr,
+        tune: impl FnOnce(&mut AppState),
+    ) -> TestServer {
         let scheme = if config.tls_cert.is_some() {
             "https"
         } else {
             "http"
         };
-        let st = zentrale_server::start(config, clock).await.unwrap();
+        let mut st = zentrale_server::start(config, clock).await.unwrap();
+        tune(&mut st);
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = CancellationToken::new();
