@@ -22,6 +22,8 @@ pub struct AgentConfig {
     pub local_addr: Option<std::net::IpAddr>,
     /// Longest wait between reconnect attempts.
     pub backoff_cap: std::time::Duration,
+    /// Public keys (minisign, base64) whose firmware signatures this PBX accepts.
+    pub firmware_keys: Vec<String>,
 }
 
 impl AgentConfig {
@@ -35,6 +37,7 @@ impl AgentConfig {
             allow_insecure: false,
             local_addr: None,
             backoff_cap: std::time::Duration::from_secs(60),
+            firmware_keys: Vec::new(),
         }
     }
 

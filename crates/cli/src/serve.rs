@@ -130,6 +130,14 @@ pub struct ServeArgs {
     /// s3://BUCKET/PREFIX (endpoint and credentials from AWS_* variables) [DATA_DIR/blobs].
     #[arg(long, env = "ZENTRALE_BLOB_URL")]
     pub blob_url: Option<String>,
+    /// Public key (minisign, base64) whose signatures firmware images must carry; repeat for
+    /// several. Without one, firmware images cannot be uploaded.
+    #[arg(
+        long = "firmware-key",
+        env = "ZENTRALE_FIRMWARE_KEYS",
+        value_delimiter = ','
+    )]
+    pub firmware_keys: Vec<String>,
 }
 
 impl ServeArgs {
@@ -199,6 +207,9 @@ impl ServeArgs {
         }
         if !self.oidc_domains.is_empty() {
             s.oidc_domains = self.oidc_domains.clone();
+        }
+        if !self.firmware_keys.is_empty() {
+            s.firmware_keys = self.firmware_keys.clone();
         }
         Ok(s)
     }

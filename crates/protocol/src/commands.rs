@@ -246,3 +246,62 @@ impl CommandKind for BackupCompare {
     const DEADLINE: Duration = Duration::from_secs(3600);
     const TRANSFER: Option<TransferDirection> = Some(TransferDirection::Download);
 }
+
+/// `firmware.update`: the agent downloads the image (the ticket's transfer), checks its
+/// SHA-256 and its minisign signature against the keys pinned in the agent's configuration,
+/// refuses a version not newer than it runs (taken from the signature's trusted comment,
+/// `version=X.Y.Z`), has the PBX install it and restarts; it reconnects with the new version.
+pub struct FirmwareUpdate;
+
+/// Params of `firmware.update`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FirmwareUpdateParams {
+    /// The version the image is (the agent trusts only the signed one).
+    pub version: String,
+    /// The image's minisign signature (the `.minisig` file's text).
+    pub signature: String,
+}
+
+/// Result of `firmware.update`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FirmwareUpdated {
+    pub from: String,
+    pub to: String,
+}
+
+impl CommandKind for FirmwareUpdate {
+    const KIND: &'static str = "firmware.update";
+    type Params = FirmwareUpdateParams;
+    type Result = FirmwareUpdated;
+    const DEADLINE: Duration = Duration::from_secs(6 * 3600);
+    const TRANSFER: Option<TransferDirection> = Some(TransferDirection::Download);
+}
+
+/// Error codes of `firmware.update`.
+pub mod firmware_codes {
+    /// The signature does not verify with a key the agent trusts.
+    pub const SIGNATURE: &str = "signature_invalid";
+    /// The image is not newer than the firmware the PBX runs.
+    pub const ROLLBACK: &str = "rollback_refused";
+    /// The image is not for this PBX's model.
+    pub const MODEL: &str = "model_mismatch";
+}
+
+/// The signed statement in a firmware signature's trusted comment:
+/// `version=2.6.3 models=COMtrexx Advanced,COMtrexx Business` (models optional).
+pub fn firmware_statement(trusted_comment: &str) -> (Option<String>, Vec<String>) {
+    let version = trusted_comment
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("version="))
+        .map(str::to_owned);
+    let models = trusted_comment
+        .split_once("models=")
+        .map(|(_, m)| {
+            m.split(',')
+                .map(|x| x.trim().to_owned())
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    (version, models)
+}

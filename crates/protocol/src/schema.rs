@@ -88,6 +88,7 @@ pub fn document() -> Value {
         crate::commands::BackupCreate::KIND: kind::<crate::commands::BackupCreate>(),
         crate::commands::BackupRestore::KIND: kind::<crate::commands::BackupRestore>(),
         crate::commands::BackupCompare::KIND: kind::<crate::commands::BackupCompare>(),
+        crate::commands::FirmwareUpdate::KIND: kind::<crate::commands::FirmwareUpdate>(),
     });
     serde_json::json!({
         "title": "Zentrale device protocol v1",

@@ -21,6 +21,7 @@ pub mod context;
 pub mod dashboard;
 pub mod db;
 pub mod error;
+pub mod firmware;
 pub mod gateway;
 pub mod groups;
 pub mod help;

@@ -134,6 +134,32 @@ pub fn ui_routes() -> Vec<RouteDef> {
             get(crate::backups::routes::page),
         ),
         r(
+            "GET",
+            "/systems/{id}/firmware",
+            get(crate::firmware::routes::system_page),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/firmware/update",
+            post(crate::firmware::routes::update),
+        ),
+        r(
+            "GET",
+            "/operator/firmware",
+            get(crate::firmware::routes::operator_page),
+        ),
+        r(
+            "POST",
+            "/operator/firmware",
+            post(crate::firmware::routes::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(1100 * 1024 * 1024)),
+        ),
+        r(
+            "POST",
+            "/operator/firmware/{id}/delete",
+            post(crate::firmware::routes::delete),
+        ),
+        r(
             "POST",
             "/systems/{id}/backup/create",
             post(crate::backups::routes::create),

@@ -4,6 +4,7 @@
 //! sent with `command.outcome` after every (re)connect until the server confirms it.
 
 mod backup;
+mod firmware;
 pub mod journal;
 mod restore;
 
@@ -20,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use zentrale_protocol::Envelope;
 use zentrale_protocol::commands::{
     AcceptedState, BackupCompare, BackupCreate, BackupRestore, CommandAccepted, CommandError,
-    CommandKind, CommandOutcome, CommandProgress, CommandRun, error_codes,
+    CommandKind, CommandOutcome, CommandProgress, CommandRun, FirmwareUpdate, error_codes,
 };
 use zentrale_protocol::envelope::codes;
 use zentrale_protocol::methods::CommandProgressNote;
@@ -53,6 +54,9 @@ const KINDS: &[(&str, Exec)] = &[
     }),
     (BackupCompare::KIND, |cx, id, run, report| {
         Box::pin(restore::compare(cx, id, run, report))
+    }),
+    (FirmwareUpdate::KIND, |cx, id, run, report| {
+        Box::pin(firmware::update(cx, id, run, report))
     }),
 ];
 

@@ -17,6 +17,10 @@ pub struct BackupSim {
     pub restores: u32,
     /// Restarts so far (a restore or a firmware update restarts the PBX).
     pub restarts: u32,
+    /// How long installing a firmware image takes.
+    pub install_ms: u64,
+    /// Firmware images installed so far (version, SHA-256 of the image).
+    pub flashed: Vec<(String, String)>,
 }
 
 impl BackupSim {
@@ -29,6 +33,8 @@ impl BackupSim {
             announcements: None,
             restores: 0,
             restarts: 0,
+            install_ms: 0,
+            flashed: Vec::new(),
         }
     }
 }

@@ -78,6 +78,17 @@ pub trait Pbx: Send + Sync + 'static {
         Err(PbxError::Unsupported("restoring configurations"))
     }
 
+    /// Installs the firmware image in `file` (already verified by the agent) as `version`
+    /// and restarts the PBX. An install that fails leaves the old firmware running.
+    async fn install_firmware(
+        &self,
+        _file: &Path,
+        _version: FirmwareVersion,
+        _progress: Progress<'_>,
+    ) -> Result<(), PbxError> {
+        Err(PbxError::Unsupported("firmware updates"))
+    }
+
     /// The settings in a configuration file by name, for comparing two backups.
     async fn read_settings(&self, _file: &Path) -> Result<BTreeMap<String, String>, PbxError> {
         Err(PbxError::Unsupported("comparing configurations"))

@@ -53,6 +53,9 @@ pub trait Feature {
     fn refusal(system_name: &str) -> crate::i18n::Msg;
     /// Needs active maintenance and a firmware the control center manages.
     const GATED: bool = false;
+    /// For a gated feature: needs the managed minimum firmware too (a firmware update does
+    /// not: it is how a PBX gets there).
+    const NEEDS_MANAGED_FIRMWARE: bool = true;
 }
 
 /// The features.
@@ -108,6 +111,19 @@ pub mod feature {
             crate::msg!("refusal-registrations", name = name)
         }
         const GATED: bool = true;
+    }
+
+    /// Firmware updates: Administrator role; needs maintenance, not the managed firmware.
+    pub struct Firmware;
+    impl Feature for Firmware {
+        fn permits(roles: RoleSet) -> bool {
+            has(roles, Role::Administrator)
+        }
+        fn refusal(name: &str) -> crate::i18n::Msg {
+            crate::msg!("refusal-manage", name = name)
+        }
+        const GATED: bool = true;
+        const NEEDS_MANAGED_FIRMWARE: bool = false;
     }
 
     /// Remote backups: Backup or Administrator role; needs maintenance.
@@ -202,10 +218,12 @@ impl SystemAccess {
             return Err(AppError::Forbidden(F::refusal(&self.system.name)));
         }
         if F::GATED {
-            crate::systems::gating::require_maintenance(
-                &self.system,
-                st.config.min_managed_firmware,
-            )?;
+            let min = if F::NEEDS_MANAGED_FIRMWARE {
+                st.config.min_managed_firmware
+            } else {
+                zentrale_protocol::FirmwareVersion::new(0, 0, 0)
+            };
+            crate::systems::gating::require_maintenance(&self.system, min)?;
         }
         Ok(Cap {
             system: self.system,

@@ -10,6 +10,7 @@ pub mod backups;
 pub mod commands;
 pub mod companies;
 pub mod docs;
+pub mod firmware;
 pub mod groups;
 pub mod monitoring;
 pub mod news;
@@ -191,6 +192,7 @@ impl Modify for Security {
         systems::remove_from_group, registrations::get, registrations::refresh, monitoring::api,
         commands::list, commands::get_one, commands::cancel, backups::list, backups::create,
         backups::restore, backups::delete, backups::compare, backups::get_schedule, backups::put_schedule,
+        firmware::list, firmware::upload, firmware::update,
         alerts::api_system, alerts::api_fleet, alerts::api_ack,
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
         groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
@@ -202,6 +204,7 @@ impl Modify for Security {
         (name = "systems", description = "Systems (PBXes) and their pairing"),
         (name = "authorisations", description = "Roles granted to others"),
         (name = "groups", description = "User groups"),
+        (name = "firmware", description = "Firmware images for PBX updates"),
         (name = "operator", description = "Company management by the platform operator"),
         (name = "audit", description = "The audit log"),
     )
@@ -290,6 +293,17 @@ pub fn routes() -> Vec<crate::route::RouteDef> {
             "POST",
             "/api/v1/commands/{id}/cancel",
             post(commands::cancel),
+        ),
+        r("GET", "/api/v1/firmware", get(firmware::list)),
+        r(
+            "POST",
+            "/api/v1/firmware",
+            post(firmware::upload).layer(axum::extract::DefaultBodyLimit::max(1100 * 1024 * 1024)),
+        ),
+        r(
+            "POST",
+            "/api/v1/systems/{id}/firmware-update",
+            post(firmware::update),
         ),
         r("GET", "/api/v1/systems/{id}/backups", get(backups::list)),
         r(

@@ -6,7 +6,7 @@ use crate::access::{Feature, RoleSet, feature};
 use crate::error::{AppError, AppResult};
 use crate::transfers::store::TransferRow;
 use zentrale_protocol::commands::{
-    BackupCompare, BackupCreate, BackupMade, BackupRestore, CommandKind,
+    BackupCompare, BackupCreate, BackupMade, BackupRestore, CommandKind, FirmwareUpdate,
 };
 
 type Fut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<()>> + Send + 'a>>;
@@ -42,6 +42,13 @@ pub const KINDS: &[KindDef] = &[
         kind: BackupRestore::KIND,
         label: "cmd-kind-backup-restore",
         permits: feature::Backup::permits,
+        max_bytes: 0,
+        succeeded: |_, _, _, _| Box::pin(async { Ok(()) }),
+    },
+    KindDef {
+        kind: FirmwareUpdate::KIND,
+        label: "cmd-kind-firmware-update",
+        permits: feature::Firmware::permits,
         max_bytes: 0,
         succeeded: |_, _, _, _| Box::pin(async { Ok(()) }),
     },

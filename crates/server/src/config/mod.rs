@@ -62,6 +62,9 @@ pub struct Config {
     /// Where bulk data is kept: `file://…` or `s3://bucket/prefix`; `None`: `blobs` in the
     /// data directory.
     pub blob_url: Option<String>,
+    /// Public keys (minisign, base64) that firmware images must be signed with; none: no
+    /// image can be uploaded.
+    pub firmware_keys: Vec<String>,
 }
 
 /// OpenID Connect settings.

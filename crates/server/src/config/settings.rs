@@ -48,6 +48,8 @@ pub struct Settings {
     pub node_id: Option<String>,
     pub job_interval_s: u64,
     pub blob_url: Option<String>,
+    /// Public keys (minisign, base64) firmware images must be signed with.
+    pub firmware_keys: Vec<String>,
 }
 
 impl Default for Settings {
@@ -84,6 +86,7 @@ impl Default for Settings {
             node_id: None,
             job_interval_s: 60,
             blob_url: None,
+            firmware_keys: Vec::new(),
         }
     }
 }
@@ -158,6 +161,13 @@ impl Settings {
                 }
             }
         }
+        for k in &self.firmware_keys {
+            if !k.trim().is_empty() && minisign::PublicKey::from_base64(k.trim()).is_err() {
+                problems.push(format!(
+                    "firmware_keys entry '{k}' is not a minisign public key (the base64 line of a .pub file)"
+                ));
+            }
+        }
         problems
     }
 
@@ -194,6 +204,12 @@ impl Settings {
             node_id: self.node_id.filter(|n| !n.trim().is_empty()),
             job_interval_s: self.job_interval_s.max(1),
             blob_url: self.blob_url.filter(|u| !u.trim().is_empty()),
+            firmware_keys: self
+                .firmware_keys
+                .into_iter()
+                .map(|k| k.trim().to_owned())
+                .filter(|k| !k.is_empty())
+                .collect(),
         }
     }
 

@@ -118,6 +118,16 @@ fn matrix() -> Vec<Row> {
         row("POST", "/systems/{id}/backup/compare", "/systems/{sys}/backup/compare", Form("backup=a&backup=b"),    "login  hidden denied invalid denied invalid invalid hidden hidden"),
         row("POST", "/systems/{id}/backup/schedule", "/systems/{sys}/backup/schedule", Form("interval=days&every=1"),
                                                                                                                    "login  hidden denied invalid denied invalid invalid hidden hidden"),
+        row("GET", "/systems/{id}/firmware", "/systems/{sys}/firmware", NoBody,                                    "login  hidden denied denied denied invalid invalid hidden hidden"),
+        row("POST", "/systems/{id}/firmware/update", "/systems/{sys}/firmware/update", Form("version=9.9.9"),      "login  hidden denied denied denied invalid invalid hidden hidden"),
+        row("GET", "/operator/firmware", "/operator/firmware", NoBody,                                             "login  denied denied denied denied denied denied denied ok"),
+        // The operator's upload page tells what is wrong on the page itself.
+        row("POST", "/operator/firmware", "/operator/firmware", Form("version=1"),                                 "login  denied denied denied denied denied denied denied ok"),
+        row("POST", "/operator/firmware/{id}/delete", "/operator/firmware/none/delete", Form(""),                  "login  denied denied denied denied denied denied denied hidden"),
+        row("GET", "/api/v1/firmware", "/api/v1/firmware", NoBody,                                                 "login  ok     ok     ok     ok     ok     ok     ok     ok"),
+        row("POST", "/api/v1/firmware", "/api/v1/firmware", Form("version=1"),                                     "login  denied denied denied denied denied denied denied invalid"),
+        row("POST", "/api/v1/systems/{id}/firmware-update", "/api/v1/systems/{sys}/firmware-update", Json(r#"{"version":"9.9.9"}"#),
+                                                                                                                   "login  hidden denied denied denied invalid invalid hidden hidden"),
         row("GET", "/systems/{id}/activity", "/systems/{sys}/activity", NoBody,                                    "login  hidden ok     ok     ok     ok     ok     hidden hidden"),
         // The Backup role's command: cancelled by the first who may see it, refused (in words on the page) after.
         row("POST", "/systems/{id}/activity/{command}/cancel", "/systems/{sys}/activity/{cmd}/cancel", Form(""),   "login  hidden hidden ok     hidden ok     ok     hidden hidden"),
@@ -246,6 +256,10 @@ fn paired_matrix() -> Vec<Row> {
         row("GET", "/api/v1/systems/{id}/monitoring", "/api/v1/systems/{psys}/monitoring", NoBody,                 "login  hidden ok     denied denied ok     ok     hidden hidden"),
         row("GET", "/api/v1/systems/{id}/alerts", "/api/v1/systems/{psys}/alerts", NoBody,                         "login  hidden ok     denied denied ok     ok     hidden hidden"),
         row("POST", "/api/v1/systems/{id}/backups", "/api/v1/systems/{psys}/backups", NoBody,                      "login  hidden denied ok     denied ok     ok     hidden hidden"),
+        row("GET", "/systems/{id}/firmware", "/systems/{psys}/firmware", NoBody,                                   "login  hidden denied denied denied ok     ok     hidden hidden"),
+        row("POST", "/systems/{id}/firmware/update", "/systems/{psys}/firmware/update", Form("version=9.9.9"),     "login  hidden denied denied denied ok     ok     hidden hidden"),
+        row("POST", "/api/v1/systems/{id}/firmware-update", "/api/v1/systems/{psys}/firmware-update", Json(r#"{"version":"9.9.9"}"#),
+                                                                                                                   "login  hidden denied denied denied invalid invalid hidden hidden"),
         row("GET", "/systems/{id}/backup", "/systems/{psys}/backup", NoBody,                                       "login  hidden denied ok     denied ok     ok     hidden hidden"),
         row("POST", "/systems/{id}/backup/create", "/systems/{psys}/backup/create", Form(""),                      "login  hidden denied ok     denied ok     ok     hidden hidden"),
         // The fixture's backup: the first restore is taken, the later ones hear that one waits (in words on the page).
