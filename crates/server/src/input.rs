@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 /// Form and JSON fields that may hold several lines (tab, CR and LF allowed).
-pub const MULTILINE_FIELDS: &[&str] = &["description", "body", "message", "notes"];
+pub const MULTILINE_FIELDS: &[&str] = &["description", "body", "message", "notes", "signature"];
 
 /// The first forbidden character of `s`, if any.
 pub fn forbidden_char(s: &str, multiline: bool) -> Option<char> {

@@ -14,6 +14,7 @@ mod commands;
 mod conformance;
 mod dashboard;
 mod device_channel;
+mod firmware;
 mod groups;
 mod hardening;
 mod harness;
