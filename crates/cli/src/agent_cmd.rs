@@ -59,6 +59,12 @@ struct RunArgs {
     /// Seed of the simulated PBX's values.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Public key (minisign, base64) whose firmware signatures the PBX accepts; repeatable.
+    #[arg(long = "firmware-key", env = "ZENTRALE_FIRMWARE_KEYS", value_delimiter = ',')]
+    firmware_keys: Vec<String>,
+    /// Simulate a PBX on which remote backup is not set up (no backup password).
+    #[arg(long)]
+    no_backup_password: bool,
 }
 
 #[derive(Subcommand)]
@@ -123,12 +129,16 @@ pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
     let state_file = a
         .state_file
         .context("give the agent's state file with --state-file")?;
-    let cfg = config(&a.conn, &serial, state_file)?;
+    let mut cfg = config(&a.conn, &serial, state_file)?;
+    cfg.firmware_keys = a.firmware_keys.clone();
     let pbx = SimulatedPbx::new(&serial.to_uppercase(), a.seed);
     pbx.update(|s| {
         s.firmware = a.firmware;
         s.maintenance = !a.no_maintenance;
     });
+    if a.no_backup_password {
+        pbx.update_backup(|b| b.password = None);
+    }
     let stop = CancellationToken::new();
     let (status, mut rx) = watch::channel(AgentStatus::Starting);
     let stopper = stop.clone();

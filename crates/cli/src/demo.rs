@@ -40,6 +40,8 @@ const SYSTEMS: [(&str, &str); 5] = [
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let mut config = Config::new(&args.data_dir);
     config.listen = args.listen;
+    let firmware = crate::demo_firmware::prepare(&args.data_dir.join("firmware"))?;
+    config.firmware_keys = vec![firmware.public_key.clone()];
     let st = zentrale_server::start(config, Clock::System).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -62,6 +64,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     let password = zentrale_server::ids::new_secret()[..16].to_owned();
     let admin = ensure_admin(&st, &password).await?;
+    crate::demo_firmware::store(
+        &st,
+        &firmware,
+        &zentrale_server::context::Ctx::from(admin.clone()),
+    )
+    .await?;
     let agents_stop = CancellationToken::new();
     let mut agents = tokio::task::JoinSet::new();
     let mut pending = None;
@@ -78,6 +86,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
         let mut cfg = AgentConfig::new(url.parse()?, *serial, state_file.clone());
         cfg.backoff_cap = Duration::from_secs(10);
+        cfg.firmware_keys = vec![firmware.public_key.clone()];
         let token = if AgentState::load(&state_file)?.is_some() && sys.secret_hash.is_some() {
             None
         } else {
@@ -112,6 +121,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             state_file.display()
         );
     }
+    crate::say!(
+        "  Firmware {} (signed with the demo key the simulated PBXes trust) is ready to try",
+        crate::demo_firmware::VERSION
+    );
+    crate::say!("  under a system's \"Update including restart\".");
     crate::say!("  Press Ctrl-C to stop.");
     crate::say!();
     tracing::info!("demo ready; press Ctrl-C to stop");

@@ -6,6 +6,7 @@ mod conformance;
 mod out;
 mod agent_cmd;
 mod demo;
+mod demo_firmware;
 mod serve;
 mod simulate;
 

@@ -38,6 +38,9 @@ pub struct SimulateArgs {
     /// "Recording of system data" on every PBX (on), on none (off), or as the seed says (seed).
     #[arg(long, default_value = "seed", value_parser = ["on", "off", "seed"])]
     monitoring: String,
+    /// Simulate PBXes on which remote backup is not set up (no backup password).
+    #[arg(long)]
+    no_backup_password: bool,
 }
 
 fn parse_range(s: &str) -> Result<(std::net::Ipv4Addr, std::net::Ipv4Addr), String> {
@@ -85,6 +88,17 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     }
     plan.truncate(args.count);
     std::fs::create_dir_all(&args.state_dir)?;
+    let firmware = crate::demo_firmware::prepare(&args.state_dir.join("firmware"))?;
+    crate::say!(
+        "Firmware {} for the simulated PBXes: {} (signature {}).",
+        crate::demo_firmware::VERSION,
+        firmware.image.display(),
+        firmware.signature.display()
+    );
+    crate::say!(
+        "To offer it: start the server with --firmware-key {} and upload both under Operator › Firmware.",
+        firmware.public_key
+    );
     let stop = CancellationToken::new();
     let connected = Arc::new(AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
@@ -100,6 +114,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
             continue;
         }
         let mut cfg = config(&args.conn, &serial, state_file)?;
+        cfg.firmware_keys = vec![firmware.public_key.clone()];
         if let Some((first, last)) = args.source_addrs {
             let span = u32::from(last) - u32::from(first) + 1;
             cfg.local_addr =
@@ -107,6 +122,9 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         }
         let pbx = Arc::new(SimulatedPbx::new(&serial, i as u64));
         pbx.set_lively(!args.steady);
+        if args.no_backup_password {
+            pbx.update_backup(|b| b.password = None);
+        }
         match args.monitoring.as_str() {
             "on" => pbx.update(|s| s.monitoring_enabled = true),
             "off" => pbx.update(|s| s.monitoring_enabled = false),
