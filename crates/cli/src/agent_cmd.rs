@@ -60,7 +60,11 @@ struct RunArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Public key (minisign, base64) whose firmware signatures the PBX accepts; repeatable.
-    #[arg(long = "firmware-key", env = "ZENTRALE_FIRMWARE_KEYS", value_delimiter = ',')]
+    #[arg(
+        long = "firmware-key",
+        env = "ZENTRALE_FIRMWARE_KEYS",
+        value_delimiter = ','
+    )]
     firmware_keys: Vec<String>,
     /// Simulate a PBX on which remote backup is not set up (no backup password).
     #[arg(long)]

@@ -25,33 +25,50 @@ pub fn prepare(dir: &Path) -> anyhow::Result<DemoFirmware> {
     let sk_path = dir.join("demo-firmware.key");
     let pk_path = dir.join("demo-firmware.pub");
     let (pk, sk) = if sk_path.exists() && pk_path.exists() {
-        let pk = minisign::PublicKeyBox::from_string(&std::fs::read_to_string(&pk_path)?)?.into_public_key()?;
+        let pk = minisign::PublicKeyBox::from_string(&std::fs::read_to_string(&pk_path)?)?
+            .into_public_key()?;
         let sk = minisign::SecretKeyBox::from_string(&std::fs::read_to_string(&sk_path)?)?
             .into_unencrypted_secret_key()?;
         (pk, sk)
     } else {
         let minisign::KeyPair { pk, sk } = minisign::KeyPair::generate_unencrypted_keypair()?;
         std::fs::write(&pk_path, pk.to_box()?.to_string())?;
-        std::fs::write(&sk_path, sk.to_box(Some("zentrale demo firmware key"))?.to_string())?;
+        std::fs::write(
+            &sk_path,
+            sk.to_box(Some("zentrale demo firmware key"))?.to_string(),
+        )?;
         (pk, sk)
     };
     let image = dir.join(format!("comtrexx-{VERSION}.bin"));
     let signature = dir.join(format!("comtrexx-{VERSION}.bin.minisig"));
     if !image.exists() || !signature.exists() {
         // A deterministic 2 MB "image".
-        let bytes: Vec<u8> = (0..2_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        let bytes: Vec<u8> = (0..2_000_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
         let comment = format!("version={VERSION} models={MODELS}");
         let sig = minisign::sign(Some(&pk), &sk, Cursor::new(&bytes), Some(&comment), None)?;
         std::fs::write(&image, &bytes)?;
         std::fs::write(&signature, sig.to_string())?;
     }
-    Ok(DemoFirmware { public_key: pk.to_base64(), image, signature })
+    Ok(DemoFirmware {
+        public_key: pk.to_base64(),
+        image,
+        signature,
+    })
 }
 
 /// Stores the demo image in the control center (once) as if the operator had uploaded it.
-pub async fn store(st: &zentrale_server::AppState, fw: &DemoFirmware, by: &zentrale_server::context::Ctx) -> anyhow::Result<()> {
+pub async fn store(
+    st: &zentrale_server::AppState,
+    fw: &DemoFirmware,
+    by: &zentrale_server::context::Ctx,
+) -> anyhow::Result<()> {
     use zentrale_server::firmware::{service, store};
-    if store::by_version(&st.db, &VERSION.to_string()).await?.is_some() {
+    if store::by_version(&st.db, &VERSION.to_string())
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let file = tokio::fs::File::open(&fw.image).await?;

@@ -53,13 +53,17 @@ async fn walk(lang: &str, paired: &str) {
     let db = TestDb::new(Backend::Sqlite).await;
     let mut config = test_config(&db);
     config.monitoring_interval_ms = 100;
+    // A firmware key the server and the PBX trust, and an image signed with it.
+    let minisign::KeyPair { pk, sk } = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    config.firmware_keys = vec![pk.to_base64()];
     let srv = TestServer::start_with(
         config,
         zentrale_server::Clock::System,
         "127.0.0.1:0".parse().unwrap(),
     )
     .await;
-    user(&srv.st, "Acme", "owner@acme.example").await;
+    let owner = user(&srv.st, "Acme", "owner@acme.example").await;
+    store_image(&srv, &pk, &sk, &owner).await;
     let (_driver, port) = chromedriver().await;
     let profile = db.dir.path().join("chrome-profile");
     let mut caps = serde_json::Map::new();
@@ -159,7 +163,9 @@ async fn walk(lang: &str, paired: &str) {
         // The PBX side enters the code it read off the page.
         let pbx = zentrale_agent::pbx::SimulatedPbx::new("BROWSER001", 1);
         pbx.update(|s| s.monitoring_enabled = true);
-        let cfg = agent_config(&srv.url, "BROWSER001", db.dir.path().join("browser.json"));
+        pbx.update_backup(|b| b.install_ms = 1500);
+        let mut cfg = agent_config(&srv.url, "BROWSER001", db.dir.path().join("browser.json"));
+        cfg.firmware_keys = vec![pk.to_base64()];
         let mut agent = Agent::spawn(cfg, Some(&token), pbx);
         agent.wait_connected().await;
 
@@ -199,6 +205,26 @@ async fn walk(lang: &str, paired: &str) {
                 cmd.id
             )))
             .await?;
+
+        // A backup made from the Backup page appears in its list by itself.
+        c.goto(&format!("{}/systems/{id}/backup", srv.url)).await?;
+        c.find(Locator::Css("[data-create-backup]")).await?.click().await?;
+        c.wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#backups tr[data-backup]"))
+            .await?;
+
+        // The firmware update: confirmed, its progress reaches 100 % on the page.
+        c.goto(&format!("{}/systems/{id}/firmware", srv.url)).await?;
+        c.find(Locator::Css("[data-update]")).await?.click().await?;
+        c.accept_alert().await?;
+        c.wait()
+            .at_most(Duration::from_secs(60))
+            .for_element(Locator::Css(
+                "#update-status tr[data-state=succeeded] progress[value='100']",
+            ))
+            .await?;
+        agent.wait_connected().await;
 
         c.set_window_size(390, 844).await?;
         c.goto(&format!("{}/systems/{id}/monitoring", srv.url)).await?;
@@ -295,4 +321,34 @@ fn rand_step() -> u32 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_micros())
         .unwrap_or(0)
+}
+
+/// Stores a firmware image 2.6.3 for every simulated model, signed with `sk`.
+async fn store_image(
+    srv: &TestServer,
+    pk: &minisign::PublicKey,
+    sk: &minisign::SecretKey,
+    by: &zentrale_server::auth::CurrentUser,
+) {
+    use zentrale_server::firmware::service;
+    let image: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let models = "COMtrexx Advanced,COMtrexx Business,COMtrexx Advanced 2";
+    let sig = minisign::sign(
+        Some(pk),
+        sk,
+        std::io::Cursor::new(&image),
+        Some(&format!("version=2.6.3 models={models}")),
+        None,
+    )
+    .unwrap();
+    let body = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from(image))]);
+    let received = service::receive(&srv.st, body).await.unwrap();
+    let up = service::Upload {
+        version: "2.6.3".into(),
+        models: models.into(),
+        notes: String::new(),
+        signature: sig.to_string(),
+    };
+    let ctx = zentrale_server::context::Ctx::from(by.clone());
+    service::add(&srv.st, &ctx, up, received).await.unwrap();
 }
