@@ -217,7 +217,18 @@ async fn restore_round_trip_and_faults(b: Backend) {
     );
     assert!(pbx.configuration() == before, "nothing applied");
 
-    // The weekly check finds it: marked damaged, an alert, no more restores of it.
+    // A third one loses its end (truncated on the disk).
+    let third = backup_now(&srv, &token, &id).await;
+    let file3 = chunk_file(&srv, &third).await;
+    let len = std::fs::metadata(&file3).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file3)
+        .unwrap()
+        .set_len(len - 1000)
+        .unwrap();
+
+    // The weekly check finds both: marked damaged, alerts, no more restores of them.
     if let zentrale_server::Clock::Manual(t) = &clock {
         t.fetch_add(8 * 86_400_000, Ordering::SeqCst);
     }
@@ -229,14 +240,17 @@ async fn restore_round_trip_and_faults(b: Backend) {
         .iter()
         .filter(|b| !b["damaged_at_ms"].is_null())
         .collect();
-    assert_eq!(damaged.len(), 1, "{list}");
-    assert_eq!(damaged[0]["id"], second.as_str());
+    let mut ids: Vec<&str> = damaged.iter().map(|b| b["id"].as_str().unwrap()).collect();
+    ids.sort();
+    let mut want = vec![second.as_str(), third.as_str()];
+    want.sort();
+    assert_eq!(ids, want, "{list}");
     let alerts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE system_id = $1 AND kind = 'backup_damaged' AND resolved_at IS NULL")
         .bind(&id)
         .fetch_one(&srv.st.db.pool)
         .await
         .unwrap();
-    assert_eq!(alerts, 1);
+    assert_eq!(alerts, 2);
     let (status, body) = restore(&srv, &token, &id, &second).await;
     assert_eq!(status, 409, "{body}");
     // (Eight days on, the browser session has ended: log in again.)

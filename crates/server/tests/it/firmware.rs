@@ -83,6 +83,9 @@ async fn signed_images_updates_and_refusals() {
     let stranger = key();
     let mut config = test_config(&db);
     config.firmware_keys = vec![trusted.pk.to_base64()];
+    // The PBX runs 2.6.2, below the firmware the control center manages: only the update
+    // works until it is done.
+    config.min_managed_firmware = zentrale_protocol::FirmwareVersion::new(2, 6, 3);
     let srv = TestServer::start_with(
         config,
         zentrale_server::Clock::System,
@@ -161,6 +164,20 @@ async fn signed_images_updates_and_refusals() {
     let listed = api_json(&srv.url, &token, "/api/v1/firmware").await;
     assert_eq!(listed[0]["version"], "2.6.3");
 
+    let gated = raw_client()
+        .get(format!("{}/api/v1/systems/{id}/backups", srv.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        gated.status().as_u16(),
+        409,
+        "backups wait for the managed firmware"
+    );
+    let why: Value = gated.json().await.unwrap();
+    assert!(why["message"].as_str().unwrap().contains("2.6.2"), "{why}");
+
     // The system is offered 2.6.3 and updated; the download is cut halfway and resumes.
     let page = web.get(&format!("/systems/{id}/firmware")).await;
     assert!(page.body.contains("data-offer=\"2.6.3\""), "{}", page.body);
@@ -207,6 +224,8 @@ async fn signed_images_updates_and_refusals() {
     .await;
     let page = web.get(&format!("/systems/{id}/firmware")).await;
     assert!(page.body.contains("data-no-offer"), "up to date");
+    let open = api_status(&srv.url, &token, &format!("/api/v1/systems/{id}/backups")).await;
+    assert_eq!(open, 200, "the managed firmware reached: backups work");
     let r = raw_client()
         .post(format!("{}/api/v1/systems/{id}/firmware-update", srv.url))
         .bearer_auth(&token)
