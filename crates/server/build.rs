@@ -46,10 +46,8 @@ fn version() {
 /// from (normal dependencies, transitively), licence files deduplicated.
 fn licences() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    println!(
-        "cargo:rerun-if-changed={}",
-        root.join("Cargo.lock").display()
-    );
+    // Relative, like the version's: clones sharing a target directory each watch their own.
+    println!("cargo:rerun-if-changed=../../Cargo.lock");
     let meta = cargo_metadata::MetadataCommand::new()
         .manifest_path(root.join("Cargo.toml"))
         .other_options(vec![
