@@ -57,7 +57,7 @@ pub async fn update(
         .arg("image", version)
         .arg("running", info.firmware));
     }
-    if !models.is_empty() && !models.iter().any(|m| *m == info.model) {
+    if !models.is_empty() && !models.contains(&info.model) {
         return Err(CommandError::new(
             firmware_codes::MODEL,
             format!("the image is not for a {}", info.model),

@@ -122,3 +122,36 @@ impl Journal {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_cut_short_by_a_restart_ends_interrupted_and_is_kept() {
+        let dir = std::env::temp_dir().join(format!("journal-{}", std::process::id()));
+        let path = dir.join("state.json");
+        let mut state = AgentState::default();
+        state.commands.push(JournalEntry {
+            id: "c1".into(),
+            kind: "firmware.update".into(),
+            done: false,
+            outcome: None,
+            acknowledged: false,
+            at_ms: 1,
+        });
+        let j = Journal::open(path.clone(), state).unwrap();
+        let out = j.unacknowledged();
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            out[0].error.as_ref().map(|e| e.code.as_str()),
+            Some(error_codes::INTERRUPTED)
+        );
+        // Written before anything is sent: a second start finds it ended, not running.
+        let again = AgentState::load(&path).unwrap().unwrap();
+        assert!(again.commands[0].done);
+        j.set_acknowledged("c1", true).unwrap();
+        assert!(j.unacknowledged().is_empty());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
