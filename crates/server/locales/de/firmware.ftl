@@ -25,6 +25,7 @@ firmware-models-not-signed = Die Signatur nennt andere Modelle als eingegeben.
 firmware-version-exists = Firmware { $version } ist bereits gespeichert.
 firmware-bad-form = Der Upload konnte nicht gelesen werden: { $why }
 firmware-field-too-long = Das Feld { $field } ist zu lang.
+firmware-field-not-text = Das Feld { $field } ist kein Text (UTF-8).
 firmware-title = Update von { $name }
 firmware-update-heading = Update inklusive Neustart
 firmware-instant = Sofortiges Firmware-Update

@@ -25,6 +25,7 @@ firmware-models-not-signed = The signature names other models than entered.
 firmware-version-exists = Firmware { $version } is stored already.
 firmware-bad-form = The upload could not be read: { $why }
 firmware-field-too-long = The field { $field } is too long.
+firmware-field-not-text = The field { $field } is not text (UTF-8).
 firmware-title = Update of { $name }
 firmware-update-heading = Update including restart
 firmware-instant = Instant firmware update

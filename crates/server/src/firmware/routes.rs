@@ -97,13 +97,21 @@ pub async fn read_upload(
             }
             continue;
         }
-        let text = field.text().await.map_err(bad)?;
-        if text.len() > 20_000 {
-            return Err(AppError::BadRequest(crate::msg!(
-                "firmware-field-too-long",
-                field = name
-            )));
+        // Text parts are read up to a limit, never whole into memory.
+        let mut field = field;
+        let mut raw = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            raw.extend_from_slice(&chunk);
+            if raw.len() > 20_000 {
+                return Err(AppError::BadRequest(crate::msg!(
+                    "firmware-field-too-long",
+                    field = name
+                )));
+            }
         }
+        let text = String::from_utf8(raw).map_err(|_| {
+            AppError::BadRequest(crate::msg!("firmware-field-not-text", field = name.clone()))
+        })?;
         crate::input::check_field(&name, &text).map_err(|f| AppError::BadRequest(f.message()))?;
         match name.as_str() {
             "version" => up.version = text,
