@@ -76,9 +76,10 @@ async fn stored_images(srv: &TestServer) -> (i64, i64) {
     (images, chunks)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signed_images_updates_and_refusals() {
-    let db = TestDb::new(Backend::Sqlite).await;
+crate::both_backends!(signed_images_updates_and_refusals);
+
+async fn signed_images_updates_and_refusals(b: Backend) {
+    let db = TestDb::new(b).await;
     let trusted = key();
     let stranger = key();
     let mut config = test_config(&db);
@@ -291,4 +292,5 @@ async fn signed_images_updates_and_refusals() {
     );
     assert_eq!(agent.pbx.backup_sim().flashed.len(), 1);
     srv.stop().await;
+    db.cleanup().await;
 }
