@@ -37,6 +37,7 @@ pub mod operator;
 pub mod pairing;
 pub mod registrations;
 pub mod route;
+pub mod smtp;
 pub mod state;
 pub mod systems;
 pub mod tls;

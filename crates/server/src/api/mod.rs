@@ -11,6 +11,7 @@ pub mod commands;
 pub mod companies;
 pub mod docs;
 pub mod firmware;
+pub mod smtp;
 pub mod groups;
 pub mod monitoring;
 pub mod news;
@@ -192,7 +193,8 @@ impl Modify for Security {
         systems::remove_from_group, registrations::get, registrations::refresh, monitoring::api,
         commands::list, commands::get_one, commands::cancel, backups::list, backups::create,
         backups::restore, backups::delete, backups::compare, backups::get_schedule, backups::put_schedule,
-        firmware::list, firmware::upload, firmware::update,
+        firmware::list, firmware::upload, firmware::update, smtp::list, smtp::create, smtp::get_one,
+        smtp::update, smtp::delete, smtp::test, smtp::choose, smtp::unchoose,
         alerts::api_system, alerts::api_fleet, alerts::api_ack,
         authorisations::list, authorisations::create, authorisations::update, authorisations::delete,
         groups::list, groups::create, groups::get_one, groups::update, groups::delete, groups::join,
@@ -205,6 +207,7 @@ impl Modify for Security {
         (name = "authorisations", description = "Roles granted to others"),
         (name = "groups", description = "User groups"),
         (name = "firmware", description = "Firmware images for PBX updates"),
+        (name = "smtp", description = "Outgoing mail servers for e-mail warnings"),
         (name = "operator", description = "Company management by the platform operator"),
         (name = "audit", description = "The audit log"),
     )
@@ -294,6 +297,14 @@ pub fn routes() -> Vec<crate::route::RouteDef> {
             "/api/v1/commands/{id}/cancel",
             post(commands::cancel),
         ),
+        r("GET", "/api/v1/smtp-servers", get(smtp::list)),
+        r("POST", "/api/v1/smtp-servers", post(smtp::create)),
+        r("GET", "/api/v1/smtp-servers/{id}", get(smtp::get_one)),
+        r("PATCH", "/api/v1/smtp-servers/{id}", patch(smtp::update)),
+        r("DELETE", "/api/v1/smtp-servers/{id}", delete(smtp::delete)),
+        r("POST", "/api/v1/smtp-servers/{id}/test", post(smtp::test)),
+        r("PUT", "/api/v1/systems/{id}/smtp", put(smtp::choose)),
+        r("DELETE", "/api/v1/systems/{id}/smtp", delete(smtp::unchoose)),
         r("GET", "/api/v1/firmware", get(firmware::list)),
         r(
             "POST",

@@ -27,6 +27,10 @@ pub enum AppError {
     /// PBX offline); the message says why and what to do. Answered with 409.
     #[error("{0}")]
     Unavailable(Msg),
+    /// Another server (a mail server) refused or could not be reached; the message carries
+    /// its own answer. Answered with 502.
+    #[error("{0}")]
+    Upstream(Msg),
     /// A refusal of a device endpoint: JSON `{code, message}`, with the HTTP status the
     /// protocol gives the code (`zentrale_protocol::pairing::codes::http_status`).
     #[error("{message}")]
@@ -86,6 +90,7 @@ impl AppError {
             AppError::BadRequest(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
             AppError::Unavailable(m) => (StatusCode::CONFLICT, "unavailable", m),
+            AppError::Upstream(m) => (StatusCode::BAD_GATEWAY, "upstream", m),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (

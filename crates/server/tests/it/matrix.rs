@@ -124,6 +124,17 @@ fn matrix() -> Vec<Row> {
         // The operator's upload page tells what is wrong on the page itself.
         row("POST", "/operator/firmware", "/operator/firmware", Form("version=1"),                                 "login  denied denied denied denied denied denied denied ok"),
         row("POST", "/operator/firmware/{id}/delete", "/operator/firmware/none/delete", Form(""),                  "login  denied denied denied denied denied denied denied hidden"),
+        // Mail servers: owners and administrators of the company's systems; the fixture's server is unreachable (502).
+        row("GET", "/api/v1/smtp-servers", "/api/v1/smtp-servers", NoBody,                                         "login  denied denied denied denied ok     ok     denied denied"),
+        row("POST", "/api/v1/smtp-servers", "/api/v1/smtp-servers", Json(r#"{"name":"Mail {r}{p}","address":"smtp.example.com","port":587,"sender":"a@acme.example","recipient":"b@acme.example"}"#),
+                                                                                                                   "login  denied denied denied denied ok     ok     denied denied"),
+        row("GET", "/api/v1/smtp-servers/{id}", "/api/v1/smtp-servers/{smtp}", NoBody,                            "login  denied denied denied denied ok     ok     denied denied"),
+        row("PATCH", "/api/v1/smtp-servers/{id}", "/api/v1/smtp-servers/{smtp}", Json(r#"{"name":"Renamed {r}","address":"127.0.0.1","port":1,"sender":"a@acme.example","recipient":"b@acme.example"}"#),
+                                                                                                                   "login  denied denied denied denied ok     ok     denied denied"),
+        row("DELETE", "/api/v1/smtp-servers/{id}", "/api/v1/smtp-servers/{smtp}", NoBody,                         "login  denied denied denied denied ok     hidden denied denied"),
+        row("POST", "/api/v1/smtp-servers/{id}/test", "/api/v1/smtp-servers/{smtp}/test", NoBody,                  "login  denied denied denied denied upstream upstream denied denied"),
+        row("PUT", "/api/v1/systems/{id}/smtp", "/api/v1/systems/{sys}/smtp", Json(r#"{"server_id":"{smtp}"}"#),   "login  hidden denied denied denied ok     ok     hidden hidden"),
+        row("DELETE", "/api/v1/systems/{id}/smtp", "/api/v1/systems/{sys}/smtp", NoBody,                           "login  hidden denied denied denied ok     ok     hidden hidden"),
         row("GET", "/api/v1/firmware", "/api/v1/firmware", NoBody,                                                 "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("POST", "/api/v1/firmware", "/api/v1/firmware", Form("version=1"),                                     "login  denied denied denied denied denied denied denied invalid"),
         row("POST", "/api/v1/systems/{id}/firmware-update", "/api/v1/systems/{sys}/firmware-update", Json(r#"{"version":"9.9.9"}"#),
@@ -291,6 +302,7 @@ fn outcome(status: u16, location: &str) -> &'static str {
         403 => "denied",
         404 => "hidden",
         400 | 405 | 409 | 410 | 422 | 426 => "invalid",
+        502 => "upstream",
         _ => "unexpected",
     }
 }

@@ -166,7 +166,22 @@ pub async fn fixture(st: &AppState, u: &Users, r: usize) -> Vec<(&'static str, S
     .execute(&st.db.pool)
     .await
     .unwrap();
+    let smtp = zentrale_server::smtp::service::create(
+        st,
+        own,
+        zentrale_server::smtp::service::Input {
+            name: format!("Fixture mail {r}"),
+            address: "127.0.0.1".into(),
+            port: 1,
+            sender: "zentrale@acme.example".into(),
+            recipient: "ops@acme.example".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     vec![
+        ("{smtp}", smtp.id),
         ("{bk}", bk),
         ("{cmd}", cmd.id),
         ("{news}", news),

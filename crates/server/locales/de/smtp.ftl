@@ -1,0 +1,21 @@
+## Postausgangsserver (SMTP).
+smtp-admin-only = Postausgangsserver verwalten die Eigentümer und Administratoren der Systeme der Firma.
+smtp-bad-name = Geben Sie dem Server einen Namen mit 1 bis 100 Zeichen.
+smtp-bad-host = Geben Sie die Adresse des Postausgangsservers als Hostnamen oder IP-Adresse ein (z. B. smtp.example.com).
+smtp-port-range = Der Port muss eine Zahl von 1 bis 65535 sein.
+smtp-too-long = Benutzername und Passwort dürfen höchstens 255 Zeichen haben.
+smtp-bad-address = { $field } ist keine gültige E-Mail-Adresse (eine Adresse, keine Zeilenumbrüche).
+smtp-bad-ca = Das CA-Zertifikat ist nicht verwendbar: { $why }
+smtp-failed = { $stage } Der Mailserver antwortete: { $answer }
+smtp-stage-connect = Der Mailserver war nicht erreichbar.
+smtp-stage-tls = Die verschlüsselte Verbindung (TLS) zum Mailserver ist fehlgeschlagen.
+smtp-stage-timeout = Der Mailserver hat nicht rechtzeitig geantwortet.
+smtp-stage-auth = Der Mailserver hat Benutzername oder Passwort abgelehnt.
+smtp-stage-refused = Der Mailserver hat die Mail abgelehnt (Absender, Empfänger oder Inhalt).
+smtp-stage-message = Die Mail konnte nicht erstellt werden.
+smtp-test-subject = Zentrale: Test-E-Mail
+smtp-test-body = Dies ist eine Test-E-Mail der Zentrale über den Postausgangsserver „{ $name }“. Wenn Sie sie lesen können, kommen E-Mail-Warnungen an.
+audit-smtp-created = Mailserver hinzugefügt
+audit-smtp-changed = Mailserver geändert
+audit-smtp-deleted = Mailserver gelöscht
+audit-smtp-chosen = Mailserver eines Systems gewählt

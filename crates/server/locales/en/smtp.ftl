@@ -1,0 +1,21 @@
+## Outgoing mail servers (SMTP).
+smtp-admin-only = Outgoing mail servers are managed by the owners and administrators of the company's systems.
+smtp-bad-name = Give the server a name of 1 to 100 characters.
+smtp-bad-host = Enter the mail server's address as a host name or IP address (e.g. smtp.example.com).
+smtp-port-range = The port must be a number from 1 to 65535.
+smtp-too-long = The user name and the password may have at most 255 characters.
+smtp-bad-address = The { $field } is not a valid e-mail address (one address, no line breaks).
+smtp-bad-ca = The CA certificate cannot be used: { $why }
+smtp-failed = { $stage } The mail server said: { $answer }
+smtp-stage-connect = The mail server could not be reached.
+smtp-stage-tls = The encrypted connection (TLS) to the mail server failed.
+smtp-stage-timeout = The mail server did not answer in time.
+smtp-stage-auth = The mail server refused the user name or password.
+smtp-stage-refused = The mail server refused the mail (sender, recipient or content).
+smtp-stage-message = The mail could not be built.
+smtp-test-subject = Zentrale: test e-mail
+smtp-test-body = This is a test e-mail from Zentrale through the outgoing mail server "{ $name }". If you can read it, e-mail warnings will arrive.
+audit-smtp-created = Mail server added
+audit-smtp-changed = Mail server changed
+audit-smtp-deleted = Mail server deleted
+audit-smtp-chosen = Mail server of a system chosen

@@ -1,0 +1,71 @@
+//! Sending through a configured server with `lettre`: STARTTLS by default (implicit TLS on
+//! port 465), certificates checked against the system roots plus the server's own CA, plain
+//! SMTP only when "Do not use TLS" is ticked. Failures keep the mail server's own answer.
+
+use super::store::ServerRow;
+use crate::i18n::Msg;
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+/// The transport for `s` with its (opened) password.
+pub fn transport(s: &ServerRow, password: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, Msg> {
+    let port = u16::try_from(s.port).map_err(|_| crate::msg!("smtp-port-range"))?;
+    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.address)
+        .port(port)
+        .timeout(Some(Duration::from_secs(15)));
+    if s.no_tls == 0 {
+        let mut params = TlsParameters::builder(s.address.clone());
+        if !s.ca_pem.trim().is_empty() {
+            let cert = Certificate::from_pem(s.ca_pem.as_bytes())
+                .map_err(|e| crate::msg!("smtp-bad-ca", why = e))?;
+            params = params.add_root_certificate(cert);
+        }
+        let params = params.build_rustls().map_err(|e| crate::msg!("smtp-bad-ca", why = e))?;
+        b = b.tls(if port == 465 { Tls::Wrapper(params) } else { Tls::Required(params) });
+    }
+    if !s.username.is_empty() {
+        b = b.credentials(Credentials::new(s.username.clone(), password.to_owned()));
+    }
+    Ok(b.build())
+}
+
+/// What went wrong, in words around the mail server's own answer.
+pub fn explain(e: &lettre::transport::smtp::Error) -> Msg {
+    let mut answer = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        answer.push_str(": ");
+        answer.push_str(&s.to_string());
+        source = s.source();
+    }
+    let code = e.status().map(|c| c.to_string()).unwrap_or_default();
+    let stage = if e.is_tls() {
+        "smtp-stage-tls"
+    } else if e.is_timeout() {
+        "smtp-stage-timeout"
+    } else if code.starts_with("53") {
+        "smtp-stage-auth"
+    } else if e.is_permanent() || e.is_transient() {
+        "smtp-stage-refused"
+    } else {
+        "smtp-stage-connect"
+    };
+    crate::msg!("smtp-failed", answer = answer).inner("stage", Msg::new(stage))
+}
+
+/// Sends one mail; the mail server's refusal as a message.
+pub async fn send(s: &ServerRow, password: &str, subject: &str, text: String, html: Option<String>) -> Result<(), Msg> {
+    let from: Mailbox = s.sender.parse().map_err(|_| crate::msg!("smtp-bad-address", field = "sender"))?;
+    let to: Mailbox = s.recipient.parse().map_err(|_| crate::msg!("smtp-bad-address", field = "recipient"))?;
+    let builder = Message::builder().from(from).to(to).subject(subject);
+    let msg = match html {
+        Some(html) => builder.multipart(lettre::message::MultiPart::alternative_plain_html(text, html)),
+        None => builder.body(text),
+    }
+    .map_err(|e| crate::msg!("smtp-failed", answer = e).inner("stage", Msg::new("smtp-stage-message")))?;
+    let transport = transport(s, password)?;
+    transport.send(msg).await.map(|_| ()).map_err(|e| explain(&e))
+}
