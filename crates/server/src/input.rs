@@ -5,7 +5,14 @@
 use serde_json::Value;
 
 /// Form and JSON fields that may hold several lines (tab, CR and LF allowed).
-pub const MULTILINE_FIELDS: &[&str] = &["description", "body", "message", "notes", "signature"];
+pub const MULTILINE_FIELDS: &[&str] = &[
+    "description",
+    "body",
+    "message",
+    "notes",
+    "signature",
+    "ca_pem",
+];
 
 /// The first forbidden character of `s`, if any.
 pub fn forbidden_char(s: &str, multiline: bool) -> Option<char> {

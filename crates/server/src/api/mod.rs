@@ -11,11 +11,11 @@ pub mod commands;
 pub mod companies;
 pub mod docs;
 pub mod firmware;
-pub mod smtp;
 pub mod groups;
 pub mod monitoring;
 pub mod news;
 pub mod registrations;
+pub mod smtp;
 pub mod systems;
 
 use crate::context::Ctx;
@@ -304,7 +304,11 @@ pub fn routes() -> Vec<crate::route::RouteDef> {
         r("DELETE", "/api/v1/smtp-servers/{id}", delete(smtp::delete)),
         r("POST", "/api/v1/smtp-servers/{id}/test", post(smtp::test)),
         r("PUT", "/api/v1/systems/{id}/smtp", put(smtp::choose)),
-        r("DELETE", "/api/v1/systems/{id}/smtp", delete(smtp::unchoose)),
+        r(
+            "DELETE",
+            "/api/v1/systems/{id}/smtp",
+            delete(smtp::unchoose),
+        ),
         r("GET", "/api/v1/firmware", get(firmware::list)),
         r(
             "POST",

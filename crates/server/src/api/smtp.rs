@@ -90,35 +90,62 @@ impl From<ServerBody> for Input {
 
 /// The company's outgoing mail servers (owners and administrators of its systems).
 #[utoipa::path(get, path = "/api/v1/smtp-servers", tag = "smtp", responses((status = 200, body = Vec<ServerJson>), (status = 403, body = ErrorBody)))]
-pub async fn list(State(st): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<Vec<ServerJson>>> {
+pub async fn list(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> ApiResult<Json<Vec<ServerJson>>> {
     let rows = service::list(&st, &u).await?;
-    Ok(Json(rows.into_iter().map(|Listed { row, systems }| server_json(row, Some(systems))).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .map(|Listed { row, systems }| server_json(row, Some(systems)))
+            .collect(),
+    ))
 }
 
 /// Adds a server; `default: true` moves the default mark to it.
 #[utoipa::path(post, path = "/api/v1/smtp-servers", tag = "smtp", request_body = ServerBody,
     responses((status = 201, body = ServerJson), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(st): State<AppState>, ApiUser(u): ApiUser, ApiJson(b): ApiJson<ServerBody>) -> ApiResult<(StatusCode, Json<ServerJson>)> {
+pub async fn create(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(b): ApiJson<ServerBody>,
+) -> ApiResult<(StatusCode, Json<ServerJson>)> {
     let row = service::create(&st, &u, b.into()).await?;
     Ok((StatusCode::CREATED, Json(server_json(row, None))))
 }
 
 #[utoipa::path(get, path = "/api/v1/smtp-servers/{id}", tag = "smtp", params(("id" = String, Path)),
     responses((status = 200, body = ServerJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_one(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<String>) -> ApiResult<Json<ServerJson>> {
+pub async fn get_one(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ServerJson>> {
     Ok(Json(server_json(service::get(&st, &u, &id).await?, None)))
 }
 
 /// Changes a server (an empty or absent password keeps the stored one).
 #[utoipa::path(patch, path = "/api/v1/smtp-servers/{id}", tag = "smtp", params(("id" = String, Path)), request_body = ServerBody,
     responses((status = 200, body = ServerJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<String>, ApiJson(b): ApiJson<ServerBody>) -> ApiResult<Json<ServerJson>> {
-    Ok(Json(server_json(service::update(&st, &u, &id, b.into()).await?, None)))
+pub async fn update(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ServerBody>,
+) -> ApiResult<Json<ServerJson>> {
+    Ok(Json(server_json(
+        service::update(&st, &u, &id, b.into()).await?,
+        None,
+    )))
 }
 
 #[utoipa::path(delete, path = "/api/v1/smtp-servers/{id}", tag = "smtp", params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     service::delete(&st, &u, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -126,7 +153,11 @@ pub async fn delete(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): P
 /// Sends a test mail to the server's recipient: 200, or 502 with the mail server's answer.
 #[utoipa::path(post, path = "/api/v1/smtp-servers/{id}/test", tag = "smtp", params(("id" = String, Path)),
     responses((status = 200), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
-pub async fn test(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn test(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     service::test(&st, &u, &id).await?;
     Ok(StatusCode::OK)
 }
@@ -139,7 +170,12 @@ pub struct ChoiceBody {
 /// The system's warnings go through this server (Owner or Administrator).
 #[utoipa::path(put, path = "/api/v1/systems/{id}/smtp", tag = "smtp", params(("id" = String, Path)), request_body = ChoiceBody,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn choose(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<SystemId>, ApiJson(b): ApiJson<ChoiceBody>) -> ApiResult<StatusCode> {
+pub async fn choose(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<SystemId>,
+    ApiJson(b): ApiJson<ChoiceBody>,
+) -> ApiResult<StatusCode> {
     let cap = access::require::<Manage>(&st, &u, &id).await?;
     service::choose(&st, &u, &cap, Some(&b.server_id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -148,7 +184,11 @@ pub async fn choose(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): P
 /// The system's warnings go through the company's default server again.
 #[utoipa::path(delete, path = "/api/v1/systems/{id}/smtp", tag = "smtp", params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn unchoose(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<SystemId>) -> ApiResult<StatusCode> {
+pub async fn unchoose(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<SystemId>,
+) -> ApiResult<StatusCode> {
     let cap = access::require::<Manage>(&st, &u, &id).await?;
     service::choose(&st, &u, &cap, None).await?;
     Ok(StatusCode::NO_CONTENT)

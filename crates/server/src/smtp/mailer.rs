@@ -23,8 +23,14 @@ pub fn transport(s: &ServerRow, password: &str) -> Result<AsyncSmtpTransport<Tok
                 .map_err(|e| crate::msg!("smtp-bad-ca", why = e))?;
             params = params.add_root_certificate(cert);
         }
-        let params = params.build_rustls().map_err(|e| crate::msg!("smtp-bad-ca", why = e))?;
-        b = b.tls(if port == 465 { Tls::Wrapper(params) } else { Tls::Required(params) });
+        let params = params
+            .build_rustls()
+            .map_err(|e| crate::msg!("smtp-bad-ca", why = e))?;
+        b = b.tls(if port == 465 {
+            Tls::Wrapper(params)
+        } else {
+            Tls::Required(params)
+        });
     }
     if !s.username.is_empty() {
         b = b.credentials(Credentials::new(s.username.clone(), password.to_owned()));
@@ -37,19 +43,29 @@ pub fn explain(e: &lettre::transport::smtp::Error) -> Msg {
     let mut answer = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        answer.push_str(": ");
-        answer.push_str(&s.to_string());
+        let text = s.to_string();
+        if !answer.contains(&text) {
+            answer.push_str(": ");
+            answer.push_str(&text);
+        }
         source = s.source();
     }
     let code = e.status().map(|c| c.to_string()).unwrap_or_default();
-    let stage = if e.is_tls() {
-        "smtp-stage-tls"
-    } else if e.is_timeout() {
-        "smtp-stage-timeout"
-    } else if code.starts_with("53") {
+    let lower = answer.to_ascii_lowercase();
+    let tls = e.is_tls()
+        || lower.contains("certificate")
+        || lower.contains("tls")
+        || lower.contains("handshake");
+    // The server's own answer decides first (a 530 "STARTTLS first" is a refusal, not a
+    // failed handshake); without one, what broke the connection.
+    let stage = if code.starts_with("53") && code != "530" {
         "smtp-stage-auth"
     } else if e.is_permanent() || e.is_transient() {
         "smtp-stage-refused"
+    } else if tls {
+        "smtp-stage-tls"
+    } else if e.is_timeout() {
+        "smtp-stage-timeout"
     } else {
         "smtp-stage-connect"
     };
@@ -57,15 +73,35 @@ pub fn explain(e: &lettre::transport::smtp::Error) -> Msg {
 }
 
 /// Sends one mail; the mail server's refusal as a message.
-pub async fn send(s: &ServerRow, password: &str, subject: &str, text: String, html: Option<String>) -> Result<(), Msg> {
-    let from: Mailbox = s.sender.parse().map_err(|_| crate::msg!("smtp-bad-address", field = "sender"))?;
-    let to: Mailbox = s.recipient.parse().map_err(|_| crate::msg!("smtp-bad-address", field = "recipient"))?;
+pub async fn send(
+    s: &ServerRow,
+    password: &str,
+    subject: &str,
+    text: String,
+    html: Option<String>,
+) -> Result<(), Msg> {
+    let from: Mailbox = s
+        .sender
+        .parse()
+        .map_err(|_| crate::msg!("smtp-bad-address", field = "sender"))?;
+    let to: Mailbox = s
+        .recipient
+        .parse()
+        .map_err(|_| crate::msg!("smtp-bad-address", field = "recipient"))?;
     let builder = Message::builder().from(from).to(to).subject(subject);
     let msg = match html {
-        Some(html) => builder.multipart(lettre::message::MultiPart::alternative_plain_html(text, html)),
+        Some(html) => builder.multipart(lettre::message::MultiPart::alternative_plain_html(
+            text, html,
+        )),
         None => builder.body(text),
     }
-    .map_err(|e| crate::msg!("smtp-failed", answer = e).inner("stage", Msg::new("smtp-stage-message")))?;
+    .map_err(|e| {
+        crate::msg!("smtp-failed", answer = e).inner("stage", Msg::new("smtp-stage-message"))
+    })?;
     let transport = transport(s, password)?;
-    transport.send(msg).await.map(|_| ()).map_err(|e| explain(&e))
+    transport
+        .send(msg)
+        .await
+        .map(|_| ())
+        .map_err(|e| explain(&e))
 }

@@ -43,21 +43,29 @@ impl Sealer {
         if sealed.is_empty() {
             return Ok(String::new());
         }
-        let raw = B64.decode(sealed).map_err(|_| AppError::internal("sealed password unreadable"))?;
+        let raw = B64
+            .decode(sealed)
+            .map_err(|_| AppError::internal("sealed password unreadable"))?;
         if raw.len() < 12 {
             return Err(AppError::internal("sealed password too short"));
         }
         let plain = self
             .0
             .decrypt(Nonce::from_slice(&raw[..12]), &raw[12..])
-            .map_err(|_| AppError::internal("the SMTP key does not open a stored password (was the key changed?)"))?;
+            .map_err(|_| {
+                AppError::internal(
+                    "the SMTP key does not open a stored password (was the key changed?)",
+                )
+            })?;
         String::from_utf8(plain).map_err(AppError::internal)
     }
 }
 
 fn file_key(path: &Path) -> AppResult<Vec<u8>> {
     match std::fs::read_to_string(path) {
-        Ok(text) => B64.decode(text.trim()).map_err(|_| AppError::internal(format!("{} is not base64", path.display()))),
+        Ok(text) => B64
+            .decode(text.trim())
+            .map_err(|_| AppError::internal(format!("{} is not base64", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key: [u8; 32] = rand::random();
             if let Some(dir) = path.parent() {
@@ -74,7 +82,11 @@ fn file_key(path: &Path) -> AppResult<Vec<u8>> {
 fn write_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(body)?;
     f.sync_all()
 }

@@ -48,13 +48,18 @@ fn check(i: &Input) -> AppResult<()> {
         return bad(crate::msg!("smtp-bad-name"));
     }
     let host = i.address.trim();
-    if host.is_empty() || host.len() > 253 || host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@') {
+    if host.is_empty()
+        || host.len() > 253
+        || host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@')
+    {
         return bad(crate::msg!("smtp-bad-host"));
     }
     if !(1..=65535).contains(&i.port) {
         return bad(crate::msg!("smtp-port-range"));
     }
-    if i.username.chars().count() > 255 || i.password.as_ref().is_some_and(|p| p.chars().count() > 255) {
+    if i.username.chars().count() > 255
+        || i.password.as_ref().is_some_and(|p| p.chars().count() > 255)
+    {
         return bad(crate::msg!("smtp-too-long"));
     }
     for (field, v) in [("sender", &i.sender), ("recipient", &i.recipient)] {
@@ -62,7 +67,9 @@ fn check(i: &Input) -> AppResult<()> {
             return bad(crate::msg!("smtp-bad-address", field = field));
         }
     }
-    if !i.ca_pem.trim().is_empty() && lettre::transport::smtp::client::Certificate::from_pem(i.ca_pem.as_bytes()).is_err() {
+    if !i.ca_pem.trim().is_empty()
+        && lettre::transport::smtp::client::Certificate::from_pem(i.ca_pem.as_bytes()).is_err()
+    {
         return bad(crate::msg!("smtp-bad-ca", why = "not a PEM certificate"));
     }
     Ok(())
@@ -89,7 +96,9 @@ pub async fn list(st: &AppState, ctx: &Ctx) -> AppResult<Vec<Listed>> {
 
 pub async fn get(st: &AppState, ctx: &Ctx, id: &str) -> AppResult<ServerRow> {
     require_admin(st, ctx).await?;
-    store::get(&st.db, ctx.company_id.as_str(), id).await?.ok_or(AppError::NotFound)
+    store::get(&st.db, ctx.company_id.as_str(), id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn create(st: &AppState, ctx: &Ctx, i: Input) -> AppResult<ServerRow> {
@@ -115,7 +124,8 @@ pub async fn create(st: &AppState, ctx: &Ctx, i: Input) -> AppResult<ServerRow> 
         updated_at: now,
     };
     store::save(&st.db, &row, true).await?;
-    ctx.audit(st, Event::new("smtp.created").arg("name", row.name.clone())).await?;
+    ctx.audit(st, Event::new("smtp.created").arg("name", row.name.clone()))
+        .await?;
     Ok(row)
 }
 
@@ -136,14 +146,16 @@ pub async fn update(st: &AppState, ctx: &Ctx, id: &str, i: Input) -> AppResult<S
     row.ca_pem = i.ca_pem.trim().to_owned();
     row.updated_at = st.clock.now_ms();
     store::save(&st.db, &row, false).await?;
-    ctx.audit(st, Event::new("smtp.changed").arg("name", row.name.clone())).await?;
+    ctx.audit(st, Event::new("smtp.changed").arg("name", row.name.clone()))
+        .await?;
     Ok(row)
 }
 
 pub async fn delete(st: &AppState, ctx: &Ctx, id: &str) -> AppResult<()> {
     let row = get(st, ctx, id).await?;
     store::delete(&st.db, ctx.company_id.as_str(), id).await?;
-    ctx.audit(st, Event::new("smtp.deleted").arg("name", row.name)).await
+    ctx.audit(st, Event::new("smtp.deleted").arg("name", row.name))
+        .await
 }
 
 /// Sends a test mail to the server's recipient; a refusal (502) carries the server's answer.
@@ -161,17 +173,36 @@ pub async fn test(st: &AppState, ctx: &Ctx, id: &str) -> AppResult<()> {
             Ok(())
         }
         Err(m) => {
-            store::set_error(&st.db, &row.id, Some(&crate::i18n::Tr::default().msg(&m)), now).await?;
+            store::set_error(
+                &st.db,
+                &row.id,
+                Some(&crate::i18n::Tr::default().msg(&m)),
+                now,
+            )
+            .await?;
             Err(AppError::Upstream(m))
         }
     }
 }
 
 /// The system's warnings go through `server` (`None`: the company's default again).
-pub async fn choose(st: &AppState, ctx: &Ctx, cap: &access::Manager, server: Option<&str>) -> AppResult<()> {
+pub async fn choose(
+    st: &AppState,
+    ctx: &Ctx,
+    cap: &access::Manager,
+    server: Option<&str>,
+) -> AppResult<()> {
     if let Some(id) = server {
-        store::get(&st.db, cap.system().company_id.as_str(), id).await?.ok_or(AppError::NotFound)?;
+        store::get(&st.db, cap.system().company_id.as_str(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
     }
     store::set_system_server(&st.db, cap.id(), server).await?;
-    ctx.audit(st, Event::new("smtp.chosen").system(cap.id()).arg("server", server.unwrap_or(""))).await
+    ctx.audit(
+        st,
+        Event::new("smtp.chosen")
+            .system(cap.id())
+            .arg("server", server.unwrap_or("")),
+    )
+    .await
 }

@@ -58,7 +58,9 @@ pub async fn save(db: &Db, s: &ServerRow, insert: bool) -> AppResult<()> {
             .await?;
     }
     let sql = if insert {
-        format!("INSERT INTO smtp_servers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
+        format!(
+            "INSERT INTO smtp_servers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        )
     } else {
         "UPDATE smtp_servers SET company_id = $2, name = $3, address = $4, port = $5, username = $6, \
          password_enc = $7, sender = $8, recipient = $9, no_tls = $10, is_default = $11, ca_pem = $12, \
@@ -90,11 +92,13 @@ pub async fn save(db: &Db, s: &ServerRow, insert: bool) -> AppResult<()> {
 
 pub async fn delete(db: &Db, company_id: &str, id: &str) -> AppResult<bool> {
     let mut tx = db.pool.begin().await?;
-    sqlx::query("UPDATE systems SET smtp_server_id = NULL WHERE smtp_server_id = $1 AND company_id = $2")
-        .bind(id)
-        .bind(company_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE systems SET smtp_server_id = NULL WHERE smtp_server_id = $1 AND company_id = $2",
+    )
+    .bind(id)
+    .bind(company_id)
+    .execute(&mut *tx)
+    .await?;
     let done = sqlx::query("DELETE FROM smtp_servers WHERE id = $1 AND company_id = $2")
         .bind(id)
         .bind(company_id)
@@ -116,10 +120,12 @@ pub async fn set_error(db: &Db, id: &str, error: Option<&str>, now: i64) -> AppR
 
 /// Systems of the company and the server each has chosen (`None`: the default).
 pub async fn choices(db: &Db, company_id: &str) -> AppResult<Vec<(String, Option<String>)>> {
-    Ok(sqlx::query_as("SELECT id, smtp_server_id FROM systems WHERE company_id = $1")
-        .bind(company_id)
-        .fetch_all(&db.pool)
-        .await?)
+    Ok(
+        sqlx::query_as("SELECT id, smtp_server_id FROM systems WHERE company_id = $1")
+            .bind(company_id)
+            .fetch_all(&db.pool)
+            .await?,
+    )
 }
 
 pub async fn set_system_server(db: &Db, system_id: &str, server: Option<&str>) -> AppResult<()> {

@@ -34,6 +34,7 @@ mod relay;
 mod revoke;
 mod schema;
 mod sessions;
+mod smtp;
 mod structure;
 mod throttle;
 mod transfers;

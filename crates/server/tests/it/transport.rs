@@ -13,7 +13,7 @@ use zentrale_protocol::FirmwareVersion;
 use zentrale_server::Clock;
 
 /// Writes a CA and a server certificate for `localhost` signed by it; returns (ca, cert, key) paths.
-fn certificates(
+pub fn certificates(
     dir: &std::path::Path,
 ) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
