@@ -143,6 +143,44 @@ pub fn ui_routes() -> Vec<RouteDef> {
             "/systems/{id}/firmware/update",
             post(crate::firmware::routes::update),
         ),
+        r("GET", "/admin/smtp", get(crate::smtp::routes::overview)),
+        r("POST", "/admin/smtp", post(crate::smtp::routes::create)),
+        r("GET", "/admin/smtp/new", get(crate::smtp::routes::new_form)),
+        r(
+            "POST",
+            "/admin/smtp/delete",
+            post(crate::smtp::routes::delete_selected),
+        ),
+        r(
+            "GET",
+            "/admin/smtp/{id}",
+            get(crate::smtp::routes::edit_form),
+        ),
+        r(
+            "POST",
+            "/admin/smtp/{id}",
+            post(crate::smtp::routes::update),
+        ),
+        r(
+            "POST",
+            "/admin/smtp/{id}/check",
+            post(crate::smtp::routes::check),
+        ),
+        r(
+            "GET",
+            "/systems/{id}/smtp",
+            get(crate::smtp::routes::system_page),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/smtp",
+            post(crate::smtp::routes::system_choose),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/smtp/delete",
+            post(crate::smtp::routes::system_clear),
+        ),
         r(
             "GET",
             "/operator/firmware",

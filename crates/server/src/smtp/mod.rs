@@ -2,6 +2,7 @@
 //! servers, checked with a test mail, and which one a system's e-mail warnings use.
 
 pub mod mailer;
+pub mod routes;
 pub mod secret;
 pub mod service;
 pub mod store;
