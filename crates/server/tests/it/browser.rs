@@ -226,6 +226,33 @@ async fn walk(lang: &str, paired: &str) {
             .await?;
         agent.wait_connected().await;
 
+        // An outgoing mail server, configured in the form and checked against a real one.
+        let mut mail = crate::smtp::mail_server(None).await;
+        c.goto(&format!("{}/admin/smtp/new", srv.url)).await?;
+        for (name, value) in [
+            ("name", "Office mail".to_owned()),
+            ("address", "127.0.0.1".to_owned()),
+            ("port", mail.port.to_string()),
+            ("username", "mailer".to_owned()),
+            ("password", "secret".to_owned()),
+            ("sender", "zentrale@acme.example".to_owned()),
+            ("recipient", "ops@acme.example".to_owned()),
+        ] {
+            let field = c.find(Locator::Css(&format!("[name={name}]"))).await?;
+            field.clear().await?;
+            field.send_keys(&value).await?;
+        }
+        c.find(Locator::Css("[name=no_tls]")).await?.click().await?;
+        c.find(Locator::Css("form.stack button[type=submit]")).await?.click().await?;
+        c.wait().for_element(Locator::Css("[data-check]")).await?;
+        c.find(Locator::Css("[data-check]")).await?.click().await?;
+        c.wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("[data-check-result=sent]"))
+            .await?;
+        let got = tokio::time::timeout(Duration::from_secs(10), mail.mails.recv()).await;
+        assert!(matches!(got, Ok(Some(_))), "the test mail arrived");
+
         c.set_window_size(390, 844).await?;
         c.goto(&format!("{}/systems/{id}/monitoring", srv.url)).await?;
         c.wait().for_element(Locator::Css("svg.chart text.axis")).await?;
