@@ -50,3 +50,14 @@ smtp-select = Server
 smtp-unselect = Auswahl löschen (Standardserver verwenden)
 smtp-uses-default = Das System verwendet den Standard-Postausgangsserver.
 smtp-crumb = SMTP
+mail-subject-open = [Zentrale] { $system }: { $what }
+mail-subject-resolved = [Zentrale] Behoben – { $system }: { $what }
+mail-subject-digest = { $count ->
+    [one] [Zentrale] { $count } Warnung
+   *[other] [Zentrale] { $count } Warnungen
+}
+mail-line-open = { $system }: { $what } (seit { $since })
+mail-line-resolved = { $system }: behoben – { $what } (offen seit { $since })
+mail-details = Details
+mail-footer = Gesendet von der Zentrale über den Postausgangsserver „{ $server }“.
+alert-mail-failed = E-Mail-Warnungen konnten nicht gesendet werden: { $why }

@@ -50,3 +50,14 @@ smtp-select = Server
 smtp-unselect = Delete the selection (use the default server)
 smtp-uses-default = The system uses the default outgoing mail server.
 smtp-crumb = SMTP
+mail-subject-open = [Zentrale] { $system }: { $what }
+mail-subject-resolved = [Zentrale] Resolved – { $system }: { $what }
+mail-subject-digest = { $count ->
+    [one] [Zentrale] { $count } warning
+   *[other] [Zentrale] { $count } warnings
+}
+mail-line-open = { $system }: { $what } (since { $since })
+mail-line-resolved = { $system }: resolved – { $what } (open since { $since })
+mail-details = Details
+mail-footer = Sent by Zentrale through the outgoing mail server "{ $server }".
+alert-mail-failed = E-mail warnings could not be sent: { $why }

@@ -65,6 +65,8 @@ pub struct Config {
     /// Public keys (minisign, base64) that firmware images must be signed with; none: no
     /// image can be uploaded.
     pub firmware_keys: Vec<String>,
+    /// This installation's public base URL, for links in e-mails (`None`: the listen address).
+    pub public_url: Option<String>,
 }
 
 /// OpenID Connect settings.

@@ -204,6 +204,11 @@ impl Settings {
             node_id: self.node_id.filter(|n| !n.trim().is_empty()),
             job_interval_s: self.job_interval_s.max(1),
             blob_url: self.blob_url.filter(|u| !u.trim().is_empty()),
+            public_url: self
+                .public_url
+                .clone()
+                .map(|u| u.trim_end_matches('/').to_owned())
+                .filter(|u| !u.is_empty()),
             firmware_keys: self
                 .firmware_keys
                 .into_iter()

@@ -23,6 +23,7 @@ const JOBS: &[(&str, Job)] = &[
         Box::pin(crate::commands::service::expire(st))
     }),
     ("transfers", |st| Box::pin(crate::transfers::clean(st))),
+    ("mail", |st| Box::pin(crate::smtp::warnings::run(st))),
     ("backup-schedule", |st| {
         Box::pin(crate::backups::service::run_schedules(st))
     }),

@@ -80,14 +80,29 @@ pub async fn send(
     text: String,
     html: Option<String>,
 ) -> Result<(), Msg> {
+    send_classified(s, password, subject, text, html)
+        .await
+        .map_err(|(m, _)| m)
+}
+
+/// As [`send`]; the error also says whether trying again later may help (a 4xx answer, a
+/// connection that failed or timed out).
+pub async fn send_classified(
+    s: &ServerRow,
+    password: &str,
+    subject: &str,
+    text: String,
+    html: Option<String>,
+) -> Result<(), (Msg, bool)> {
+    let plain = |m: Msg| (m, false);
     let from: Mailbox = s
         .sender
         .parse()
-        .map_err(|_| crate::msg!("smtp-bad-address", field = "sender"))?;
+        .map_err(|_| plain(crate::msg!("smtp-bad-address", field = "sender")))?;
     let to: Mailbox = s
         .recipient
         .parse()
-        .map_err(|_| crate::msg!("smtp-bad-address", field = "recipient"))?;
+        .map_err(|_| plain(crate::msg!("smtp-bad-address", field = "recipient")))?;
     let builder = Message::builder().from(from).to(to).subject(subject);
     let msg = match html {
         Some(html) => builder.multipart(lettre::message::MultiPart::alternative_plain_html(
@@ -96,12 +111,11 @@ pub async fn send(
         None => builder.body(text),
     }
     .map_err(|e| {
-        crate::msg!("smtp-failed", answer = e).inner("stage", Msg::new("smtp-stage-message"))
+        plain(crate::msg!("smtp-failed", answer = e).inner("stage", Msg::new("smtp-stage-message")))
     })?;
-    let transport = transport(s, password)?;
-    transport
-        .send(msg)
-        .await
-        .map(|_| ())
-        .map_err(|e| explain(&e))
+    let transport = transport(s, password).map_err(plain)?;
+    transport.send(msg).await.map(|_| ()).map_err(|e| {
+        let again = e.is_transient() || e.is_timeout() || !(e.is_permanent() || e.is_tls());
+        (explain(&e), again)
+    })
 }

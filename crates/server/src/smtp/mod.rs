@@ -6,3 +6,4 @@ pub mod routes;
 pub mod secret;
 pub mod service;
 pub mod store;
+pub mod warnings;
