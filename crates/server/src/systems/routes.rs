@@ -65,6 +65,14 @@ struct AdminPage {
     form_serial: String,
     error: String,
     created: String,
+    /// The mail server each system's warnings go through (by system id).
+    smtp: std::collections::HashMap<String, String>,
+}
+
+impl AdminPage {
+    fn smtp_of(&self, id: &str) -> String {
+        self.smtp.get(id).cloned().unwrap_or_default()
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -106,7 +114,9 @@ async fn admin_page(
     };
     let lines = lines(st, user).await?;
     let can_delete = lines.iter().any(|l| l.is_owner);
+    let smtp = mail_servers(st, user).await?;
     let mut resp = render(&AdminPage {
+        smtp,
         can_delete,
         layout: Layout::page("admin-systems-title", "admin-systems", user),
         list: q.list.apply(lines, "/admin/systems", COLUMNS, "name"),
@@ -118,6 +128,32 @@ async fn admin_page(
     });
     *resp.status_mut() = status;
     Ok(resp)
+}
+
+/// The name of the mail server each system of the company uses (its own, else the default).
+async fn mail_servers(
+    st: &AppState,
+    user: &CurrentUser,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let servers = crate::smtp::store::of_company(&st.db, user.company_id.as_str()).await?;
+    let default = servers
+        .iter()
+        .find(|s| s.is_default == 1)
+        .map(|s| s.name.clone());
+    let name = |id: &str| servers.iter().find(|s| s.id == id).map(|s| s.name.clone());
+    Ok(
+        crate::smtp::store::choices(&st.db, user.company_id.as_str())
+            .await?
+            .into_iter()
+            .filter_map(|(system, chosen)| {
+                let server = match chosen {
+                    Some(id) => name(&id),
+                    None => default.clone(),
+                };
+                server.map(|s| (system, s))
+            })
+            .collect(),
+    )
 }
 
 /// Re-runs the creation checks to get the message for a refused form.

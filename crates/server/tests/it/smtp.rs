@@ -144,6 +144,11 @@ async fn mail_servers_against_a_real_one() {
         listed[0]["systems"], 1,
         "the default serves the one system: {listed}"
     );
+    let admin = web.get("/admin/systems").await;
+    assert!(
+        admin.body.contains("Office mail</a></td>"),
+        "Administration › Systems names the server"
+    );
 
     // A wrong password: the server's refusal, in words.
     let (status, _) = call(
