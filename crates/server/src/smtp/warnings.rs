@@ -6,7 +6,7 @@
 
 use super::secret::Sealer;
 use super::store::{self, ServerRow};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::{Locale, Msg, Tr};
 use crate::state::AppState;
 use std::collections::BTreeMap;
@@ -314,9 +314,7 @@ async fn give_up(st: &AppState, m: &Queued, why: &str, now: i64) -> AppResult<()
             message: crate::msg!("alert-mail-failed", why = why),
             source: "server",
         };
-        crate::alerts::store::open(&st.db, system, &c, now)
-            .await
-            .map_err(|e| AppError::internal(e))?;
+        crate::alerts::store::open(&st.db, system, &c, now).await?;
     }
     Ok(())
 }
