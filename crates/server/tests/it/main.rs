@@ -20,6 +20,7 @@ mod hardening;
 mod harness;
 mod heartbeat;
 mod i18n;
+mod mail_warnings;
 mod matrix;
 mod matrix_fixture;
 mod monitoring;
