@@ -5,12 +5,11 @@
 
 use super::{Commands, Report};
 use crate::pbx::PbxError;
-use crate::transfer::{self, Endpoint};
+use crate::transfer;
 use sha2::Digest;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use zentrale_protocol::commands::{
     BackupMade, CommandError, CommandRun, TransferDirection, backup_codes, error_codes,
 };
@@ -67,14 +66,7 @@ pub async fn create(
         .arg("max", ticket.max_bytes));
     }
     report(50, "backup.upload");
-    let until = Instant::now()
-        + Duration::from_millis((run.deadline_ms - super::now_ms()).max(1_000) as u64);
-    let endpoint = Endpoint {
-        cfg: &cx.env.cfg,
-        cred: &cx.env.cred,
-        stop: &cx.env.stop,
-        until,
-    };
+    let endpoint = cx.endpoint(run.deadline_ms);
     let up_report = report.clone();
     let progress = move |done: u64| {
         let pct = 50 + (done.saturating_mul(49) / size.max(1)) as u8;

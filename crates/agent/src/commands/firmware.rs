@@ -5,9 +5,8 @@
 
 use super::backup::{pbx_error, sanitize, scratch};
 use super::{Commands, Report};
-use crate::transfer::{self, Endpoint};
+use crate::transfer;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use zentrale_protocol::FirmwareVersion;
 use zentrale_protocol::commands::{
     CommandError, CommandRun, FirmwareUpdateParams, FirmwareUpdated, TransferDirection,
@@ -67,14 +66,7 @@ pub async fn update(
     let dir = &cx.env.work_dir;
     std::fs::create_dir_all(dir).map_err(|e| scratch(dir, e))?;
     let file = dir.join(format!("{}.img", sanitize(&id)));
-    let until = Instant::now()
-        + Duration::from_millis((run.deadline_ms - super::now_ms()).max(1_000) as u64);
-    let endpoint = Endpoint {
-        cfg: &cx.env.cfg,
-        cred: &cx.env.cred,
-        stop: &cx.env.stop,
-        until,
-    };
+    let endpoint = cx.endpoint(run.deadline_ms);
     let size = ticket.max_bytes;
     let step = report.clone();
     let progress = move |done: u64| {

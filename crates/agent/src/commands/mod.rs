@@ -204,6 +204,17 @@ impl Commands {
         })
     }
 
+    /// Where a command's transfers go, trying until its deadline (server clock, ms).
+    pub fn endpoint(&self, deadline_ms: i64) -> crate::transfer::Endpoint<'_> {
+        let left = (deadline_ms - now_ms()).max(1_000) as u64;
+        crate::transfer::Endpoint {
+            cfg: &self.env.cfg,
+            cred: &self.env.cred,
+            stop: &self.env.stop,
+            until: Instant::now() + Duration::from_millis(left),
+        }
+    }
+
     /// The PBX restarts when the running command's outcome is kept (restore, update).
     pub fn restart_after_outcome(&self) {
         self.restart_pending

@@ -6,10 +6,9 @@
 
 use super::backup::{pbx_error, sanitize, scratch};
 use super::{Commands, Report};
-use crate::transfer::{self, Endpoint};
+use crate::transfer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use zentrale_protocol::FirmwareVersion;
 use zentrale_protocol::commands::{
     BackupRestoreParams, Change, CommandError, CommandRun, Differences, Restored,
@@ -179,14 +178,7 @@ async fn open_backup(
     let cipher = dir.join(format!("{}.age", sanitize(name)));
     let plain = dir.join(format!("{}.plain", sanitize(name)));
     let sha = ticket.sha256.clone().unwrap_or_default();
-    let until = Instant::now()
-        + Duration::from_millis((run.deadline_ms - super::now_ms()).max(1_000) as u64);
-    let endpoint = Endpoint {
-        cfg: &cx.env.cfg,
-        cred: &cx.env.cred,
-        stop: &cx.env.stop,
-        until,
-    };
+    let endpoint = cx.endpoint(run.deadline_ms);
     let size = ticket.max_bytes;
     let (lo, hi) = span;
     let step = report.clone();

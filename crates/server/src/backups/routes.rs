@@ -18,7 +18,7 @@ use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use zentrale_protocol::commands::{BackupCompare, CommandKind};
 
 #[derive(Template)]
@@ -128,8 +128,11 @@ fn back(user: &Ctx, id: &SystemId, done: AppResult<String>) -> AppResult<Respons
         }
         Err(e) => return Err(e),
     };
-    let q: String = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect();
-    Ok(Redirect::to(&format!("/systems/{id}/backup?notice={q}")).into_response())
+    Ok(crate::web::back_with_notice(
+        &format!("/systems/{id}/backup"),
+        &notice,
+        "",
+    ))
 }
 
 pub async fn create(

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 /// Commands per page of the Activity list.
 const PAGE: i64 = 50;
@@ -77,8 +77,11 @@ pub async fn cancel(
         Err(crate::error::AppError::Conflict(m)) => tr.msg(&m),
         Err(e) => return Err(e),
     };
-    let q: String = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect();
-    Ok(Redirect::to(&format!("/systems/{id}/activity?notice={q}")).into_response())
+    Ok(crate::web::back_with_notice(
+        &format!("/systems/{id}/activity"),
+        &notice,
+        "",
+    ))
 }
 
 /// The open commands of every system the user may see (Systems › All), oldest first.

@@ -163,8 +163,11 @@ pub async fn upload(
         }
         Err(e) => return Err(e),
     };
-    let q: String = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect();
-    Ok(Redirect::to(&format!("/operator/firmware?notice={q}")).into_response())
+    Ok(crate::web::back_with_notice(
+        "/operator/firmware",
+        &notice,
+        "",
+    ))
 }
 
 pub async fn delete(
@@ -266,6 +269,9 @@ pub async fn update(
         Err(AppError::BadRequest(m) | AppError::Conflict(m)) => tr.msg(&m),
         Err(e) => return Err(e),
     };
-    let q: String = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect();
-    Ok(Redirect::to(&format!("/systems/{id}/firmware?notice={q}")).into_response())
+    Ok(crate::web::back_with_notice(
+        &format!("/systems/{id}/firmware"),
+        &notice,
+        "",
+    ))
 }

@@ -12,7 +12,7 @@ use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 #[derive(Template)]
 #[template(path = "registrations.html")]
@@ -128,6 +128,9 @@ pub async fn refresh(
         Err(AppError::Unavailable(why)) => tr.msg(&why),
         Err(e) => return Err(e),
     };
-    let q: String = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect();
-    Ok(Redirect::to(&format!("/systems/{id}/registrations?notice={q}")).into_response())
+    Ok(crate::web::back_with_notice(
+        &format!("/systems/{id}/registrations"),
+        &notice,
+        "",
+    ))
 }

@@ -299,8 +299,11 @@ pub async fn check(
         Err(AppError::Upstream(m)) => (tr.msg(&m), "&failed=1"),
         Err(e) => return Err(e),
     };
-    let q: String = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect();
-    Ok(Redirect::to(&format!("/admin/smtp/{id}?notice={q}{failed}")).into_response())
+    Ok(crate::web::back_with_notice(
+        &format!("/admin/smtp/{id}"),
+        &notice,
+        failed,
+    ))
 }
 
 #[derive(Template)]

@@ -281,3 +281,11 @@ pub fn render(t: &impl Template) -> Response {
         Err(e) => crate::error::AppError::internal(format!("template: {e}")).into_response(),
     }
 }
+
+/// Back to `path` with a notice for the person (a result or a refusal in words), shown by
+/// the page from its `notice` query parameter. `extra` is appended to the query as is.
+pub fn back_with_notice(path: &str, notice: &str, extra: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let q: String = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect();
+    axum::response::Redirect::to(&format!("{path}?notice={q}{extra}")).into_response()
+}
