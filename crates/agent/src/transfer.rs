@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use zentrale_protocol::transfers::{CONTENT_SHA256, UPLOAD_LENGTH, UPLOAD_OFFSET, path};
 
 /// Bytes per upload piece: a broken connection costs at most this much again.
-pub const PIECE_BYTES: u64 = 8 * 1024 * 1024;
+pub const PIECE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Why a transfer ended without success.
 #[derive(Debug, Clone)]

@@ -331,8 +331,8 @@ async fn pieces_checks_and_refusals(b: Backend) {
     db.cleanup().await;
 }
 
-/// A 12 MB backup upload broken off after about 10 MB: the agent asks where the server
-/// stands and goes on from the last whole piece (8 MiB), not from the start.
+/// A 21 MB backup upload broken off after about 18 MB: the agent asks where the server
+/// stands and goes on from the last whole piece (16 MiB), not from the start.
 async fn agent_resumes_a_cut_upload(b: Backend) {
     let db = TestDb::new(b).await;
     let srv = TestServer::start(&db).await;
@@ -342,12 +342,12 @@ async fn agent_resumes_a_cut_upload(b: Backend) {
     let relay = Relay::start(srv.addr).await;
     let (id, pairing) = web.add_system("Big", "XFERBIG001").await;
     let pbx = SimulatedPbx::new("XFERBIG001", 1);
-    pbx.update_backup(|b| b.announcement_bytes = 6 * 1024 * 1024);
+    pbx.update_backup(|b| b.announcement_bytes = 10 * 1024 * 1024);
     let cfg = agent_config(&relay.url(), "XFERBIG001", db.dir.path().join("big.json"));
     let mut agent = Agent::spawn(cfg, Some(&pairing), pbx);
     agent.wait_connected().await;
 
-    relay.cut_at(10 * 1024 * 1024);
+    relay.cut_at(18 * 1024 * 1024);
     let (_, cmd) = api_post(&srv.url, &token, &format!("/api/v1/systems/{id}/backups")).await;
     let cid = cmd["id"].as_str().unwrap().to_owned();
     let done = wait_state(&srv.url, &token, &cid, "succeeded", 120).await;
@@ -365,11 +365,11 @@ async fn agent_resumes_a_cut_upload(b: Backend) {
             .unwrap();
     assert_eq!(
         starts,
-        vec![0, 8 * 1024 * 1024],
+        vec![0, 16 * 1024 * 1024],
         "resumed after the first piece"
     );
     let (cipher, sha, _) = stored_backup(&srv.st, &id).await;
-    assert!(cipher.len() > 12_000_000);
+    assert!(cipher.len() > 20_000_000);
     assert_eq!(sha256_hex(&cipher), sha);
     assert_eq!(done["result"]["sha256"], sha.as_str());
     srv.stop().await;
