@@ -124,6 +124,23 @@ const SELECT: &str = "SELECT a.id, a.system_id, s.name AS system_name, s.serial,
     a.message, a.args, a.source, a.opened_at, a.resolved_at, a.acknowledged_at, a.acknowledged_by \
     FROM alerts a JOIN systems s ON s.id = a.system_id";
 
+/// The system's latest alerts of one kind (open or not), newest first.
+pub async fn latest_of_kind(
+    db: &Db,
+    system_id: &str,
+    kind: &str,
+    limit: i64,
+) -> AppResult<Vec<AlertRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE a.system_id = $1 AND a.kind = $2 ORDER BY a.opened_at DESC LIMIT $3"
+    ))
+    .bind(system_id)
+    .bind(kind)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 /// Alerts of one system: open ones and those resolved in the last `since` window.
 pub(crate) async fn of_system(
     db: &Db,

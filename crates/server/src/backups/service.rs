@@ -45,14 +45,6 @@ async fn one(st: &AppState, cap: &Cap<Backup>, id: &str) -> AppResult<BackupRow>
         .ok_or(AppError::NotFound)
 }
 
-/// Whether an open command of `kinds` exists for the system.
-async fn open_of(st: &AppState, system: &str, kinds: &[&str]) -> AppResult<bool> {
-    Ok(crate::commands::store::open_of(&st.db, system)
-        .await?
-        .iter()
-        .any(|c| kinds.contains(&c.kind.as_str())))
-}
-
 /// Restores backup `id` onto the PBX (it restarts). Refused for a damaged backup, one from a
 /// newer firmware than the PBX runs, and while another restore waits or runs.
 pub async fn restore(
@@ -81,7 +73,7 @@ pub async fn restore(
             running = running
         )));
     }
-    if open_of(st, cap.id(), &[BackupRestore::KIND]).await? {
+    if crate::commands::store::has_open(&st.db, cap.id(), &[BackupRestore::KIND]).await? {
         return Err(AppError::Conflict(crate::msg!("backup-restore-open")));
     }
     let params = BackupRestoreParams {
@@ -249,7 +241,7 @@ pub async fn run_schedules(st: &AppState) -> AppResult<()> {
                 .is_err();
         if gated
             || sys.remote_backup_ready != Some(1)
-            || open_of(st, &s.system_id, &[BackupCreate::KIND]).await?
+            || crate::commands::store::has_open(&st.db, &s.system_id, &[BackupCreate::KIND]).await?
         {
             tracing::info!(system = %s.system_id, "automatic backup skipped this time");
             continue;

@@ -102,6 +102,14 @@ pub async fn open_of(db: &Db, system_id: &str) -> AppResult<Vec<CommandRow>> {
     .await?)
 }
 
+/// Whether a command of one of `kinds` still waits or runs for the system.
+pub async fn has_open(db: &Db, system_id: &str, kinds: &[&str]) -> AppResult<bool> {
+    Ok(open_of(db, system_id)
+        .await?
+        .iter()
+        .any(|c| kinds.contains(&c.kind.as_str())))
+}
+
 /// Open commands of any system, oldest first (Systems › All; callers filter by access).
 pub async fn open_all(db: &Db, limit: i64) -> AppResult<Vec<CommandRow>> {
     Ok(sqlx::query_as(&format!(

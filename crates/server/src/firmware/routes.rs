@@ -233,21 +233,17 @@ pub async fn system_page(
         .filter(|c| c.kind == FirmwareUpdate::KIND)
         .map(|c| crate::commands::views::line(&tr, c, &name))
         .collect();
-    page.events = sqlx::query_as::<_, (i64, String, String, Option<i64>)>(
-        "SELECT opened_at, message, COALESCE(args, ''), resolved_at FROM alerts \
-         WHERE system_id = $1 AND kind = 'firmware_update' ORDER BY opened_at DESC LIMIT 20",
-    )
-    .bind(cap.id())
-    .fetch_all(&st.db.pool)
-    .await?
-    .into_iter()
-    .map(|(at, message, args, resolved)| {
-        let text = serde_json::from_str::<crate::i18n::Msg>(&args)
-            .map(|m| tr.msg(&m))
-            .unwrap_or(message);
-        (tr.datetime(Some(at)), text, resolved.is_some())
-    })
-    .collect();
+    page.events = crate::alerts::store::latest_of_kind(&st.db, cap.id(), "firmware_update", 20)
+        .await?
+        .iter()
+        .map(|a| {
+            (
+                tr.datetime(Some(a.opened_at)),
+                a.text(&tr),
+                a.resolved_at.is_some(),
+            )
+        })
+        .collect();
     Ok(render(&page))
 }
 

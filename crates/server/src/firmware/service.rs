@@ -269,8 +269,7 @@ pub async fn update(
             version = to
         )));
     }
-    let open = crate::commands::store::open_of(&st.db, cap.id()).await?;
-    if open.iter().any(|c| c.kind == FirmwareUpdate::KIND) {
+    if crate::commands::store::has_open(&st.db, cap.id(), &[FirmwareUpdate::KIND]).await? {
         return Err(AppError::Conflict(crate::msg!("firmware-update-open")));
     }
     let params = FirmwareUpdateParams {
