@@ -77,12 +77,6 @@ pub async fn create_with<K: CommandKind>(
     params: &K::Params,
     downloads: &[Download<'_>],
 ) -> AppResult<CommandRow> {
-    if store::open_of(&st.db, system_id).await?.len() >= MAX_OPEN {
-        return Err(AppError::Conflict(crate::msg!(
-            "cmd-too-many-open",
-            max = MAX_OPEN as i64
-        )));
-    }
     let now = st.clock.now_ms();
     let deadline_ms = now + K::DEADLINE.as_millis() as i64;
     let cmd = CommandRow {
@@ -103,7 +97,19 @@ pub async fn create_with<K: CommandKind>(
         seq: 0,
     };
     let mut tx = st.db.pool.begin().await?;
-    store::insert(&mut tx, &cmd).await?;
+    if st.db.backend == crate::db::Backend::Postgres {
+        // Commands of one system are created one after the other (the limit below holds).
+        sqlx::query("SELECT id FROM systems WHERE id = $1 FOR UPDATE")
+            .bind(system_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    }
+    if !store::insert(&mut tx, &cmd, MAX_OPEN as i64).await? {
+        return Err(AppError::Conflict(crate::msg!(
+            "cmd-too-many-open",
+            max = MAX_OPEN as i64
+        )));
+    }
     if K::TRANSFER == Some(TransferDirection::Upload) {
         let max = kinds::def(K::KIND).map_or(64 * 1024 * 1024, |k| k.max_bytes);
         transfers::new_upload(&mut tx, system_id, &cmd.id, max, now, deadline_ms).await?;

@@ -40,10 +40,19 @@ pub const OPEN: [&str; 3] = ["queued", "sent", "running"];
 const COLUMNS: &str = "id, system_id, kind, params, state, progress, step, result, error_code, \
     error_args, created_by, created_at, updated_at, deadline_ms, seq";
 
-pub async fn insert(tx: &mut sqlx::AnyConnection, c: &CommandRow) -> AppResult<()> {
-    sqlx::query(&format!(
-        "INSERT INTO commands ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, (SELECT COALESCE(MAX(seq), 0) + 1 FROM commands WHERE system_id = $2))"
+/// Inserts the command unless the system has `max_open` commands waiting or running
+/// already (one statement: parallel requests cannot both slip under the limit on SQLite; on
+/// PostgreSQL the caller holds the system's row lock). True if it was inserted.
+pub async fn insert(
+    tx: &mut sqlx::AnyConnection,
+    c: &CommandRow,
+    max_open: i64,
+) -> AppResult<bool> {
+    let done = sqlx::query(&format!(
+        "INSERT INTO commands ({COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+         $12, $13, $14, (SELECT COALESCE(MAX(seq), 0) + 1 FROM commands WHERE system_id = $2) \
+         WHERE (SELECT COUNT(*) FROM commands WHERE system_id = $2 \
+         AND state IN ('queued', 'sent', 'running')) < $15"
     ))
     .bind(&c.id)
     .bind(&c.system_id)
@@ -59,9 +68,10 @@ pub async fn insert(tx: &mut sqlx::AnyConnection, c: &CommandRow) -> AppResult<(
     .bind(c.created_at)
     .bind(c.updated_at)
     .bind(c.deadline_ms)
+    .bind(max_open)
     .execute(tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn get(db: &Db, id: &str) -> AppResult<Option<CommandRow>> {

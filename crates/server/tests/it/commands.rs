@@ -329,3 +329,35 @@ async fn broken_links_never_run_twice(b: Backend) {
     srv.stop().await;
     db.cleanup().await;
 }
+
+/// Thirty requests at once for a PBX that is offline: at most 20 commands wait, the others
+/// are refused with 409; none fails with a server error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_open_command_limit_holds_under_parallel_requests() {
+    for b in [Backend::Sqlite, Backend::Postgres] {
+        let db = TestDb::new(b).await;
+        let srv = TestServer::start(&db).await;
+        user(&srv.st, "Acme", "own@acme.example").await;
+        let web = Client::logged_in(&srv.url, "own@acme.example").await;
+        let token = web.api_token().await;
+        let (id, agent) = web
+            .paired_system(&srv, db.dir.path(), "Busy", "CMDPARA001")
+            .await;
+        agent.stop.cancel();
+        agent.outcome().await.unwrap();
+        let path = format!("/api/v1/systems/{id}/backups");
+        let all =
+            futures_util::future::join_all((0..30).map(|_| api_post(&srv.url, &token, &path)))
+                .await;
+        let accepted = all.iter().filter(|(s, _)| *s == 202).count();
+        let refused = all.iter().filter(|(s, _)| *s == 409).count();
+        assert_eq!(
+            (accepted, refused),
+            (20, 10),
+            "{:?}",
+            all.iter().map(|r| r.0).collect::<Vec<_>>()
+        );
+        srv.stop().await;
+        db.cleanup().await;
+    }
+}
