@@ -19,6 +19,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
 use zentrale_protocol::Note;
+use zentrale_protocol::commands::OutcomeStored;
 use zentrale_protocol::messages::{self, AccessRevoked, DeviceInfo, HelloResult};
 use zentrale_protocol::methods::{
     AccessRevokedNote, Alert, CommandOutcomeMethod, Hello, MonitoringSample, RefusedNote,
@@ -316,10 +317,16 @@ async fn handle(
         Ok(Envelope::Req { id, method, params }) => {
             requests::answer(here, id, &method, params).await
         }
-        Ok(Envelope::Res { id, .. }) => {
+        Ok(Envelope::Res { id, result }) => {
             if let Some(cmd) = id.strip_prefix(OUTCOME_PREFIX) {
                 in_flight.remove(cmd);
                 here.commands.stored(cmd);
+                let refused = serde_json::from_value::<OutcomeStored>(result)
+                    .ok()
+                    .and_then(|s| s.refused);
+                if let Some(why) = refused {
+                    tracing::warn!(command = %cmd, code = %why.code, message = %why.message, "the control center refused what the command delivered");
+                }
             }
             Vec::new()
         }

@@ -118,7 +118,12 @@ impl CommandError {
 
 /// Result of `command.outcome`: the server stored it (the agent may forget it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct OutcomeStored {}
+pub struct OutcomeStored {
+    /// The outcome was stored, but the server refused what it carried (a call-record batch
+    /// it cannot read): the command ended as failed with this error. Nothing to resend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<CommandError>,
+}
 
 /// Error codes of a command's outcome that every agent may use.
 pub mod error_codes {

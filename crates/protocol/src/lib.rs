@@ -4,6 +4,7 @@
 //! from these types (`docs/protocol/schema.json`) are the contract for vendors; these types
 //! are how the server and our agent implement it.
 
+pub mod calls;
 pub mod close;
 pub mod commands;
 pub mod envelope;

@@ -73,8 +73,9 @@ fn kind<K: crate::commands::CommandKind>() -> Value {
 /// All schemas, by what they describe.
 pub fn document() -> Value {
     let mut messages = Map::new();
-    let entries: [(&str, Value); 5] = [
+    let entries: [(&str, Value); 6] = [
         ("pair.request", one::<PairRequest>()),
+        ("calls.record", one::<crate::calls::CallRecord>()),
         ("pair.response", one::<PairResponse>()),
         ("device.error", one::<DeviceError>()),
         ("envelope", one::<Envelope>()),
@@ -89,6 +90,7 @@ pub fn document() -> Value {
         crate::commands::BackupRestore::KIND: kind::<crate::commands::BackupRestore>(),
         crate::commands::BackupCompare::KIND: kind::<crate::commands::BackupCompare>(),
         crate::commands::FirmwareUpdate::KIND: kind::<crate::commands::FirmwareUpdate>(),
+        crate::calls::CallsRetrieve::KIND: kind::<crate::calls::CallsRetrieve>(),
     });
     serde_json::json!({
         "title": "Zentrale device protocol v1",

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod authorisations;
 pub mod backups;
 pub mod blobs;
+pub mod calls;
 pub mod clock;
 pub mod commands;
 pub mod companies;

@@ -4,6 +4,7 @@
 //! sent with `command.outcome` after every (re)connect until the server confirms it.
 
 mod backup;
+mod calls;
 mod firmware;
 pub mod journal;
 mod restore;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 use zentrale_protocol::Envelope;
+use zentrale_protocol::calls::CallsRetrieve;
 use zentrale_protocol::commands::{
     AcceptedState, BackupCompare, BackupCreate, BackupRestore, CommandAccepted, CommandError,
     CommandKind, CommandOutcome, CommandProgress, CommandRun, FirmwareUpdate, error_codes,
@@ -57,6 +59,9 @@ const KINDS: &[(&str, Exec)] = &[
     }),
     (FirmwareUpdate::KIND, |cx, id, run, report| {
         Box::pin(firmware::update(cx, id, run, report))
+    }),
+    (CallsRetrieve::KIND, |cx, id, run, report| {
+        Box::pin(calls::retrieve(cx, id, run, report))
     }),
 ];
 

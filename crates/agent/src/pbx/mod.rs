@@ -4,6 +4,7 @@
 //! data (a configuration backup) is streamed, never held whole in memory.
 
 mod backup_sim;
+mod calls_sim;
 pub mod simulated;
 mod simulated_config;
 mod simulated_ops;
@@ -12,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use tokio::io::AsyncWrite;
 use zentrale_protocol::FirmwareVersion;
+use zentrale_protocol::calls::CallRecord;
 use zentrale_protocol::messages::{DeviceInfo, PbxAlert};
 use zentrale_protocol::registrations::Registrations;
 
@@ -89,6 +91,11 @@ pub trait Pbx: Send + Sync + 'static {
         Err(PbxError::Unsupported("firmware updates"))
     }
 
+    /// The call records whose seq is greater than `after`, oldest first, at most `max`.
+    async fn call_records(&self, _after: u64, _max: u32) -> Result<Vec<CallRecord>, PbxError> {
+        Err(PbxError::Unsupported("call data"))
+    }
+
     /// The settings in a configuration file by name, for comparing two backups.
     async fn read_settings(&self, _file: &Path) -> Result<BTreeMap<String, String>, PbxError> {
         Err(PbxError::Unsupported("comparing configurations"))
@@ -96,4 +103,5 @@ pub trait Pbx: Send + Sync + 'static {
 }
 
 pub use backup_sim::BackupSim;
+pub use calls_sim::CallsSim;
 pub use simulated::SimulatedPbx;

@@ -33,6 +33,8 @@ pub struct SimulatedPbx {
     lively: Mutex<Option<Lively>>,
     /// Remote backup: its password and what was backed up (`simulated_ops.rs`).
     pub(super) backup: Mutex<super::backup_sim::BackupSim>,
+    /// Call data (`calls_sim.rs`).
+    pub(super) calls: Mutex<super::calls_sim::CallsSim>,
 }
 
 /// State of the lively mode: the last time slot whose events were raised.
@@ -197,6 +199,7 @@ impl SimulatedPbx {
             alerts: Mutex::new(Vec::new()),
             lively: Mutex::new(None),
             backup: Mutex::new(super::backup_sim::BackupSim::new(h)),
+            calls: Mutex::new(super::calls_sim::CallsSim::default()),
         }
     }
 
@@ -292,7 +295,7 @@ impl SimulatedPbx {
                 until_ms: Some(self.maintenance_until_ms),
             },
             licences: self.licences.clone(),
-            capabilities: vec!["info".into(), "backup".into()],
+            capabilities: vec!["info".into(), "backup".into(), "calls".into()],
             monitoring_enabled: s.monitoring_enabled,
             remote_config_allowed: s.remote_config_allowed,
             remote_backup_ready: self.backup_sim().password.is_some(),

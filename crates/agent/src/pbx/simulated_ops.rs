@@ -3,6 +3,7 @@
 //! announcements, and a record a test can check of what was backed up.
 
 use super::backup_sim::BackupSim;
+use super::calls_sim::CallsSim;
 use super::simulated::SimulatedPbx;
 use super::{Pbx, PbxError, Progress, Sink};
 use std::collections::BTreeMap;
@@ -27,6 +28,32 @@ impl SimulatedPbx {
     }
 }
 
+impl SimulatedPbx {
+    /// The simulated call data's settings and counters now.
+    pub fn calls_sim(&self) -> CallsSim {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Changes the simulated call data (rate, history, clock, faults).
+    pub fn update_calls(&self, f: impl FnOnce(&mut CallsSim)) {
+        f(&mut self.calls.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// The records after `after`, at most `max`, as the PBX would hand them over at `now_ms`.
+    pub fn records_after(
+        &self,
+        after: u64,
+        max: u32,
+        now_ms: i64,
+    ) -> Vec<zentrale_protocol::calls::CallRecord> {
+        let seed = self.seed();
+        self.calls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .batch(seed, after, max, now_ms)
+    }
+}
+
 #[async_trait::async_trait]
 impl Pbx for SimulatedPbx {
     async fn info(&self) -> Result<DeviceInfo, PbxError> {
@@ -43,6 +70,18 @@ impl Pbx for SimulatedPbx {
 
     async fn sample(&self, t_ms: i64) -> Result<Option<(f32, f32)>, PbxError> {
         Ok(SimulatedPbx::sample(self, t_ms))
+    }
+
+    async fn call_records(
+        &self,
+        after: u64,
+        max: u32,
+    ) -> Result<Vec<zentrale_protocol::calls::CallRecord>, PbxError> {
+        let delay = self.calls_sim().delay_ms;
+        if delay > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        }
+        Ok(self.records_after(after, max, super::simulated::now_ms()))
     }
 
     async fn backup_password(&self) -> Result<Option<String>, PbxError> {

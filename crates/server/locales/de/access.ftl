@@ -10,3 +10,4 @@ role-monitoring = Monitoring
 role-backup = Backup
 role-call_data = Gesprächsdaten
 roles = Rollen
+refusal-call-data = Die Gesprächsdaten von „{ $name }“ erfordern die Rolle Gesprächsdaten oder Administrator.

@@ -10,3 +10,4 @@ role-monitoring = Monitoring
 role-backup = Backup
 role-call_data = Call data
 roles = Roles
+refusal-call-data = The call data of '{ $name }' need the Call data or Administrator role.

@@ -137,6 +137,18 @@ pub mod feature {
         }
         const GATED: bool = true;
     }
+
+    /// Call data: Call data or Administrator role; needs maintenance.
+    pub struct CallData;
+    impl Feature for CallData {
+        fn permits(roles: RoleSet) -> bool {
+            has(roles, Role::CallData) || has(roles, Role::Administrator)
+        }
+        fn refusal(name: &str) -> crate::i18n::Msg {
+            crate::msg!("refusal-call-data", name = name)
+        }
+        const GATED: bool = true;
+    }
 }
 
 /// Proof that a user may see a system, with the roles they hold on it.

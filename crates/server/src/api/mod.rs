@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod audit;
 pub mod authorisations;
 pub mod backups;
+pub mod calls;
 pub mod commands;
 pub mod companies;
 pub mod docs;
@@ -193,6 +194,7 @@ impl Modify for Security {
         systems::remove_from_group, registrations::get, registrations::refresh, monitoring::api,
         commands::list, commands::get_one, commands::cancel, backups::list, backups::create,
         backups::restore, backups::delete, backups::compare, backups::get_schedule, backups::put_schedule,
+        calls::system_list, calls::all_list, calls::system_csv, calls::all_csv, calls::retrieve,
         firmware::list, firmware::upload, firmware::update, smtp::list, smtp::create, smtp::get_one,
         smtp::update, smtp::delete, smtp::test, smtp::choose, smtp::unchoose,
         alerts::api_system, alerts::api_fleet, alerts::api_ack,
@@ -207,6 +209,7 @@ impl Modify for Security {
         (name = "authorisations", description = "Roles granted to others"),
         (name = "groups", description = "User groups"),
         (name = "firmware", description = "Firmware images for PBX updates"),
+        (name = "calls", description = "Call data of the PBXes"),
         (name = "smtp", description = "Outgoing mail servers for e-mail warnings"),
         (name = "operator", description = "Company management by the platform operator"),
         (name = "audit", description = "The audit log"),
@@ -320,6 +323,19 @@ pub fn routes() -> Vec<crate::route::RouteDef> {
             "/api/v1/systems/{id}/firmware-update",
             post(firmware::update),
         ),
+        r("GET", "/api/v1/systems/{id}/calls", get(calls::system_list)),
+        r(
+            "GET",
+            "/api/v1/systems/{id}/calls.csv",
+            get(calls::system_csv),
+        ),
+        r(
+            "POST",
+            "/api/v1/systems/{id}/calls/retrieve",
+            post(calls::retrieve),
+        ),
+        r("GET", "/api/v1/calls", get(calls::all_list)),
+        r("GET", "/api/v1/calls.csv", get(calls::all_csv)),
         r("GET", "/api/v1/systems/{id}/backups", get(backups::list)),
         r(
             "POST",

@@ -2,14 +2,20 @@
 //! data its transfer may carry, and what a success adds to the store.
 
 use super::store::CommandRow;
+use super::unapplied::Unapplied;
 use crate::access::{Feature, RoleSet, feature};
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
+use crate::state::AppState;
 use crate::transfers::store::TransferRow;
+use zentrale_protocol::calls::CallsRetrieve;
 use zentrale_protocol::commands::{
-    BackupCompare, BackupCreate, BackupMade, BackupRestore, CommandKind, FirmwareUpdate,
+    BackupCompare, BackupCreate, BackupMade, BackupRestore, CommandError, CommandKind,
+    FirmwareUpdate,
 };
 
-type Fut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<()>> + Send + 'a>>;
+type Fut<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Option<serde_json::Value>, Unapplied>> + Send + 'a>,
+>;
 
 /// A kind of command as the server treats it.
 pub struct KindDef {
@@ -20,9 +26,13 @@ pub struct KindDef {
     pub permits: fn(RoleSet) -> bool,
     /// Largest upload its transfer takes.
     pub max_bytes: u64,
-    /// Applies a success (inside the transaction that records it): the result as sent by
-    /// the agent and the command's transfer, if any.
+    /// The upload only carries data for `succeeded`: it is deleted once applied.
+    pub consumes_upload: bool,
+    /// Applies a success (inside the transaction that records it, before the command's
+    /// row changes): the result as sent by the agent and the command's transfers. `Some`
+    /// params: queue another command of the kind with them (in the same transaction).
     pub succeeded: for<'a> fn(
+        &'a AppState,
         &'a mut sqlx::AnyConnection,
         &'a CommandRow,
         &'a [TransferRow],
@@ -36,28 +46,47 @@ pub const KINDS: &[KindDef] = &[
         label: "cmd-kind-backup-create",
         permits: feature::Backup::permits,
         max_bytes: 512 * 1024 * 1024,
-        succeeded: |tx, cmd, transfer, result| Box::pin(backup_made(tx, cmd, transfer, result)),
+        consumes_upload: false,
+        succeeded: |_, tx, cmd, transfer, result| {
+            Box::pin(async move {
+                backup_made(tx, cmd, transfer, result).await?;
+                Ok(None)
+            })
+        },
     },
     KindDef {
         kind: BackupRestore::KIND,
         label: "cmd-kind-backup-restore",
         permits: feature::Backup::permits,
         max_bytes: 0,
-        succeeded: |_, _, _, _| Box::pin(async { Ok(()) }),
+        consumes_upload: false,
+        succeeded: |_, _, _, _, _| Box::pin(async { Ok(None) }),
     },
     KindDef {
         kind: FirmwareUpdate::KIND,
         label: "cmd-kind-firmware-update",
         permits: feature::Firmware::permits,
         max_bytes: 0,
-        succeeded: |_, _, _, _| Box::pin(async { Ok(()) }),
+        consumes_upload: false,
+        succeeded: |_, _, _, _, _| Box::pin(async { Ok(None) }),
     },
     KindDef {
         kind: BackupCompare::KIND,
         label: "cmd-kind-backup-compare",
         permits: feature::Backup::permits,
         max_bytes: 0,
-        succeeded: |_, _, _, _| Box::pin(async { Ok(()) }),
+        consumes_upload: false,
+        succeeded: |_, _, _, _, _| Box::pin(async { Ok(None) }),
+    },
+    KindDef {
+        kind: CallsRetrieve::KIND,
+        label: "cmd-kind-calls-retrieve",
+        permits: feature::CallData::permits,
+        max_bytes: 256 * 1024 * 1024,
+        consumes_upload: true,
+        succeeded: |st, tx, cmd, transfer, result| {
+            Box::pin(crate::calls::ingest::stored(st, tx, cmd, transfer, result))
+        },
     },
 ];
 
@@ -79,7 +108,7 @@ async fn backup_made(
     cmd: &CommandRow,
     transfers: &[TransferRow],
     result: serde_json::Value,
-) -> AppResult<()> {
+) -> Result<(), Unapplied> {
     let made: BackupMade = serde_json::from_value(result)
         .map_err(|e| AppError::internal(format!("backup result: {e}")))?;
     let Some(t) = transfers.first().filter(|t| {
@@ -87,7 +116,10 @@ async fn backup_made(
             && t.sha256.as_deref() == Some(made.sha256.as_str())
             && t.received_bytes as u64 == made.size
     }) else {
-        return Err(AppError::Conflict(crate::msg!("cmd-backup-not-received")));
+        return Err(Unapplied::Refused(CommandError::new(
+            "backup_not_received",
+            "the backup was not received whole",
+        )));
     };
     sqlx::query(
         "INSERT INTO backups (id, system_id, object, size, sha256, firmware, automatic, \

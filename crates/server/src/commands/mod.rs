@@ -2,8 +2,10 @@
 //! command, sent by the connection that holds the PBX, ended exactly once by the PBX's
 //! outcome, its deadline or the user's cancel.
 
+pub mod create;
 pub mod kinds;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod unapplied;
 pub mod views;

@@ -4,7 +4,7 @@
 
 use super::kinds;
 use super::store::{self, CommandRow};
-use crate::access::{Cap, Feature};
+use super::unapplied::Unapplied;
 use crate::audit::Event;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -12,126 +12,16 @@ use crate::state::AppState;
 use crate::transfers;
 use zentrale_protocol::Envelope;
 use zentrale_protocol::commands::{
-    AcceptedState, CommandAccepted, CommandKind, CommandOutcome, CommandProgress, CommandRun,
-    TransferDirection, error_codes,
+    AcceptedState, CommandAccepted, CommandError, CommandOutcome, CommandProgress, CommandRun,
+    error_codes,
 };
 use zentrale_protocol::envelope::ErrorBody;
 use zentrale_protocol::methods::CommandRunMethod;
 
-/// Commands that may wait or run per system at once.
-pub const MAX_OPEN: usize = 20;
+pub use super::create::MAX_OPEN;
 
-/// Creates a command of kind `K` for the capability's system on behalf of `ctx`'s user and
-/// tells the system's connection (wherever it is) to look.
-pub async fn create<K: CommandKind, F: Feature>(
-    st: &AppState,
-    ctx: &Ctx,
-    cap: &Cap<F>,
-    params: &K::Params,
-) -> AppResult<CommandRow> {
-    create_downloading::<K, F>(st, ctx, cap, params, &[]).await
-}
-
-/// As [`create`], with the stored data the command downloads to the PBX.
-pub async fn create_downloading<K: CommandKind, F: Feature>(
-    st: &AppState,
-    ctx: &Ctx,
-    cap: &Cap<F>,
-    params: &K::Params,
-    downloads: &[Download<'_>],
-) -> AppResult<CommandRow> {
-    let cmd = create_with::<K>(st, cap.id(), &ctx.email, params, downloads).await?;
-    ctx.audit(
-        st,
-        Event::new("command.created")
-            .system(cap.id())
-            .arg("kind", K::KIND)
-            .arg("command", cmd.id.clone()),
-    )
-    .await?;
-    Ok(cmd)
-}
-
-/// Stored data a command downloads to the PBX: object, size, SHA-256.
-pub struct Download<'a> {
-    pub object: &'a str,
-    pub size: u64,
-    pub sha256: &'a str,
-}
-
-/// Creates a command; `by` is who asked (empty: the control center's own schedule).
-pub async fn create_for<K: CommandKind>(
-    st: &AppState,
-    system_id: &str,
-    by: &str,
-    params: &K::Params,
-) -> AppResult<CommandRow> {
-    create_with::<K>(st, system_id, by, params, &[]).await
-}
-
-/// As [`create_for`], with the data the command downloads, in order.
-pub async fn create_with<K: CommandKind>(
-    st: &AppState,
-    system_id: &str,
-    by: &str,
-    params: &K::Params,
-    downloads: &[Download<'_>],
-) -> AppResult<CommandRow> {
-    let now = st.clock.now_ms();
-    let deadline_ms = now + K::DEADLINE.as_millis() as i64;
-    let cmd = CommandRow {
-        id: crate::ids::new_id(),
-        system_id: system_id.to_owned(),
-        kind: K::KIND.to_owned(),
-        params: serde_json::to_string(params).map_err(AppError::internal)?,
-        state: "queued".into(),
-        progress: 0,
-        step: String::new(),
-        result: None,
-        error_code: None,
-        error_args: None,
-        created_by: by.to_owned(),
-        created_at: now,
-        updated_at: now,
-        deadline_ms,
-        seq: 0,
-    };
-    let mut tx = st.db.pool.begin().await?;
-    if st.db.backend == crate::db::Backend::Postgres {
-        // Commands of one system are created one after the other (the limit below holds).
-        sqlx::query("SELECT id FROM systems WHERE id = $1 FOR UPDATE")
-            .bind(system_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    }
-    if !store::insert(&mut tx, &cmd, MAX_OPEN as i64).await? {
-        return Err(AppError::Conflict(crate::msg!(
-            "cmd-too-many-open",
-            max = MAX_OPEN as i64
-        )));
-    }
-    if K::TRANSFER == Some(TransferDirection::Upload) {
-        let max = kinds::def(K::KIND).map_or(64 * 1024 * 1024, |k| k.max_bytes);
-        transfers::new_upload(&mut tx, system_id, &cmd.id, max, now, deadline_ms).await?;
-    }
-    for (i, d) in downloads.iter().enumerate() {
-        transfers::new_download_at(
-            &mut tx,
-            system_id,
-            Some(&cmd.id),
-            d.object,
-            d.size,
-            d.sha256,
-            now,
-            deadline_ms,
-            i as i64,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    st.link.nudge(system_id);
-    store::get(&st.db, &cmd.id).await?.ok_or(AppError::NotFound)
-}
+use super::create::follow_up;
+pub use super::create::{Download, create, create_downloading, create_for, create_in, create_with};
 
 /// Cancels a queued command (one the PBX has not been sent yet).
 pub async fn cancel(st: &AppState, ctx: &Ctx, id: &str) -> AppResult<CommandRow> {
@@ -284,66 +174,76 @@ pub async fn progressed(st: &AppState, system_id: &str, p: &CommandProgress) -> 
 }
 
 /// A `command.outcome` request: stores the outcome once (a repeat changes nothing).
-pub async fn outcome(st: &AppState, system_id: &str, o: &CommandOutcome) -> AppResult<()> {
+/// Answers the error when what the command delivered was refused (the agent is told).
+pub async fn outcome(
+    st: &AppState,
+    system_id: &str,
+    o: &CommandOutcome,
+) -> AppResult<Option<CommandError>> {
     let Some(cmd) = store::get(&st.db, &o.id).await? else {
-        return Ok(()); // not ours (deleted system, other server): the agent may forget it
+        return Ok(None); // not ours (deleted system, other server): the agent may forget it
     };
     if cmd.system_id != system_id || !cmd.is_open() {
-        return Ok(());
+        return Ok(None);
     }
     let now = st.clock.now_ms();
     if let Some(err) = &o.error {
-        let mut args = serde_json::Map::new();
-        for (k, v) in &err.args {
-            args.insert(k.clone(), v.clone().into());
-        }
-        args.insert("message".into(), err.message.clone().into());
         let code: String = err.code.chars().take(64).collect();
-        fail(
-            st,
-            system_id,
-            &o.id,
-            &code,
-            &serde_json::Value::Object(args).to_string(),
-        )
-        .await?;
-        return Ok(());
+        fail(st, system_id, &o.id, &code, &error_args(err)).await?;
+        return Ok(None);
     }
     let result = o.result.clone().unwrap_or_default();
     let list = transfers::store::all_of_command(&st.db, &o.id).await?;
+    let def = kinds::def(&cmd.kind);
     let mut tx = st.db.pool.begin().await?;
-    let text = result.to_string();
-    if !store::end(
-        &mut tx,
-        &o.id,
-        system_id,
-        "succeeded",
-        Some(&text),
-        None,
-        None,
-        now,
-    )
-    .await?
-    {
-        return Ok(());
-    }
-    let applied = match kinds::def(&cmd.kind) {
-        Some(k) => (k.succeeded)(&mut tx, &cmd, &list, result).await,
-        None => Ok(()),
+    let applied = match def {
+        Some(k) => (k.succeeded)(st, &mut tx, &cmd, &list, result.clone()).await,
+        None => Ok(None),
     };
     match applied {
-        Ok(()) => {
+        Ok(next) => {
+            let text = result.to_string();
+            let ended = store::end(
+                &mut tx,
+                &o.id,
+                system_id,
+                "succeeded",
+                Some(&text),
+                None,
+                None,
+                now,
+            )
+            .await?;
+            if !ended {
+                return Ok(None); // ended meanwhile (expired, another node): nothing applied
+            }
+            if let Some(params) = next {
+                follow_up(st, &mut tx, &cmd, params, now).await?;
+            }
             tx.commit().await?;
-            Ok(())
+            if def.is_some_and(|k| k.consumes_upload) {
+                release_transfer(st, &cmd, "consumed").await;
+            }
+            Ok(None)
         }
-        Err(e) => {
+        Err(Unapplied::Store(e)) => Err(e),
+        Err(Unapplied::Refused(why)) => {
             drop(tx);
-            tracing::warn!(command = %o.id, error = %e, "a command's success could not be applied");
-            let args = serde_json::json!({ "message": e.to_string() }).to_string();
-            fail(st, system_id, &o.id, error_codes::TRANSFER, &args).await?;
-            Ok(())
+            tracing::warn!(command = %o.id, code = %why.code, message = %why.message, "what a command delivered was refused");
+            fail(st, system_id, &o.id, &why.code, &error_args(&why)).await?;
+            Ok(Some(why))
         }
     }
+}
+
+/// A command error's arguments as stored: its args and its message.
+fn error_args(err: &CommandError) -> String {
+    let mut args = serde_json::Map::new();
+    for (k, v) in &err.args {
+        args.insert(k.clone(), v.clone().into());
+    }
+    args.insert("message".into(), err.message.clone().into());
+    serde_json::Value::Object(args).to_string()
 }
 
 /// The job: open commands past their deadline expire with the reason a person can act on.

@@ -96,6 +96,9 @@ fn result_text(tr: &Tr, c: &CommandRow) -> String {
     else {
         return String::new();
     };
+    if let Some(count) = v.get("count").and_then(|s| s.as_i64()) {
+        return tr.tn("cmd-result-records", "count", count);
+    }
     match v.get("size").and_then(|s| s.as_u64()) {
         Some(size) => tr.t1("cmd-result-size", "size", size_text(tr, size)),
         None => String::new(),

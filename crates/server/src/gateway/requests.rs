@@ -52,8 +52,8 @@ fn outcome<'a>(ctx: &'a Ctx<'a>, id: String, params: Value) -> Fut<'a> {
             }
         };
         match crate::commands::service::outcome(ctx.st, ctx.system_id, &o).await {
-            Ok(()) => Answered {
-                reply: Envelope::response(id, OutcomeStored {}),
+            Ok(refused) => Answered {
+                reply: Envelope::response(id, OutcomeStored { refused }),
                 next_command: true,
             },
             Err(e) => {

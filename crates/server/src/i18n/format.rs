@@ -25,6 +25,18 @@ pub fn datetime(locale: Locale, tz: Tz, ms: Option<i64>) -> String {
     }
 }
 
+/// With seconds and without the zone (a call's beginning, in lists and exports):
+/// `2026-11-27 14:05:03` / `27.11.2026 14:05:03`.
+pub fn datetime_seconds(locale: Locale, tz: Tz, ms: i64) -> String {
+    let Some(t) = at(tz, ms) else {
+        return String::new();
+    };
+    match locale {
+        Locale::En => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        Locale::De => t.format("%d.%m.%Y %H:%M:%S").to_string(),
+    }
+}
+
 pub fn date(locale: Locale, tz: Tz, ms: Option<i64>) -> String {
     let Some(t) = ms.and_then(|ms| at(tz, ms)) else {
         return String::new();

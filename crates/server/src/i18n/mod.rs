@@ -103,6 +103,11 @@ impl Tr {
         format::date(self.locale, self.tz, ms)
     }
 
+    /// A call's beginning: date and time with seconds, in the reader's time zone.
+    pub fn datetime_seconds(&self, ms: i64) -> String {
+        format::datetime_seconds(self.locale, self.tz, ms)
+    }
+
     /// A number with the locale's separators and `decimals` places.
     pub fn number(&self, n: f64, decimals: usize) -> String {
         format::number(self.locale, n, decimals)

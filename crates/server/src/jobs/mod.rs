@@ -24,6 +24,12 @@ const JOBS: &[(&str, Job)] = &[
     }),
     ("transfers", |st| Box::pin(crate::transfers::clean(st))),
     ("mail", |st| Box::pin(crate::smtp::warnings::run(st))),
+    ("calls-schedule", |st| {
+        Box::pin(crate::calls::service::run_schedule(st))
+    }),
+    ("calls-retention", |st| {
+        Box::pin(crate::calls::service::run_retention(st))
+    }),
     ("backup-schedule", |st| {
         Box::pin(crate::backups::service::run_schedules(st))
     }),

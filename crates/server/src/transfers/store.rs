@@ -110,7 +110,7 @@ pub async fn finish(db: &Db, id: &str, state: &str, sha256: Option<&str>) -> App
 pub async fn stale(db: &Db, now: i64) -> AppResult<Vec<TransferRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM transfers WHERE (state = 'open' AND expires_at < $1) \
-         OR (state IN ('failed', 'expired') AND direction = 'upload' AND received_bytes > 0) \
+         OR (state IN ('failed', 'expired', 'consumed') AND direction = 'upload' AND received_bytes > 0) \
          LIMIT 500"
     ))
     .bind(now)

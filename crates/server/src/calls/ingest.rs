@@ -1,0 +1,100 @@
+//! A `calls.retrieve` success: the uploaded batch is read, checked and stored with the
+//! system's cursor moved to its last record, in the transaction that ends the command. A
+//! batch for a cursor that has moved on (stored before) is acknowledged and not stored
+//! again; when the PBX has more, the next retrieval is queued in the same transaction.
+
+use super::{batch, store};
+use crate::blobs::objects;
+use crate::commands::store::CommandRow;
+use crate::commands::unapplied::Unapplied;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::transfers::store::TransferRow;
+use futures_util::StreamExt;
+use zentrale_protocol::calls::{CallsBatch, CallsRetrieveParams, call_codes};
+use zentrale_protocol::commands::CommandError;
+
+fn refused(line: usize, reason: impl Into<String>) -> Unapplied {
+    let reason = reason.into();
+    Unapplied::Refused(
+        CommandError::new(call_codes::BATCH_REFUSED, format!("line {line}: {reason}"))
+            .arg("line", line)
+            .arg("reason", reason),
+    )
+}
+
+pub async fn stored(
+    st: &AppState,
+    tx: &mut sqlx::AnyConnection,
+    cmd: &CommandRow,
+    transfers: &[TransferRow],
+    result: serde_json::Value,
+) -> Result<Option<serde_json::Value>, Unapplied> {
+    let got: CallsBatch = serde_json::from_value(result)
+        .map_err(|e| refused(0, format!("the result is not a batch: {e}")))?;
+    let asked: CallsRetrieveParams =
+        serde_json::from_str(&cmd.params).map_err(AppError::internal)?;
+    if got.after != asked.after {
+        return Err(refused(0, "the batch answers another cursor"));
+    }
+    let Some(t) = transfers.first().filter(|t| {
+        t.state == "complete"
+            && t.sha256.as_deref() == Some(got.sha256.as_str())
+            && t.received_bytes as u64 == got.size
+    }) else {
+        return Err(refused(0, "the batch was not received whole"));
+    };
+    let blobs = st
+        .blobs
+        .clone()
+        .ok_or_else(|| AppError::internal("no blob store"))?;
+    let mut data = Vec::with_capacity(t.received_bytes.max(0) as usize);
+    let mut body = Box::pin(objects::read(&st.db, &blobs, &t.object, 0).await?);
+    while let Some(piece) = body.next().await {
+        data.extend_from_slice(&piece?);
+    }
+    let (after, max) = (asked.after, asked.max_records as usize);
+    let rows = tokio::task::spawn_blocking(move || batch::parse(&data, after, max))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|r| refused(r.line, r.reason))?;
+    let last = rows.last().map_or(asked.after as i64, |r| r.seq);
+    if rows.len() != got.count as usize || last != got.last as i64 {
+        return Err(refused(
+            0,
+            format!(
+                "the batch holds {} records up to {last}, the result says {} up to {}",
+                rows.len(),
+                got.count,
+                got.last
+            ),
+        ));
+    }
+    let now = st.clock.now_ms();
+    store::ensure_cursor(tx, &cmd.system_id, now).await?;
+    if !store::advance(
+        tx,
+        &cmd.system_id,
+        asked.after as i64,
+        last,
+        rows.len() as i64,
+        now,
+    )
+    .await?
+    {
+        tracing::info!(system = %cmd.system_id, after = asked.after, "a call-record batch for a cursor already passed: not stored again");
+        return Ok(None);
+    }
+    store::insert(tx, &cmd.system_id, &rows, now).await?;
+    if got.more && !rows.is_empty() {
+        // The PBX has more: the next batch follows at once.
+        let next = CallsRetrieveParams {
+            after: last as u64,
+            max_records: asked.max_records,
+        };
+        return Ok(Some(
+            serde_json::to_value(next).map_err(AppError::internal)?,
+        ));
+    }
+    Ok(None)
+}

@@ -1,0 +1,11 @@
+//! Call data (manual: Selected system › Call data, Call data role): records retrieved from
+//! the PBX in batches over the device link, listed and exported as `gespr_dat.csv`.
+
+pub mod batch;
+pub mod export;
+pub mod filter;
+pub mod ingest;
+pub mod routes;
+pub mod service;
+pub mod store;
+pub mod views;

@@ -1,0 +1,397 @@
+//! Queries on `calls` and `call_cursors`: batches stored with the cursor in one
+//! transaction, lists filtered, sorted and paged by key in SQL.
+
+use super::filter::{Filter, Key, KeyValue, Sort};
+use crate::db::Db;
+use crate::error::AppResult;
+use sqlx::AnyConnection;
+
+/// A stored call record.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CallRow {
+    pub system_id: String,
+    pub seq: i64,
+    pub started_at: i64,
+    pub duration_s: i64,
+    pub direction: String,
+    pub partner: String,
+    pub partner_name: String,
+    pub invoice_no: String,
+    pub invoice_name: String,
+    pub real_name: String,
+    pub connection: String,
+    pub successful: i64,
+    pub call_type: String,
+}
+
+const COLS: &str = "system_id, seq, started_at, duration_s, direction, partner, partner_name, \
+     invoice_no, invoice_name, real_name, connection, successful, call_type";
+
+/// How far a system's records have been retrieved.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CursorRow {
+    pub system_id: String,
+    pub last_seq: i64,
+    pub records: i64,
+    pub retrieved_at: Option<i64>,
+    pub next_due: i64,
+}
+
+pub async fn cursor(db: &Db, system_id: &str) -> AppResult<Option<CursorRow>> {
+    Ok(sqlx::query_as(
+        "SELECT system_id, last_seq, records, retrieved_at, next_due FROM call_cursors \
+         WHERE system_id = $1",
+    )
+    .bind(system_id)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Creates the system's cursor (at 0, first retrieval due at `due`) unless it exists.
+pub async fn ensure_cursor(conn: &mut AnyConnection, system_id: &str, due: i64) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO call_cursors (system_id, last_seq, records, next_due) VALUES ($1, 0, 0, $2) \
+         ON CONFLICT (system_id) DO NOTHING",
+    )
+    .bind(system_id)
+    .bind(due)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves the cursor from `from` to `to` (adding `added` records); false when it no longer
+/// stands at `from` (the batch was stored before).
+pub async fn advance(
+    conn: &mut AnyConnection,
+    system_id: &str,
+    from: i64,
+    to: i64,
+    added: i64,
+    now: i64,
+) -> AppResult<bool> {
+    let done = sqlx::query(
+        "UPDATE call_cursors SET last_seq = $1, records = records + $2, retrieved_at = $3 \
+         WHERE system_id = $4 AND last_seq = $5",
+    )
+    .bind(to)
+    .bind(added)
+    .bind(now)
+    .bind(system_id)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Cursors whose retrieval is due, oldest first.
+pub async fn due(db: &Db, now: i64, limit: i64) -> AppResult<Vec<CursorRow>> {
+    Ok(sqlx::query_as(
+        "SELECT system_id, last_seq, records, retrieved_at, next_due FROM call_cursors \
+         WHERE next_due <= $1 ORDER BY next_due LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Sets the next retrieval from `was` to `next`; false when another node did first.
+pub async fn reschedule(db: &Db, system_id: &str, was: i64, next: i64) -> AppResult<bool> {
+    let done =
+        sqlx::query("UPDATE call_cursors SET next_due = $1 WHERE system_id = $2 AND next_due = $3")
+            .bind(next)
+            .bind(system_id)
+            .bind(was)
+            .execute(&db.pool)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A record ready to store (fields already checked and cut to size).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCall {
+    pub seq: i64,
+    pub started_at: i64,
+    pub duration_s: i64,
+    pub direction: &'static str,
+    pub partner: String,
+    pub partner_name: String,
+    pub invoice_no: String,
+    pub invoice_name: String,
+    pub real_name: String,
+    pub connection: String,
+    pub successful: bool,
+    pub call_type: String,
+}
+
+/// Rows per INSERT statement (14 values each; below both databases' limits).
+const ROWS_PER_INSERT: usize = 500;
+
+/// Stores the records of one system (inside the batch's transaction).
+pub async fn insert(
+    conn: &mut AnyConnection,
+    system_id: &str,
+    rows: &[NewCall],
+    now: i64,
+) -> AppResult<()> {
+    for part in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::with_capacity(64 + part.len() * 80);
+        sql.push_str(
+            "INSERT INTO calls (system_id, seq, started_at, duration_s, direction, partner, \
+             partner_name, invoice_no, invoice_name, real_name, connection, successful, \
+             call_type, received_at) VALUES ",
+        );
+        for i in 0..part.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let b = i * 14;
+            sql.push('(');
+            for c in 1..=14 {
+                if c > 1 {
+                    sql.push(',');
+                }
+                sql.push('$');
+                sql.push_str(&(b + c).to_string());
+            }
+            sql.push(')');
+        }
+        let mut q = sqlx::query(&sql);
+        for r in part {
+            q = q
+                .bind(system_id)
+                .bind(r.seq)
+                .bind(r.started_at)
+                .bind(r.duration_s)
+                .bind(r.direction)
+                .bind(&r.partner)
+                .bind(&r.partner_name)
+                .bind(&r.invoice_no)
+                .bind(&r.invoice_name)
+                .bind(&r.real_name)
+                .bind(&r.connection)
+                .bind(i64::from(r.successful))
+                .bind(&r.call_type)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// A page of the records of `systems` that match `f`, after `after` in `f`'s order.
+/// `searchable_partner`: the systems whose external numbers the text filter may look at
+/// (masked numbers are not searched: that would reveal the hidden digits).
+pub async fn page(
+    db: &Db,
+    systems: &[String],
+    searchable_partner: &[String],
+    f: &Filter,
+    after: Option<&Key>,
+    limit: i64,
+) -> AppResult<Vec<CallRow>> {
+    if systems.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut binds: Vec<Bind> = Vec::new();
+    let p = |b: Bind, binds: &mut Vec<Bind>| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    let mut conds = Vec::new();
+    let single = systems.len() == 1;
+    if single {
+        let s = p(Bind::Text(systems[0].clone()), &mut binds);
+        conds.push(format!("system_id = {s}"));
+    } else {
+        let list: Vec<String> = systems
+            .iter()
+            .map(|s| p(Bind::Text(s.clone()), &mut binds))
+            .collect();
+        conds.push(format!("system_id IN ({})", list.join(",")));
+    }
+    let text = f.text.trim().to_lowercase();
+    if !text.is_empty() {
+        let like = p(Bind::Text(format!("%{}%", escape_like(&text))), &mut binds);
+        let mut any: Vec<String> = [
+            "partner_name",
+            "invoice_no",
+            "invoice_name",
+            "real_name",
+            "connection",
+            "call_type",
+        ]
+        .iter()
+        .map(|c| format!("LOWER({c}) LIKE {like} ESCAPE '\\'"))
+        .collect();
+        if searchable_partner.len() == systems.len() {
+            any.push(format!("partner LIKE {like} ESCAPE '\\'"));
+        } else if !searchable_partner.is_empty() {
+            let list: Vec<String> = searchable_partner
+                .iter()
+                .map(|s| p(Bind::Text(s.clone()), &mut binds))
+                .collect();
+            any.push(format!(
+                "(partner LIKE {like} ESCAPE '\\' AND system_id IN ({}))",
+                list.join(",")
+            ));
+        }
+        conds.push(format!("({})", any.join(" OR ")));
+    }
+    if let Some(from) = f.from {
+        let x = p(Bind::Int(from), &mut binds);
+        conds.push(format!("started_at >= {x}"));
+    }
+    if let Some(to) = f.to {
+        let x = p(Bind::Int(to), &mut binds);
+        conds.push(format!("started_at < {x}"));
+    }
+    if let Some(d) = f.direction {
+        let x = p(Bind::Text(d.as_str().to_owned()), &mut binds);
+        conds.push(format!("direction = {x}"));
+    }
+    if let Some(ok) = f.successful {
+        let x = p(Bind::Int(i64::from(ok)), &mut binds);
+        conds.push(format!("successful = {x}"));
+    }
+    let col = f.sort.column();
+    let (cmp, dir) = if f.desc { ("<", "DESC") } else { (">", "ASC") };
+    if let Some(k) = after {
+        let v = p(
+            match &k.value {
+                KeyValue::Int(i) => Bind::Int(*i),
+                KeyValue::Text(t) => Bind::Text(t.clone()),
+            },
+            &mut binds,
+        );
+        let seq = p(Bind::Int(k.seq), &mut binds);
+        let tie = if single {
+            format!("seq {cmp} {seq}")
+        } else {
+            let sys = p(Bind::Text(k.system_id.clone()), &mut binds);
+            format!("(system_id {cmp} {sys} OR (system_id = {sys} AND seq {cmp} {seq}))")
+        };
+        conds.push(format!("{col} {cmp}= {v} AND ({col} {cmp} {v} OR {tie})"));
+    }
+    let order = if single {
+        format!("{col} {dir}, seq {dir}")
+    } else {
+        format!("{col} {dir}, system_id {dir}, seq {dir}")
+    };
+    let sql = format!(
+        "SELECT {COLS} FROM calls WHERE {} ORDER BY {order} LIMIT {}",
+        conds.join(" AND "),
+        limit.clamp(1, 10_000)
+    );
+    let mut q = sqlx::query_as::<_, CallRow>(&sql);
+    for b in binds {
+        q = match b {
+            Bind::Text(s) => q.bind(s),
+            Bind::Int(i) => q.bind(i),
+        };
+    }
+    Ok(q.fetch_all(&db.pool).await?)
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The key of `row` in a list sorted by `sort`.
+pub fn key_of(row: &CallRow, sort: Sort) -> Key {
+    let value = match sort {
+        Sort::Time => KeyValue::Int(row.started_at),
+        Sort::Duration => KeyValue::Int(row.duration_s),
+        Sort::Billing => KeyValue::Int(row.successful),
+        Sort::Partner => KeyValue::Text(row.partner.clone()),
+        Sort::PartnerName => KeyValue::Text(row.partner_name.clone()),
+        Sort::InvoiceNo => KeyValue::Text(row.invoice_no.clone()),
+        Sort::InvoiceName => KeyValue::Text(row.invoice_name.clone()),
+        Sort::RealName => KeyValue::Text(row.real_name.clone()),
+        Sort::Connection => KeyValue::Text(row.connection.clone()),
+        Sort::CallType => KeyValue::Text(row.call_type.clone()),
+    };
+    Key {
+        value,
+        system_id: row.system_id.clone(),
+        seq: row.seq,
+    }
+}
+
+/// Deletes up to `limit` records of `system_id` that began before `before`; how many.
+pub async fn delete_older(db: &Db, system_id: &str, before: i64, limit: i64) -> AppResult<u64> {
+    let done = sqlx::query(
+        "DELETE FROM calls WHERE system_id = $1 AND seq IN \
+         (SELECT seq FROM calls WHERE system_id = $1 AND started_at < $2 LIMIT $3)",
+    )
+    .bind(system_id)
+    .bind(before)
+    .bind(limit)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Companies with a retention period: (company, days).
+pub async fn retention_rules(db: &Db) -> AppResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, call_retention_days FROM companies WHERE call_retention_days > 0",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// A company's privacy settings: (retention days, masked digits).
+pub async fn privacy(db: &Db, company_id: &str) -> AppResult<(i64, i64)> {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT call_retention_days, call_mask_digits FROM companies WHERE id = $1")
+            .bind(company_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.unwrap_or((0, 0)))
+}
+
+pub async fn set_privacy(db: &Db, company_id: &str, days: i64, digits: i64) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE companies SET call_retention_days = $1, call_mask_digits = $2 WHERE id = $3",
+    )
+    .bind(days)
+    .bind(digits)
+    .bind(company_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// When `user_id` last confirmed `notice`.
+pub async fn confirmed_at(db: &Db, user_id: &str, notice: &str) -> AppResult<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT confirmed_at FROM legal_confirmations WHERE user_id = $1 AND notice = $2",
+    )
+    .bind(user_id)
+    .bind(notice)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(t,)| t))
+}
+
+pub async fn confirm(db: &Db, user_id: &str, notice: &str, now: i64) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO legal_confirmations (user_id, notice, confirmed_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id, notice) DO UPDATE SET confirmed_at = excluded.confirmed_at",
+    )
+    .bind(user_id)
+    .bind(notice)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
