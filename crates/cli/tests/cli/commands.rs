@@ -1,5 +1,7 @@
 //! A server killed (SIGKILL) while a PBX runs a command: after a restart on the same data,
 //! the command completes exactly once: the PBX did the work once, one backup is stored.
+//! A server that dies between receiving a batch of call records and committing it stores
+//! the batch after the restart, once: no record missing, none twice.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -14,8 +16,21 @@ use zentrale_agent::pbx::SimulatedPbx;
 
 const PW: &str = "a long enough password";
 
+/// What the PBX is doing when the server dies.
+#[derive(Clone, Copy, PartialEq)]
+enum Scenario {
+    /// A backup runs; the server gets SIGKILL.
+    Backup,
+    /// A call-record batch is uploaded; the server aborts before it commits the batch.
+    Calls,
+}
+
 fn serve(data: &str, db: &str) -> Running {
-    spawn_running(zentrale(&[
+    serve_with(data, db, None)
+}
+
+fn serve_with(data: &str, db: &str, abort_before_commit: Option<&str>) -> Running {
+    let mut cmd = zentrale(&[
         "serve",
         "--listen",
         "127.0.0.1:0",
@@ -25,7 +40,11 @@ fn serve(data: &str, db: &str) -> Running {
         db,
         "--heartbeat-s",
         "1",
-    ]))
+    ]);
+    if let Some(kind) = abort_before_commit {
+        cmd.env("ZENTRALE_TEST_ABORT_BEFORE_COMMIT", kind);
+    }
+    spawn_running(cmd)
 }
 
 fn pg_admin() -> String {
@@ -40,7 +59,17 @@ async fn server_killed_mid_command_completes_it_once_sqlite() {
         "sqlite://{}",
         dir.path().join("data/zentrale.sqlite").display()
     );
-    killed_mid_command(dir, &db).await;
+    killed_mid_command(dir, &db, Scenario::Backup).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_dead_before_a_call_batch_commits_stores_it_once_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!(
+        "sqlite://{}",
+        dir.path().join("data/zentrale.sqlite").display()
+    );
+    killed_mid_command(dir, &db, Scenario::Calls).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,11 +87,18 @@ async fn server_killed_mid_command_completes_it_once_postgres() {
         .execute(&mut admin)
         .await
         .unwrap();
-    killed_mid_command(
-        tempfile::tempdir().unwrap(),
-        &format!("{}/{name}", pg_admin()),
-    )
-    .await;
+    let db = format!("{}/{name}", pg_admin());
+    killed_mid_command(tempfile::tempdir().unwrap(), &db, Scenario::Backup).await;
+    // A fresh database for the call-record batch.
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    killed_mid_command(tempfile::tempdir().unwrap(), &db, Scenario::Calls).await;
     sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
         .execute(&mut admin)
         .await
@@ -98,7 +134,7 @@ fn between(s: &str, a: &str, b: &str) -> String {
     s[i..j].to_owned()
 }
 
-async fn killed_mid_command(dir: tempfile::TempDir, db: &str) {
+async fn killed_mid_command(dir: tempfile::TempDir, db: &str, scenario: Scenario) {
     let data = dir.path().join("data");
     let d = data.to_str().unwrap();
     let out = Command::new(BIN)
@@ -145,7 +181,11 @@ async fn killed_mid_command(dir: tempfile::TempDir, db: &str) {
         .unwrap();
     assert!(add.wait_with_output().unwrap().status.success());
 
-    let first = serve(d, db);
+    let first = serve_with(
+        d,
+        db,
+        (scenario == Scenario::Calls).then_some("calls.retrieve"),
+    );
     let url = first.url_after("Zentrale listening on ").await;
     let c = client();
     login(&c, &url, "k@kill.example", PW).await;
@@ -212,39 +252,52 @@ async fn killed_mid_command(dir: tempfile::TempDir, db: &str) {
     .unwrap()
     .unwrap();
 
-    let r = c
-        .post(format!("{url}/api/v1/systems/{id}/backups"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let path = match scenario {
+        Scenario::Backup => format!("{url}/api/v1/systems/{id}/backups"),
+        Scenario::Calls => format!("{url}/api/v1/systems/{id}/calls/retrieve"),
+    };
+    let r = c.post(path).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 202);
     let cmd: serde_json::Value = r.json().await.unwrap();
     let cmd_url = |base: &str| format!("{base}/api/v1/commands/{}", cmd["id"].as_str().unwrap());
-    wait_state(&c, &cmd_url(&url), &token, "running").await;
-
-    // SIGKILL: no shutdown, no goodbye to the PBX.
-    let pid = first.child.id().unwrap();
-    std::process::Command::new("kill")
-        .args(["-KILL", &pid.to_string()])
-        .status()
-        .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while pbx.backup_sim().exports == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the PBX never finished its export"
+    let mut first = first;
+    if scenario == Scenario::Calls {
+        // The batch is uploaded, its records are inserted, and the server dies before the
+        // commit.
+        let died = tokio::time::timeout(Duration::from_secs(60), first.child.wait())
+            .await
+            .expect("the server did not stop before the commit")
+            .unwrap();
+        assert!(!died.success());
+        assert_eq!(pbx.calls_sim().batches, 1);
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM calls").await,
+            0,
+            "nothing committed"
         );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    } else {
+        wait_state(&c, &cmd_url(&url), &token, "running").await;
+        // SIGKILL: no shutdown, no goodbye to the PBX.
+        let pid = first.child.id().unwrap();
+        std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while pbx.backup_sim().exports == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the PBX never finished its export"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     let second = serve(d, db);
     let url2 = second.url_after("Zentrale listening on ").await;
     relay.retarget(url2.trim_start_matches("http://").parse().unwrap());
     let done = wait_state(&c, &cmd_url(&url2), &token, "succeeded").await;
-    assert_eq!(pbx.backup_sim().exports, 1, "the PBX did the work once");
     assert_eq!(done["progress"], 100);
-
     let r = c
         .get(format!("{url2}/api/v1/systems/{id}/commands"))
         .bearer_auth(&token)
@@ -253,11 +306,34 @@ async fn killed_mid_command(dir: tempfile::TempDir, db: &str) {
         .unwrap();
     let list: serde_json::Value = r.json().await.unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
-    let backups = if db.starts_with("sqlite") {
+    if scenario == Scenario::Calls {
+        let sim = pbx.calls_sim();
+        assert_eq!(sim.batches, 1, "the PBX handed the records over once");
+        assert!(sim.served > 10, "{}", sim.served);
+        let stored = count(db, "SELECT COUNT(*) FROM calls").await;
+        let span = count(db, "SELECT MAX(seq) - MIN(seq) + 1 FROM calls").await;
+        assert_eq!(stored as u64, sim.served, "every record once");
+        assert_eq!(span, stored, "no gap");
+    } else {
+        assert_eq!(pbx.backup_sim().exports, 1, "the PBX did the work once");
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM backups").await,
+            1,
+            "one backup stored"
+        );
+    }
+    stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(10), agent).await;
+    drop(relay);
+    crate::support::stop(second).await;
+}
+
+async fn count(db: &str, sql: &str) -> i64 {
+    if db.starts_with("sqlite") {
         let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(db)
             .await
             .unwrap();
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM backups")
+        sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(&mut conn)
             .await
             .unwrap()
@@ -265,14 +341,9 @@ async fn killed_mid_command(dir: tempfile::TempDir, db: &str) {
         let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(db)
             .await
             .unwrap();
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM backups")
+        sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(&mut conn)
             .await
             .unwrap()
-    };
-    assert_eq!(backups, 1, "one backup stored");
-    stop.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(10), agent).await;
-    drop(relay);
-    crate::support::stop(second).await;
+    }
 }

@@ -83,3 +83,6 @@ cmd-result-records = { $count ->
    *[other] { $count } Datensätze
 }
 cmd-error-batch-refused = Die Zentrale hat die von der TK-Anlage gesendeten Datensätze abgelehnt (Zeile { $line }: { $reason }). Nichts davon wurde gespeichert; der nächste Abruf fragt erneut.
+audit-calls-exported = Gesprächsdaten exportiert
+audit-calls-legal-confirmed = Rechtliche Hinweise zu Gesprächsdaten bestätigt
+audit-calls-privacy-changed = Datenschutz der Gesprächsdaten geändert

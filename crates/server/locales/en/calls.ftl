@@ -83,3 +83,6 @@ cmd-result-records = { $count ->
    *[other] { $count } records
 }
 cmd-error-batch-refused = The control center refused the records the PBX sent (line { $line }: { $reason }). Nothing of them was stored; the next retrieval asks again.
+audit-calls-exported = Call data exported
+audit-calls-legal-confirmed = Legal notes on call data confirmed
+audit-calls-privacy-changed = Privacy of call data changed
