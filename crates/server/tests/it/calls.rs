@@ -189,6 +189,43 @@ async fn two_hundred_thousand_records(b: Backend) {
             .collect();
         assert_eq!(row, &cells, "the CSV row matches the table's");
     }
+    // An export the reader abandons after its first bytes: the server stops reading and
+    // logs how far it got.
+    let mut r = raw_client()
+        .get(format!(
+            "{}/api/v1/systems/{id}/calls.csv?confirm_legal_notice=true",
+            srv.url
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let first = r.chunk().await.unwrap().unwrap();
+    assert!(first.starts_with("\u{FEFF}".as_bytes()));
+    drop(r);
+    let st = srv.st.clone();
+    wait_for(60, "the abandoned export in the audit log", || {
+        let st = st.clone();
+        async move {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'calls.exported' \
+                 AND args LIKE '%\"complete\":false%'",
+            )
+            .fetch_one(&st.db.pool)
+            .await
+            .unwrap();
+            n == 1
+        }
+    })
+    .await;
+    let (args,): (String,) = sqlx::query_as(
+        "SELECT args FROM audit_log WHERE action = 'calls.exported' ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(&srv.st.db.pool)
+    .await
+    .unwrap();
+    let args: Value = serde_json::from_str(&args).unwrap();
+    assert!(args["rows"].as_i64().unwrap() < stored / 2, "{args}");
     agent.stop.cancel();
     srv.stop().await;
     db.cleanup().await;

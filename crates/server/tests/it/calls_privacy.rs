@@ -225,3 +225,90 @@ async fn legal_notes_masking_retention_and_all_systems() {
     srv.stop().await;
     db.cleanup().await;
 }
+
+/// Every PBX's records are retrieved every 15 minutes, each system at its own place in the
+/// interval, and only while none of its retrievals is open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrieval_on_a_schedule() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let clock = zentrale_server::Clock::manual(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    );
+    let srv = TestServer::start_clocked(&db, clock.clone()).await;
+    user(&srv.st, "Acme", "own@acme.example").await;
+    let web = Client::logged_in(&srv.url, "own@acme.example").await;
+    let (id, agent) = web
+        .paired_system(&srv, db.dir.path(), "Scheduled", "CALLS00005")
+        .await;
+    let (id2, agent2) = web
+        .paired_system(&srv, db.dir.path(), "Scheduled 2", "CALLS00006")
+        .await;
+    let retrievals = |id: String| {
+        let st = srv.st.clone();
+        async move {
+            scalar(
+                &st,
+                "SELECT COUNT(*) FROM commands WHERE system_id = $1 AND kind = 'calls.retrieve'",
+                &id,
+            )
+            .await
+        }
+    };
+    let run = || zentrale_server::calls::service::run_schedule(&srv.st);
+    run().await.unwrap();
+    let now = clock.now_ms();
+    let due = |id: String| {
+        let st = srv.st.clone();
+        async move {
+            scalar(
+                &st,
+                "SELECT next_due FROM call_cursors WHERE system_id = $1",
+                &id,
+            )
+            .await
+        }
+    };
+    let (d1, d2) = (due(id.clone()).await, due(id2.clone()).await);
+    for d in [d1, d2] {
+        assert!(
+            (now..now + 15 * 60_000).contains(&d),
+            "spread over the interval"
+        );
+    }
+    assert_eq!(retrievals(id.clone()).await, 0);
+    clock.advance_ms(15 * 60_000);
+    run().await.unwrap();
+    assert_eq!(retrievals(id.clone()).await, 1);
+    assert_eq!(retrievals(id2.clone()).await, 1);
+    let st = srv.st.clone();
+    let sys = id.clone();
+    wait_for(60, "the scheduled batch stored", || {
+        let st = st.clone();
+        let sys = sys.clone();
+        async move {
+            scalar(
+                &st,
+                "SELECT records FROM call_cursors WHERE system_id = $1",
+                &sys,
+            )
+            .await
+                > 0
+        }
+    })
+    .await;
+    // Not again within the interval; again after it.
+    run().await.unwrap();
+    assert_eq!(retrievals(id.clone()).await, 1);
+    assert_eq!(due(id.clone()).await, d1 + 15 * 60_000);
+    clock.advance_ms(15 * 60_000);
+    run().await.unwrap();
+    assert_eq!(retrievals(id.clone()).await, 2);
+    for a in [agent, agent2] {
+        a.stop.cancel();
+    }
+    srv.stop().await;
+    db.cleanup().await;
+}
