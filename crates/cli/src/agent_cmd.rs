@@ -69,6 +69,12 @@ struct RunArgs {
     /// Simulate a PBX on which remote backup is not set up (no backup password).
     #[arg(long)]
     no_backup_password: bool,
+    /// Calls the simulated PBX records per hour (0: none).
+    #[arg(long, default_value_t = 120)]
+    calls_per_hour: u32,
+    /// Days of call history before today the simulated PBX keeps (backfill).
+    #[arg(long, default_value_t = 0)]
+    call_history_days: u32,
 }
 
 #[derive(Subcommand)]
@@ -143,6 +149,10 @@ pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
     if a.no_backup_password {
         pbx.update_backup(|b| b.password = None);
     }
+    pbx.update_calls(|c| {
+        c.per_hour = a.calls_per_hour;
+        c.history_days = a.call_history_days;
+    });
     let stop = CancellationToken::new();
     let (status, mut rx) = watch::channel(AgentStatus::Starting);
     let stopper = stop.clone();

@@ -94,6 +94,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         };
         let pbx = Arc::new(SimulatedPbx::new(serial, i as u64));
         pbx.set_lively(true);
+        // A week of call data to look at, retrieved at the first run of the schedule.
+        pbx.update_calls(|c| c.history_days = 7);
+        zentrale_server::calls::store::due_now(&st.db, &sys.id.to_string(), st.clock.now_ms())
+            .await?;
         if i != 2 {
             backfill_monitoring(&st, &sys.id, &pbx).await?;
         }

@@ -41,6 +41,12 @@ pub struct SimulateArgs {
     /// Simulate PBXes on which remote backup is not set up (no backup password).
     #[arg(long)]
     no_backup_password: bool,
+    /// Calls each simulated PBX records per hour (0: none).
+    #[arg(long, default_value_t = 120)]
+    calls_per_hour: u32,
+    /// Days of call history before today each simulated PBX keeps (backfill).
+    #[arg(long, default_value_t = 0)]
+    call_history_days: u32,
 }
 
 fn parse_range(s: &str) -> Result<(std::net::Ipv4Addr, std::net::Ipv4Addr), String> {
@@ -125,6 +131,10 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         if args.no_backup_password {
             pbx.update_backup(|b| b.password = None);
         }
+        pbx.update_calls(|c| {
+            c.per_hour = args.calls_per_hour;
+            c.history_days = args.call_history_days;
+        });
         match args.monitoring.as_str() {
             "on" => pbx.update(|s| s.monitoring_enabled = true),
             "off" => pbx.update(|s| s.monitoring_enabled = false),

@@ -60,6 +60,18 @@ pub async fn ensure_cursor(conn: &mut AnyConnection, system_id: &str, due: i64) 
     Ok(())
 }
 
+/// Makes the system's next retrieval due at `now` (its cursor created if needed).
+pub async fn due_now(db: &Db, system_id: &str, now: i64) -> AppResult<()> {
+    let mut conn = db.pool.acquire().await?;
+    ensure_cursor(&mut conn, system_id, now).await?;
+    sqlx::query("UPDATE call_cursors SET next_due = $1 WHERE system_id = $2 AND next_due > $1")
+        .bind(now)
+        .bind(system_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Moves the cursor from `from` to `to` (adding `added` records); false when it no longer
 /// stands at `from` (the batch was stored before).
 pub async fn advance(
