@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
 /// Rows read per query while exporting.
-const PAGE: i64 = 2000;
+const PAGE: i64 = 5000;
 
 /// What is exported: whose records, with which filter (the query string, for the log).
 pub struct Export {
@@ -82,6 +82,7 @@ async fn produce(
     tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
     let tr = ctx.tr();
+    let labels = views::Labels::new(&tr);
     let mut rows = 0u64;
     let mut complete = false;
     let head = encode(e.separator, &[views::headings(&tr, e.with_system)], true);
@@ -108,7 +109,7 @@ async fn produce(
         let n = page.len() as u64;
         let cells: Vec<Vec<String>> = page
             .into_iter()
-            .map(|r| views::cells(&views::line(&tr, &e.scope, r), e.with_system))
+            .map(|r| views::cells(&views::line(&tr, &labels, &e.scope, r), e.with_system))
             .collect();
         match encode(e.separator, &cells, false) {
             Ok(b) if !b.is_empty() => sent = tx.send(Ok(b)).await.is_ok(),

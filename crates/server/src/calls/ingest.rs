@@ -44,6 +44,7 @@ pub async fn stored(
     }) else {
         return Err(refused(0, "the batch was not received whole"));
     };
+    let started = std::time::Instant::now();
     let blobs = st
         .blobs
         .clone()
@@ -58,6 +59,7 @@ pub async fn stored(
         .await
         .map_err(AppError::internal)?
         .map_err(|r| refused(r.line, r.reason))?;
+    let read_ms = started.elapsed().as_millis();
     let last = rows.last().map_or(asked.after as i64, |r| r.seq);
     if rows.len() != got.count as usize || last != got.last as i64 {
         return Err(refused(
@@ -86,6 +88,13 @@ pub async fn stored(
         return Ok(None);
     }
     store::insert(tx, &cmd.system_id, &rows, now).await?;
+    tracing::debug!(
+        system = %cmd.system_id,
+        records = rows.len(),
+        read_ms,
+        insert_ms = started.elapsed().as_millis() - read_ms,
+        "call-record batch stored"
+    );
     if got.more && !rows.is_empty() {
         // The PBX has more: the next batch follows at once.
         let next = CallsRetrieveParams {

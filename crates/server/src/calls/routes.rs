@@ -144,7 +144,11 @@ async fn fill(st: &AppState, user: &Ctx, page: &mut Page, scope: &Scope) -> AppR
         Err(e) => return Err(e),
     };
     let (rows, next) = service::page(st, scope, &f, key.as_ref(), PER_PAGE).await?;
-    page.lines = rows.into_iter().map(|r| line(&tr, scope, r)).collect();
+    let labels = super::views::Labels::new(&tr);
+    page.lines = rows
+        .into_iter()
+        .map(|r| line(&tr, &labels, scope, r))
+        .collect();
     if let Some(k) = next {
         let mut q = page.q.clone();
         q.cursor = k.encode();

@@ -5,6 +5,7 @@ use super::filter::Sort;
 use super::service::Scope;
 use super::store::CallRow;
 use crate::i18n::Tr;
+use zentrale_protocol::calls::CallDirection;
 
 /// One row of the list (and of the CSV, in the same columns).
 pub struct CallLine {
@@ -50,22 +51,52 @@ pub fn mask(number: &str, digits: usize) -> String {
     out.into_iter().collect()
 }
 
-pub fn line(tr: &Tr, scope: &Scope, r: CallRow) -> CallLine {
+/// The words a list repeats on every row, looked up once.
+pub struct Labels {
+    successful: String,
+    unsuccessful: String,
+    directions: Vec<(&'static str, String)>,
+}
+
+impl Labels {
+    pub fn new(tr: &Tr) -> Labels {
+        Labels {
+            successful: tr.t("calls-successful"),
+            unsuccessful: tr.t("calls-unsuccessful"),
+            directions: CallDirection::ALL
+                .iter()
+                .map(|d| {
+                    let key = d.as_str();
+                    (
+                        key,
+                        tr.t(&format!("calls-direction-{}", key.replace('_', "-"))),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn direction(&self, key: &str) -> String {
+        self.directions
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or_else(|| key.to_owned(), |(_, l)| l.clone())
+    }
+}
+
+pub fn line(tr: &Tr, labels: &Labels, scope: &Scope, r: CallRow) -> CallLine {
     let digits = scope.mask_of(&r.system_id);
     CallLine {
         system_name: scope.names.get(&r.system_id).cloned().unwrap_or_default(),
         time: tr.datetime_seconds(r.started_at),
         duration: duration(r.duration_s),
         partner: mask(&r.partner, digits),
-        billing: tr.t(if r.successful != 0 {
-            "calls-successful"
+        billing: if r.successful != 0 {
+            labels.successful.clone()
         } else {
-            "calls-unsuccessful"
-        }),
-        direction: tr.t(&format!(
-            "calls-direction-{}",
-            r.direction.replace('_', "-")
-        )),
+            labels.unsuccessful.clone()
+        },
+        direction: labels.direction(&r.direction),
         successful: r.successful != 0,
         system_id: r.system_id,
         seq: r.seq,

@@ -1,0 +1,473 @@
+//! Call data at size, on SQLite and on PostgreSQL: 1,000,000 records over 1,000 PBXes
+//! retrieved through the device link (command, gzip NDJSON upload, batch commit) against
+//! the database's own bulk load of the same rows (`sqlite3 .import`, `COPY`); then one PBX
+//! with 1,000,000 records: its first list page, and its `gespr_dat.csv` over HTTP (first
+//! byte, MB/s, server RSS) against the database's own CSV output of the same query.
+//! The server is the release `zentrale serve` in its own process; the PBXes run here.
+//!
+//! `cargo bench -p zentrale --bench calls` (ZENTRALE_BENCH_SYSTEMS, ZENTRALE_BENCH_RECORDS
+//! to change the fleet); prints rows for docs/benchmarks.md.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use zentrale_agent::pbx::SimulatedPbx;
+
+const BIN: &str = env!("CARGO_BIN_EXE_zentrale");
+const PW: &str = "a long enough password";
+const DAY_MS: i64 = 86_400_000;
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// Calls per hour that give about `records` from the start of the day before yesterday.
+fn rate_for(records: usize) -> u32 {
+    let now = now_ms();
+    let hours = (now - (now / DAY_MS - 2) * DAY_MS) as f64 / 3_600_000.0;
+    (records as f64 / hours).ceil() as u32
+}
+
+struct Server {
+    child: tokio::process::Child,
+    url: String,
+    c: reqwest::Client,
+    token: String,
+    db: String,
+    dir: tempfile::TempDir,
+    stop: tokio_util::sync::CancellationToken,
+}
+
+async fn start(db: &str) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap().to_owned();
+    let db = if db == "sqlite" {
+        format!("sqlite://{}/zentrale.sqlite", d)
+    } else {
+        db.to_owned()
+    };
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--data-dir", &d, "--database-url", &db]);
+        std::process::Command::new(BIN)
+            .args(&all)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    assert!(run(&["company", "add", "Bench"]).wait().unwrap().success());
+    let mut add = run(&[
+        "user",
+        "add",
+        "--company",
+        "Bench",
+        "--email",
+        "b@bench.example",
+    ]);
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PW}\n").as_bytes())
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    let mut child = tokio::process::Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            &d,
+            "--database-url",
+            &db,
+        ])
+        .env(
+            "ZENTRALE_LOG",
+            std::env::var("ZENTRALE_BENCH_SERVER_LOG").unwrap_or("warn,zentrale=info".into()),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next_line().await.unwrap().expect("server ended");
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    tokio::spawn(async move {
+        while let Ok(Some(l)) = lines.next_line().await {
+            if std::env::var("ZENTRALE_BENCH_LOG").is_ok() {
+                eprintln!("{l}");
+            }
+        }
+    });
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = c
+        .post(format!("{url}/login"))
+        .form(&[("email", "b@bench.example"), ("password", PW)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = c
+        .post(format!("{url}/account/tokens"))
+        .form(&[("name", "bench"), ("days", "")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let i = page.find("data-new-token=\"").unwrap() + 16;
+    let token = page[i..i + page[i..].find('"').unwrap()].to_owned();
+    Server {
+        child,
+        url,
+        c,
+        token,
+        db,
+        dir,
+        stop: tokio_util::sync::CancellationToken::new(),
+    }
+}
+
+impl Server {
+    async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let mut r = self
+            .c
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    /// A paired, connected PBX with `per_hour` calls and two days of history.
+    async fn pbx(&self, serial: &str, per_hour: u32) -> (String, Arc<SimulatedPbx>) {
+        let sys = self
+            .api(
+                reqwest::Method::POST,
+                "/api/v1/systems",
+                Some(serde_json::json!({"name": serial, "serial": serial})),
+            )
+            .await;
+        let pbx = Arc::new(SimulatedPbx::new(serial, 1));
+        pbx.update_calls(|c| {
+            c.per_hour = per_hour;
+            c.history_days = 2;
+        });
+        let mut cfg = zentrale_agent::AgentConfig::new(
+            self.url.parse().unwrap(),
+            serial,
+            self.dir.path().join(format!("{serial}.json")),
+        );
+        cfg.backoff_cap = Duration::from_secs(2);
+        let (tx, mut rx) = tokio::sync::watch::channel(zentrale_agent::AgentStatus::Starting);
+        tokio::spawn(zentrale_agent::run(
+            cfg,
+            pbx.clone(),
+            sys["token"].as_str().map(str::to_owned),
+            tx,
+            self.stop.clone(),
+        ));
+        rx.wait_for(|s| *s == zentrale_agent::AgentStatus::Connected)
+            .await
+            .unwrap();
+        (sys["id"].as_str().unwrap().to_owned(), pbx)
+    }
+
+    async fn count(&self) -> i64 {
+        self.sql_scalar("SELECT COUNT(*) FROM calls").await
+    }
+
+    async fn sql_scalar(&self, sql: &str) -> i64 {
+        if self.db.starts_with("sqlite") {
+            let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&self.db)
+                .await
+                .unwrap();
+            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+        } else {
+            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&self.db)
+                .await
+                .unwrap();
+            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+        }
+    }
+
+    /// Retrieves every system's records; seconds until all are stored.
+    async fn retrieve(&self, systems: &[(String, Arc<SimulatedPbx>)]) -> (f64, i64) {
+        let before = self.count().await;
+        let t = Instant::now();
+        for (id, _) in systems {
+            self.api(
+                reqwest::Method::POST,
+                &format!("/api/v1/systems/{id}/calls/retrieve"),
+                None,
+            )
+            .await;
+        }
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let served: u64 = systems.iter().map(|(_, p)| p.calls_sim().served).sum();
+            let waiting = systems.iter().any(|(_, p)| p.calls_sim().batches == 0);
+            let stored = self.count().await - before;
+            if !waiting && stored as u64 == served {
+                // Follow-up batches: the PBXes hand over nothing more.
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let served2: u64 = systems.iter().map(|(_, p)| p.calls_sim().served).sum();
+                if served2 == served && self.count().await - before == stored {
+                    return (t.elapsed().as_secs_f64() - 0.5, stored);
+                }
+            }
+        }
+    }
+}
+
+fn sh(cmd: &str) -> f64 {
+    let t = Instant::now();
+    let ok = std::process::Command::new("sh")
+        .args(["-c", cmd])
+        .status()
+        .unwrap();
+    assert!(ok.success(), "{cmd}");
+    t.elapsed().as_secs_f64()
+}
+
+const COLS: &str = "system_id, seq, started_at, duration_s, direction, partner, partner_name, \
+    invoice_no, invoice_name, real_name, connection, successful, call_type, received_at";
+
+/// The database's own bulk load of the same rows into an empty copy of the table (same
+/// indexes): seconds.
+fn reference_load(s: &Server, csv: &std::path::Path) -> f64 {
+    let csv = csv.display();
+    if s.db.starts_with("sqlite") {
+        let file = s.db.trim_start_matches("sqlite://");
+        let fresh = s.dir.path().join("ref.sqlite");
+        sh(&format!(
+            "sqlite3 -csv '{file}' 'SELECT {COLS} FROM calls' > '{csv}'"
+        ));
+        sh(&format!(
+            "sqlite3 '{file}' '.schema calls' | grep -v '^CREATE TABLE sqlite' > '{}/schema.sql' && sqlite3 '{}' < '{}/schema.sql'",
+            s.dir.path().display(),
+            fresh.display(),
+            s.dir.path().display()
+        ));
+        sh(&format!(
+            "sqlite3 '{}' 'PRAGMA foreign_keys=OFF; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;' > /dev/null",
+            fresh.display()
+        ));
+        sh(&format!(
+            "sqlite3 '{}' -cmd 'PRAGMA synchronous=NORMAL' '.import --csv {csv} calls'",
+            fresh.display()
+        ))
+    } else {
+        sh(&format!(
+            "psql -q '{}' -c \"\\copy (SELECT {COLS} FROM calls) TO '{csv}' CSV\"",
+            s.db
+        ));
+        sh(&format!(
+            "psql -q '{}' -c 'CREATE TABLE calls_ref (LIKE calls INCLUDING ALL)'",
+            s.db
+        ));
+        sh(&format!(
+            "psql -q '{}' -c \"\\copy calls_ref FROM '{csv}' CSV\"",
+            s.db
+        ))
+    }
+}
+
+/// The database's own CSV of one system's records in the list's order: (seconds, bytes).
+fn reference_export(s: &Server, id: &str) -> (f64, u64) {
+    let out = s.dir.path().join("ref_export.csv");
+    let q = format!(
+        "SELECT started_at, duration_s, partner, partner_name, invoice_no, invoice_name, real_name, connection, successful, call_type FROM calls WHERE system_id = '{id}' ORDER BY started_at DESC, seq DESC"
+    );
+    let secs = if s.db.starts_with("sqlite") {
+        sh(&format!(
+            "sqlite3 -csv '{}' \"{q}\" > '{}'",
+            s.db.trim_start_matches("sqlite://"),
+            out.display()
+        ))
+    } else {
+        sh(&format!(
+            "psql -q '{}' -c \"\\copy ({q}) TO '{}' CSV\"",
+            s.db,
+            out.display()
+        ))
+    };
+    (secs, std::fs::metadata(&out).unwrap().len())
+}
+
+async fn median_ms(s: &Server, path: &str, bearer: bool) -> f64 {
+    let mut t = Vec::new();
+    for _ in 0..21 {
+        let mut r = s.c.get(format!("{}{path}", s.url));
+        if bearer {
+            r = r.bearer_auth(&s.token);
+        }
+        let start = Instant::now();
+        let resp = r.send().await.unwrap();
+        assert!(resp.status().is_success(), "{path}");
+        resp.bytes().await.unwrap();
+        t.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    t.sort_by(f64::total_cmp);
+    t[10]
+}
+
+async fn run(label: &str, db: &str) {
+    let systems_n = env_num("ZENTRALE_BENCH_SYSTEMS", 1000);
+    let records = env_num("ZENTRALE_BENCH_RECORDS", 1_000_000);
+    let s = start(db).await;
+    let pid = s.child.id().unwrap();
+    let per_hour = rate_for(records / systems_n);
+    let mut fleet = Vec::new();
+    for i in 0..systems_n {
+        fleet.push(s.pbx(&format!("CALLB{i:05}"), per_hour).await);
+    }
+    let (secs, rows) = s.retrieve(&fleet).await;
+    let csv = s.dir.path().join("rows.csv");
+    let ref_secs = reference_load(&s, &csv);
+    println!(
+        "| {label}: {rows} records from {systems_n} PBXes through the device link | {:.0} rows/s ({secs:.1} s) | {:.0} rows/s ({ref_secs:.1} s) | {:.2}× |",
+        rows as f64 / secs,
+        rows as f64 / ref_secs,
+        ref_secs / secs
+    );
+    fleet.clear();
+    s.stop.cancel();
+
+    let stop2 = tokio_util::sync::CancellationToken::new();
+    let s = Server { stop: stop2, ..s };
+    let one = s.pbx("CALLBIG001", rate_for(records)).await;
+    let (secs, rows) = s.retrieve(std::slice::from_ref(&one)).await;
+    println!(
+        "| {label}: one PBX, {rows} records (batches of 20,000) | {:.0} rows/s ({secs:.1} s) | | |",
+        rows as f64 / secs
+    );
+    let id = &one.0;
+    let api = median_ms(&s, &format!("/api/v1/systems/{id}/calls?limit=50"), true).await;
+    let page = median_ms(&s, &format!("/systems/{id}/calls"), false).await;
+    let sorted = median_ms(
+        &s,
+        &format!("/systems/{id}/calls?sort=partner_name&order=asc"),
+        false,
+    )
+    .await;
+    let filtered = median_ms(&s, &format!("/systems/{id}/calls?q=hoffmann"), false).await;
+    println!(
+        "| {label}: first page of {rows} records, API / page / sorted by External name / filtered by text (median of 21) | {api:.1} / {page:.1} / {sorted:.1} / {filtered:.1} ms | | |"
+    );
+    // The export: its first byte, its rate, the server's memory meanwhile.
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(rss_kib(pid)));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (p, d) = (peak.clone(), done.clone());
+    let sampler = tokio::spawn(async move {
+        while !d.load(std::sync::atomic::Ordering::Relaxed) {
+            p.fetch_max(rss_kib(pid), std::sync::atomic::Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    let before = rss_kib(pid);
+    let t = Instant::now();
+    let mut r =
+        s.c.get(format!(
+            "{}/api/v1/systems/{id}/calls.csv?confirm_legal_notice=true",
+            s.url
+        ))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .unwrap();
+    let mut first = None;
+    let mut bytes = 0u64;
+    while let Some(chunk) = r.chunk().await.unwrap() {
+        first.get_or_insert(t.elapsed().as_secs_f64() * 1000.0);
+        bytes += chunk.len() as u64;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = sampler.await;
+    let (ref_secs, ref_bytes) = reference_export(&s, id);
+    println!(
+        "| {label}: gespr_dat.csv of {rows} records over HTTP | {:.1} MB/s ({secs:.1} s, {:.0} MB) | {:.1} MB/s ({ref_secs:.1} s) | {:.2}× |",
+        bytes as f64 / 1e6 / secs,
+        bytes as f64 / 1e6,
+        ref_bytes as f64 / 1e6 / ref_secs,
+        (bytes as f64 / secs) / (ref_bytes as f64 / ref_secs)
+    );
+    println!(
+        "| {label}: export first byte; server RSS before / peak during | {:.1} ms; {:.1} / {:.1} MiB | | |",
+        first.unwrap_or(0.0),
+        before as f64 / 1024.0,
+        peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0
+    );
+    s.stop.cancel();
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    // `cargo test --all-targets` runs this too (without `--bench`): nothing to measure then.
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!("a benchmark: run it with cargo bench");
+        return;
+    }
+    println!("| measurement | Zentrale | the database's own tool | ratio |");
+    println!("|---|---|---|---|");
+    run("SQLite", "sqlite").await;
+    use sqlx::Connection;
+    let admin = std::env::var("ZENTRALE_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let name = format!("zt_bench_calls_{}", std::process::id());
+    let mut c = sqlx::PgConnection::connect(&format!("{admin}/postgres"))
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    run("PostgreSQL", &format!("{admin}/{name}")).await;
+    sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+}
