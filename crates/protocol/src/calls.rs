@@ -1,4 +1,4 @@
-//! Call data (docs/protocol.md §5.8): `calls.retrieve` asks the PBX for its call records
+//! Call data (docs/protocol.md §5.6): `calls.retrieve` asks the PBX for its call records
 //! after a sequence number the PBX gave them; the agent uploads them as one batch (gzip of
 //! NDJSON, one [`CallRecord`] per line, in ascending `seq`) to the command's transfer. The
 //! server stores the batch and moves its cursor to the batch's last `seq` in one

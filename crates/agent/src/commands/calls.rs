@@ -1,6 +1,6 @@
 //! `calls.retrieve`: the PBX hands over its call records after the server's cursor; the
 //! agent writes them as gzip-compressed NDJSON (one record per line) into a scratch file
-//! and uploads it to the command's transfer (docs/protocol.md §5.8).
+//! and uploads it to the command's transfer (docs/protocol.md §5.6).
 
 use super::backup::{pbx_error, sanitize, scratch};
 use super::{Commands, Report};

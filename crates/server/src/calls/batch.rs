@@ -1,5 +1,5 @@
 //! Reading a call-record batch as the agent uploaded it (gzip of NDJSON, docs/protocol.md
-//! §5.8): every line must be a record with a `seq` above the one before (the first above
+//! §5.6): every line must be a record with a `seq` above the one before (the first above
 //! the cursor). A line that is not is refused with its number, and nothing of the batch is
 //! stored. Text is kept as the PBX sent it, except that control characters (NUL included)
 //! become U+FFFD and overlong fields are cut, ending in `…`.

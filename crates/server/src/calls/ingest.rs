@@ -6,7 +6,7 @@
 use super::{batch, store};
 use crate::blobs::objects;
 use crate::commands::store::CommandRow;
-use crate::commands::unapplied::Unapplied;
+use crate::commands::unapplied::{Prepared, Unapplied};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::transfers::store::TransferRow;
@@ -23,14 +23,23 @@ fn refused(line: usize, reason: impl Into<String>) -> Unapplied {
     )
 }
 
-pub async fn stored(
+/// A batch read and checked, ready to store.
+struct Batch {
+    asked: CallsRetrieveParams,
+    /// When it was read (the server's clock).
+    now: i64,
+    rows: Vec<store::NewCall>,
+    more: bool,
+}
+
+/// Reads and checks the uploaded batch (before the transaction).
+pub async fn read(
     st: &AppState,
-    tx: &mut sqlx::AnyConnection,
     cmd: &CommandRow,
     transfers: &[TransferRow],
-    result: serde_json::Value,
-) -> Result<Option<serde_json::Value>, Unapplied> {
-    let got: CallsBatch = serde_json::from_value(result)
+    result: &serde_json::Value,
+) -> Result<Prepared, Unapplied> {
+    let got: CallsBatch = serde_json::from_value(result.clone())
         .map_err(|e| refused(0, format!("the result is not a batch: {e}")))?;
     let asked: CallsRetrieveParams =
         serde_json::from_str(&cmd.params).map_err(AppError::internal)?;
@@ -44,7 +53,6 @@ pub async fn stored(
     }) else {
         return Err(refused(0, "the batch was not received whole"));
     };
-    let started = std::time::Instant::now();
     let blobs = st
         .blobs
         .clone()
@@ -59,7 +67,6 @@ pub async fn stored(
         .await
         .map_err(AppError::internal)?
         .map_err(|r| refused(r.line, r.reason))?;
-    let read_ms = started.elapsed().as_millis();
     let last = rows.last().map_or(asked.after as i64, |r| r.seq);
     if rows.len() != got.count as usize || last != got.last as i64 {
         return Err(refused(
@@ -72,7 +79,27 @@ pub async fn stored(
             ),
         ));
     }
-    let now = st.clock.now_ms();
+    Ok(Some(Box::new(Batch {
+        asked,
+        now: st.clock.now_ms(),
+        rows,
+        more: got.more,
+    })))
+}
+
+/// Stores a batch [`read`] made, with the cursor, inside the command's transaction.
+pub async fn stored(
+    tx: &mut sqlx::AnyConnection,
+    cmd: &CommandRow,
+    prepared: Prepared,
+) -> Result<Option<serde_json::Value>, Unapplied> {
+    let b = prepared
+        .and_then(|p| p.downcast::<Batch>().ok())
+        .ok_or_else(|| AppError::internal("call batch not prepared"))?;
+    let (asked, rows) = (b.asked, b.rows);
+    let last = rows.last().map_or(asked.after as i64, |r| r.seq);
+    let started = std::time::Instant::now();
+    let now = b.now;
     store::ensure_cursor(tx, &cmd.system_id, now).await?;
     if !store::advance(
         tx,
@@ -91,11 +118,10 @@ pub async fn stored(
     tracing::debug!(
         system = %cmd.system_id,
         records = rows.len(),
-        read_ms,
-        insert_ms = started.elapsed().as_millis() - read_ms,
+        insert_ms = started.elapsed().as_millis(),
         "call-record batch stored"
     );
-    if got.more && !rows.is_empty() {
+    if b.more && !rows.is_empty() {
         // The PBX has more: the next batch follows at once.
         let next = CallsRetrieveParams {
             after: last as u64,

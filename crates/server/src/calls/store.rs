@@ -4,7 +4,7 @@
 use super::filter::{Filter, Key, KeyValue, Sort};
 use crate::db::Db;
 use crate::error::AppResult;
-use sqlx::{AnyConnection, Connection};
+use sqlx::AnyConnection;
 
 /// A stored call record.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -177,14 +177,12 @@ pub(super) async fn follow_up(
     st: &AppState,
     tx: &mut sqlx::AnyConnection,
     cmd: &CommandRow,
+    transfers: &[transfers::store::TransferRow],
     params: serde_json::Value,
     now: i64,
 ) -> AppResult<()> {
     let length = (cmd.deadline_ms - cmd.created_at).max(60_000);
-    let upload = transfers::store::all_of_command(&st.db, &cmd.id)
-        .await?
-        .iter()
-        .any(|t| t.direction == "upload");
+    let upload = transfers.iter().any(|t| t.direction == "upload");
     let made = insert_in(
         st,
         tx,

@@ -2,6 +2,7 @@
 //! data its transfer may carry, and what a success adds to the store.
 
 use super::store::CommandRow;
+pub use super::unapplied::Prepared;
 use super::unapplied::Unapplied;
 use crate::access::{Feature, RoleSet, feature};
 use crate::error::AppError;
@@ -16,6 +17,17 @@ use zentrale_protocol::commands::{
 type Fut<'a> = std::pin::Pin<
     Box<dyn std::future::Future<Output = Result<Option<serde_json::Value>, Unapplied>> + Send + 'a>,
 >;
+type PrepFut<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Prepared, Unapplied>> + Send + 'a>>;
+
+fn nothing<'a>(
+    _: &'a AppState,
+    _: &'a CommandRow,
+    _: &'a [TransferRow],
+    _: &'a serde_json::Value,
+) -> PrepFut<'a> {
+    Box::pin(async { Ok(None) })
+}
 
 /// A kind of command as the server treats it.
 pub struct KindDef {
@@ -28,15 +40,24 @@ pub struct KindDef {
     pub max_bytes: u64,
     /// The upload only carries data for `succeeded`: it is deleted once applied.
     pub consumes_upload: bool,
-    /// Applies a success (inside the transaction that records it, before the command's
-    /// row changes): the result as sent by the agent and the command's transfers. `Some`
-    /// params: queue another command of the kind with them (in the same transaction).
-    pub succeeded: for<'a> fn(
+    /// Reads and checks what a success delivered, before any transaction (it may use the
+    /// pool and the blob store; a transaction must not wait for a second connection).
+    pub prepare: for<'a> fn(
         &'a AppState,
+        &'a CommandRow,
+        &'a [TransferRow],
+        &'a serde_json::Value,
+    ) -> PrepFut<'a>,
+    /// Applies a success (inside the transaction that records it, before the command's
+    /// row changes, using only that transaction): the result as sent by the agent, the
+    /// command's transfers and what `prepare` made. `Some` params: queue another command of
+    /// the kind with them (in the same transaction).
+    pub succeeded: for<'a> fn(
         &'a mut sqlx::AnyConnection,
         &'a CommandRow,
         &'a [TransferRow],
         serde_json::Value,
+        Prepared,
     ) -> Fut<'a>,
 }
 
@@ -47,7 +68,8 @@ pub const KINDS: &[KindDef] = &[
         permits: feature::Backup::permits,
         max_bytes: 512 * 1024 * 1024,
         consumes_upload: false,
-        succeeded: |_, tx, cmd, transfer, result| {
+        prepare: nothing,
+        succeeded: |tx, cmd, transfer, result, _| {
             Box::pin(async move {
                 backup_made(tx, cmd, transfer, result).await?;
                 Ok(None)
@@ -60,6 +82,7 @@ pub const KINDS: &[KindDef] = &[
         permits: feature::Backup::permits,
         max_bytes: 0,
         consumes_upload: false,
+        prepare: nothing,
         succeeded: |_, _, _, _, _| Box::pin(async { Ok(None) }),
     },
     KindDef {
@@ -68,6 +91,7 @@ pub const KINDS: &[KindDef] = &[
         permits: feature::Firmware::permits,
         max_bytes: 0,
         consumes_upload: false,
+        prepare: nothing,
         succeeded: |_, _, _, _, _| Box::pin(async { Ok(None) }),
     },
     KindDef {
@@ -76,6 +100,7 @@ pub const KINDS: &[KindDef] = &[
         permits: feature::Backup::permits,
         max_bytes: 0,
         consumes_upload: false,
+        prepare: nothing,
         succeeded: |_, _, _, _, _| Box::pin(async { Ok(None) }),
     },
     KindDef {
@@ -84,8 +109,11 @@ pub const KINDS: &[KindDef] = &[
         permits: feature::CallData::permits,
         max_bytes: 256 * 1024 * 1024,
         consumes_upload: true,
-        succeeded: |st, tx, cmd, transfer, result| {
-            Box::pin(crate::calls::ingest::stored(st, tx, cmd, transfer, result))
+        prepare: |st, cmd, transfers, result| {
+            Box::pin(crate::calls::ingest::read(st, cmd, transfers, result))
+        },
+        succeeded: |tx, cmd, _, _, prepared| {
+            Box::pin(crate::calls::ingest::stored(tx, cmd, prepared))
         },
     },
 ];

@@ -195,10 +195,15 @@ pub async fn outcome(
     let result = o.result.clone().unwrap_or_default();
     let list = transfers::store::all_of_command(&st.db, &o.id).await?;
     let def = kinds::def(&cmd.kind);
-    let mut tx = st.db.pool.begin().await?;
-    let applied = match def {
-        Some(k) => (k.succeeded)(st, &mut tx, &cmd, &list, result.clone()).await,
+    let prepared = match def {
+        Some(k) => (k.prepare)(st, &cmd, &list, &result).await,
         None => Ok(None),
+    };
+    let mut tx = st.db.pool.begin().await?;
+    let applied = match (def, prepared) {
+        (Some(k), Ok(p)) => (k.succeeded)(&mut tx, &cmd, &list, result.clone(), p).await,
+        (None, _) => Ok(None),
+        (_, Err(e)) => Err(e),
     };
     match applied {
         Ok(next) => {
@@ -218,7 +223,7 @@ pub async fn outcome(
                 return Ok(None); // ended meanwhile (expired, another node): nothing applied
             }
             if let Some(params) = next {
-                follow_up(st, &mut tx, &cmd, params, now).await?;
+                follow_up(st, &mut tx, &cmd, &list, params, now).await?;
             }
             abort_for_test(&cmd.kind);
             tx.commit().await?;

@@ -1,4 +1,5 @@
-//! Why a command's success could not be applied.
+//! What a command's success delivered, read before its transaction, and why it could not be
+//! applied.
 
 use crate::error::AppError;
 use zentrale_protocol::commands::CommandError;
@@ -17,3 +18,6 @@ impl<E: Into<AppError>> From<E> for Unapplied {
         Unapplied::Store(e.into())
     }
 }
+
+/// What a kind read and checked before the transaction (a call-record batch).
+pub type Prepared = Option<Box<dyn std::any::Any + Send + Sync>>;
