@@ -292,13 +292,23 @@ pub async fn page(
             &mut binds,
         );
         let seq = p(Bind::Int(k.seq), &mut binds);
-        let tie = if single {
-            format!("seq {cmp} {seq}")
+        if db.backend == crate::db::Backend::Postgres {
+            // A row comparison: PostgreSQL scans the index from the key on.
+            if single {
+                conds.push(format!("({col}, seq) {cmp} ({v}, {seq})"));
+            } else {
+                let sys = p(Bind::Text(k.system_id.clone()), &mut binds);
+                conds.push(format!("({col}, system_id, seq) {cmp} ({v}, {sys}, {seq})"));
+            }
         } else {
-            let sys = p(Bind::Text(k.system_id.clone()), &mut binds);
-            format!("(system_id {cmp} {sys} OR (system_id = {sys} AND seq {cmp} {seq}))")
-        };
-        conds.push(format!("{col} {cmp}= {v} AND ({col} {cmp} {v} OR {tie})"));
+            let tie = if single {
+                format!("seq {cmp} {seq}")
+            } else {
+                let sys = p(Bind::Text(k.system_id.clone()), &mut binds);
+                format!("(system_id {cmp} {sys} OR (system_id = {sys} AND seq {cmp} {seq}))")
+            };
+            conds.push(format!("{col} {cmp}= {v} AND ({col} {cmp} {v} OR {tie})"));
+        }
     }
     let order = if single {
         format!("{col} {dir}, seq {dir}")
