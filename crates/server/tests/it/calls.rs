@@ -340,6 +340,25 @@ async fn bad_batches_and_odd_records(b: Backend) {
         "the list shows the PBX's time"
     );
 
+    // Bad list parameters are refused in words, never a server error.
+    let long = "9".repeat(60_000);
+    for q in [
+        "q=%00".to_owned(),
+        format!("q={}", "x".repeat(101)),
+        "cursor=garbage".to_owned(),
+        "limit=0".to_owned(),
+        "limit=5000".to_owned(),
+        "sort=drop+table".to_owned(),
+        "from=yesterday".to_owned(),
+        format!("q={long}"),
+    ] {
+        let status = api_status(&srv.url, &token, &format!("/api/v1/systems/{id}/calls?{q}")).await;
+        assert!(
+            (400..500).contains(&status),
+            "{}: {status}",
+            &q[..q.len().min(30)]
+        );
+    }
     // A batch for a cursor already passed is acknowledged and not stored again.
     let cmd =
         zentrale_server::commands::service::create_for::<zentrale_protocol::calls::CallsRetrieve>(
