@@ -141,7 +141,7 @@ pub fn record(seed: u64, sim: &CallsSim, seq: u64) -> CallRecord {
     };
     let (own, provider) = pick(&OWN, mix(h ^ 6));
     let mut partner = external_number(mix(h ^ 7));
-    let clip_unknown = direction != CallDirection::Outgoing && mix(h ^ 8) % 10 == 0;
+    let clip_unknown = direction != CallDirection::Outgoing && mix(h ^ 8).is_multiple_of(10);
     if clip_unknown && matches!(direction, CallDirection::Incoming | CallDirection::Group) {
         partner.clear();
     }
@@ -156,7 +156,7 @@ pub fn record(seed: u64, sim: &CallsSim, seq: u64) -> CallRecord {
     let (invoice_no, invoice_name, real_name) = match direction {
         CallDirection::Incoming | CallDirection::Outgoing => {
             // A user logged in to a group is billed to the group.
-            if mix(h ^ 12) % 8 == 0 {
+            if mix(h ^ 12).is_multiple_of(8) {
                 let g = pick(&GROUPS, mix(h ^ 13));
                 (g.0, g.1, user.1)
             } else {

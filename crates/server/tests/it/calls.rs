@@ -33,10 +33,9 @@ pub async fn retrieve_all(srv: &TestServer, token: &str, id: &str) -> Vec<Value>
     assert_eq!(status, 202, "{cmd}");
     let since = cmd["created_at_ms"].as_i64();
     let path = format!("/api/v1/systems/{id}/commands");
-    let mut last = Value::Null;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(240);
     loop {
-        last = api_json(&srv.url, token, &path).await;
+        let last = api_json(&srv.url, token, &path).await;
         let calls: Vec<&Value> = last
             .as_array()
             .unwrap()
