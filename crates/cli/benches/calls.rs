@@ -10,6 +10,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "calls_bench/reference.rs"]
+mod reference;
+use reference::{reference_export, reference_load};
+
 use std::io::Write;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -51,14 +55,14 @@ fn rate_for(records: usize) -> u32 {
     (records as f64 / hours).ceil() as u32
 }
 
-struct Server {
-    child: tokio::process::Child,
-    url: String,
-    c: reqwest::Client,
-    token: String,
-    db: String,
-    dir: tempfile::TempDir,
-    stop: tokio_util::sync::CancellationToken,
+pub struct Server {
+    pub child: tokio::process::Child,
+    pub url: String,
+    pub c: reqwest::Client,
+    pub token: String,
+    pub db: String,
+    pub dir: tempfile::TempDir,
+    pub stop: tokio_util::sync::CancellationToken,
 }
 
 async fn start(db: &str) -> Server {
@@ -262,81 +266,6 @@ impl Server {
     }
 }
 
-fn sh(cmd: &str) -> f64 {
-    let t = Instant::now();
-    let ok = std::process::Command::new("sh")
-        .args(["-c", cmd])
-        .status()
-        .unwrap();
-    assert!(ok.success(), "{cmd}");
-    t.elapsed().as_secs_f64()
-}
-
-const COLS: &str = "system_id, seq, started_at, duration_s, direction, partner, partner_name, \
-    invoice_no, invoice_name, real_name, connection, successful, call_type, received_at";
-
-/// The database's own bulk load of the same rows into an empty copy of the table (same
-/// indexes): seconds.
-fn reference_load(s: &Server, csv: &std::path::Path) -> f64 {
-    let csv = csv.display();
-    if s.db.starts_with("sqlite") {
-        let file = s.db.trim_start_matches("sqlite://");
-        let fresh = s.dir.path().join("ref.sqlite");
-        sh(&format!(
-            "sqlite3 -csv '{file}' 'SELECT {COLS} FROM calls' > '{csv}'"
-        ));
-        sh(&format!(
-            "sqlite3 '{file}' '.schema calls' | grep -v '^CREATE TABLE sqlite' > '{}/schema.sql' && sqlite3 '{}' < '{}/schema.sql'",
-            s.dir.path().display(),
-            fresh.display(),
-            s.dir.path().display()
-        ));
-        sh(&format!(
-            "sqlite3 '{}' 'PRAGMA foreign_keys=OFF; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;' > /dev/null",
-            fresh.display()
-        ));
-        sh(&format!(
-            "sqlite3 '{}' -cmd 'PRAGMA synchronous=NORMAL' '.import --csv {csv} calls'",
-            fresh.display()
-        ))
-    } else {
-        sh(&format!(
-            "psql -q '{}' -c \"\\copy (SELECT {COLS} FROM calls) TO '{csv}' CSV\"",
-            s.db
-        ));
-        sh(&format!(
-            "psql -q '{}' -c 'CREATE TABLE calls_ref (LIKE calls INCLUDING ALL)'",
-            s.db
-        ));
-        sh(&format!(
-            "psql -q '{}' -c \"\\copy calls_ref FROM '{csv}' CSV\"",
-            s.db
-        ))
-    }
-}
-
-/// The database's own CSV of one system's records in the list's order: (seconds, bytes).
-fn reference_export(s: &Server, id: &str) -> (f64, u64) {
-    let out = s.dir.path().join("ref_export.csv");
-    let q = format!(
-        "SELECT started_at, duration_s, partner, partner_name, invoice_no, invoice_name, real_name, connection, successful, call_type FROM calls WHERE system_id = '{id}' ORDER BY started_at DESC, seq DESC"
-    );
-    let secs = if s.db.starts_with("sqlite") {
-        sh(&format!(
-            "sqlite3 -csv '{}' \"{q}\" > '{}'",
-            s.db.trim_start_matches("sqlite://"),
-            out.display()
-        ))
-    } else {
-        sh(&format!(
-            "psql -q '{}' -c \"\\copy ({q}) TO '{}' CSV\"",
-            s.db,
-            out.display()
-        ))
-    };
-    (secs, std::fs::metadata(&out).unwrap().len())
-}
-
 async fn median_ms(s: &Server, path: &str, bearer: bool) -> f64 {
     let mut t = Vec::new();
     for _ in 0..21 {
@@ -366,7 +295,7 @@ async fn run(label: &str, db: &str) {
     }
     let (secs, rows) = s.retrieve(&fleet).await;
     let csv = s.dir.path().join("rows.csv");
-    let ref_secs = reference_load(&s, &csv);
+    let ref_secs = reference_load(&s.db, s.dir.path(), &csv);
     println!(
         "| {label}: {rows} records from {systems_n} PBXes through the device link | {:.0} rows/s ({secs:.1} s) | {:.0} rows/s ({ref_secs:.1} s) | {:.2}× |",
         rows as f64 / secs,
@@ -427,7 +356,7 @@ async fn run(label: &str, db: &str) {
     let secs = t.elapsed().as_secs_f64();
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = sampler.await;
-    let (ref_secs, ref_bytes) = reference_export(&s, id);
+    let (ref_secs, ref_bytes) = reference_export(&s.db, s.dir.path(), id);
     println!(
         "| {label}: gespr_dat.csv of {rows} records over HTTP | {:.1} MB/s ({secs:.1} s, {:.0} MB) | {:.1} MB/s ({ref_secs:.1} s) | {:.2}× |",
         bytes as f64 / 1e6 / secs,
