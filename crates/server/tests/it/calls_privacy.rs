@@ -246,6 +246,9 @@ async fn retrieval_on_a_schedule() {
     let (id2, agent2) = web
         .paired_system(&srv, db.dir.path(), "Scheduled 2", "CALLS00006")
         .await;
+    for a in [&agent, &agent2] {
+        a.pbx.update_calls(|c| c.per_hour = 600);
+    }
     let retrievals = |id: String| {
         let st = srv.st.clone();
         async move {
@@ -303,9 +306,54 @@ async fn retrieval_on_a_schedule() {
     run().await.unwrap();
     assert_eq!(retrievals(id.clone()).await, 1);
     assert_eq!(due(id.clone()).await, d1 + 15 * 60_000);
+    // The PBX restarts (a new process, the same serial) between two retrievals: the next
+    // batch continues where the last ended, nothing missing, nothing twice.
+    let state_file = agent.state_file.clone();
+    agent.stop.cancel();
+    let _ = agent.outcome().await;
+    tokio::time::sleep(std::time::Duration::from_millis(6500)).await;
+    let pbx = zentrale_agent::pbx::SimulatedPbx::new("CALLS00005", 1);
+    pbx.update_calls(|c| c.per_hour = 600);
+    let mut agent = Agent::spawn(agent_config(&srv.url, "CALLS00005", state_file), None, pbx);
+    agent.wait_connected().await;
     clock.advance_ms(15 * 60_000);
     run().await.unwrap();
     assert_eq!(retrievals(id.clone()).await, 2);
+    let before = scalar(
+        &srv.st,
+        "SELECT records FROM call_cursors WHERE system_id = $1",
+        &id,
+    )
+    .await;
+    let st = srv.st.clone();
+    let sys = id.clone();
+    wait_for(60, "the batch after the restart stored", || {
+        let st = st.clone();
+        let sys = sys.clone();
+        async move {
+            scalar(
+                &st,
+                "SELECT records FROM call_cursors WHERE system_id = $1",
+                &sys,
+            )
+            .await
+                > before
+        }
+    })
+    .await;
+    let count = scalar(
+        &srv.st,
+        "SELECT COUNT(*) FROM calls WHERE system_id = $1",
+        &id,
+    )
+    .await;
+    let span = scalar(
+        &srv.st,
+        "SELECT MAX(seq) - MIN(seq) + 1 FROM calls WHERE system_id = $1",
+        &id,
+    )
+    .await;
+    assert_eq!(count, span, "no gap across the PBX's restart");
     for a in [agent, agent2] {
         a.stop.cancel();
     }
