@@ -55,14 +55,14 @@ fn rate_for(records: usize) -> u32 {
     (records as f64 / hours).ceil() as u32
 }
 
-pub struct Server {
-    pub child: tokio::process::Child,
-    pub url: String,
-    pub c: reqwest::Client,
-    pub token: String,
-    pub db: String,
-    pub dir: tempfile::TempDir,
-    pub stop: tokio_util::sync::CancellationToken,
+struct Server {
+    child: tokio::process::Child,
+    url: String,
+    c: reqwest::Client,
+    token: String,
+    db: String,
+    dir: tempfile::TempDir,
+    stop: tokio_util::sync::CancellationToken,
 }
 
 async fn start(db: &str) -> Server {

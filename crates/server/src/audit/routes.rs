@@ -51,17 +51,8 @@ pub struct PageQuery {
 }
 
 fn day_start(user: &Ctx, text: &str, plus_days: i64) -> AppResult<Option<i64>> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| AppError::BadRequest(crate::msg!("err-audit-date", value = text)))?;
-    let day = day + chrono::Days::new(plus_days as u64);
-    Ok(day
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(user.tz).earliest())
-        .map(|t| t.timestamp_millis()))
+    crate::i18n::day_start(user.tz, text, plus_days as u64)
+        .map_err(|_| AppError::BadRequest(crate::msg!("err-audit-date", value = text.trim())))
 }
 
 impl PageQuery {
@@ -188,16 +179,6 @@ pub async fn page(
     }))
 }
 
-/// A cell a spreadsheet will not run as a formula: text that starts with `=`, `+`, `-`, `@`
-/// (a failed login's typed address, say) gets a leading apostrophe.
-fn inert(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 /// The most rows one CSV export holds; narrow the filter for more.
 pub const CSV_LIMIT: i64 = 100_000;
 
@@ -240,7 +221,7 @@ pub async fn csv(
                 l.ip,
                 l.request_id,
             ]
-            .map(|cell| inert(&cell)),
+            .map(|cell| crate::web::inert_cell(&cell)),
         )
         .map_err(AppError::internal)?;
     }

@@ -2,7 +2,7 @@
 //! filtered, paged list, and retention.
 
 use super::chain::{Entry, Verdict, Walker};
-use crate::db::Db;
+use crate::db::{Bind, Db, escape_like};
 use crate::error::{AppError, AppResult};
 
 const COLS: &str = "seq, at, actor_kind, actor_id, actor_label, company_id, system_id, action, \
@@ -240,29 +240,6 @@ pub async fn list(
         q = b.bind_to_as(q);
     }
     Ok((q.fetch_all(&db.pool).await?, total))
-}
-
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-impl Bind {
-    fn bind_to_as<'q, O>(
-        &self,
-        q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-        match self {
-            Bind::Text(s) => q.bind(s.clone()),
-            Bind::Int(i) => q.bind(*i),
-        }
-    }
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 fn like(s: &str) -> String {

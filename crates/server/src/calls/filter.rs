@@ -144,17 +144,8 @@ pub struct ListQuery {
 }
 
 fn day_start(user: &Ctx, text: &str, plus_days: u64) -> AppResult<Option<i64>> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| AppError::BadRequest(crate::msg!("calls-bad-date", value = text)))?;
-    let day = day + chrono::Days::new(plus_days);
-    Ok(day
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(user.tz).earliest())
-        .map(|t| t.timestamp_millis()))
+    crate::i18n::day_start(user.tz, text, plus_days)
+        .map_err(|_| AppError::BadRequest(crate::msg!("calls-bad-date", value = text.trim())))
 }
 
 impl ListQuery {

@@ -2,7 +2,7 @@
 //! transaction, lists filtered, sorted and paged by key in SQL.
 
 use super::filter::{Filter, Key, KeyValue, Sort};
-use crate::db::Db;
+use crate::db::{Bind, Db, escape_like};
 use crate::error::AppResult;
 use sqlx::AnyConnection;
 
@@ -201,11 +201,6 @@ pub async fn insert(
     Ok(())
 }
 
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
 /// A page of the records of `systems` that match `f`, after `after` in `f`'s order.
 /// `searchable_partner`: the systems whose external numbers the text filter may look at
 /// (masked numbers are not searched: that would reveal the hidden digits).
@@ -321,19 +316,10 @@ pub async fn page(
         limit.clamp(1, 10_000)
     );
     let mut q = sqlx::query_as::<_, CallRow>(&sql);
-    for b in binds {
-        q = match b {
-            Bind::Text(s) => q.bind(s),
-            Bind::Int(i) => q.bind(i),
-        };
+    for b in &binds {
+        q = b.bind_to_as(q);
     }
     Ok(q.fetch_all(&db.pool).await?)
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// The key of `row` in a list sorted by `sort`.

@@ -119,21 +119,11 @@ pub fn headings(tr: &Tr, with_system: bool) -> Vec<String> {
     h
 }
 
-/// A cell a spreadsheet will not run as a formula (`=`, `+`, `-`, `@` first get a `'`).
-/// A number such as `+49 171 …` is kept readable that way too.
-fn inert(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 /// The CSV cells of a row, in the order of [`headings`].
 pub fn cells(l: &CallLine, with_system: bool) -> Vec<String> {
     let mut c = Vec::with_capacity(11);
     if with_system {
-        c.push(inert(&l.system_name));
+        c.push(crate::web::inert_cell(&l.system_name));
     }
     for v in [
         &l.time,
@@ -147,7 +137,7 @@ pub fn cells(l: &CallLine, with_system: bool) -> Vec<String> {
         &l.billing,
         &l.call_type,
     ] {
-        c.push(inert(v));
+        c.push(crate::web::inert_cell(v));
     }
     c
 }

@@ -140,3 +140,21 @@ fn missing(key: &str) -> String {
     tracing::warn!(key, "message key missing from the catalog");
     key.to_owned()
 }
+
+/// Unix ms of the start of day `text` (`YYYY-MM-DD`) plus `plus_days`, in time zone `tz`;
+/// `Ok(None)` for empty text, `Err` for text that is not such a date.
+pub fn day_start(
+    tz: chrono_tz::Tz,
+    text: &str,
+    plus_days: u64,
+) -> Result<Option<i64>, chrono::ParseError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")?;
+    Ok((day + chrono::Days::new(plus_days))
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(tz).earliest())
+        .map(|t| t.timestamp_millis()))
+}

@@ -289,3 +289,13 @@ pub fn back_with_notice(path: &str, notice: &str, extra: &str) -> axum::response
     let q: String = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect();
     axum::response::Redirect::to(&format!("{path}?notice={q}{extra}")).into_response()
 }
+
+/// A CSV cell a spreadsheet will not run as a formula: text that starts with `=`, `+`, `-`,
+/// `@` (a typed address, a number like `+49 …`) gets a leading apostrophe.
+pub fn inert_cell(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}

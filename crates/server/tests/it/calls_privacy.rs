@@ -286,22 +286,7 @@ async fn retrieval_on_a_schedule() {
     run().await.unwrap();
     assert_eq!(retrievals(id.clone()).await, 1);
     assert_eq!(retrievals(id2.clone()).await, 1);
-    let st = srv.st.clone();
-    let sys = id.clone();
-    wait_for(60, "the scheduled batch stored", || {
-        let st = st.clone();
-        let sys = sys.clone();
-        async move {
-            scalar(
-                &st,
-                "SELECT records FROM call_cursors WHERE system_id = $1",
-                &sys,
-            )
-            .await
-                > 0
-        }
-    })
-    .await;
+    records_above(&srv.st, &id, 0, "the scheduled batch stored").await;
     // Not again within the interval; again after it.
     run().await.unwrap();
     assert_eq!(retrievals(id.clone()).await, 1);
@@ -319,28 +304,8 @@ async fn retrieval_on_a_schedule() {
     clock.advance_ms(15 * 60_000);
     run().await.unwrap();
     assert_eq!(retrievals(id.clone()).await, 2);
-    let before = scalar(
-        &srv.st,
-        "SELECT records FROM call_cursors WHERE system_id = $1",
-        &id,
-    )
-    .await;
-    let st = srv.st.clone();
-    let sys = id.clone();
-    wait_for(60, "the batch after the restart stored", || {
-        let st = st.clone();
-        let sys = sys.clone();
-        async move {
-            scalar(
-                &st,
-                "SELECT records FROM call_cursors WHERE system_id = $1",
-                &sys,
-            )
-            .await
-                > before
-        }
-    })
-    .await;
+    let before = scalar(&srv.st, RECORDS, &id).await;
+    records_above(&srv.st, &id, before, "the batch after the restart stored").await;
     let count = scalar(
         &srv.st,
         "SELECT COUNT(*) FROM calls WHERE system_id = $1",
@@ -359,4 +324,16 @@ async fn retrieval_on_a_schedule() {
     }
     srv.stop().await;
     db.cleanup().await;
+}
+
+const RECORDS: &str = "SELECT records FROM call_cursors WHERE system_id = $1";
+
+/// Waits until the system's cursor counts more than `n` stored records.
+async fn records_above(st: &zentrale_server::AppState, id: &str, n: i64, what: &str) {
+    wait_for(60, what, || {
+        let st = st.clone();
+        let id = id.to_owned();
+        async move { scalar(&st, RECORDS, &id).await > n }
+    })
+    .await;
 }
