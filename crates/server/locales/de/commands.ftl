@@ -51,3 +51,4 @@ cmd-step-backup-compared = Verglichen
 cmd-error-wrong-password = Das Backup lässt sich mit dem aktuellen Passwort für die Fernsicherung der TK-Anlage nicht öffnen (es wurde mit einem anderen erstellt). An der TK-Anlage wurde nichts geändert.
 cmd-error-backup-damaged = Das Backup ist beschädigt und nicht lesbar; an der TK-Anlage wurde nichts geändert. { $message }
 cmd-error-backup-newer-firmware = Das Backup stammt von Firmware { $backup }, neuer als die der TK-Anlage ({ $running }). Aktualisieren Sie zuerst die TK-Anlage.
+cmd-already-open = Für diese TK-Anlage wartet oder läuft bereits ein Befehl dieser Art. Warten Sie, bis er beendet ist.

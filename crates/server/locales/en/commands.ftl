@@ -51,3 +51,4 @@ cmd-step-backup-compared = Compared
 cmd-error-wrong-password = The backup cannot be opened with the PBX's current remote-backup password (it was made with another one). Nothing was changed on the PBX.
 cmd-error-backup-damaged = The backup is damaged and cannot be read; nothing was changed on the PBX. { $message }
 cmd-error-backup-newer-firmware = The backup comes from firmware { $backup }, newer than the PBX runs ({ $running }). Update the PBX first.
+cmd-already-open = A command of this kind waits or runs already for this PBX. Wait until it has ended.

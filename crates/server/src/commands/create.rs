@@ -73,6 +73,12 @@ pub async fn create_with<K: CommandKind>(
     let now = st.clock.now_ms();
     let mut tx = st.db.pool.begin().await?;
     let Some(id) = create_in::<K>(st, &mut tx, system_id, by, params, now).await? else {
+        drop(tx);
+        if store::has_open(&st.db, system_id, &[K::KIND]).await?
+            && kinds::def(K::KIND).is_some_and(|k| k.exclusive)
+        {
+            return Err(AppError::Conflict(crate::msg!("cmd-already-open")));
+        }
         return Err(AppError::Conflict(crate::msg!(
             "cmd-too-many-open",
             max = MAX_OPEN as i64
@@ -161,7 +167,8 @@ async fn insert_in(
             .fetch_optional(&mut *tx)
             .await?;
     }
-    if !store::insert(tx, &cmd, MAX_OPEN as i64).await? {
+    let exclusive = kinds::def(kind).is_some_and(|k| k.exclusive);
+    if !store::insert(tx, &cmd, MAX_OPEN as i64, exclusive).await? {
         return Ok(None);
     }
     if upload {

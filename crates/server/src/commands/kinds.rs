@@ -40,6 +40,8 @@ pub struct KindDef {
     pub max_bytes: u64,
     /// The upload only carries data for `succeeded`: it is deleted once applied.
     pub consumes_upload: bool,
+    /// At most one command of this kind waits or runs per system (checked in the insert).
+    pub exclusive: bool,
     /// Reads and checks what a success delivered, before any transaction (it may use the
     /// pool and the blob store; a transaction must not wait for a second connection).
     pub prepare: for<'a> fn(
@@ -68,6 +70,7 @@ pub const KINDS: &[KindDef] = &[
         permits: feature::Backup::permits,
         max_bytes: 512 * 1024 * 1024,
         consumes_upload: false,
+        exclusive: false,
         prepare: nothing,
         succeeded: |tx, cmd, transfer, result, _| {
             Box::pin(async move {
@@ -82,6 +85,7 @@ pub const KINDS: &[KindDef] = &[
         permits: feature::Backup::permits,
         max_bytes: 0,
         consumes_upload: false,
+        exclusive: true,
         prepare: nothing,
         succeeded: |_, _, _, _, _| Box::pin(async { Ok(None) }),
     },
@@ -91,6 +95,7 @@ pub const KINDS: &[KindDef] = &[
         permits: feature::Firmware::permits,
         max_bytes: 0,
         consumes_upload: false,
+        exclusive: true,
         prepare: nothing,
         succeeded: |_, _, _, _, _| Box::pin(async { Ok(None) }),
     },
@@ -100,6 +105,7 @@ pub const KINDS: &[KindDef] = &[
         permits: feature::Backup::permits,
         max_bytes: 0,
         consumes_upload: false,
+        exclusive: false,
         prepare: nothing,
         succeeded: |_, _, _, _, _| Box::pin(async { Ok(None) }),
     },
@@ -109,6 +115,7 @@ pub const KINDS: &[KindDef] = &[
         permits: feature::CallData::permits,
         max_bytes: 256 * 1024 * 1024,
         consumes_upload: true,
+        exclusive: true,
         prepare: |st, cmd, transfers, result| {
             Box::pin(crate::calls::ingest::read(st, cmd, transfers, result))
         },

@@ -41,18 +41,26 @@ const COLUMNS: &str = "id, system_id, kind, params, state, progress, step, resul
     error_args, created_by, created_at, updated_at, deadline_ms, seq";
 
 /// Inserts the command unless the system has `max_open` commands waiting or running
-/// already (one statement: parallel requests cannot both slip under the limit on SQLite; on
+/// already (or, `exclusive`, one of its kind) (one statement: parallel requests cannot both slip under the limit on SQLite; on
 /// PostgreSQL the caller holds the system's row lock). True if it was inserted.
 pub async fn insert(
     tx: &mut sqlx::AnyConnection,
     c: &CommandRow,
     max_open: i64,
+    exclusive: bool,
 ) -> AppResult<bool> {
+    // `exclusive`: not while a command of the same kind waits or runs on the system.
+    let alone = if exclusive {
+        " AND NOT EXISTS (SELECT 1 FROM commands WHERE system_id = $2 AND kind = $3 \
+         AND state IN ('queued', 'sent', 'running'))"
+    } else {
+        ""
+    };
     let done = sqlx::query(&format!(
         "INSERT INTO commands ({COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
          $12, $13, $14, (SELECT COALESCE(MAX(seq), 0) + 1 FROM commands WHERE system_id = $2) \
          WHERE (SELECT COUNT(*) FROM commands WHERE system_id = $2 \
-         AND state IN ('queued', 'sent', 'running')) < $15"
+         AND state IN ('queued', 'sent', 'running')) < $15{alone}"
     ))
     .bind(&c.id)
     .bind(&c.system_id)

@@ -377,6 +377,13 @@ async fn bad_batches_and_odd_records(b: Backend) {
         agent.pbx.calls_sim().served > served,
         "the PBX sent it again"
     );
+    // Thirty "Retrieve now" at once: one retrieval, the others hear that it runs.
+    let path = format!("/api/v1/systems/{id}/calls/retrieve");
+    let answers =
+        futures_util::future::join_all((0..30).map(|_| api_post(&srv.url, &token, &path))).await;
+    let taken = answers.iter().filter(|(s, _)| *s == 202).count();
+    assert_eq!(taken, 1, "{answers:?}");
+    assert!(answers.iter().all(|(s, _)| *s == 202 || *s == 409));
     agent.stop.cancel();
     srv.stop().await;
     db.cleanup().await;
