@@ -14,6 +14,7 @@ mod requests;
 pub mod run;
 pub mod state;
 pub mod transfer;
+pub mod tunnel;
 
 pub use config::AgentConfig;
 pub use error::AgentError;

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use zentrale_protocol::envelope::codes;
 use zentrale_protocol::methods::{
-    CommandRunMethod, InfoGet, RegistrationsGet, RegistrationsPartNote,
+    CommandRunMethod, InfoGet, RegistrationsGet, RegistrationsPartNote, TunnelOpenMethod,
 };
 use zentrale_protocol::registrations::{Registrations, split};
 use zentrale_protocol::{Envelope, MAX_FRAME_BYTES, Method};
@@ -42,6 +42,9 @@ const REQUESTS: &[(&str, Answer)] = &[
     }),
     (CommandRunMethod::NAME, |here, id, params| {
         Box::pin(async move { vec![here.commands.run(&id, params)] })
+    }),
+    (TunnelOpenMethod::NAME, |here, id, params| {
+        Box::pin(tunnel_open(here, id, params))
     }),
 ];
 
@@ -84,6 +87,25 @@ async fn registrations(here: &Here<'_>, id: String) -> Vec<Envelope> {
     };
     frames.extend(typed::<RegistrationsGet>(&id, pointer));
     frames
+}
+
+async fn tunnel_open(here: &Here<'_>, id: String, params: Value) -> Vec<Envelope> {
+    let params = match serde_json::from_value::<<TunnelOpenMethod as Method>::Params>(params) {
+        Ok(p) => p,
+        // A `target` or any other field is refused: the agent reaches only the PBX.
+        Err(e) => {
+            return vec![Envelope::error(
+                id,
+                codes::BAD_PARAMS,
+                format!("tunnel.open: {e}"),
+            )];
+        }
+    };
+    let cx = here.commands;
+    match cx.tunnels.open(&cx.env, params).await {
+        Ok(opening) => typed::<TunnelOpenMethod>(&id, opening),
+        Err(crate::tunnel::Refusal(code, message)) => vec![Envelope::error(id, code, message)],
+    }
 }
 
 fn typed<M: Method>(id: &str, result: M::Result) -> Vec<Envelope> {

@@ -138,6 +138,25 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub firmware_keys: Vec<String>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// Remote configuration's settings (a group of `serve`'s flags).
+#[derive(Args)]
+pub struct RemoteArgs {
+    /// Second listener: the PBXes' web interfaces for remote configuration [127.0.0.1:8081].
+    #[arg(long, env = "ZENTRALE_REMOTE_LISTEN")]
+    pub remote_listen: Option<SocketAddr>,
+    /// Origin browsers use for remote sessions, {session} as the host's first label [http://{session}.localhost:<port>].
+    #[arg(long, env = "ZENTRALE_REMOTE_URL")]
+    pub remote_url: Option<String>,
+    /// A remote-configuration session unused this many seconds ends [900].
+    #[arg(long, env = "ZENTRALE_REMOTE_IDLE_S")]
+    pub remote_idle_s: Option<i64>,
+    /// A remote-configuration session ends this many seconds after it was opened [7200].
+    #[arg(long, env = "ZENTRALE_REMOTE_ABSOLUTE_S")]
+    pub remote_absolute_s: Option<i64>,
 }
 
 impl ServeArgs {
@@ -211,6 +230,19 @@ impl ServeArgs {
         if !self.firmware_keys.is_empty() {
             s.firmware_keys = self.firmware_keys.clone();
         }
+        let r = &self.remote;
+        if r.remote_listen.is_some() {
+            s.remote_listen = r.remote_listen;
+        }
+        if r.remote_url.is_some() {
+            s.remote_url = r.remote_url.clone();
+        }
+        if let Some(v) = r.remote_idle_s {
+            s.remote_idle_s = v;
+        }
+        if let Some(v) = r.remote_absolute_s {
+            s.remote_absolute_s = v;
+        }
         Ok(s)
     }
 }
@@ -238,7 +270,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "Zentrale listening on {scheme}://{}",
         listener.local_addr()?
     );
-    zentrale_server::serve(st, listener, crate::shutdown_signal()).await?;
+    let remote = match st.config.remote_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} (remote configuration)"))?,
+        ),
+        None => None,
+    };
+    zentrale_server::serve_with_remote(st, listener, remote, crate::shutdown_signal()).await?;
     Ok(())
 }
 

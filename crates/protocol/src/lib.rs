@@ -14,6 +14,7 @@ pub mod pairing;
 pub mod registrations;
 pub mod schema;
 pub mod transfers;
+pub mod tunnel;
 pub mod version;
 
 pub use envelope::{Envelope, ErrorBody};

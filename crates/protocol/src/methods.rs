@@ -119,3 +119,8 @@ note!(
     CommandProgressNote, crate::commands::COMMAND_PROGRESS, TO_SERVER,
     crate::commands::CommandProgress
 );
+method!(
+    /// Server → agent: open the tunnel of a remote-configuration session (§5.7).
+    TunnelOpenMethod, crate::tunnel::TUNNEL_OPEN, TO_AGENT, crate::tunnel::TunnelOpen,
+    crate::tunnel::TunnelOpening, 15
+);

@@ -57,6 +57,8 @@ pub mod codes {
     pub const TRANSFER_CLOSED: &str = "transfer_closed";
     /// 422: the data does not have the SHA-256 given; nothing was kept.
     pub const SHA256_MISMATCH: &str = "sha256_mismatch";
+    /// No open remote-configuration session with this id and secret for this PBX.
+    pub const NO_SUCH_SESSION: &str = "no_such_session";
 
     /// The HTTP status that goes with each code (500 for a code not listed).
     pub fn http_status(code: &str) -> u16 {
@@ -64,7 +66,7 @@ pub mod codes {
             BAD_REQUEST => 400,
             UNAUTHORIZED => 401,
             UNKNOWN_TOKEN | SERIAL_MISMATCH => 403,
-            NO_SUCH_TRANSFER => 404,
+            NO_SUCH_TRANSFER | NO_SUCH_SESSION => 404,
             TOKEN_USED | WRONG_OFFSET => 409,
             TOKEN_EXPIRED | TRANSFER_CLOSED => 410,
             FIRMWARE_TOO_OLD | SHA256_MISMATCH => 422,

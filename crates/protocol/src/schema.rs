@@ -44,6 +44,7 @@ fn catalogue() -> (serde_json::Value, serde_json::Value) {
         method::<RegistrationsGet>(),
         method::<CommandRunMethod>(),
         method::<CommandOutcomeMethod>(),
+        method::<TunnelOpenMethod>(),
     ];
     let notes = [
         note::<Status>(),

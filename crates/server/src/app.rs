@@ -80,6 +80,11 @@ fn device_and_ops_routes() -> Vec<RouteDef> {
         ),
         r(
             "GET",
+            zentrale_protocol::tunnel::TUNNEL_PATH,
+            get(crate::remote::device::connect),
+        ),
+        r(
+            "GET",
             zentrale_protocol::schema::SCHEMA_PATH,
             get(|| async {
                 (
@@ -181,6 +186,16 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> AppResult<()> {
+    serve_with_remote(st, listener, None, shutdown).await
+}
+
+/// As [`serve`], with the remote origin (the PBXes' web interfaces) on `remote`.
+pub async fn serve_with_remote(
+    st: AppState,
+    listener: TcpListener,
+    remote: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> AppResult<()> {
     let gateway = st.gateway.clone();
     let stop = tokio_util::sync::CancellationToken::new();
     let background = spawn_background(st.clone(), stop.clone());
@@ -205,7 +220,27 @@ pub async fn serve(
     let timeouts = crate::listener::Timeouts {
         header: std::time::Duration::from_secs(st.config.header_timeout_s.max(1)),
     };
+    let remote_task = match remote {
+        Some(l) => {
+            let origin = crate::remote::service::origin_template(&st, &l)?;
+            tracing::info!(%origin, "remote configuration listening");
+            let _ = st.remote_origin.set(origin);
+            let stopped = stop.clone();
+            Some(tokio::spawn(crate::listener::serve(
+                l,
+                tls.clone(),
+                crate::remote::proxy::router(st.clone()),
+                timeouts,
+                async move { stopped.cancelled().await },
+            )))
+        }
+        None => None,
+    };
     crate::listener::serve(listener, tls, app, timeouts, shutdown).await;
+    stop.cancel();
+    if let Some(t) = remote_task {
+        let _ = t.await;
+    }
     let served = Ok(());
     stop.cancel();
     let _ = background.await;

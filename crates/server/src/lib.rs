@@ -37,6 +37,7 @@ pub mod news;
 pub mod operator;
 pub mod pairing;
 pub mod registrations;
+pub mod remote;
 pub mod route;
 pub mod smtp;
 pub mod state;
@@ -47,7 +48,7 @@ pub mod ui_routes;
 pub mod users;
 pub mod web;
 
-pub use app::{router, serve, start};
+pub use app::{router, serve, serve_with_remote, start};
 pub use clock::Clock;
 pub use config::Config;
 pub use error::{AppError, AppResult};

@@ -33,6 +33,10 @@ pub struct AppState {
     pub node: Arc<str>,
     /// Where bulk data is kept; opened by a serving node (`app::start`).
     pub blobs: Option<Arc<crate::blobs::Blobs>>,
+    /// Remote-configuration tunnels held by this node.
+    pub remote: Arc<crate::remote::hub::Hub>,
+    /// The remote origin's URL template (`{session}` in the host), once this node serves it.
+    pub remote_origin: Arc<std::sync::OnceLock<String>>,
 }
 
 impl AppState {
@@ -52,6 +56,8 @@ impl AppState {
         let gateway = Arc::new(Registry::default());
         AppState {
             blobs: None,
+            remote: Arc::default(),
+            remote_origin: Arc::default(),
             node: crate::jobs::node::node_id(&config).into(),
             oidc,
             monitoring: Arc::default(),

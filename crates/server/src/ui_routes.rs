@@ -150,6 +150,16 @@ pub fn ui_routes() -> Vec<RouteDef> {
         ),
         r(
             "POST",
+            "/systems/{id}/remote",
+            post(crate::remote::routes::open),
+        ),
+        r(
+            "POST",
+            "/systems/{id}/remote/{session}/close",
+            post(crate::remote::routes::close),
+        ),
+        r(
+            "POST",
             "/systems/{id}/calls/retrieve",
             post(crate::calls::routes::retrieve),
         ),

@@ -77,6 +77,8 @@ pub struct Commands {
     restart_pending: std::sync::atomic::AtomicBool,
     /// Woken when the PBX restarts: the session sends what it has and reconnects.
     pub restarting: Notify,
+    /// Remote-configuration tunnels (they share the commands' environment).
+    pub tunnels: Arc<crate::tunnel::Tunnels>,
 }
 
 impl Commands {
@@ -97,6 +99,7 @@ impl Commands {
             outcome_ready: Notify::new(),
             restart_pending: Default::default(),
             restarting: Notify::new(),
+            tunnels: Arc::default(),
         });
         Ok((cx, rx))
     }

@@ -8,6 +8,8 @@ mod calls_sim;
 pub mod simulated;
 mod simulated_config;
 mod simulated_ops;
+mod web_sim;
+mod web_sim_pages;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -94,6 +96,12 @@ pub trait Pbx: Send + Sync + 'static {
     /// The call records whose seq is greater than `after`, oldest first, at most `max`.
     async fn call_records(&self, _after: u64, _max: u32) -> Result<Vec<CallRecord>, PbxError> {
         Err(PbxError::Unsupported("call data"))
+    }
+
+    /// Where the PBX's own web interface listens (`host:port`, on the PBX's side). The
+    /// agent's tunnels connect to this address and no other.
+    async fn web_address(&self) -> Result<std::net::SocketAddr, PbxError> {
+        Err(PbxError::Unsupported("remote configuration"))
     }
 
     /// The settings in a configuration file by name, for comparing two backups.

@@ -8,6 +8,7 @@ use zentrale_protocol::messages::{DeviceInfo, Licence, Maintenance};
 use zentrale_protocol::registrations::{
     Account, AccountStatus, Phone, PhoneKind, PhoneStatus, Registrations,
 };
+use zentrale_protocol::tunnel::CAPABILITY as TUNNEL_CAPABILITY;
 
 /// Settings an installer could change on the PBX.
 #[derive(Debug, Clone)]
@@ -16,7 +17,18 @@ pub struct Settings {
     pub maintenance: bool,
     pub monitoring_enabled: bool,
     pub remote_config_allowed: bool,
+    /// Time zone (System page of its web interface).
+    pub time_zone: String,
+    /// Call Through on or off.
+    pub call_through: bool,
+    /// The password of the PBX's own web interface (admin).
+    pub admin_password: String,
 }
+
+/// Remote configuration through the control center works from this firmware on.
+pub const REMOTE_CONFIG_SINCE: FirmwareVersion = FirmwareVersion::new(2, 6, 0);
+/// The simulated PBX's web interface password unless changed.
+pub const DEFAULT_ADMIN_PASSWORD: &str = "admin";
 
 pub struct SimulatedPbx {
     serial: String,
@@ -25,8 +37,8 @@ pub struct SimulatedPbx {
     pub(super) booted_at_s: std::sync::atomic::AtomicU64,
     maintenance_until_ms: i64,
     licences: Vec<Licence>,
-    settings: Mutex<Settings>,
-    pub(super) lines: Mutex<Lines>,
+    pub(super) settings: std::sync::Arc<Mutex<Settings>>,
+    pub(super) lines: std::sync::Arc<Mutex<Lines>>,
     load: Mutex<Option<(f32, f32)>>,
     alerts: Mutex<Vec<zentrale_protocol::messages::PbxAlert>>,
     /// Lively: phones and trunks flap and events happen by themselves (see [`SimulatedPbx::set_lively`]).
@@ -35,6 +47,8 @@ pub struct SimulatedPbx {
     pub(super) backup: Mutex<super::backup_sim::BackupSim>,
     /// Call data (`calls_sim.rs`).
     pub(super) calls: Mutex<super::calls_sim::CallsSim>,
+    /// Its own web interface on loopback, started when first asked for (`web_sim.rs`).
+    pub(super) web: tokio::sync::OnceCell<super::web_sim::WebSim>,
 }
 
 /// State of the lively mode: the last time slot whose events were raised.
@@ -188,18 +202,22 @@ impl SimulatedPbx {
                     quantity: (mix(m ^ 3) % 2) as u32,
                 },
             ],
-            settings: Mutex::new(Settings {
+            settings: std::sync::Arc::new(Mutex::new(Settings {
                 firmware: FirmwareVersion::new(2, 6, 2),
                 maintenance: true,
                 monitoring_enabled: !mix(m ^ 4).is_multiple_of(3),
                 remote_config_allowed: mix(m ^ 5).is_multiple_of(2),
-            }),
-            lines: Mutex::new(lines_for(h)),
+                time_zone: "Europe/Berlin".into(),
+                call_through: mix(m ^ 6).is_multiple_of(2),
+                admin_password: DEFAULT_ADMIN_PASSWORD.into(),
+            })),
+            lines: std::sync::Arc::new(Mutex::new(lines_for(h))),
             load: Mutex::new(None),
             alerts: Mutex::new(Vec::new()),
             lively: Mutex::new(None),
             backup: Mutex::new(super::backup_sim::BackupSim::new(h)),
             calls: Mutex::new(super::calls_sim::CallsSim::default()),
+            web: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -295,7 +313,11 @@ impl SimulatedPbx {
                 until_ms: Some(self.maintenance_until_ms),
             },
             licences: self.licences.clone(),
-            capabilities: vec!["info".into(), "backup".into(), "calls".into()],
+            capabilities: ["info", "backup", "calls"]
+                .into_iter()
+                .chain((s.firmware >= REMOTE_CONFIG_SINCE).then_some(TUNNEL_CAPABILITY))
+                .map(str::to_owned)
+                .collect(),
             monitoring_enabled: s.monitoring_enabled,
             remote_config_allowed: s.remote_config_allowed,
             remote_backup_ready: self.backup_sim().password.is_some(),

@@ -25,6 +25,8 @@ impl SimulatedPbx {
             "settings": {
                 "monitoring_enabled": s.monitoring_enabled,
                 "remote_config_allowed": s.remote_config_allowed,
+                "time_zone": s.time_zone,
+                "call_through": s.call_through,
             },
             "phones": r.phones,
             "accounts": r.accounts,
@@ -61,6 +63,12 @@ impl SimulatedPbx {
         self.update(|s| {
             s.monitoring_enabled = parsed.monitoring_enabled;
             s.remote_config_allowed = parsed.remote_config_allowed;
+            if let Some(tz) = parsed.time_zone {
+                s.time_zone = tz;
+            }
+            if let Some(on) = parsed.call_through {
+                s.call_through = on;
+            }
         });
         {
             let mut l = self.lines.lock().unwrap_or_else(|p| p.into_inner());
@@ -86,6 +94,9 @@ impl SimulatedPbx {
 struct Parsed {
     monitoring_enabled: bool,
     remote_config_allowed: bool,
+    /// Absent in files of older firmware: the PBX keeps its own.
+    time_zone: Option<String>,
+    call_through: Option<bool>,
     phones: Vec<Phone>,
     accounts: Vec<Account>,
     announcements: Vec<u8>,
@@ -120,6 +131,11 @@ fn parse(data: &[u8]) -> Result<Parsed, PbxError> {
     Ok(Parsed {
         monitoring_enabled: flag("monitoring_enabled")?,
         remote_config_allowed: flag("remote_config_allowed")?,
+        time_zone: h["settings"]["time_zone"]
+            .as_str()
+            .filter(|tz| super::web_sim::TIME_ZONES.contains(tz))
+            .map(str::to_owned),
+        call_through: h["settings"]["call_through"].as_bool(),
         phones: serde_json::from_value(h["phones"].clone()).map_err(|e| bad(&e.to_string()))?,
         accounts: serde_json::from_value(h["accounts"].clone()).map_err(|e| bad(&e.to_string()))?,
         announcements: rest.to_vec(),

@@ -149,6 +149,10 @@ impl Pbx for SimulatedPbx {
         Ok(())
     }
 
+    async fn web_address(&self) -> Result<std::net::SocketAddr, PbxError> {
+        self.web_sim().await.map(|w| w.addr)
+    }
+
     async fn read_settings(&self, file: &Path) -> Result<BTreeMap<String, String>, PbxError> {
         let data = tokio::fs::read(file)
             .await

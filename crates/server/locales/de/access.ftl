@@ -11,3 +11,4 @@ role-backup = Backup
 role-call_data = Gesprächsdaten
 roles = Rollen
 refusal-call-data = Die Gesprächsdaten von „{ $name }“ erfordern die Rolle Gesprächsdaten oder Administrator.
+refusal-remote-config = Die Fernkonfiguration von „{ $name }“ erfordert die Rolle Administrator.

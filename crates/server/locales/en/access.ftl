@@ -11,3 +11,4 @@ role-backup = Backup
 role-call_data = Call data
 roles = Roles
 refusal-call-data = The call data of '{ $name }' need the Call data or Administrator role.
+refusal-remote-config = Remote configuration of '{ $name }' needs the Administrator role.

@@ -149,6 +149,18 @@ pub mod feature {
         }
         const GATED: bool = true;
     }
+
+    /// Remote configuration: Administrator role; needs maintenance.
+    pub struct RemoteConfig;
+    impl Feature for RemoteConfig {
+        fn permits(roles: RoleSet) -> bool {
+            has(roles, Role::Administrator)
+        }
+        fn refusal(name: &str) -> crate::i18n::Msg {
+            crate::msg!("refusal-remote-config", name = name)
+        }
+        const GATED: bool = true;
+    }
 }
 
 /// Proof that a user may see a system, with the roles they hold on it.

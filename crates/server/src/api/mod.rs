@@ -16,6 +16,7 @@ pub mod groups;
 pub mod monitoring;
 pub mod news;
 pub mod registrations;
+pub mod remote;
 pub mod smtp;
 pub mod systems;
 
@@ -195,6 +196,7 @@ impl Modify for Security {
         commands::list, commands::get_one, commands::cancel, backups::list, backups::create,
         backups::restore, backups::delete, backups::compare, backups::get_schedule, backups::put_schedule,
         calls::system_list, calls::all_list, calls::system_csv, calls::all_csv, calls::retrieve,
+        remote::create, remote::list, remote::delete,
         firmware::list, firmware::upload, firmware::update, smtp::list, smtp::create, smtp::get_one,
         smtp::update, smtp::delete, smtp::test, smtp::choose, smtp::unchoose,
         alerts::api_system, alerts::api_fleet, alerts::api_ack,
@@ -210,6 +212,7 @@ impl Modify for Security {
         (name = "groups", description = "User groups"),
         (name = "firmware", description = "Firmware images for PBX updates"),
         (name = "calls", description = "Call data of the PBXes"),
+        (name = "remote", description = "Remote configuration of the PBXes through a tunnel"),
         (name = "smtp", description = "Outgoing mail servers for e-mail warnings"),
         (name = "operator", description = "Company management by the platform operator"),
         (name = "audit", description = "The audit log"),
@@ -335,6 +338,21 @@ pub fn routes() -> Vec<crate::route::RouteDef> {
             post(calls::retrieve),
         ),
         r("GET", "/api/v1/calls", get(calls::all_list)),
+        r(
+            "POST",
+            "/api/v1/systems/{id}/remote-sessions",
+            post(remote::create),
+        ),
+        r(
+            "GET",
+            "/api/v1/systems/{id}/remote-sessions",
+            get(remote::list),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/systems/{id}/remote-sessions/{session_id}",
+            delete(remote::delete),
+        ),
         r("GET", "/api/v1/calls.csv", get(calls::all_csv)),
         r("GET", "/api/v1/systems/{id}/backups", get(backups::list)),
         r(

@@ -67,6 +67,16 @@ pub struct Config {
     pub firmware_keys: Vec<String>,
     /// This installation's public base URL, for links in e-mails (`None`: the listen address).
     pub public_url: Option<String>,
+    /// Where the second listener (the PBXes' web interfaces) binds; `None`: no remote
+    /// configuration on this node.
+    pub remote_listen: Option<SocketAddr>,
+    /// The origin browsers use for a remote session, `{session}` in the host name;
+    /// `None`: `http(s)://{session}.localhost:<port of remote_listen>`.
+    pub remote_url: Option<String>,
+    /// A remote session unused this long ends.
+    pub remote_idle_s: i64,
+    /// A remote session ends this long after it was opened.
+    pub remote_absolute_s: i64,
 }
 
 /// OpenID Connect settings.

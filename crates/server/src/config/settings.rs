@@ -50,6 +50,13 @@ pub struct Settings {
     pub blob_url: Option<String>,
     /// Public keys (minisign, base64) firmware images must be signed with.
     pub firmware_keys: Vec<String>,
+    /// The second listener: the PBXes' web interfaces (remote configuration).
+    pub remote_listen: Option<SocketAddr>,
+    /// The browser-facing origin of remote sessions, `{session}` standing for the session's
+    /// id in the host name (e.g. `https://{session}.remote.example.com`).
+    pub remote_url: Option<String>,
+    pub remote_idle_s: i64,
+    pub remote_absolute_s: i64,
 }
 
 impl Default for Settings {
@@ -87,6 +94,10 @@ impl Default for Settings {
             job_interval_s: 60,
             blob_url: None,
             firmware_keys: Vec::new(),
+            remote_listen: Some(SocketAddr::from(([127, 0, 0, 1], 8081))),
+            remote_url: None,
+            remote_idle_s: 15 * 60,
+            remote_absolute_s: 2 * 3600,
         }
     }
 }
@@ -161,12 +172,49 @@ impl Settings {
                 }
             }
         }
+        problems.extend(self.remote_problems());
         for k in &self.firmware_keys {
             if !k.trim().is_empty() && minisign::PublicKey::from_base64(k.trim()).is_err() {
                 problems.push(format!(
                     "firmware_keys entry '{k}' is not a minisign public key (the base64 line of a .pub file)"
                 ));
             }
+        }
+        problems
+    }
+
+    /// What is wrong with the remote-configuration settings.
+    fn remote_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Some(u) = &self.remote_url {
+            let parsed = url::Url::parse(&u.replace("{session}", "s"));
+            let ok = parsed.as_ref().is_ok_and(|p| {
+                matches!(p.scheme(), "http" | "https") && p.path() == "/" && p.query().is_none()
+            });
+            if !ok {
+                problems.push(format!(
+                    "remote_url '{u}' must be an origin like https://{{session}}.remote.example.com"
+                ));
+            }
+            if u.contains("{session}") && !u.contains("://{session}.") {
+                problems.push(
+                    "remote_url: {session} must be the first label of the host name".to_owned(),
+                );
+            }
+        }
+        if let Some(addr) = self.remote_listen {
+            if addr == self.listen {
+                problems.push("remote_listen must differ from listen".to_owned());
+            }
+            if !addr.ip().is_loopback() && self.remote_url.is_none() {
+                problems.push(
+                    "remote_listen on a public address needs remote_url (the origin browsers use)"
+                        .to_owned(),
+                );
+            }
+        }
+        if self.remote_idle_s < 60 || self.remote_absolute_s < 60 {
+            problems.push("remote_idle_s and remote_absolute_s must be at least 60".to_owned());
         }
         problems
     }
@@ -215,6 +263,13 @@ impl Settings {
                 .map(|k| k.trim().to_owned())
                 .filter(|k| !k.is_empty())
                 .collect(),
+            remote_listen: self.remote_listen,
+            remote_url: self
+                .remote_url
+                .map(|u| u.trim_end_matches('/').to_owned())
+                .filter(|u| !u.is_empty()),
+            remote_idle_s: self.remote_idle_s.max(1),
+            remote_absolute_s: self.remote_absolute_s.max(1),
         }
     }
 

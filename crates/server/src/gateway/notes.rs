@@ -218,5 +218,12 @@ pub(super) async fn store_info(ctx: &Ctx<'_>, info: &DeviceInfo) -> Result<(), (
             close::GOING_AWAY,
             "server error; reconnect later".to_owned(),
         )
-    })
+    })?;
+    // Remote configuration withdrawn on the PBX, or maintenance ended: its sessions end now.
+    if !(info.remote_config_allowed && info.maintenance.active)
+        && let Err(e) = crate::remote::service::check_system(ctx.st, ctx.system_id).await
+    {
+        tracing::error!(system = %ctx.system_id, error = %e, "ending remote sessions failed");
+    }
+    Ok(())
 }

@@ -30,6 +30,9 @@ const JOBS: &[(&str, Job)] = &[
     ("calls-retention", |st| {
         Box::pin(crate::calls::service::run_retention(st))
     }),
+    ("remote-sessions", |st| {
+        Box::pin(crate::remote::service::sweep(st))
+    }),
     ("backup-schedule", |st| {
         Box::pin(crate::backups::service::run_schedules(st))
     }),

@@ -267,6 +267,8 @@ struct InfoPage {
     /// The rename form's value and its error.
     rename_value: String,
     rename_error: String,
+    /// Remote configuration, for those who may use it.
+    remote: Option<crate::remote::routes::RemoteView>,
 }
 
 /// System information.
@@ -287,6 +289,7 @@ async fn info_page(
     rename_error: String,
 ) -> AppResult<Response> {
     let info = SystemInfo::new(st, a, &user.tr());
+    let remote = crate::remote::routes::view(st, &user.tr(), a).await?;
     let paths = match a.clone().owner() {
         Ok(cap) => Some(super::paths::of(st, &cap).await?),
         Err(_) => None,
@@ -301,6 +304,7 @@ async fn info_page(
         paths,
         rename_value,
         rename_error,
+        remote,
     }))
 }
 

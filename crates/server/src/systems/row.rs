@@ -39,6 +39,8 @@ pub struct SystemRow {
     pub registrations_problem: Option<String>,
     /// The PBX reported a password for remote backup (remote backup set up).
     pub remote_backup_ready: Option<i64>,
+    /// A remote-configuration session is open since then (the active-connection symbol).
+    pub remote_since: Option<i64>,
 }
 
 /// The PBX's switches as booleans: the database keeps them as 0/1 integers, read here once.

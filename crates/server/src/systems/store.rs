@@ -11,7 +11,7 @@ const COLS: &str = "id, company_id, owner_id, name, serial, created_at, token, t
     token_used_at, secret_hash, initial_registration_at, paired_at, error_code, error_detail, \
     error_at, revoked_at, model, mac, firmware, booted_at, maintenance_active, maintenance_until, \
     licences, capabilities, monitoring_enabled, remote_config_allowed, info_at, last_seen_at, \
-    online_since, registrations_problem, remote_backup_ready";
+    online_since, registrations_problem, remote_backup_ready, remote_since";
 
 /// Fields of a new system.
 pub struct NewSystem<'a> {

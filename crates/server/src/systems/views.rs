@@ -36,6 +36,8 @@ pub struct SystemLine {
     pub can_monitor: bool,
     /// A pairing attempt refused after the system was paired (the pairing itself stands).
     pub refusal: String,
+    /// "Connected to the remote access server since …" while a remote session is open.
+    pub remote_active: String,
 }
 
 pub const COLUMNS: &[&str] = &[
@@ -79,6 +81,10 @@ impl SystemLine {
             registrations: String::new(),
             can_monitor: a.has(Role::Monitoring) || a.has(Role::Administrator),
             refusal: refusal_since_pairing(s, tr),
+            remote_active: s
+                .remote_since
+                .map(|at| tr.msg(&Msg::new("remote-active-since").time("since", at)))
+                .unwrap_or_default(),
         }
     }
 

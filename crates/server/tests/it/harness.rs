@@ -78,6 +78,8 @@ impl TestDb {
 pub struct TestServer {
     pub url: String,
     pub addr: SocketAddr,
+    /// Port of the remote origin (`http://{session}.localhost:<port>`).
+    pub remote_port: u16,
     pub st: AppState,
     stop: CancellationToken,
     handle: JoinHandle<()>,
@@ -126,13 +128,17 @@ impl TestServer {
         tune(&mut st);
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let remote = tokio::net::TcpListener::bind((addr.ip(), 0)).await.unwrap();
+        let remote_port = remote.local_addr().unwrap().port();
         let stop = CancellationToken::new();
         let handle = {
             let (st, stop) = (st.clone(), stop.clone());
             tokio::spawn(async move {
-                zentrale_server::serve(st, listener, async move { stop.cancelled().await })
-                    .await
-                    .unwrap();
+                zentrale_server::serve_with_remote(st, listener, Some(remote), async move {
+                    stop.cancelled().await
+                })
+                .await
+                .unwrap();
             })
         };
         let host = if scheme == "https" {
@@ -143,6 +149,7 @@ impl TestServer {
         TestServer {
             url: format!("{scheme}://{host}"),
             addr,
+            remote_port,
             st,
             stop,
             handle,

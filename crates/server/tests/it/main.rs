@@ -34,6 +34,7 @@ mod pages;
 mod pairing;
 mod registrations;
 mod relay;
+mod remote;
 mod revoke;
 mod schema;
 mod sessions;
