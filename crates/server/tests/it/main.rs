@@ -35,6 +35,7 @@ mod pairing;
 mod registrations;
 mod relay;
 mod remote;
+mod remote_ends;
 mod revoke;
 mod schema;
 mod sessions;

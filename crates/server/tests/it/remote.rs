@@ -124,7 +124,7 @@ pub async fn allow(srv: &TestServer, agent: &Agent, id: &str, allowed: bool) {
 }
 
 /// A WebSocket to the PBX's echo page through the tunnel, with the browser's cookies.
-async fn echo_socket(
+pub async fn echo_socket(
     b: &RemoteBrowser,
     cookies: &str,
 ) -> tokio_tungstenite::WebSocketStream<tokio::net::TcpStream> {
