@@ -60,7 +60,7 @@ async fn sessions_end_by_time_permission_and_maintenance() {
             Duration::from_secs(10),
         )
         .await;
-    let why = refused.err().expect("refused").to_string();
+    let why = refused.expect_err("refused").to_string();
     assert!(
         why.contains("unknown field") || why.contains("target"),
         "{why}"
