@@ -12,9 +12,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 /// Keeps chromedriver alive; killed on drop.
-struct Driver(#[allow(dead_code)] tokio::process::Child);
+pub(crate) struct Driver(#[allow(dead_code)] tokio::process::Child);
 
-async fn chromedriver() -> (Driver, u16) {
+pub(crate) async fn chromedriver() -> (Driver, u16) {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()

@@ -35,6 +35,7 @@ mod pairing;
 mod registrations;
 mod relay;
 mod remote;
+mod remote_browser;
 mod remote_ends;
 mod revoke;
 mod schema;
