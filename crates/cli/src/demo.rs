@@ -54,11 +54,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
     tracing::info!("Zentrale demo listening on {url}");
+    // The PBXes' web interfaces (remote configuration) on a port of their own.
+    let remote = tokio::net::TcpListener::bind((addr.ip(), 0)).await?;
+    tracing::info!(
+        "remote configuration on http://<session>.localhost:{} (simulated PBX password: {})",
+        remote.local_addr()?.port(),
+        zentrale_agent::pbx::simulated::DEFAULT_ADMIN_PASSWORD
+    );
     let server_stop = CancellationToken::new();
     let server = {
         let (st, stop) = (st.clone(), server_stop.clone());
         tokio::spawn(async move {
-            zentrale_server::serve(st, listener, async move { stop.cancelled().await }).await
+            zentrale_server::serve_with_remote(st, listener, Some(remote), async move {
+                stop.cancelled().await
+            })
+            .await
         })
     };
 

@@ -203,7 +203,7 @@ impl Settings {
             }
         }
         if let Some(addr) = self.remote_listen {
-            if addr == self.listen {
+            if addr == self.listen && addr.port() != 0 {
                 problems.push("remote_listen must differ from listen".to_owned());
             }
             if !addr.ip().is_loopback() && self.remote_url.is_none() {

@@ -1,0 +1,274 @@
+//! Remote configuration through the tunnel against the simulated PBX's web interface
+//! fetched directly: time to first byte of its login page (sequential requests on a kept
+//! connection, as a browser sends them) and the throughput of a 20 MB download. The server
+//! is the release `zentrale serve` in its own process; the simulated PBX and its agent run
+//! in this process, all on loopback.
+//!
+//! `cargo bench -p zentrale --bench remote`; prints a table for docs/benchmarks.md.
+//! `ZENTRALE_BENCH_REQUESTS` (default 300) sets the number of timed page requests.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use zentrale_agent::pbx::SimulatedPbx;
+use zentrale_agent::pbx::simulated::DEFAULT_ADMIN_PASSWORD;
+
+const BIN: &str = env!("CARGO_BIN_EXE_zentrale");
+const PW: &str = "a long enough password";
+
+fn between(s: &str, a: &str, b: &str) -> String {
+    let i = s.find(a).unwrap() + a.len();
+    let j = s[i..].find(b).unwrap() + i;
+    s[i..j].to_owned()
+}
+
+fn client(resolve: Option<(&str, SocketAddr)>) -> reqwest::Client {
+    let mut b = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some((host, addr)) = resolve {
+        b = b.resolve(host, addr);
+    }
+    b.build().unwrap()
+}
+
+/// Median and 95th percentile (ms) of the time to the response head of `GET base/login`.
+async fn ttfb(c: &reqwest::Client, base: &str, n: usize) -> (f64, f64) {
+    let mut ms = Vec::with_capacity(n);
+    for i in 0..n + 20 {
+        let t = Instant::now();
+        let r = c.get(format!("{base}/login")).send().await.unwrap();
+        let took = t.elapsed().as_secs_f64() * 1000.0;
+        assert_eq!(r.status(), 200);
+        let _ = r.bytes().await.unwrap();
+        if i >= 20 {
+            ms.push(took);
+        }
+    }
+    ms.sort_by(f64::total_cmp);
+    (ms[n / 2], ms[n * 95 / 100])
+}
+
+/// Best and median MB/s of five 20 MiB downloads.
+async fn throughput(c: &reqwest::Client, base: &str) -> (f64, f64) {
+    let mut rates = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let r = c
+            .get(format!("{base}/download/log.txt?mb=20"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let n = r.bytes().await.unwrap().len();
+        assert_eq!(n, 20 * 1024 * 1024);
+        rates.push(n as f64 / 1e6 / t.elapsed().as_secs_f64());
+    }
+    rates.sort_by(f64::total_cmp);
+    (rates[4], rates[2])
+}
+
+#[tokio::main]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!("a benchmark: run it with cargo bench");
+        return;
+    }
+    let n: usize = std::env::var("ZENTRALE_BENCH_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let d = d.to_str().unwrap();
+    let ok = std::process::Command::new(BIN)
+        .args(["company", "add", "Bench", "--data-dir", d])
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    let mut add = std::process::Command::new(BIN)
+        .args([
+            "user",
+            "add",
+            "--company",
+            "Bench",
+            "--email",
+            "b@bench.example",
+            "--data-dir",
+            d,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PW}\n").as_bytes())
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    let mut server = tokio::process::Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--remote-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            d,
+        ])
+        .env("ZENTRALE_LOG", "warn,zentrale=info,zentrale_server=info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let (mut url, mut origin) = (None, None);
+    while url.is_none() || origin.is_none() {
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("the server did not say where it listens within 60 s")
+            .unwrap()
+            .expect("server ended");
+        if let Some(rest) = line.split("origin=").nth(1) {
+            origin = Some(rest.split_whitespace().next().unwrap().to_owned());
+        }
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            url = Some(rest.split_whitespace().next().unwrap().to_owned());
+        }
+    }
+    let (url, origin) = (url.unwrap(), origin.unwrap());
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+
+    let c = client(None);
+    let r = c
+        .post(format!("{url}/login"))
+        .form(&[("email", "b@bench.example"), ("password", PW)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = c
+        .post(format!("{url}/account/tokens"))
+        .form(&[("name", "bench"), ("days", "")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = between(&page, "data-new-token=\"", "\"");
+    let serial = "BENCHREMOTE1";
+    let r = c
+        .post(format!("{url}/admin/systems"))
+        .form(&[("name", serial), ("serial", serial)])
+        .send()
+        .await
+        .unwrap();
+    let id = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit("created=")
+        .next()
+        .unwrap()
+        .to_owned();
+    let admin = c
+        .get(format!("{url}/admin/systems"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let pairing = between(&admin, &format!("id=\"token-{id}\">"), "<");
+    let pbx = Arc::new(SimulatedPbx::new(serial, 7));
+    pbx.update(|s| s.remote_config_allowed = true);
+    let stop = tokio_util::sync::CancellationToken::new();
+    let cfg = zentrale_agent::AgentConfig::new(
+        url.parse().unwrap(),
+        serial,
+        dir.path().join("agent.json"),
+    );
+    let (tx, mut rx) = tokio::sync::watch::channel(zentrale_agent::AgentStatus::Starting);
+    tokio::spawn(zentrale_agent::run(
+        cfg,
+        pbx.clone(),
+        Some(pairing),
+        tx,
+        stop.clone(),
+    ));
+    rx.wait_for(|s| *s == zentrale_agent::AgentStatus::Connected)
+        .await
+        .unwrap();
+
+    // The session (the server learns of the PBX's switch with its first report).
+    let opened: serde_json::Value = loop {
+        let r = reqwest::Client::new()
+            .post(format!("{url}/api/v1/systems/{id}/remote-sessions"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 201 {
+            break r.json().await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let session = opened["id"].as_str().unwrap();
+    let link = opened["url"].as_str().unwrap();
+    let base = origin.replace("{session}", session);
+    let host = url::Url::parse(&base).unwrap();
+    let remote_addr = SocketAddr::from(([127, 0, 0, 1], host.port().unwrap()));
+    let tunnel = client(Some((host.host_str().unwrap(), remote_addr)));
+    assert_eq!(tunnel.get(link).send().await.unwrap().status(), 303);
+    let r = tunnel
+        .post(format!("{base}/login"))
+        .form(&[("password", DEFAULT_ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+
+    let direct_base = format!("http://{}", pbx.web_sim().await.unwrap().addr);
+    let direct = client(None);
+    let r = direct
+        .post(format!("{direct_base}/login"))
+        .form(&[("password", DEFAULT_ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+
+    let (d50, d95) = ttfb(&direct, &direct_base, n).await;
+    let (t50, t95) = ttfb(&tunnel, &base, n).await;
+    let (dbest, dmed) = throughput(&direct, &direct_base).await;
+    let (tbest, tmed) = throughput(&tunnel, &base).await;
+    println!(
+        "| Remote configuration ({n} page requests, 5 × 20 MiB) | direct from the PBX | through the tunnel | |"
+    );
+    println!("|---|---|---|---|");
+    println!(
+        "| login page, time to first byte, median | {d50:.2} ms | {t50:.2} ms | +{:.2} ms (goal ≤ +50 ms) |",
+        t50 - d50
+    );
+    println!(
+        "| login page, time to first byte, p95 | {d95:.2} ms | {t95:.2} ms | +{:.2} ms |",
+        t95 - d95
+    );
+    println!(
+        "| 20 MiB download, median | {dmed:.0} MB/s | {tmed:.0} MB/s | {:.2}× (goal ≥ 0.5×) |",
+        tmed / dmed
+    );
+    println!(
+        "| 20 MiB download, best of 5 | {dbest:.0} MB/s | {tbest:.0} MB/s | {:.2}× |",
+        tbest / dbest
+    );
+    stop.cancel();
+    let _ = server.kill().await;
+}
