@@ -102,7 +102,13 @@ async fn tunnel_open(here: &Here<'_>, id: String, params: Value) -> Vec<Envelope
         }
     };
     let cx = here.commands;
-    match cx.tunnels.open(&cx.env, params).await {
+    let reach = crate::tunnel::Reach {
+        pbx: &cx.env.pbx,
+        cfg: &cx.env.cfg,
+        cred: &cx.env.cred,
+        stop: &cx.env.stop,
+    };
+    match cx.tunnels.open(reach, params).await {
         Ok(opening) => typed::<TunnelOpenMethod>(&id, opening),
         Err(crate::tunnel::Refusal(code, message)) => vec![Envelope::error(id, code, message)],
     }

@@ -6,7 +6,6 @@
 //! ends when the server closes it, when the agent stops, or as soon as the PBX no longer
 //! allows remote configuration.
 
-use crate::commands::Env;
 use crate::net;
 use crate::pbx::{Pbx, PbxError};
 use futures_util::future::poll_fn;
@@ -32,6 +31,14 @@ pub struct Tunnels {
     open: Mutex<HashMap<String, CancellationToken>>,
 }
 
+/// What a tunnel needs: the PBX, how to reach the control center, and when to stop.
+pub struct Reach<'a> {
+    pub pbx: &'a Arc<dyn Pbx>,
+    pub cfg: &'a crate::AgentConfig,
+    pub cred: &'a crate::state::AgentState,
+    pub stop: &'a CancellationToken,
+}
+
 /// Why a tunnel cannot be opened: an error code of `tunnel.open` and a message.
 pub struct Refusal(pub &'static str, pub String);
 
@@ -40,7 +47,7 @@ impl Tunnels {
     /// for the connection itself).
     pub async fn open(
         self: &Arc<Self>,
-        env: &Env,
+        env: Reach<'_>,
         params: TunnelOpen,
     ) -> Result<TunnelOpening, Refusal> {
         let ok_id = |s: &str, max: usize| {

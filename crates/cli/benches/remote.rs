@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use zentrale_agent::pbx::SimulatedPbx;
-use zentrale_agent::pbx::simulated::DEFAULT_ADMIN_PASSWORD;
+use zentrale_agent::pbx::web_sim::DEFAULT_ADMIN_PASSWORD;
 
 const BIN: &str = env!("CARGO_BIN_EXE_zentrale");
 const PW: &str = "a long enough password";

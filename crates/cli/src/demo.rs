@@ -59,7 +59,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     tracing::info!(
         "remote configuration on http://<session>.localhost:{} (simulated PBX password: {})",
         remote.local_addr()?.port(),
-        zentrale_agent::pbx::simulated::DEFAULT_ADMIN_PASSWORD
+        zentrale_agent::pbx::web_sim::DEFAULT_ADMIN_PASSWORD
     );
     let server_stop = CancellationToken::new();
     let server = {

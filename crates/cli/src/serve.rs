@@ -145,7 +145,7 @@ pub struct ServeArgs {
 /// Remote configuration's settings (a group of `serve`'s flags).
 #[derive(Args)]
 pub struct RemoteArgs {
-    /// Second listener: the PBXes' web interfaces for remote configuration [127.0.0.1:8081].
+    /// Second listener: the PBXes' web interfaces for remote configuration [--listen's port + 1].
     #[arg(long, env = "ZENTRALE_REMOTE_LISTEN")]
     pub remote_listen: Option<SocketAddr>,
     /// Origin browsers use for remote sessions, {session} as the host's first label [http://{session}.localhost:<port>].
@@ -270,14 +270,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "Zentrale listening on {scheme}://{}",
         listener.local_addr()?
     );
-    let remote = match st.config.remote_listen {
-        Some(addr) => Some(
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr} (remote configuration)"))?,
-        ),
-        None => None,
-    };
+    // The remote origin: as configured, else next to --listen (its port + 1; any port when
+    // --listen takes any).
+    let here = listener.local_addr()?;
+    let addr = st.config.remote_listen.unwrap_or_else(|| {
+        let port = match listen.port() {
+            0 => 0,
+            p => p.saturating_add(1),
+        };
+        std::net::SocketAddr::new(here.ip(), port)
+    });
+    let remote = Some(
+        tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (remote configuration)"))?,
+    );
     zentrale_server::serve_with_remote(st, listener, remote, crate::shutdown_signal()).await?;
     Ok(())
 }

@@ -8,7 +8,8 @@ mod calls_sim;
 pub mod simulated;
 mod simulated_config;
 mod simulated_ops;
-mod web_sim;
+mod web_parts;
+pub mod web_sim;
 mod web_sim_pages;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,7 @@
 //! A simulated COMtrexx, deterministic from its serial number and a seed: model, MAC,
 //! licences, boot time and maintenance follow from them; firmware and maintenance can be set.
 
+use super::web_parts::{DEFAULT_ADMIN_PASSWORD, REMOTE_CONFIG_SINCE};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 use zentrale_protocol::FirmwareVersion;
@@ -19,16 +20,10 @@ pub struct Settings {
     pub remote_config_allowed: bool,
     /// Time zone (System page of its web interface).
     pub time_zone: String,
-    /// Call Through on or off.
     pub call_through: bool,
     /// The password of the PBX's own web interface (admin).
     pub admin_password: String,
 }
-
-/// Remote configuration through the control center works from this firmware on.
-pub const REMOTE_CONFIG_SINCE: FirmwareVersion = FirmwareVersion::new(2, 6, 0);
-/// The simulated PBX's web interface password unless changed.
-pub const DEFAULT_ADMIN_PASSWORD: &str = "admin";
 
 pub struct SimulatedPbx {
     serial: String,
@@ -48,7 +43,7 @@ pub struct SimulatedPbx {
     /// Call data (`calls_sim.rs`).
     pub(super) calls: Mutex<super::calls_sim::CallsSim>,
     /// Its own web interface on loopback, started when first asked for (`web_sim.rs`).
-    pub(super) web: tokio::sync::OnceCell<super::web_sim::WebSim>,
+    pub(super) web: tokio::sync::OnceCell<super::web_parts::WebSim>,
 }
 
 /// State of the lively mode: the last time slot whose events were raised.

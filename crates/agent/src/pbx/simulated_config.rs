@@ -133,7 +133,7 @@ fn parse(data: &[u8]) -> Result<Parsed, PbxError> {
         remote_config_allowed: flag("remote_config_allowed")?,
         time_zone: h["settings"]["time_zone"]
             .as_str()
-            .filter(|tz| super::web_sim::TIME_ZONES.contains(tz))
+            .filter(|tz| super::web_parts::TIME_ZONES.contains(tz))
             .map(str::to_owned),
         call_through: h["settings"]["call_through"].as_bool(),
         phones: serde_json::from_value(h["phones"].clone()).map_err(|e| bad(&e.to_string()))?,

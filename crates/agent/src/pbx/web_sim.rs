@@ -16,38 +16,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio_util::sync::{CancellationToken, DropGuard};
+use tokio_util::sync::CancellationToken;
 
-/// Time zones the System page offers.
-pub const TIME_ZONES: &[&str] = &[
-    "Europe/Berlin",
-    "Europe/Vienna",
-    "Europe/Zurich",
-    "Europe/London",
-    "Europe/Paris",
-    "UTC",
-];
+pub use super::web_parts::{DEFAULT_ADMIN_PASSWORD, REMOTE_CONFIG_SINCE, TIME_ZONES, WebSim};
 
 /// The cookie of a login to the PBX's web interface.
 pub const SESSION_COOKIE: &str = "PBXSESSID";
-
-/// The running web interface of one simulated PBX; stops when dropped.
-pub struct WebSim {
-    pub addr: SocketAddr,
-    slow_ms: Arc<AtomicU64>,
-    _stop: DropGuard,
-}
-
-impl WebSim {
-    /// How long `/diagnostics/slow` takes (default 2 s).
-    pub fn set_slow_ms(&self, ms: u64) {
-        self.slow_ms.store(ms, Ordering::Relaxed);
-    }
-}
 
 #[derive(Clone)]
 struct Web {

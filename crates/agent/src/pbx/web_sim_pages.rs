@@ -2,7 +2,7 @@
 //! built-in interface is), with everything from its state escaped.
 
 use super::simulated::Settings;
-use super::web_sim::TIME_ZONES;
+use super::web_parts::TIME_ZONES;
 use zentrale_protocol::registrations::Phone;
 
 /// What every page shows at the top.

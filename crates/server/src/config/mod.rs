@@ -67,8 +67,8 @@ pub struct Config {
     pub firmware_keys: Vec<String>,
     /// This installation's public base URL, for links in e-mails (`None`: the listen address).
     pub public_url: Option<String>,
-    /// Where the second listener (the PBXes' web interfaces) binds; `None`: no remote
-    /// configuration on this node.
+    /// Where the second listener (the PBXes' web interfaces) binds; `None`: next to
+    /// `listen` (its port + 1).
     pub remote_listen: Option<SocketAddr>,
     /// The origin browsers use for a remote session, `{session}` in the host name;
     /// `None`: `http(s)://{session}.localhost:<port of remote_listen>`.

@@ -94,7 +94,7 @@ impl Default for Settings {
             job_interval_s: 60,
             blob_url: None,
             firmware_keys: Vec::new(),
-            remote_listen: Some(SocketAddr::from(([127, 0, 0, 1], 8081))),
+            remote_listen: None,
             remote_url: None,
             remote_idle_s: 15 * 60,
             remote_absolute_s: 2 * 3600,

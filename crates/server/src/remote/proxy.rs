@@ -19,8 +19,7 @@ use axum::response::{Html, IntoResponse, Response};
 use hyper_util::rt::TokioIo;
 use tokio_util::compat::FuturesAsyncReadCompatExt;
 
-/// Where the browser brings its ticket.
-pub const OPEN_PATH: &str = "/.zentrale/open";
+pub use super::service::OPEN_PATH;
 /// The session's cookie on the remote origin: `<session>.<secret>`.
 pub const COOKIE: &str = "zentrale_remote";
 
@@ -90,7 +89,7 @@ async fn open(State(st): State<AppState>, headers: HeaderMap, q: Query<Ticket>) 
     let Some(named) = host_session(&st, &headers) else {
         return refused();
     };
-    if named.is_some_and(|h| h != q.session) || q.ticket.is_empty() || q.session.len() > 64 {
+    if named.is_some_and(|h| h != q.session) || q.ticket.is_empty() || !is_id(&q.session) {
         return refused();
     }
     let secret = crate::ids::new_secret();
@@ -138,11 +137,16 @@ async fn session_of(st: &AppState, headers: &HeaderMap) -> Option<SessionRow> {
     let named = host_session(st, headers)?;
     let value = cookie_value(headers)?;
     let (id, secret) = value.split_once('.')?;
-    if named.is_some_and(|h| h != id) {
+    if named.is_some_and(|h| h != id) || !is_id(id) {
         return None;
     }
     let row = store::get(&st.db, id).await.ok()??;
     (row.cookie_hash.as_deref() == Some(hash_secret(secret).as_str())).then_some(row)
+}
+
+/// A session id as the server makes them (so nothing else reaches the database).
+fn is_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 fn cookie_value(headers: &HeaderMap) -> Option<String> {

@@ -15,6 +15,8 @@ use std::time::Duration;
 use zentrale_protocol::methods::TunnelOpenMethod;
 use zentrale_protocol::tunnel::{CAPABILITY, TunnelOpen};
 
+/// Where the browser brings its ticket on the remote origin.
+pub const OPEN_PATH: &str = "/.zentrale/open";
 /// A browser must use its ticket within this time.
 pub const TICKET_MS: i64 = 60_000;
 /// Open sessions per system at most.
@@ -106,7 +108,7 @@ pub async fn create(st: &AppState, ctx: &Ctx, cap: Cap<RemoteConfig>) -> AppResu
     let url = format!(
         "{}{}?session={id}&ticket={ticket}",
         origin_of(&template, &id),
-        super::proxy::OPEN_PATH
+        OPEN_PATH
     );
     Ok(Created { session, url })
 }

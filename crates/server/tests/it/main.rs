@@ -25,6 +25,7 @@ mod i18n;
 mod mail_warnings;
 mod matrix;
 mod matrix_fixture;
+mod matrix_remote;
 mod monitoring;
 mod nodes;
 mod oidc;

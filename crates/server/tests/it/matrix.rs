@@ -25,14 +25,14 @@ const PRINCIPALS: [&str; 9] = [
     "anon", "none", "mon", "bak", "cd", "adm", "own", "other", "op",
 ];
 
-enum Body {
+pub(crate) enum Body {
     None,
     Form(&'static str),
     Json(&'static str),
 }
 use Body::{Form, Json, None as NoBody};
 
-struct Row {
+pub(crate) struct Row {
     method: &'static str,
     pattern: &'static str,
     url: &'static str,
@@ -41,7 +41,7 @@ struct Row {
     expect: &'static str,
 }
 
-const fn row(
+pub(crate) const fn row(
     method: &'static str,
     pattern: &'static str,
     url: &'static str,
@@ -119,13 +119,6 @@ fn matrix() -> Vec<Row> {
         row("GET", "/calls/legal", "/calls/legal?next=/calls.csv", NoBody,                                         "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("POST", "/calls/legal", "/calls/legal", Form("confirm=yes&next=/calls.csv"),                           "login  ok     ok     ok     ok     ok     ok     ok     ok"),
         row("POST", "/calls/privacy", "/calls/privacy", Form("retention_days=30&mask_digits=2"),                   "login  denied denied denied denied ok     ok     denied denied"),
-        // Remote configuration: Administrator only; the fixture's system is not paired (409).
-        row("POST", "/systems/{id}/remote", "/systems/{sys}/remote", Form(""),                                     "login  hidden denied denied denied invalid invalid hidden hidden"),
-        row("POST", "/systems/{id}/remote/{session}/close", "/systems/{sys}/remote/none/close", Form(""),          "login  hidden denied denied denied invalid invalid hidden hidden"),
-        row("POST", "/api/v1/systems/{id}/remote-sessions", "/api/v1/systems/{sys}/remote-sessions", NoBody,       "login  hidden denied denied denied invalid invalid hidden hidden"),
-        row("GET", "/api/v1/systems/{id}/remote-sessions", "/api/v1/systems/{sys}/remote-sessions", NoBody,        "login  hidden denied denied denied invalid invalid hidden hidden"),
-        row("DELETE", "/api/v1/systems/{id}/remote-sessions/{session_id}", "/api/v1/systems/{sys}/remote-sessions/none", NoBody,
-                                                                                                                   "login  hidden denied denied denied invalid invalid hidden hidden"),
         row("GET", "/systems/{id}/backup", "/systems/{sys}/backup", NoBody,                                        "login  hidden denied invalid denied invalid invalid hidden hidden"),
         row("POST", "/systems/{id}/backup/create", "/systems/{sys}/backup/create", Form(""),                       "login  hidden denied invalid denied invalid invalid hidden hidden"),
         row("POST", "/systems/{id}/backup/{backup}/restore", "/systems/{sys}/backup/none/restore", Form(""),       "login  hidden denied invalid denied invalid invalid hidden hidden"),
@@ -358,7 +351,8 @@ async fn permission_matrix(b: Backend) {
     let u = users(st).await;
 
     // The matrix lists exactly the server's routes.
-    let rows = matrix();
+    let mut rows = matrix();
+    rows.extend(crate::matrix_remote::rows());
     let listed: BTreeSet<(String, String)> = rows
         .iter()
         .map(|r| (r.method.to_owned(), r.pattern.to_owned()))

@@ -208,7 +208,7 @@ async fn through_the_tunnel(backend: Backend) {
     let r = b.pbx_login("wrong").await;
     assert_eq!(r.status, 401);
     let r = b
-        .pbx_login(zentrale_agent::pbx::simulated::DEFAULT_ADMIN_PASSWORD)
+        .pbx_login(zentrale_agent::pbx::web_sim::DEFAULT_ADMIN_PASSWORD)
         .await;
     assert_eq!((r.status, r.location.as_str()), (303, "/"));
     let r = b.get("/").await;

@@ -9,7 +9,7 @@ use crate::browser::chromedriver;
 use crate::harness::*;
 use crate::remote::allow;
 use fantoccini::{ClientBuilder, Locator};
-use zentrale_agent::pbx::simulated::DEFAULT_ADMIN_PASSWORD;
+use zentrale_agent::pbx::web_sim::DEFAULT_ADMIN_PASSWORD;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remote_configuration_in_a_real_browser() {

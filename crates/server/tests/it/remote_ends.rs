@@ -10,7 +10,7 @@ use crate::harness::*;
 use crate::remote::{RemoteBrowser, allow, open_session};
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
-use zentrale_agent::pbx::simulated::DEFAULT_ADMIN_PASSWORD;
+use zentrale_agent::pbx::web_sim::DEFAULT_ADMIN_PASSWORD;
 
 async fn end_reason(srv: &TestServer, session: &str) -> Option<String> {
     zentrale_server::remote::store::get(&srv.st.db, session)
@@ -119,6 +119,19 @@ async fn sessions_end_by_time_permission_and_maintenance() {
         .await
         .unwrap();
     assert_eq!(stolen.status(), 403);
+    // Hostile bytes on the remote origin: refused, never a server error.
+    for query in ["session=%00&ticket=x", "session=abc&ticket=%00", "ticket=x"] {
+        let probe = raw_client()
+            .get(format!(
+                "http://127.0.0.1:{}/.zentrale/open?{query}",
+                srv.remote_port
+            ))
+            .header("host", format!("{s3}.localhost:{}", srv.remote_port))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(probe.status(), 403, "{query}");
+    }
 
     // The permission withdrawn on the PBX mid-session: it ends at once, the tunnel too.
     let mut ws = crate::remote::echo_socket(&b3, &b3.cookies()).await;
