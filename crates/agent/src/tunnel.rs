@@ -229,12 +229,13 @@ async fn join(stream: yamux::Stream, pbx: &dyn Pbx, addr: SocketAddr, stop: &Can
     }
 }
 
-/// yamux settings of a tunnel: up to 64 streams (a browser opens a handful at once).
-pub fn mux_config() -> yamux::Config {
+/// yamux settings of a tunnel, by the protocol's numbers (docs/protocol.md §5.7).
+fn mux_config() -> yamux::Config {
+    use zentrale_protocol::tunnel::{FRAME_BYTES, MAX_STREAMS};
     let mut c = yamux::Config::default();
-    c.set_max_num_streams(64);
-    c.set_max_connection_receive_window(Some(64 * 256 * 1024));
-    // Large frames: a download crosses in fewer, cheaper pieces.
-    c.set_split_send_size(64 * 1024);
+    c.set_max_num_streams(MAX_STREAMS);
+    // Each stream keeps yamux's 256 KiB window.
+    c.set_max_connection_receive_window(Some(MAX_STREAMS * 256 * 1024));
+    c.set_split_send_size(FRAME_BYTES);
     c
 }

@@ -7,16 +7,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
-use std::process::Stdio;
+#[path = "bench_server/start.rs"]
+mod bench_server;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use zentrale_agent::pbx::SimulatedPbx;
 
-const BIN: &str = env!("CARGO_BIN_EXE_zentrale");
-const PW: &str = "a long enough password";
 const PBXES: usize = 20;
 
 fn rss_kib(pid: u32) -> u64 {
@@ -26,12 +24,6 @@ fn rss_kib(pid: u32) -> u64 {
         .find(|l| l.starts_with("VmRSS:"))
         .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         .unwrap_or(0)
-}
-
-fn between(s: &str, a: &str, b: &str) -> String {
-    let i = s.find(a).unwrap() + a.len();
-    let j = s[i..].find(b).unwrap() + i;
-    s[i..j].to_owned()
 }
 
 struct Api {
@@ -101,78 +93,13 @@ async fn main() {
         eprintln!("a benchmark: run it with cargo bench");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let d = data.to_str().unwrap();
-    let ok = std::process::Command::new(BIN)
-        .args(["company", "add", "Bench", "--data-dir", d])
-        .output()
-        .unwrap();
-    assert!(ok.status.success());
-    let mut add = std::process::Command::new(BIN)
-        .args([
-            "user",
-            "add",
-            "--company",
-            "Bench",
-            "--email",
-            "b@bench.example",
-            "--data-dir",
-            d,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PW}\n").as_bytes())
-        .unwrap();
-    assert!(add.wait().unwrap().success());
-    let mut server = tokio::process::Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", d])
-        .env("ZENTRALE_LOG", "warn,zentrale=info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let pid = server.id().unwrap();
-    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next_line().await.unwrap().expect("server ended");
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = c
-        .post(format!("{url}/login"))
-        .form(&[("email", "b@bench.example"), ("password", PW)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let page = c
-        .post(format!("{url}/account/tokens"))
-        .form(&[("name", "bench"), ("days", "")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let mut server = bench_server::start("sqlite", &[], "warn,zentrale=info").await;
+    let pid = server.child.id().unwrap();
+    let (url, c, dir) = (server.url.clone(), server.c.clone(), server.dir.path());
     let api = Api {
         c: c.clone(),
         url: url.clone(),
-        token: between(&page, "data-new-token=\"", "\""),
+        token: server.token.clone(),
     };
 
     // 20 paired PBXes with 5 MB of configuration each (to start with).
@@ -180,34 +107,13 @@ async fn main() {
     let mut systems = Vec::new();
     for i in 0..PBXES {
         let serial = format!("BENCH{i:05}");
-        let r = c
-            .post(format!("{url}/admin/systems"))
-            .form(&[("name", serial.as_str()), ("serial", serial.as_str())])
-            .send()
-            .await
-            .unwrap();
-        let id = r.headers()["location"]
-            .to_str()
-            .unwrap()
-            .rsplit("created=")
-            .next()
-            .unwrap()
-            .to_owned();
-        let admin = c
-            .get(format!("{url}/admin/systems"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = between(&admin, &format!("id=\"token-{id}\">"), "<");
+        let (id, token) = server.add_system(&serial).await;
         let pbx = Arc::new(SimulatedPbx::new(&serial, i as u64));
         pbx.update_backup(|b| b.announcement_bytes = 2_500_000);
         let mut cfg = zentrale_agent::AgentConfig::new(
             url.parse().unwrap(),
             serial.as_str(),
-            dir.path().join(format!("{serial}.json")),
+            dir.join(format!("{serial}.json")),
         );
         cfg.backoff_cap = Duration::from_secs(2);
         let (tx, mut rx) = tokio::sync::watch::channel(zentrale_agent::AgentStatus::Starting);
@@ -326,5 +232,5 @@ async fn main() {
         big["size"].as_f64().unwrap() * PBXES as f64 / 1e6,
         mib(big_peak)
     );
-    let _ = server.kill().await;
+    let _ = server.child.kill().await;
 }

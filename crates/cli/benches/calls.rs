@@ -10,19 +10,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "bench_server/start.rs"]
+mod bench_server;
 #[path = "calls_bench/reference.rs"]
 mod reference;
 use reference::{reference_export, reference_load};
 
-use std::io::Write;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use zentrale_agent::pbx::SimulatedPbx;
 
-const BIN: &str = env!("CARGO_BIN_EXE_zentrale");
-const PW: &str = "a long enough password";
 const DAY_MS: i64 = 86_400_000;
 
 fn env_num(name: &str, default: usize) -> usize {
@@ -56,112 +53,20 @@ fn rate_for(records: usize) -> u32 {
 }
 
 struct Server {
-    child: tokio::process::Child,
-    url: String,
-    c: reqwest::Client,
-    token: String,
-    db: String,
-    dir: tempfile::TempDir,
+    b: bench_server::BenchServer,
     stop: tokio_util::sync::CancellationToken,
 }
 
+impl std::ops::Deref for Server {
+    type Target = bench_server::BenchServer;
+    fn deref(&self) -> &bench_server::BenchServer {
+        &self.b
+    }
+}
+
 async fn start(db: &str) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let d = data.to_str().unwrap().to_owned();
-    let db = if db == "sqlite" {
-        format!("sqlite://{}/zentrale.sqlite", d)
-    } else {
-        db.to_owned()
-    };
-    let run = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["--data-dir", &d, "--database-url", &db]);
-        std::process::Command::new(BIN)
-            .args(&all)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
-    assert!(run(&["company", "add", "Bench"]).wait().unwrap().success());
-    let mut add = run(&[
-        "user",
-        "add",
-        "--company",
-        "Bench",
-        "--email",
-        "b@bench.example",
-    ]);
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PW}\n").as_bytes())
-        .unwrap();
-    assert!(add.wait().unwrap().success());
-    let mut child = tokio::process::Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            &d,
-            "--database-url",
-            &db,
-        ])
-        .env(
-            "ZENTRALE_LOG",
-            std::env::var("ZENTRALE_BENCH_SERVER_LOG").unwrap_or("warn,zentrale=info".into()),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next_line().await.unwrap().expect("server ended");
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    tokio::spawn(async move {
-        while let Ok(Some(l)) = lines.next_line().await {
-            if std::env::var("ZENTRALE_BENCH_LOG").is_ok() {
-                eprintln!("{l}");
-            }
-        }
-    });
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = c
-        .post(format!("{url}/login"))
-        .form(&[("email", "b@bench.example"), ("password", PW)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let page = c
-        .post(format!("{url}/account/tokens"))
-        .form(&[("name", "bench"), ("days", "")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let i = page.find("data-new-token=\"").unwrap() + 16;
-    let token = page[i..i + page[i..].find('"').unwrap()].to_owned();
     Server {
-        child,
-        url,
-        c,
-        token,
-        db,
-        dir,
+        b: bench_server::start(db, &[], "warn,zentrale=info").await,
         stop: tokio_util::sync::CancellationToken::new(),
     }
 }

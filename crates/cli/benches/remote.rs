@@ -9,23 +9,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
+#[path = "bench_server/start.rs"]
+mod bench_server;
+
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use zentrale_agent::pbx::SimulatedPbx;
 use zentrale_agent::pbx::web_sim::DEFAULT_ADMIN_PASSWORD;
-
-const BIN: &str = env!("CARGO_BIN_EXE_zentrale");
-const PW: &str = "a long enough password";
-
-fn between(s: &str, a: &str, b: &str) -> String {
-    let i = s.find(a).unwrap() + a.len();
-    let j = s[i..].find(b).unwrap() + i;
-    s[i..j].to_owned()
-}
 
 fn client(resolve: Option<(&str, SocketAddr)>) -> reqwest::Client {
     let mut b = reqwest::Client::builder()
@@ -83,117 +74,23 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().join("data");
-    let d = d.to_str().unwrap();
-    let ok = std::process::Command::new(BIN)
-        .args(["company", "add", "Bench", "--data-dir", d])
-        .output()
-        .unwrap();
-    assert!(ok.status.success());
-    let mut add = std::process::Command::new(BIN)
-        .args([
-            "user",
-            "add",
-            "--company",
-            "Bench",
-            "--email",
-            "b@bench.example",
-            "--data-dir",
-            d,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PW}\n").as_bytes())
-        .unwrap();
-    assert!(add.wait().unwrap().success());
-    let mut server = tokio::process::Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--remote-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            d,
-        ])
-        .env("ZENTRALE_LOG", "warn,zentrale=info,zentrale_server=info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let (mut url, mut origin) = (None, None);
-    while url.is_none() || origin.is_none() {
-        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-            .await
-            .expect("the server did not say where it listens within 60 s")
-            .unwrap()
-            .expect("server ended");
-        if let Some(rest) = line.split("origin=").nth(1) {
-            origin = Some(rest.split_whitespace().next().unwrap().to_owned());
-        }
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            url = Some(rest.split_whitespace().next().unwrap().to_owned());
-        }
-    }
-    let (url, origin) = (url.unwrap(), origin.unwrap());
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-
-    let c = client(None);
-    let r = c
-        .post(format!("{url}/login"))
-        .form(&[("email", "b@bench.example"), ("password", PW)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let page = c
-        .post(format!("{url}/account/tokens"))
-        .form(&[("name", "bench"), ("days", "")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = between(&page, "data-new-token=\"", "\"");
+    let mut server = bench_server::start(
+        "sqlite",
+        &["--remote-listen", "127.0.0.1:0"],
+        "warn,zentrale=info,zentrale_server=info",
+    )
+    .await;
+    let origin = server.logged("origin=").await;
+    let (url, token) = (server.url.clone(), server.token.clone());
     let serial = "BENCHREMOTE1";
-    let r = c
-        .post(format!("{url}/admin/systems"))
-        .form(&[("name", serial), ("serial", serial)])
-        .send()
-        .await
-        .unwrap();
-    let id = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit("created=")
-        .next()
-        .unwrap()
-        .to_owned();
-    let admin = c
-        .get(format!("{url}/admin/systems"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let pairing = between(&admin, &format!("id=\"token-{id}\">"), "<");
+    let (id, pairing) = server.add_system(serial).await;
     let pbx = Arc::new(SimulatedPbx::new(serial, 7));
     pbx.update(|s| s.remote_config_allowed = true);
     let stop = tokio_util::sync::CancellationToken::new();
     let cfg = zentrale_agent::AgentConfig::new(
         url.parse().unwrap(),
         serial,
-        dir.path().join("agent.json"),
+        server.dir.path().join("agent.json"),
     );
     let (tx, mut rx) = tokio::sync::watch::channel(zentrale_agent::AgentStatus::Starting);
     tokio::spawn(zentrale_agent::run(
@@ -270,5 +167,5 @@ async fn main() {
         tbest / dbest
     );
     stop.cancel();
-    let _ = server.kill().await;
+    let _ = server.child.kill().await;
 }

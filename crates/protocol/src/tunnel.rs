@@ -15,6 +15,10 @@ pub const UPGRADE_PROTOCOL: &str = "zentrale-tunnel/1";
 pub const SECRET_HEADER: &str = "zentrale-tunnel-secret";
 /// Capability of an agent (and firmware) that can open tunnels.
 pub const CAPABILITY: &str = "remote_config";
+/// yamux streams open at once on one tunnel (a browser opens a handful).
+pub const MAX_STREAMS: usize = 64;
+/// Largest yamux data frame either side sends (a download crosses in fewer pieces).
+pub const FRAME_BYTES: usize = 64 * 1024;
 /// `tunnel.open`.
 pub const TUNNEL_OPEN: &str = "tunnel.open";
 

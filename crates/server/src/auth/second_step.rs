@@ -15,7 +15,6 @@ use crate::web::{Layout, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::header::COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -52,15 +51,7 @@ pub async fn begin(st: &AppState, user_id: &str) -> AppResult<HeaderValue> {
 
 /// The user a valid ticket belongs to.
 async fn ticket_user(st: &AppState, headers: &HeaderMap) -> AppResult<Option<(String, String)>> {
-    let Some(ticket) = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE_NAME)
-        .map(|(_, v)| v.to_owned())
-    else {
+    let Some(ticket) = crate::web::cookies::get(headers, COOKIE_NAME) else {
         return Ok(None);
     };
     let hash = hash_secret(&ticket);

@@ -8,7 +8,7 @@ use crate::ids::{CompanyId, UserId, hash_secret, new_secret};
 use crate::state::AppState;
 use crate::users::store::{self as users, User};
 use axum::extract::FromRequestParts;
-use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE, USER_AGENT};
+use axum::http::header::{AUTHORIZATION, SET_COOKIE, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use chrono_tz::Tz;
@@ -187,15 +187,7 @@ pub(crate) fn cookie_value(headers: &HeaderMap, tls: bool) -> Option<String> {
     } else {
         COOKIE_NAME.to_owned()
     };
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-        .filter(|v| !v.is_empty())
+    crate::web::cookies::get(headers, &name).filter(|v| !v.is_empty())
 }
 
 /// Looks up the session of a request, enforcing the timeouts, and touches it.
@@ -363,13 +355,16 @@ mod tests {
         );
         let mut h = HeaderMap::new();
         h.insert(
-            COOKIE,
+            axum::http::header::COOKIE,
             HeaderValue::from_static("a=1; __Host-zentrale_session=tok"),
         );
         assert_eq!(cookie_value(&h, true).as_deref(), Some("tok"));
         assert_eq!(cookie_value(&h, false), None);
         let mut plain = HeaderMap::new();
-        plain.insert(COOKIE, HeaderValue::from_static("zentrale_session=p"));
+        plain.insert(
+            axum::http::header::COOKIE,
+            HeaderValue::from_static("zentrale_session=p"),
+        );
         assert_eq!(
             cookie_value(&plain, true),
             None,

@@ -1,7 +1,7 @@
 //! The languages the product speaks, and which one a request gets.
 
 use axum::http::HeaderMap;
-use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+use axum::http::header::ACCEPT_LANGUAGE;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use unic_langid::LanguageIdentifier;
@@ -71,14 +71,8 @@ pub fn negotiate(headers: &HeaderMap) -> (Locale, Tz) {
         .and_then(|v| v.to_str().ok())
         .map(Locale::from_accept_language)
         .unwrap_or_default();
-    let tz = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == TZ_COOKIE)
-        .and_then(|(_, v)| parse_tz(&v.replace("%2F", "/")))
+    let tz = crate::web::cookies::get(headers, TZ_COOKIE)
+        .and_then(|v| parse_tz(&v.replace("%2F", "/")))
         .unwrap_or(Tz::UTC);
     (locale, tz)
 }

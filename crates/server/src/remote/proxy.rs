@@ -10,6 +10,7 @@ use super::store::{self, SessionRow};
 use crate::i18n::{Msg, Tr, negotiate};
 use crate::ids::hash_secret;
 use crate::state::AppState;
+use crate::web::cookies;
 use askama::Template;
 use axum::Router;
 use axum::body::Body;
@@ -135,7 +136,7 @@ async fn open(State(st): State<AppState>, headers: HeaderMap, q: Query<Ticket>) 
 /// The session this request belongs to, by its cookie (and host).
 async fn session_of(st: &AppState, headers: &HeaderMap) -> Option<SessionRow> {
     let named = host_session(st, headers)?;
-    let value = cookie_value(headers)?;
+    let value = cookies::get(headers, COOKIE)?;
     let (id, secret) = value.split_once('.')?;
     if named.is_some_and(|h| h != id) || !is_id(id) {
         return None;
@@ -147,17 +148,6 @@ async fn session_of(st: &AppState, headers: &HeaderMap) -> Option<SessionRow> {
 /// A session id as the server makes them (so nothing else reaches the database).
 fn is_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-fn cookie_value(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_owned())
 }
 
 async fn proxy(State(st): State<AppState>, req: Request) -> Response {
@@ -308,14 +298,9 @@ async fn forward(
 
 /// The session's cookie stays here; the PBX gets its own cookies only.
 fn strip_own_cookie(h: &mut HeaderMap) {
-    let kept: Vec<String> = h
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .map(str::trim)
-        .filter(|c| !c.is_empty() && c.split_once('=').is_none_or(|(k, _)| k != COOKIE))
-        .map(str::to_owned)
+    let kept: Vec<String> = cookies::pairs(h)
+        .filter(|(k, _)| *k != COOKIE)
+        .map(|(k, v)| format!("{k}={v}"))
         .collect();
     h.remove(header::COOKIE);
     if !kept.is_empty()

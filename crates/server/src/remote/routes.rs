@@ -4,7 +4,7 @@
 
 use super::service;
 use super::store::{self, SessionRow};
-use crate::access::{self, SystemAccess, feature::RemoteConfig};
+use crate::access::{self, Feature, SystemAccess, feature::RemoteConfig};
 use crate::context::Ctx;
 use crate::error::AppResult;
 use crate::i18n::Tr;
@@ -58,7 +58,7 @@ fn line(tr: &Tr, r: SessionRow) -> SessionLine {
 
 /// The view for the system page; `None` for users who may not use remote configuration.
 pub async fn view(st: &AppState, tr: &Tr, a: &SystemAccess) -> AppResult<Option<RemoteView>> {
-    if !a.can_manage() {
+    if !RemoteConfig::permits(a.roles()) {
         return Ok(None);
     }
     let refusal = match a.clone().require::<RemoteConfig>(st) {

@@ -2,6 +2,7 @@
 //! static assets and the cross-site request forgery guard.
 
 pub mod assets;
+pub mod cookies;
 pub mod csrf;
 pub mod errors;
 pub mod list;

@@ -14,7 +14,7 @@ use std::time::Duration;
 /// Keeps chromedriver alive; killed on drop.
 pub(crate) struct Driver(#[allow(dead_code)] tokio::process::Child);
 
-pub(crate) async fn chromedriver() -> (Driver, u16) {
+async fn chromedriver() -> (Driver, u16) {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -36,6 +36,57 @@ pub(crate) async fn chromedriver() -> (Driver, u16) {
     })
     .await;
     (Driver(child), port)
+}
+
+/// Headless chromium asking for `lang`, with its profile in `profile`, driven by a fresh
+/// chromedriver (kept alive by the first value).
+pub(crate) async fn open_browser(
+    profile: &std::path::Path,
+    lang: &str,
+) -> (Driver, fantoccini::Client) {
+    let (driver, port) = chromedriver().await;
+    let mut caps = serde_json::Map::new();
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                     format!("--lang={lang}"),
+                     format!("--user-data-dir={}", profile.display())],
+            "prefs": {"intl.accept_languages": lang}
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let c = ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    (driver, c)
+}
+
+/// Fills in the login page the browser shows and waits for the next page.
+pub(crate) async fn log_in(
+    c: &fantoccini::Client,
+    email: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    c.find(Locator::Css("input[name=email]"))
+        .await?
+        .send_keys(email)
+        .await?;
+    c.find(Locator::Css("input[name=password]"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    c.find(Locator::Css("button[type=submit].primary"))
+        .await?
+        .click()
+        .await?;
+    c.wait().for_element(Locator::Css("h1")).await?;
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,28 +115,7 @@ async fn walk(lang: &str, paired: &str) {
     .await;
     let owner = user(&srv.st, "Acme", "owner@acme.example").await;
     store_image(&srv, &pk, &sk, &owner).await;
-    let (_driver, port) = chromedriver().await;
-    let profile = db.dir.path().join("chrome-profile");
-    let mut caps = serde_json::Map::new();
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                     format!("--lang={lang}"),
-                     format!("--user-data-dir={}", profile.display())],
-            "prefs": {"intl.accept_languages": lang}
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let c = ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .unwrap();
+    let (_driver, c) = open_browser(&db.dir.path().join("chrome-profile"), lang).await;
 
     let shots = std::env::var("ZENTRALE_SCREENSHOT_DIR").ok().map(|d| {
         let d = std::path::Path::new(&d).join(lang);
@@ -105,19 +135,7 @@ async fn walk(lang: &str, paired: &str) {
         if let Some(dir) = &shots {
             std::fs::write(dir.join("login.png"), c.screenshot().await?).unwrap();
         }
-        c.find(Locator::Css("input[name=email]"))
-            .await?
-            .send_keys("owner@acme.example")
-            .await?;
-        c.find(Locator::Css("input[name=password]"))
-            .await?
-            .send_keys(PASSWORD)
-            .await?;
-        c.find(Locator::Css("button[type=submit].primary"))
-            .await?
-            .click()
-            .await?;
-        c.wait().for_element(Locator::Css("h1")).await?;
+        log_in(&c, "owner@acme.example").await?;
         c.goto(&format!("{}/admin/systems", srv.url)).await?;
         c.find(Locator::Css("input[name=name]"))
             .await?

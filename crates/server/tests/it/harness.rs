@@ -221,7 +221,8 @@ impl Client {
         c
     }
 
-    async fn resp(r: reqwest::Response) -> Resp {
+    /// Status, `Location` and body of an answer.
+    pub async fn resp(r: reqwest::Response) -> Resp {
         let status = r.status().as_u16();
         let location = r
             .headers()

@@ -50,7 +50,7 @@ impl RemoteBrowser {
             format!("{}{path_or_url}", self.origin)
         };
         let r = self.http.get(url).send().await.unwrap();
-        resp_of(r).await
+        Client::resp(r).await
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
@@ -61,7 +61,7 @@ impl RemoteBrowser {
             .send()
             .await
             .unwrap();
-        resp_of(r).await
+        Client::resp(r).await
     }
 
     /// The `Cookie` header the browser sends to its origin.
@@ -77,20 +77,6 @@ impl RemoteBrowser {
     /// Logs in to the PBX's own web interface.
     pub async fn pbx_login(&self, password: &str) -> Resp {
         self.post("/login", &[("password", password)]).await
-    }
-}
-
-async fn resp_of(r: reqwest::Response) -> Resp {
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    Resp {
-        status,
-        location,
-        body: r.text().await.unwrap(),
     }
 }
 

@@ -5,10 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::browser::chromedriver;
+use crate::browser::{log_in, open_browser};
 use crate::harness::*;
 use crate::remote::allow;
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use zentrale_agent::pbx::web_sim::DEFAULT_ADMIN_PASSWORD;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,40 +23,10 @@ async fn remote_configuration_in_a_real_browser() {
     allow(&srv, &agent, &id, true).await;
     let before = agent.pbx.settings().call_through;
 
-    let (_driver, port) = chromedriver().await;
-    let profile = db.dir.path().join("chrome-profile");
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                     "--lang=en", format!("--user-data-dir={}", profile.display())],
-        }),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .unwrap();
+    let (_driver, c) = open_browser(&db.dir.path().join("chrome-profile"), "en").await;
     let result = async {
         c.goto(&format!("{}/login", srv.url)).await?;
-        c.find(Locator::Css("input[name=email]"))
-            .await?
-            .send_keys("owner@acme.example")
-            .await?;
-        c.find(Locator::Css("input[name=password]"))
-            .await?
-            .send_keys(PASSWORD)
-            .await?;
-        c.find(Locator::Css("button[type=submit].primary"))
-            .await?
-            .click()
-            .await?;
-        c.wait().for_element(Locator::Css("h1")).await?;
+        log_in(&c, "owner@acme.example").await?;
         c.goto(&format!("{}/systems/{id}", srv.url)).await?;
         let home = c.window().await?;
         c.find(Locator::Css("button[data-remote-open]"))

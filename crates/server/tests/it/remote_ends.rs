@@ -20,6 +20,14 @@ async fn end_reason(srv: &TestServer, session: &str) -> Option<String> {
         .end_reason
 }
 
+/// Waits until the session has ended (for whatever reason).
+async fn wait_ended(srv: &TestServer, session: &str, what: &str) {
+    wait_for(20, what, || async {
+        end_reason(srv, session).await.is_some()
+    })
+    .await;
+}
+
 /// Opens a session, takes its link in a new browser and logs in to the PBX.
 async fn opened(srv: &TestServer, token: &str, id: &str) -> (String, RemoteBrowser) {
     let (status, body) = open_session(srv, token, id).await;
@@ -140,20 +148,7 @@ async fn sessions_end_by_time_permission_and_maintenance() {
         .unwrap();
     assert!(ws.next().await.unwrap().is_ok());
     agent.pbx.update(|s| s.remote_config_allowed = false);
-    let st = srv.st.clone();
-    let s3c = s3.clone();
-    wait_for(20, "the session ended when the PBX withdrew it", || {
-        let (st, s) = (st.clone(), s3c.clone());
-        async move {
-            zentrale_server::remote::store::get(&st.db, &s)
-                .await
-                .unwrap()
-                .unwrap()
-                .end_reason
-                .is_some()
-        }
-    })
-    .await;
+    wait_ended(&srv, &s3, "the session ended when the PBX withdrew it").await;
     assert_eq!(
         end_reason(&srv, &s3).await.as_deref(),
         Some("not_permitted")
@@ -178,20 +173,7 @@ async fn sessions_end_by_time_permission_and_maintenance() {
     allow(&srv, &agent, &id, true).await;
     let (s4, _b4) = opened(&srv, &token, &id).await;
     agent.pbx.update(|s| s.maintenance = false);
-    let st = srv.st.clone();
-    let s4c = s4.clone();
-    wait_for(20, "the session ended with maintenance", || {
-        let (st, s) = (st.clone(), s4c.clone());
-        async move {
-            zentrale_server::remote::store::get(&st.db, &s)
-                .await
-                .unwrap()
-                .unwrap()
-                .end_reason
-                .is_some()
-        }
-    })
-    .await;
+    wait_ended(&srv, &s4, "the session ended with maintenance").await;
     assert_eq!(end_reason(&srv, &s4).await.as_deref(), Some("maintenance"));
     // And without maintenance, none can be opened (the manual's reason).
     let (status, body) = open_session(&srv, &token, &id).await;
