@@ -62,6 +62,20 @@ impl Ord for FirmwareVersion {
     }
 }
 
+impl FirmwareVersion {
+    /// The version as one number that orders like the version does, for databases: major,
+    /// minor and patch (each up to 32,767) and build (up to 65,535), then a bit that puts a
+    /// release after its pre-releases. Pre-releases of one version share a rank.
+    pub fn rank(&self) -> i64 {
+        let c = |v: u32, bits: u32| i64::from(v.min((1 << bits) - 1));
+        c(self.major, 15) << 47
+            | c(self.minor, 15) << 32
+            | c(self.patch, 15) << 17
+            | c(self.build, 16) << 1
+            | i64::from(self.pre_release().is_none())
+    }
+}
+
 impl PartialOrd for FirmwareVersion {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -170,6 +184,16 @@ mod tests {
     fn v(s: &str) -> FirmwareVersion {
         s.parse()
             .unwrap_or_else(|e: BadVersion| FirmwareVersion::new(e.0.len() as u32, 999, 999))
+    }
+
+    #[test]
+    fn ranks_order_like_versions() {
+        let list = ["1.9.9.9", "2.0", "2.6.0-beta1", "2.6.0", "2.6.0.1", "2.6.1", "2.10.0", "10.0"];
+        for pair in list.windows(2) {
+            assert!(v(pair[0]).rank() < v(pair[1]).rank(), "{pair:?}");
+        }
+        assert_eq!(v("2.6.0-beta1").rank(), v("2.6.0-rc2").rank());
+        assert!(v("99999.99999.99999.999999").rank() > 0);
     }
 
     #[test]

@@ -114,7 +114,7 @@ async fn demo_then_pair_the_fifth_by_hand_then_revoke() {
         .json()
         .await
         .unwrap();
-    let ok = systems
+    let ok = systems["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -17,4 +17,7 @@ tab-own-groups = Eigene Gruppen
 pager = Seiten
 pager-previous = Zurück
 pager-next = Weiter
+pager-first = Erste Seite
 pager-page-of = Seite { $page } von { $pages }
+list-bad-param = „{ $value }“ ist kein Wert für { $name }.
+list-bad-cursor = Dieser Seitenlink ist nicht mehr gültig; beginnen Sie wieder mit der ersten Seite.

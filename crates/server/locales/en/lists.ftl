@@ -17,4 +17,7 @@ tab-own-groups = Own groups
 pager = Pages
 pager-previous = Previous
 pager-next = Next
+pager-first = First page
 pager-page-of = Page { $page } of { $pages }
+list-bad-param = '{ $value }' is not a value of { $name }.
+list-bad-cursor = This page link is no longer valid; start again from the first page.

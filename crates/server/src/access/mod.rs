@@ -9,9 +9,11 @@
 //! A system of another company, or one the user has no access to, is "not found".
 
 pub mod cap;
+mod listing;
 mod roles;
 
 pub use cap::{Cap, Feature, Manager, Monitor, Owner, SystemAccess, feature};
+pub use listing::{SystemPage, SystemQuery, SystemSort, visible_page};
 pub use roles::{Role, RoleSet};
 
 use crate::auth::CurrentUser;

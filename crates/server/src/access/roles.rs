@@ -37,7 +37,7 @@ impl Role {
         }
     }
 
-    fn bit(self) -> i64 {
+    pub(super) fn bit(self) -> i64 {
         match self {
             Role::Administrator => 1,
             Role::Monitoring => 2,

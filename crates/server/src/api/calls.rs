@@ -78,7 +78,7 @@ async fn page(st: &AppState, u: &Ctx, scope: Scope, q: &ListQuery) -> ApiResult<
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(AppError::BadRequest(crate::msg!(
-            "calls-bad-param",
+            "list-bad-param",
             name = "limit",
             value = limit.to_string()
         ))

@@ -6,7 +6,7 @@ use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::systems::service;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -108,20 +108,91 @@ fn json(st: &AppState, a: &SystemAccess, detail: bool, tr: &crate::i18n::Tr) -> 
     }
 }
 
-/// Systems the caller may see, with their state and the caller's roles.
-#[utoipa::path(get, path = "/api/v1/systems", tag = "systems",
-    responses((status = 200, body = [SystemJson]), (status = 401, body = ErrorBody)))]
+/// The query of `GET /api/v1/systems`.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SystemsQuery {
+    /// Text the name, serial number, state or one of the caller's roles must contain.
+    #[serde(default)]
+    pub q: String,
+    /// `name` (default), `serial`, `registered`, `state`, `registrations` or `roles`.
+    #[serde(default)]
+    pub sort: String,
+    /// `asc` (default) or `desc`.
+    #[serde(default)]
+    pub order: String,
+    /// Systems per page, 1–1000 (default 100).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the page before.
+    #[serde(default)]
+    pub cursor: String,
+}
+
+/// A page of systems.
+#[derive(Serialize, ToSchema)]
+pub struct SystemsPage {
+    pub items: Vec<SystemJson>,
+    /// Systems that match `q` (on all pages).
+    pub total: i64,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// Systems the caller may see, with their state and the caller's roles, a page at a time.
+#[utoipa::path(get, path = "/api/v1/systems", tag = "systems", params(SystemsQuery),
+    responses((status = 200, body = SystemsPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-) -> ApiResult<Json<Vec<SystemJson>>> {
-    let mut all: Vec<SystemJson> = access::visible_systems(&st, &u)
-        .await?
-        .iter()
-        .map(|a| json(&st, a, false, &u.tr()))
-        .collect();
-    all.sort_by_key(|s| s.name.to_lowercase());
-    Ok(Json(all))
+    Query(q): Query<SystemsQuery>,
+) -> ApiResult<Json<SystemsPage>> {
+    let bad = |name: &str, value: &str| {
+        crate::error::AppError::BadRequest(crate::msg!(
+            "list-bad-param",
+            name = name,
+            value = value.chars().take(40).collect::<String>()
+        ))
+    };
+    let sort = match q.sort.as_str() {
+        "" => access::SystemSort::Name,
+        s if crate::systems::views::COLUMNS.contains(&s) => access::SystemSort::parse(s),
+        s => return Err(bad("sort", s).into()),
+    };
+    let desc = match q.order.as_str() {
+        "" | "asc" => false,
+        "desc" => true,
+        o => return Err(bad("order", o).into()),
+    };
+    let limit = q.limit.unwrap_or(crate::web::paging::PAGE_ROWS);
+    if !(1..=crate::web::paging::MAX_ROWS).contains(&limit) {
+        return Err(bad("limit", &limit.to_string()).into());
+    }
+    if !q.cursor.is_empty()
+        && crate::web::paging::PageKey::decode(&q.cursor, sort.is_text()).is_none()
+    {
+        return Err(crate::error::AppError::BadRequest(crate::msg!("list-bad-cursor")).into());
+    }
+    if q.q.chars().count() > 100 || q.q.chars().any(char::is_control) {
+        return Err(bad("q", &q.q).into());
+    }
+    let page = access::visible_page(
+        &st,
+        &u,
+        &access::SystemQuery {
+            text: &q.q,
+            sort,
+            desc,
+            cursor: Some(&q.cursor),
+            limit,
+        },
+    )
+    .await?;
+    let tr = u.tr();
+    Ok(Json(SystemsPage {
+        items: page.rows.iter().map(|a| json(&st, a, false, &tr)).collect(),
+        total: page.total,
+        next_cursor: page.next,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]

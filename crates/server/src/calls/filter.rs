@@ -153,7 +153,7 @@ impl ListQuery {
     pub fn filter(&self, user: &Ctx) -> AppResult<Filter> {
         let bad = |key: &str, value: &str| {
             AppError::BadRequest(crate::msg!(
-                "calls-bad-param",
+                "list-bad-param",
                 name = key,
                 value = value.chars().take(40).collect::<String>()
             ))
@@ -201,7 +201,7 @@ impl ListQuery {
         }
         Key::decode(&self.cursor, f.sort)
             .map(Some)
-            .ok_or_else(|| AppError::BadRequest(crate::msg!("calls-bad-cursor")))
+            .ok_or_else(|| AppError::BadRequest(crate::msg!("list-bad-cursor")))
     }
 
     /// These parameters without the cursor, as a query string (for links and the CSV).
@@ -224,13 +224,7 @@ impl ListQuery {
     }
 }
 
-/// A sort value of the last row of a page.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum KeyValue {
-    Int(i64),
-    Text(String),
-}
+pub use crate::web::paging::KeyValue;
 
 /// Where the next page begins: after this row in the list's order.
 #[derive(Debug, Clone, PartialEq, Eq)]

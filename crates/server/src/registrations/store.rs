@@ -197,29 +197,35 @@ pub struct Summary {
 }
 
 /// Phone statuses that count as registered.
-const PHONES_OK: &str = "('registered_encrypted', 'registered_unencrypted', 'connected')";
+pub const PHONES_OK: &str = "('registered_encrypted', 'registered_unencrypted', 'connected')";
 /// Account statuses that count as working.
 const ACCOUNTS_OK: &str =
     "('stun_connected', 'invite_answered', 'registered_decoded', 'registered_encoded')";
 
-/// The registration summary of every system of a company, by system id (two grouped queries).
+/// The registration summary of these systems (a page of a list), by system id.
 pub async fn summaries(
     db: &Db,
-    company_id: &str,
+    system_ids: &[&str],
 ) -> AppResult<std::collections::HashMap<String, Summary>> {
     let mut out: std::collections::HashMap<String, Summary> = Default::default();
+    if system_ids.is_empty() {
+        return Ok(out);
+    }
+    let list: Vec<String> = (1..=system_ids.len()).map(|i| format!("${i}")).collect();
     for (table, ok, phones) in [
         ("phones", PHONES_OK, true),
         ("accounts", ACCOUNTS_OK, false),
     ] {
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT x.system_id, COUNT(*), SUM(CASE WHEN x.status IN {ok} THEN 1 ELSE 0 END) \
-             FROM {table} x JOIN systems s ON s.id = x.system_id WHERE s.company_id = $1 \
-             GROUP BY x.system_id"
-        ))
-        .bind(company_id)
-        .fetch_all(&db.pool)
-        .await?;
+             FROM {table} x WHERE x.system_id IN ({}) GROUP BY x.system_id",
+            list.join(",")
+        );
+        let mut q = sqlx::query_as::<_, (String, i64, i64)>(&sql);
+        for id in system_ids {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(&db.pool).await?;
         for (id, total, registered) in rows {
             let e = out.entry(id).or_default();
             if phones {

@@ -128,6 +128,23 @@ pub async fn choices(db: &Db, company_id: &str) -> AppResult<Vec<(String, Option
     )
 }
 
+/// These systems (a page of a list) and the server each has chosen (`None`: the default).
+pub async fn choices_of(db: &Db, system_ids: &[&str]) -> AppResult<Vec<(String, Option<String>)>> {
+    if system_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=system_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, smtp_server_id FROM systems WHERE id IN ({})",
+        list.join(",")
+    );
+    let mut q = sqlx::query_as(&sql);
+    for id in system_ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(&db.pool).await?)
+}
+
 pub async fn set_system_server(db: &Db, system_id: &str, server: Option<&str>) -> AppResult<()> {
     sqlx::query("UPDATE systems SET smtp_server_id = $1 WHERE id = $2")
         .bind(server)

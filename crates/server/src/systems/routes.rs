@@ -33,24 +33,44 @@ pub async fn overview(
     user: Ctx,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let lines = lines(&st, &user).await?;
     Ok(render(&OverviewPage {
         layout: Layout::page("systems-title", "systems", &user),
-        list: q.apply(lines, "/systems", COLUMNS, "name"),
+        list: page(&st, &user, &q, "/systems").await?,
         running: crate::commands::routes::open_lines(&st, &user).await?,
     }))
 }
 
-async fn lines(st: &AppState, user: &CurrentUser) -> AppResult<Vec<SystemLine>> {
-    let visible = access::visible_systems(st, user).await?;
-    let summaries = crate::registrations::store::summaries(&st.db, &user.company_id).await?;
+/// One page of the systems the user may see, filtered, sorted and paged in the database.
+async fn page(
+    st: &AppState,
+    user: &CurrentUser,
+    q: &ListQuery,
+    path: &str,
+) -> AppResult<ListView<SystemLine>> {
+    let r = q.resolve(COLUMNS, "name", false);
+    let found = access::visible_page(
+        st,
+        user,
+        &access::SystemQuery {
+            text: &r.q,
+            sort: access::SystemSort::parse(&r.sort),
+            desc: r.desc,
+            cursor: q.cursor.as_deref(),
+            limit: crate::web::paging::PAGE_ROWS,
+        },
+    )
+    .await?;
+    let ids: Vec<&str> = found.rows.iter().map(|a| a.system().id.as_str()).collect();
+    let summaries = crate::registrations::store::summaries(&st.db, &ids).await?;
     let tr = user.tr();
-    Ok(visible
+    let lines = found
+        .rows
         .iter()
         .map(|a| {
             SystemLine::new(st, a, &tr).with_summary(summaries.get(a.system().id.as_str()), &tr)
         })
-        .collect())
+        .collect();
+    Ok(q.page(r, lines, (found.total, found.all), found.next, path))
 }
 
 #[derive(Template)]
@@ -112,14 +132,15 @@ async fn admin_page(
     } else {
         form_error(st, user, &form).await
     };
-    let lines = lines(st, user).await?;
-    let can_delete = lines.iter().any(|l| l.is_owner);
-    let smtp = mail_servers(st, user).await?;
+    let list = page(st, user, &q.list, "/admin/systems").await?;
+    let can_delete = list.rows.iter().any(|l| l.is_owner);
+    let ids: Vec<&str> = list.rows.iter().map(|l| l.id.as_str()).collect();
+    let smtp = mail_servers(st, user, &ids).await?;
     let mut resp = render(&AdminPage {
         smtp,
         can_delete,
         layout: Layout::page("admin-systems-title", "admin-systems", user),
-        list: q.list.apply(lines, "/admin/systems", COLUMNS, "name"),
+        list,
         edit: q.edit.is_some(),
         form_name: form.name,
         form_serial: form.serial,
@@ -130,10 +151,11 @@ async fn admin_page(
     Ok(resp)
 }
 
-/// The name of the mail server each system of the company uses (its own, else the default).
+/// The name of the mail server each of these systems uses (its own, else the default).
 async fn mail_servers(
     st: &AppState,
     user: &CurrentUser,
+    system_ids: &[&str],
 ) -> AppResult<std::collections::HashMap<String, String>> {
     let servers = crate::smtp::store::of_company(&st.db, user.company_id.as_str()).await?;
     let default = servers
@@ -142,7 +164,7 @@ async fn mail_servers(
         .map(|s| s.name.clone());
     let name = |id: &str| servers.iter().find(|s| s.id == id).map(|s| s.name.clone());
     Ok(
-        crate::smtp::store::choices(&st.db, user.company_id.as_str())
+        crate::smtp::store::choices_of(&st.db, system_ids)
             .await?
             .into_iter()
             .filter_map(|(system, chosen)| {
@@ -186,7 +208,12 @@ pub async fn create(
     Form(form): Form<NewForm>,
 ) -> AppResult<Response> {
     match service::create(&st, &user, &form.name, &form.serial).await {
-        Ok(sys) => Ok(Redirect::to(&format!("/admin/systems?created={}", sys.id)).into_response()),
+        // Filtered to the new system, so its code shows whichever page it sorts onto.
+        Ok(sys) => Ok(Redirect::to(&format!(
+            "/admin/systems?q={}&created={}",
+            sys.serial, sys.id
+        ))
+        .into_response()),
         Err(AppError::BadRequest(_)) => {
             admin_page(
                 &st,
@@ -218,8 +245,9 @@ pub async fn renew(
     Path(id): Path<SystemId>,
 ) -> AppResult<Redirect> {
     let cap = access::system(&st, &user, &id).await?.manager()?;
+    let serial = cap.system().serial.clone();
     service::renew_token(&st, &user, cap).await?;
-    Ok(Redirect::to(&format!("/admin/systems?created={id}")))
+    Ok(Redirect::to(&format!("/admin/systems?q={serial}&created={id}")))
 }
 
 /// ✗ next to the token.

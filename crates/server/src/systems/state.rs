@@ -129,6 +129,61 @@ pub fn derive(s: &SystemRow, online: bool, now: i64, min_firmware: FirmwareVersi
     }
 }
 
+/// The same rule as [`derive`] as an SQL expression over `systems s` that gives the state's
+/// kind, for lists filtered and sorted in the database. `now` and `min_rank` are the
+/// placeholders bound to the time and to the managed minimum firmware's rank (pre-releases
+/// of one version compare equal here).
+pub fn kind_sql(now: &str, min_rank: &str) -> String {
+    format!(
+        "(CASE WHEN s.secret_hash IS NOT NULL THEN \
+           CASE WHEN s.online_since IS NULL THEN 'unknown' \
+                WHEN COALESCE(s.maintenance_active, 0) <> 1 \
+                  OR COALESCE(s.firmware_rank, 0) < {min_rank} THEN 'action' \
+                ELSE 'ok' END \
+         WHEN s.error_code IS NOT NULL THEN 'error' \
+         WHEN s.token IS NOT NULL AND s.token_expires_at > {now} THEN 'pending' \
+         ELSE 'error' END)"
+    )
+}
+
+/// The state kinds whose name in the reader's language contains `needle` (lower case), for
+/// the text filter of lists (a state is found by its name, not by the time or reason in it).
+pub fn kinds_named(needle: &str, tr: &Tr) -> Vec<&'static str> {
+    let min = zentrale_protocol::MIN_PAIRING_FIRMWARE;
+    let samples = [
+        DeviceState::TokenPending { expires_at: 0 },
+        DeviceState::Ok,
+        DeviceState::NeedsAction {
+            maintenance: true,
+            firmware: Some(String::new()),
+            min_firmware: min,
+        },
+        DeviceState::NeedsAction {
+            maintenance: true,
+            firmware: None,
+            min_firmware: min,
+        },
+        DeviceState::NeedsAction {
+            maintenance: false,
+            firmware: Some(String::new()),
+            min_firmware: min,
+        },
+        DeviceState::Error {
+            code: String::new(),
+            reason: Msg::new("reason-cancelled"),
+        },
+        DeviceState::Unknown { last_seen: Some(0) },
+        DeviceState::Unknown { last_seen: None },
+    ];
+    let mut kinds: Vec<&'static str> = samples
+        .iter()
+        .filter(|s| s.words(tr).to_lowercase().contains(needle))
+        .map(DeviceState::kind)
+        .collect();
+    kinds.dedup();
+    kinds
+}
+
 /// The sentence shown for a stored pairing error code.
 pub fn error_reason(code: &str, detail: Option<&str>) -> Msg {
     let detail = detail.unwrap_or("").to_owned();

@@ -208,8 +208,8 @@ pub async fn store_info(
         "UPDATE systems SET model = $1, mac = $2, firmware = $3, booted_at = $4, \
          maintenance_active = $5, maintenance_until = $6, licences = $7, capabilities = $8, \
          monitoring_enabled = $9, remote_config_allowed = $10, info_at = $11, last_seen_at = $11, \
-         online_since = COALESCE(online_since, $11), online_node = $13, remote_backup_ready = $14 \
-         WHERE id = $12",
+         online_since = COALESCE(online_since, $11), online_node = $13, remote_backup_ready = $14, \
+         firmware_rank = $15 WHERE id = $12",
     )
     .bind(&info.model)
     .bind(&info.mac)
@@ -225,6 +225,7 @@ pub async fn store_info(
     .bind(id)
     .bind(node)
     .bind(info.remote_backup_ready as i64)
+    .bind(info.firmware.rank())
     .execute(&db.pool)
     .await?;
     Ok(())

@@ -12,6 +12,8 @@ pub struct ListQuery {
     pub q: Option<String>,
     pub sort: Option<String>,
     pub dir: Option<String>,
+    /// Lists paged in SQL: where the page begins (`web::paging`).
+    pub cursor: Option<String>,
 }
 
 /// A value rows are ordered by; text compares case-insensitively.
@@ -32,11 +34,26 @@ pub trait ListRow {
 /// The rows after filter and sort, plus what the template needs to draw the controls.
 pub struct ListView<T> {
     pub rows: Vec<T>,
+    /// Rows before the filter.
     pub total: usize,
+    /// Rows that match the filter (on all pages).
+    pub matching: usize,
     pub q: String,
     pub sort: String,
     pub desc: bool,
     pub path: String,
+    /// Lists paged in SQL: the cursor of the next page, if there is one.
+    pub next: Option<String>,
+    /// Lists paged in SQL: this is not the first page.
+    pub later_page: bool,
+}
+
+/// What a list query asks for once checked against the list's columns.
+pub struct Resolved {
+    /// The filter text, trimmed.
+    pub q: String,
+    pub sort: String,
+    pub desc: bool,
 }
 
 impl ListQuery {
@@ -63,12 +80,33 @@ impl ListQuery {
         default_desc: bool,
     ) -> ListView<T> {
         let total = rows.len();
-        let q = self.q.clone().unwrap_or_default().trim().to_owned();
+        let Resolved { q, sort, desc } = self.resolve(columns, default_sort, default_desc);
         let needle = q.to_lowercase();
         let mut rows: Vec<T> = rows
             .into_iter()
             .filter(|r| needle.is_empty() || r.search_text().to_lowercase().contains(&needle))
             .collect();
+        rows.sort_by(|a, b| {
+            let o = cmp_keys(&a.sort_key(&sort), &b.sort_key(&sort));
+            if desc { o.reverse() } else { o }
+        });
+        ListView {
+            matching: rows.len(),
+            rows,
+            total,
+            q,
+            sort,
+            desc,
+            path: path.to_owned(),
+            next: None,
+            later_page: false,
+        }
+    }
+
+    /// The filter text, and the sort column (one of `columns`, else `default_sort`) and
+    /// direction (without a `dir`, descending when `default_desc` and the default column).
+    pub fn resolve(&self, columns: &[&str], default_sort: &str, default_desc: bool) -> Resolved {
+        let q = self.q.as_deref().unwrap_or_default().trim().to_owned();
         let sort = match self.sort.as_deref() {
             Some(s) if columns.contains(&s) => s.to_owned(),
             _ => default_sort.to_owned(),
@@ -78,17 +116,30 @@ impl ListQuery {
             Some(_) => false,
             None => default_desc && sort == default_sort,
         };
-        rows.sort_by(|a, b| {
-            let o = cmp_keys(&a.sort_key(&sort), &b.sort_key(&sort));
-            if desc { o.reverse() } else { o }
-        });
+        Resolved { q, sort, desc }
+    }
+
+    /// A page of a list paged in SQL: `rows` already filtered, sorted and cut by the query,
+    /// `(matching, total)` the rows that match the filter and all rows, `next` the cursor of
+    /// the following page.
+    pub fn page<T>(
+        &self,
+        r: Resolved,
+        rows: Vec<T>,
+        (matching, total): (i64, i64),
+        next: Option<String>,
+        path: &str,
+    ) -> ListView<T> {
         ListView {
             rows,
-            total,
-            q,
-            sort,
-            desc,
+            matching: usize::try_from(matching).unwrap_or(0),
+            total: usize::try_from(total).unwrap_or(0),
+            q: r.q,
+            sort: r.sort,
+            desc: r.desc,
             path: path.to_owned(),
+            next,
+            later_page: self.cursor.as_deref().is_some_and(|c| !c.is_empty()),
         }
     }
 }
@@ -114,6 +165,29 @@ impl<T> ListView<T> {
         };
         let q: String = url::form_urlencoded::byte_serialize(self.q.as_bytes()).collect();
         format!("{}?q={q}&sort={key}&dir={dir}", self.path)
+    }
+
+    /// The link to the page after this one (filter and sort kept), or empty.
+    pub fn next_href(&self) -> String {
+        self.next
+            .as_deref()
+            .map(|c| format!("{}&cursor={c}", self.here()))
+            .unwrap_or_default()
+    }
+
+    /// The link to the first page (filter and sort kept), or empty on the first page.
+    pub fn first_href(&self) -> String {
+        if self.later_page {
+            self.here()
+        } else {
+            String::new()
+        }
+    }
+
+    fn here(&self) -> String {
+        let q: String = url::form_urlencoded::byte_serialize(self.q.as_bytes()).collect();
+        let dir = if self.desc { "desc" } else { "asc" };
+        format!("{}?q={q}&sort={}&dir={dir}", self.path, self.sort)
     }
 
     /// `ascending`/`descending` for the active sort column (for `aria-sort`), else `none`.

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod list;
 pub mod markdown;
 pub mod metrics;
+pub mod paging;
 pub mod roles;
 pub mod security;
 pub mod text;

@@ -127,8 +127,9 @@ async fn api_end_to_end(b: Backend) {
         .await;
     assert_eq!((s, e["code"].as_str()), (422, Some("invalid")), "{e}");
     let (s, list) = owner.call("GET", "/api/v1/systems", None).await;
-    assert_eq!((s, list.as_array().map(Vec::len)), (200, Some(1)));
-    assert_eq!(list[0]["roles"], json!(["owner"]));
+    assert_eq!((s, list["items"].as_array().map(Vec::len)), (200, Some(1)));
+    assert_eq!((list["total"].as_i64(), &list["next_cursor"]), (Some(1), &Value::Null));
+    assert_eq!(list["items"][0]["roles"], json!(["owner"]));
 
     // Pairing over the device protocol with the token the API returned.
     let token = sys["token"].as_str().unwrap();
@@ -158,7 +159,7 @@ async fn api_end_to_end(b: Backend) {
         .await;
     assert_eq!(s, 201, "{a}");
     let (_, list) = bea.call("GET", "/api/v1/systems", None).await;
-    assert_eq!(list[0]["roles"], json!(["monitoring"]));
+    assert_eq!(list["items"][0]["roles"], json!(["monitoring"]));
     let (s, _) = bea
         .call("DELETE", &format!("/api/v1/systems/{id}"), None)
         .await;
@@ -213,7 +214,7 @@ async fn api_end_to_end(b: Backend) {
         .await;
     assert_eq!(s, 204);
     let (_, list) = bea.call("GET", "/api/v1/systems", None).await;
-    assert_eq!(list[0]["roles"], json!(["backup"]));
+    assert_eq!(list["items"][0]["roles"], json!(["backup"]));
     let (_, detail) = owner
         .call("GET", &format!("/api/v1/groups/{gid}"), None)
         .await;
@@ -238,7 +239,7 @@ async fn api_end_to_end(b: Backend) {
         .await;
     assert_eq!(s, 204);
     let (_, list) = bea.call("GET", "/api/v1/systems", None).await;
-    assert_eq!(list.as_array().map(Vec::len), Some(0));
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(0));
 
     // Tokens through the API: create (secret once), list (no secret), revoke.
     let (s, t) = owner

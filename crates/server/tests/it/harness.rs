@@ -266,7 +266,9 @@ impl Client {
             .await;
         assert_eq!(r.status, 303, "adding {serial} failed: {}", r.body);
         let id = r.location.rsplit("created=").next().unwrap().to_owned();
-        let token = self.token_of(&id).await;
+        // Where the browser goes next: the list filtered to the new system.
+        let page = self.get(&r.location).await;
+        let token = between(&page.body, &format!("id=\"token-{id}\">"), "<").unwrap_or_default();
         assert_eq!(token.len(), 19, "token of {serial}: {token:?}");
         (id, token)
     }

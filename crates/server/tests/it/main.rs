@@ -32,6 +32,7 @@ mod oidc;
 mod operator;
 mod oversize;
 mod pages;
+mod paging;
 mod pairing;
 mod registrations;
 mod relay;
