@@ -188,7 +188,16 @@ mod tests {
 
     #[test]
     fn ranks_order_like_versions() {
-        let list = ["1.9.9.9", "2.0", "2.6.0-beta1", "2.6.0", "2.6.0.1", "2.6.1", "2.10.0", "10.0"];
+        let list = [
+            "1.9.9.9",
+            "2.0",
+            "2.6.0-beta1",
+            "2.6.0",
+            "2.6.0.1",
+            "2.6.1",
+            "2.10.0",
+            "10.0",
+        ];
         for pair in list.windows(2) {
             assert!(v(pair[0]).rank() < v(pair[1]).rank(), "{pair:?}");
         }

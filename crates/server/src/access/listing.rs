@@ -3,7 +3,7 @@
 //! authorisation or a group) and the user's roles are part of the SQL, so a page of a fleet
 //! of 10,000 systems reads one page of rows, not the fleet.
 
-use super::cap::SystemAccess;
+use super::cap::{Feature, SystemAccess};
 use super::roles::{Role, RoleSet};
 use crate::auth::CurrentUser;
 use crate::db::{Bind, escape_like};
@@ -91,9 +91,15 @@ pub async fn visible_page(
     let kind = crate::systems::state::kind_sql("$3", "$4");
     let role_bits = "(CASE WHEN s.owner_id = $2 THEN 16 ELSE 0 END | COALESCE(r.bits, 0))";
     let (sort_t, sort_i) = match q.sort {
-        SystemSort::Name => ("LOWER(s.name)".to_owned(), "CAST(NULL AS BIGINT)".to_owned()),
+        SystemSort::Name => (
+            "LOWER(s.name)".to_owned(),
+            "CAST(NULL AS BIGINT)".to_owned(),
+        ),
         SystemSort::Serial => ("s.serial".to_owned(), "CAST(NULL AS BIGINT)".to_owned()),
-        SystemSort::State => (format!("{kind} || ' ' || LOWER(s.name)"), "CAST(NULL AS BIGINT)".to_owned()),
+        SystemSort::State => (
+            format!("{kind} || ' ' || LOWER(s.name)"),
+            "CAST(NULL AS BIGINT)".to_owned(),
+        ),
         SystemSort::Registered => (
             "CAST(NULL AS TEXT)".to_owned(),
             "COALESCE(s.initial_registration_at, 9223372036854775807)".to_owned(),
@@ -108,18 +114,11 @@ pub async fn visible_page(
         SystemSort::Roles => ("CAST(NULL AS TEXT)".to_owned(), role_bits.to_owned()),
     };
     let inner = format!(
-        "WITH g AS (\
-           SELECT a.system_id, a.roles FROM authorisations a WHERE a.user_id = $2 \
-           UNION ALL \
-           SELECT gs.system_id, gm.roles FROM group_members gm \
-           JOIN group_systems gs ON gs.group_id = gm.group_id WHERE gm.user_id = $2), \
-         r AS (SELECT system_id, \
-           (MAX(roles & 1) | MAX(roles & 2) | MAX(roles & 4) | MAX(roles & 8)) AS bits \
-           FROM g GROUP BY system_id) \
-         SELECT * FROM (SELECT s.*, {role_bits} AS role_bits, {kind} AS state_kind, \
+        "SELECT * FROM (SELECT s.*, {role_bits} AS role_bits, {kind} AS state_kind, \
            {sort_t} AS sort_t, {sort_i} AS sort_i \
-           FROM systems s LEFT JOIN r ON r.system_id = s.id \
-           WHERE s.company_id = $1 AND (s.owner_id = $2 OR COALESCE(r.bits, 0) <> 0)) x"
+           FROM systems s LEFT JOIN {granted} r ON r.system_id = s.id \
+           WHERE s.company_id = $1 AND (s.owner_id = $2 OR COALESCE(r.bits, 0) <> 0)) x",
+        granted = granted_sql("$2")
     );
     let mut conds = vec!["1 = 1".to_owned()];
     let needle = q.text.trim().to_lowercase();
@@ -152,7 +151,11 @@ pub async fn visible_page(
     }
     let (all, total) = count.fetch_one(&st.db.pool).await?;
 
-    let value = if q.sort.is_text() { "x.sort_t" } else { "x.sort_i" };
+    let value = if q.sort.is_text() {
+        "x.sort_t"
+    } else {
+        "x.sort_i"
+    };
     let after = q
         .cursor
         .filter(|c| !c.is_empty())
@@ -189,16 +192,70 @@ pub async fn visible_page(
     })
 }
 
+/// The roles `user_id` holds per system through authorisations and groups, as a derived
+/// table `(system_id, bits)` (`user` is the placeholder bound to the user id).
+fn granted_sql(user: &str) -> String {
+    format!(
+        "(SELECT system_id, \
+           (MAX(roles & 1) | MAX(roles & 2) | MAX(roles & 4) | MAX(roles & 8)) AS bits \
+         FROM (SELECT a.system_id, a.roles FROM authorisations a WHERE a.user_id = {user} \
+               UNION ALL \
+               SELECT gs.system_id, gm.roles FROM group_members gm \
+               JOIN group_systems gs ON gs.group_id = gm.group_id WHERE gm.user_id = {user}) g \
+         GROUP BY system_id)"
+    )
+}
+
+/// A subquery of the ids of the systems on which `user` may use feature `F` now: the same
+/// rule as [`super::require`] (visible, a role that permits `F`, and for a gated feature
+/// active maintenance and the managed firmware), for lists over many systems. Adds its
+/// binds to `binds`.
+pub fn feature_systems_sql<F: Feature>(
+    st: &AppState,
+    user: &CurrentUser,
+    binds: &mut Vec<Bind>,
+) -> String {
+    let mut p = |b: Bind| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    let company = p(Bind::Text(user.company_id.to_string()));
+    let uid = p(Bind::Text(user.id.to_string()));
+    let mask = ALL_ROLES
+        .into_iter()
+        .filter(|r| F::permits(RoleSet::default().with(*r)))
+        .fold(0, |m, r| m | r.bit());
+    let gate = if F::GATED {
+        let firmware = if F::NEEDS_MANAGED_FIRMWARE {
+            let min = p(Bind::Int(st.config.min_managed_firmware.rank()));
+            format!(" AND COALESCE(s.firmware_rank, 0) >= {min}")
+        } else {
+            String::new()
+        };
+        format!(" AND s.secret_hash IS NOT NULL AND s.maintenance_active = 1{firmware}")
+    } else {
+        String::new()
+    };
+    format!(
+        "SELECT s.id FROM systems s LEFT JOIN {granted} r ON r.system_id = s.id \
+         WHERE s.company_id = {company} \
+         AND ((CASE WHEN s.owner_id = {uid} THEN 16 ELSE 0 END | COALESCE(r.bits, 0)) & {mask}) <> 0{gate}",
+        granted = granted_sql(&uid)
+    )
+}
+
+const ALL_ROLES: [Role; 5] = [
+    Role::Owner,
+    Role::Administrator,
+    Role::Monitoring,
+    Role::Backup,
+    Role::CallData,
+];
+
 /// The role bits (Owner included) whose name in the reader's language contains `needle`.
 fn roles_named(needle: &str, tr: &crate::i18n::Tr) -> i64 {
-    [
-        Role::Owner,
-        Role::Administrator,
-        Role::Monitoring,
-        Role::Backup,
-        Role::CallData,
-    ]
-    .into_iter()
-    .filter(|r| r.label(tr).to_lowercase().contains(needle))
-    .fold(0, |m, r| m | r.bit())
+    ALL_ROLES
+        .into_iter()
+        .filter(|r| r.label(tr).to_lowercase().contains(needle))
+        .fold(0, |m, r| m | r.bit())
 }

@@ -3,6 +3,7 @@
 //! registration, maintenance ending soon). One open alert per condition, resolved by itself
 //! when the condition clears, acknowledged by a user.
 
+pub mod listing;
 pub mod routes;
 pub mod rules;
 pub mod service;

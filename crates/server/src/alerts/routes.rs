@@ -1,6 +1,7 @@
 //! Alerts pages: per system, and across all systems (Systems › All › Alerts).
 
-use super::service::{self, fleet_rows};
+use super::listing::{self, AlertQuery, AlertSort, Scope};
+use super::service;
 use super::store::AlertRow;
 use crate::access;
 use crate::context::Ctx;
@@ -8,7 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Msg, Tr};
 use crate::ids::SystemId;
 use crate::state::AppState;
-use crate::web::list::{ListQuery, ListRow, ListView, SortKey};
+use crate::web::list::{ListQuery, ListView};
 use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -26,7 +27,6 @@ pub struct Line {
     pub message: String,
     pub kind: String,
     pub opened: String,
-    opened_ms: i64,
     pub resolved: String,
     pub open: bool,
     pub acknowledged: String,
@@ -57,7 +57,6 @@ impl Line {
             },
             message: a.text(tr),
             opened: tr.datetime(Some(a.opened_at)),
-            opened_ms: a.opened_at,
             id: a.id,
             system_id: a.system_id,
             system: a.system_name,
@@ -67,31 +66,6 @@ impl Line {
         }
     }
 }
-
-impl ListRow for Line {
-    fn search_text(&self) -> String {
-        format!(
-            "{} {} {} {} {} {}",
-            self.system, self.serial, self.severity, self.severity_words, self.message, self.kind
-        )
-    }
-
-    fn sort_key(&self, key: &str) -> SortKey {
-        match key {
-            "severity" => SortKey::Number(match self.severity.as_str() {
-                "critical" => 0,
-                "warning" => 1,
-                _ => 2,
-            }),
-            "system" => SortKey::Text(self.system.clone()),
-            "alert" => SortKey::Text(self.message.clone()),
-            "state" => SortKey::Number(if self.open { 0 } else { 1 }),
-            _ => SortKey::Number(self.opened_ms),
-        }
-    }
-}
-
-const COLUMNS: &[&str] = &["severity", "system", "alert", "opened", "state"];
 
 #[derive(Template)]
 #[template(path = "alerts.html")]
@@ -112,37 +86,27 @@ pub async fn system_page(
 ) -> AppResult<Response> {
     let a = access::system(&st, &user, &id).await?;
     let tr = user.tr();
+    let path = format!("/systems/{id}/alerts");
     let mut page = Page {
         layout: Layout::new(
-            user.tr()
-                .t1("alerts-title-system", "name", &a.system().name),
+            tr.t1("alerts-title-system", "name", &a.system().name),
             "systems",
             &user,
         ),
         system_id: id.to_string(),
         system_name: a.system().name.clone(),
         unavailable: String::new(),
-        list: q.apply_ordered(
+        list: q.page(
+            q.resolve(AlertSort::KEYS, "opened", true),
             Vec::new(),
-            &format!("/systems/{id}/alerts"),
-            COLUMNS,
-            "opened",
-            true,
+            (0, 0),
+            None,
+            &path,
         ),
     };
-    let allowed = match service::allowed(&st, &a) {
-        Ok(cap) => service::of_system(&st, &cap).await,
-        Err(e) => Err(e),
-    };
-    match allowed {
-        Ok(rows) => {
-            page.list = q.apply_ordered(
-                rows.into_iter().map(|r| Line::of(r, &tr)).collect(),
-                &format!("/systems/{id}/alerts"),
-                COLUMNS,
-                "opened",
-                true,
-            );
+    match service::allowed(&st, &a) {
+        Ok(cap) => {
+            page.list = list(&st, Scope::System(&cap), &q, &tr, &path).await?;
             Ok(render(&page))
         }
         Err(AppError::Unavailable(why)) => {
@@ -155,26 +119,45 @@ pub async fn system_page(
     }
 }
 
-/// Systems whose alerts the user may see.
+/// One page of alerts in `scope` as the list shows it (newest first unless sorted).
+async fn list(
+    st: &AppState,
+    scope: Scope<'_>,
+    q: &ListQuery,
+    tr: &Tr,
+    path: &str,
+) -> AppResult<ListView<Line>> {
+    let r = q.resolve(AlertSort::KEYS, "opened", true);
+    let found = listing::page(
+        st,
+        scope,
+        &AlertQuery {
+            text: &r.q,
+            sort: AlertSort::parse(&r.sort),
+            desc: r.desc,
+            cursor: q.cursor.as_deref(),
+            limit: crate::web::paging::PAGE_ROWS,
+        },
+        tr,
+    )
+    .await?;
+    let lines = found.rows.into_iter().map(|r| Line::of(r, tr)).collect();
+    Ok(q.page(r, lines, (found.matching, found.total), found.next, path))
+}
+
+/// Systems › All › Alerts: the systems whose alerts the user may see.
 pub async fn fleet_page(
     State(st): State<AppState>,
     user: Ctx,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let rows = fleet_rows(&st, &user).await?;
     let tr = user.tr();
     Ok(render(&Page {
         layout: Layout::page("alerts-title-all", "systems", &user),
         system_id: String::new(),
         system_name: String::new(),
         unavailable: String::new(),
-        list: q.apply_ordered(
-            rows.into_iter().map(|r| Line::of(r, &tr)).collect(),
-            "/alerts",
-            COLUMNS,
-            "opened",
-            true,
-        ),
+        list: list(&st, Scope::Fleet(&user), &q, &tr, "/alerts").await?,
     }))
 }
 

@@ -2,12 +2,14 @@
 
 use super::{ApiResult, ApiUser, ErrorBody};
 use crate::access;
+use crate::alerts::listing::{self, AlertQuery, AlertSort, Scope};
 use crate::alerts::service;
 use crate::alerts::store::AlertRow;
 use crate::ids::SystemId;
 use crate::state::AppState;
+use crate::web::paging::ApiListQuery;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -57,38 +59,75 @@ impl AlertJson {
     }
 }
 
+/// A page of alerts.
+#[derive(Serialize, ToSchema)]
+pub struct AlertsPage {
+    pub items: Vec<AlertJson>,
+    /// Alerts that match `q` (on all pages).
+    pub total: i64,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    pub next_cursor: Option<String>,
+}
+
+async fn page(
+    st: &AppState,
+    u: &crate::context::Ctx,
+    scope: Scope<'_>,
+    q: &ApiListQuery,
+) -> ApiResult<Json<AlertsPage>> {
+    let c = q.check(AlertSort::KEYS, "opened", true, |s| {
+        AlertSort::parse(s).is_text()
+    })?;
+    let tr = u.tr();
+    let found = listing::page(
+        st,
+        scope,
+        &AlertQuery {
+            text: &q.q,
+            sort: AlertSort::parse(&c.sort),
+            desc: c.desc,
+            cursor: Some(&q.cursor),
+            limit: c.limit,
+        },
+        &tr,
+    )
+    .await?;
+    Ok(Json(AlertsPage {
+        items: found
+            .rows
+            .into_iter()
+            .map(|a| AlertJson::of(a, &tr))
+            .collect(),
+        total: found.matching,
+        next_cursor: found.next,
+    }))
+}
+
 /// Open alerts of a system and those resolved in the last 7 days (Monitoring or
-/// Administrator role; 409 without active maintenance).
-#[utoipa::path(get, path = "/api/v1/systems/{id}/alerts", tag = "systems", params(("id" = String, Path)),
-    responses((status = 200, body = [AlertJson]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+/// Administrator role; 409 without active maintenance), newest first. `sort`: `opened`
+/// (default, descending), `severity`, `alert` or `state`.
+#[utoipa::path(get, path = "/api/v1/systems/{id}/alerts", tag = "systems", params(("id" = String, Path), ApiListQuery),
+    responses((status = 200, body = AlertsPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn api_system(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<SystemId>,
-) -> ApiResult<Json<Vec<AlertJson>>> {
+    Query(q): Query<ApiListQuery>,
+) -> ApiResult<Json<AlertsPage>> {
     let cap = access::require::<access::feature::Monitoring>(&st, &u, &id).await?;
-    let rows = service::of_system(&st, &cap).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|a| AlertJson::of(a, &u.tr()))
-            .collect(),
-    ))
+    page(&st, &u, Scope::System(&cap), &q).await
 }
 
-/// Alerts across all systems the caller may see alerts of.
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "systems",
-    responses((status = 200, body = [AlertJson]), (status = 401, body = ErrorBody)))]
+/// Alerts across all systems the caller may see alerts of, newest first. `sort`: `opened`
+/// (default, descending), `severity`, `system`, `alert` or `state`.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "systems", params(ApiListQuery),
+    responses((status = 200, body = AlertsPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn api_fleet(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-) -> ApiResult<Json<Vec<AlertJson>>> {
-    Ok(Json(
-        service::fleet_rows(&st, &u)
-            .await?
-            .into_iter()
-            .map(|a| AlertJson::of(a, &u.tr()))
-            .collect(),
-    ))
+    Query(q): Query<ApiListQuery>,
+) -> ApiResult<Json<AlertsPage>> {
+    page(&st, &u, Scope::Fleet(&u), &q).await
 }
 
 /// Acknowledges an alert.

@@ -5,6 +5,7 @@ use crate::access::{self, SystemAccess};
 use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::systems::service;
+use crate::web::paging::ApiListQuery;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -108,26 +109,6 @@ fn json(st: &AppState, a: &SystemAccess, detail: bool, tr: &crate::i18n::Tr) -> 
     }
 }
 
-/// The query of `GET /api/v1/systems`.
-#[derive(Deserialize, Default, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SystemsQuery {
-    /// Text the name, serial number, state or one of the caller's roles must contain.
-    #[serde(default)]
-    pub q: String,
-    /// `name` (default), `serial`, `registered`, `state`, `registrations` or `roles`.
-    #[serde(default)]
-    pub sort: String,
-    /// `asc` (default) or `desc`.
-    #[serde(default)]
-    pub order: String,
-    /// Systems per page, 1–1000 (default 100).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the page before.
-    #[serde(default)]
-    pub cursor: String,
-}
-
 /// A page of systems.
 #[derive(Serialize, ToSchema)]
 pub struct SystemsPage {
@@ -139,51 +120,27 @@ pub struct SystemsPage {
 }
 
 /// Systems the caller may see, with their state and the caller's roles, a page at a time.
-#[utoipa::path(get, path = "/api/v1/systems", tag = "systems", params(SystemsQuery),
+/// `sort`: `name` (default), `serial`, `registered`, `state`, `registrations` or `roles`;
+/// `q` finds the name, serial number, state or one of the caller's roles.
+#[utoipa::path(get, path = "/api/v1/systems", tag = "systems", params(ApiListQuery),
     responses((status = 200, body = SystemsPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Query(q): Query<SystemsQuery>,
+    Query(q): Query<ApiListQuery>,
 ) -> ApiResult<Json<SystemsPage>> {
-    let bad = |name: &str, value: &str| {
-        crate::error::AppError::BadRequest(crate::msg!(
-            "list-bad-param",
-            name = name,
-            value = value.chars().take(40).collect::<String>()
-        ))
-    };
-    let sort = match q.sort.as_str() {
-        "" => access::SystemSort::Name,
-        s if crate::systems::views::COLUMNS.contains(&s) => access::SystemSort::parse(s),
-        s => return Err(bad("sort", s).into()),
-    };
-    let desc = match q.order.as_str() {
-        "" | "asc" => false,
-        "desc" => true,
-        o => return Err(bad("order", o).into()),
-    };
-    let limit = q.limit.unwrap_or(crate::web::paging::PAGE_ROWS);
-    if !(1..=crate::web::paging::MAX_ROWS).contains(&limit) {
-        return Err(bad("limit", &limit.to_string()).into());
-    }
-    if !q.cursor.is_empty()
-        && crate::web::paging::PageKey::decode(&q.cursor, sort.is_text()).is_none()
-    {
-        return Err(crate::error::AppError::BadRequest(crate::msg!("list-bad-cursor")).into());
-    }
-    if q.q.chars().count() > 100 || q.q.chars().any(char::is_control) {
-        return Err(bad("q", &q.q).into());
-    }
+    let c = q.check(crate::systems::views::COLUMNS, "name", false, |s| {
+        access::SystemSort::parse(s).is_text()
+    })?;
     let page = access::visible_page(
         &st,
         &u,
         &access::SystemQuery {
             text: &q.q,
-            sort,
-            desc,
+            sort: access::SystemSort::parse(&c.sort),
+            desc: c.desc,
             cursor: Some(&q.cursor),
-            limit,
+            limit: c.limit,
         },
     )
     .await?;

@@ -163,19 +163,17 @@ async fn mail_servers(
         .find(|s| s.is_default == 1)
         .map(|s| s.name.clone());
     let name = |id: &str| servers.iter().find(|s| s.id == id).map(|s| s.name.clone());
-    Ok(
-        crate::smtp::store::choices_of(&st.db, system_ids)
-            .await?
-            .into_iter()
-            .filter_map(|(system, chosen)| {
-                let server = match chosen {
-                    Some(id) => name(&id),
-                    None => default.clone(),
-                };
-                server.map(|s| (system, s))
-            })
-            .collect(),
-    )
+    Ok(crate::smtp::store::choices_of(&st.db, system_ids)
+        .await?
+        .into_iter()
+        .filter_map(|(system, chosen)| {
+            let server = match chosen {
+                Some(id) => name(&id),
+                None => default.clone(),
+            };
+            server.map(|s| (system, s))
+        })
+        .collect())
 }
 
 /// Re-runs the creation checks to get the message for a refused form.
@@ -247,7 +245,9 @@ pub async fn renew(
     let cap = access::system(&st, &user, &id).await?.manager()?;
     let serial = cap.system().serial.clone();
     service::renew_token(&st, &user, cap).await?;
-    Ok(Redirect::to(&format!("/admin/systems?q={serial}&created={id}")))
+    Ok(Redirect::to(&format!(
+        "/admin/systems?q={serial}&created={id}"
+    )))
 }
 
 /// ✗ next to the token.

@@ -60,6 +60,77 @@ impl PageKey {
     }
 }
 
+/// The query of an API list: `q`, `sort`, `order`, `limit`, `cursor`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApiListQuery {
+    /// Filter text (as the list's filter box in the UI).
+    #[serde(default)]
+    pub q: String,
+    /// One of the list's columns (see the operation's description).
+    #[serde(default)]
+    pub sort: String,
+    /// `asc` or `desc` (the default depends on the list).
+    #[serde(default)]
+    pub order: String,
+    /// Items per page, 1–1000 (default 100).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the page before.
+    #[serde(default)]
+    pub cursor: String,
+}
+
+/// An API list query checked against the list's columns.
+pub struct Checked {
+    pub sort: String,
+    pub desc: bool,
+    pub limit: i64,
+}
+
+impl ApiListQuery {
+    /// Refuses (422, naming the parameter) an unknown column or order, a limit outside
+    /// 1–1000, filter text over 100 characters or with control characters, and a cursor that
+    /// is not one of this sort (`is_text(sort)`: ordered by text).
+    pub fn check(
+        &self,
+        columns: &[&str],
+        default_sort: &str,
+        default_desc: bool,
+        is_text: impl Fn(&str) -> bool,
+    ) -> crate::error::AppResult<Checked> {
+        use crate::error::AppError;
+        let bad = |name: &str, value: &str| {
+            AppError::BadRequest(crate::msg!(
+                "list-bad-param",
+                name = name,
+                value = value.chars().take(40).collect::<String>()
+            ))
+        };
+        let sort = match self.sort.as_str() {
+            "" => default_sort.to_owned(),
+            s if columns.contains(&s) => s.to_owned(),
+            s => return Err(bad("sort", s)),
+        };
+        let desc = match self.order.as_str() {
+            "" => default_desc && sort == default_sort,
+            "asc" => false,
+            "desc" => true,
+            o => return Err(bad("order", o)),
+        };
+        let limit = self.limit.unwrap_or(PAGE_ROWS);
+        if !(1..=MAX_ROWS).contains(&limit) {
+            return Err(bad("limit", &limit.to_string()));
+        }
+        if self.q.chars().count() > 100 || self.q.chars().any(char::is_control) {
+            return Err(bad("q", &self.q));
+        }
+        if !self.cursor.is_empty() && PageKey::decode(&self.cursor, is_text(&sort)).is_none() {
+            return Err(AppError::BadRequest(crate::msg!("list-bad-cursor")));
+        }
+        Ok(Checked { sort, desc, limit })
+    }
+}
+
 /// The page size a caller asked for, within 1..=[`MAX_ROWS`].
 pub fn limit(asked: Option<i64>) -> i64 {
     asked.unwrap_or(PAGE_ROWS).clamp(1, MAX_ROWS)

@@ -128,7 +128,10 @@ async fn api_end_to_end(b: Backend) {
     assert_eq!((s, e["code"].as_str()), (422, Some("invalid")), "{e}");
     let (s, list) = owner.call("GET", "/api/v1/systems", None).await;
     assert_eq!((s, list["items"].as_array().map(Vec::len)), (200, Some(1)));
-    assert_eq!((list["total"].as_i64(), &list["next_cursor"]), (Some(1), &Value::Null));
+    assert_eq!(
+        (list["total"].as_i64(), &list["next_cursor"]),
+        (Some(1), &Value::Null)
+    );
     assert_eq!(list["items"][0]["roles"], json!(["owner"]));
 
     // Pairing over the device protocol with the token the API returned.

@@ -7,7 +7,7 @@ use crate::both_backends;
 use crate::harness::*;
 use serde_json::{Value, json};
 
-both_backends!(systems_lists_page_in_sql);
+both_backends!(systems_lists_page_in_sql, alerts_lists_page_in_sql);
 
 const N: usize = 230;
 
@@ -21,7 +21,12 @@ async fn all_pages(base: &str, token: &str, query: &str, total: usize) -> Vec<Va
     let mut items = Vec::new();
     let mut cursor = String::new();
     for _ in 0..50 {
-        let page = api_json(base, token, &format!("/api/v1/systems?{query}&cursor={cursor}")).await;
+        let page = api_json(
+            base,
+            token,
+            &format!("/api/v1/systems?{query}&cursor={cursor}"),
+        )
+        .await;
         assert_eq!(page["total"].as_u64(), Some(total as u64), "{page}");
         items.extend(page["items"].as_array().unwrap().iter().cloned());
         match page["next_cursor"].as_str() {
@@ -113,7 +118,10 @@ async fn systems_lists_page_in_sql(b: Backend) {
 
     // Bea sees the systems she is authorised for, with her role; Eve sees none.
     let hers = all_pages(&srv.url, &bea, "limit=3", N.div_ceil(33)).await;
-    assert!(hers.iter().all(|s| s["roles"] == json!(["monitoring"])), "{hers:?}");
+    assert!(
+        hers.iter().all(|s| s["roles"] == json!(["monitoring"])),
+        "{hers:?}"
+    );
     let by_role = all_pages(&srv.url, &bea, "q=monitoring", N.div_ceil(33)).await;
     assert_eq!(by_role.len(), hers.len());
     all_pages(&srv.url, &eve, "limit=1000", 0).await;
@@ -149,12 +157,18 @@ async fn systems_lists_page_in_sql(b: Backend) {
             .map(|s| s.split('"').next().unwrap().to_owned())
             .collect();
         assert!(on_page.len() <= 100);
-        assert_eq!(page.body.contains("rel=\"first\""), page_no > 0, "page {page_no}: {path}");
+        assert_eq!(
+            page.body.contains("rel=\"first\""),
+            page_no > 0,
+            "page {page_no}: {path}"
+        );
         rows.extend(on_page);
         match page.body.find("\" rel=\"next\"") {
             Some(end) => {
                 let start = page.body[..end].rfind("href=\"").unwrap() + 6;
-                path = page.body[start..end].replace("&#38;", "&").replace("&amp;", "&");
+                path = page.body[start..end]
+                    .replace("&#38;", "&")
+                    .replace("&amp;", "&");
             }
             None => break,
         }
@@ -169,6 +183,151 @@ async fn systems_lists_page_in_sql(b: Backend) {
         .get(&format!("/admin/systems?q=PGZZ000001&created={id}"))
         .await;
     assert!(admin.body.contains(&token));
+    srv.stop().await;
+    db.cleanup().await;
+}
+
+/// Marks a system as paired, connected, with active maintenance and a managed firmware, as
+/// its hello would (the alerts lists only need the stored facts).
+async fn maintained(st: &zentrale_server::AppState, id: &str) {
+    let rank = st.config.min_managed_firmware.rank();
+    sqlx::query(
+        "UPDATE systems SET secret_hash = $1, maintenance_active = 1, firmware = '9.9.9', \
+         firmware_rank = $2, online_since = 1 WHERE id = $3",
+    )
+    .bind(format!("hash-{id}"))
+    .bind(rank)
+    .bind(id)
+    .execute(&st.db.pool)
+    .await
+    .unwrap();
+}
+
+async fn alerts_lists_page_in_sql(b: Backend) {
+    use zentrale_server::alerts::store::{Condition, open};
+    let db = TestDb::new(b).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    user(&srv.st, "Acme", "bea@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let owner = web.api_token().await;
+    let bea = Client::logged_in(&srv.url, "bea@acme.example")
+        .await
+        .api_token()
+        .await;
+    let (a, _) = web.add_system("Anlage A", "ALERTS0001").await;
+    let (b_id, _) = web.add_system("Anlage B", "ALERTS0002").await;
+    let (c, _) = web.add_system("Anlage C", "ALERTS0003").await;
+    maintained(&srv.st, &a).await;
+    maintained(&srv.st, &b_id).await;
+    let severities = ["critical", "warning", "info"];
+    for (system, n) in [(&a, 150), (&b_id, 60), (&c, 40)] {
+        for i in 0..n {
+            let subject = format!("line {i}");
+            let cond = Condition {
+                kind: "phone_unregistered",
+                subject: &subject,
+                severity: severities[i % 3],
+                message: zentrale_server::i18n::Msg::new("alert-phone-unregistered")
+                    .text("name", subject.clone())
+                    .text("mac", "00:09:52:00:00:01"),
+                source: "server",
+            };
+            assert!(
+                open(&srv.st.db, system, &cond, 1_000 + i as i64)
+                    .await
+                    .unwrap()
+            );
+        }
+    }
+
+    // Across systems: the two with active maintenance, newest first, 40 at a time.
+    let mut items = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let p = api_json(
+            &srv.url,
+            &owner,
+            &format!("/api/v1/alerts?limit=40&cursor={cursor}"),
+        )
+        .await;
+        assert_eq!(p["total"], 210, "{p}");
+        items.extend(p["items"].as_array().unwrap().iter().cloned());
+        match p["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    let opened: Vec<i64> = items
+        .iter()
+        .map(|i| i["opened_ms"].as_i64().unwrap())
+        .collect();
+    assert_eq!(opened.len(), 210);
+    assert!(opened.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    assert!(items.iter().all(|i| i["system_id"] != c.as_str()));
+    let mut ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 210, "no alert twice");
+
+    // One system, by severity, filtered by the severity's name.
+    let p = api_json(
+        &srv.url,
+        &owner,
+        &format!("/api/v1/systems/{a}/alerts?sort=severity&q=critical&limit=1000"),
+    )
+    .await;
+    assert_eq!(p["total"], 50, "{p}");
+    assert!(
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["severity"] == "critical")
+    );
+    let p = api_json(&srv.url, &owner, &format!("/api/v1/systems/{c}/alerts")).await;
+    assert_eq!(p["code"], "unavailable", "{p}");
+
+    // Bea: a Backup role shows no alerts; Monitoring on B shows B's.
+    let grant = |roles: &'static str| {
+        let (url, owner, b_id) = (srv.url.clone(), owner.clone(), b_id.clone());
+        async move {
+            reqwest::Client::new()
+                .post(format!("{url}/api/v1/authorisations"))
+                .bearer_auth(owner)
+                .json(
+                    &json!({"user_email": "bea@acme.example", "system_id": b_id, "roles": [roles]}),
+                )
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let auth = grant("backup").await;
+    assert_eq!(api_json(&srv.url, &bea, "/api/v1/alerts").await["total"], 0);
+    let aid = auth["id"].as_str().unwrap();
+    let s = reqwest::Client::new()
+        .patch(format!("{}/api/v1/authorisations/{aid}", srv.url))
+        .bearer_auth(&owner)
+        .json(&json!({"roles": ["monitoring"]}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, 200);
+    assert_eq!(
+        api_json(&srv.url, &bea, "/api/v1/alerts?limit=5").await["total"],
+        60
+    );
+
+    // The page: 100 rows and a link to the rest.
+    let page = web.get("/alerts?sort=system&dir=asc").await;
+    assert_eq!(page.body.matches("<tr data-alert=").count(), 100);
+    assert!(page.body.contains("rel=\"next\""));
+    assert!(page.body.contains("210 of 210"), "count of matching alerts");
     srv.stop().await;
     db.cleanup().await;
 }
