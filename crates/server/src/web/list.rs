@@ -239,6 +239,7 @@ mod tests {
             q: Some("a".into()),
             sort: Some("n".into()),
             dir: Some("desc".into()),
+            cursor: None,
         };
         let v = q.apply(
             vec![R("alpha", 1), R("beta", 3), R("gamma", 2), R("xyz", 9)],
