@@ -133,6 +133,10 @@ pub fn router(st: AppState) -> Router {
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             std::time::Duration::from_secs(body_timeout_s.max(1)),
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            crate::metrics::http::measure,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(axum::middleware::from_fn(crate::context::attach))
         .with_state(st)
@@ -199,6 +203,7 @@ pub async fn serve_with_remote(
     let gateway = st.gateway.clone();
     let stop = tokio_util::sync::CancellationToken::new();
     let background = spawn_background(st.clone(), stop.clone());
+    tokio::spawn(crate::metrics::probe::run(st.clone(), stop.clone()));
     let stopper = stop.clone();
     let shutdown = async move {
         shutdown.await;

@@ -32,6 +32,7 @@ pub mod input;
 pub mod jobs;
 pub mod legal;
 pub mod listener;
+pub mod metrics;
 pub mod monitoring;
 pub mod news;
 pub mod operator;

@@ -37,6 +37,8 @@ pub struct AppState {
     pub remote: Arc<crate::remote::hub::Hub>,
     /// The remote origin's URL template (`{session}` in the host), once this node serves it.
     pub remote_origin: Arc<std::sync::OnceLock<String>>,
+    /// This node's figures for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -54,13 +56,16 @@ impl AppState {
             })
             .map(Arc::new);
         let gateway = Arc::new(Registry::default());
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let commit_delay = metrics.histogram("zentrale_sample_commit_delay_seconds", Vec::new());
         AppState {
+            metrics,
             blobs: None,
             remote: Arc::default(),
             remote_origin: Arc::default(),
             node: crate::jobs::node::node_id(&config).into(),
             oidc,
-            monitoring: Arc::default(),
+            monitoring: Arc::new(crate::monitoring::ingest::Ingest::new(commit_delay)),
             pair_limit: Arc::default(),
             sso_problem: Arc::default(),
             db,

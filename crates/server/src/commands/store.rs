@@ -37,6 +37,16 @@ impl CommandRow {
 /// States in which a command still waits for its PBX.
 pub const OPEN: [&str; 3] = ["queued", "sent", "running"];
 
+/// How many commands wait or run, by state (all nodes; the `commands_open` index).
+pub async fn open_counts(db: &Db) -> AppResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT state, COUNT(*) FROM commands WHERE state IN ('queued', 'sent', 'running') \
+         GROUP BY state",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 const COLUMNS: &str = "id, system_id, kind, params, state, progress, step, result, error_code, \
     error_args, created_by, created_at, updated_at, deadline_ms, seq";
 

@@ -26,9 +26,21 @@ pub struct Ingest {
     pub stored: AtomicU64,
     /// Receipt-to-commit delays of recent samples, ms (a bounded window).
     delays: Mutex<Vec<u32>>,
+    /// The same delays for `/metrics`.
+    delay_histogram: Option<metrics::Histogram>,
 }
 
 const DELAY_WINDOW: usize = 200_000;
+
+impl Ingest {
+    /// An empty buffer that also records each sample's receipt-to-commit delay in `histogram`.
+    pub fn new(histogram: metrics::Histogram) -> Self {
+        Ingest {
+            delay_histogram: Some(histogram),
+            ..Default::default()
+        }
+    }
+}
 /// A minute is written this long after it ended (samples arrive a little late).
 const MINUTE_GRACE_MS: i64 = 5_000;
 
@@ -87,6 +99,11 @@ impl Ingest {
         }
         let committed = Instant::now();
         self.stored.fetch_add(rows.len() as u64, Ordering::Relaxed);
+        if let Some(h) = &self.delay_histogram {
+            for (_, received) in &rows {
+                h.record(committed.duration_since(*received).as_secs_f64());
+            }
+        }
         let mut d = lock(&self.delays);
         for (_, received) in &rows {
             if d.len() >= DELAY_WINDOW {

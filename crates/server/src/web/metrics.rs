@@ -27,30 +27,44 @@ pub async fn metrics(
         )
             .into_response();
     }
-    let m = &st.monitoring;
-    let body = format!(
-        "# HELP zentrale_devices_connected PBXes connected to this node.\n\
-         # TYPE zentrale_devices_connected gauge\n\
-         zentrale_devices_connected {}\n\
-         # HELP zentrale_samples_stored_total Monitoring samples written to the database.\n\
-         # TYPE zentrale_samples_stored_total counter\n\
-         zentrale_samples_stored_total {}\n\
-         # HELP zentrale_samples_buffered Monitoring samples received and not yet written.\n\
-         # TYPE zentrale_samples_buffered gauge\n\
-         zentrale_samples_buffered {}\n\
-         # HELP zentrale_sample_commit_delay_p99_ms 99th percentile of receipt-to-commit delay of recent samples.\n\
-         # TYPE zentrale_sample_commit_delay_p99_ms gauge\n\
-         zentrale_sample_commit_delay_p99_ms {}\n\
-         # HELP zentrale_device_messages_refused_total Device messages refused and dropped (bad params).\n\
-         # TYPE zentrale_device_messages_refused_total counter\n\
-         zentrale_device_messages_refused_total {}\n",
-        st.gateway.count(),
-        m.stored.load(Ordering::Relaxed),
-        m.buffered(),
-        m.p99_delay_ms(),
-        st.gateway.refused.load(Ordering::Relaxed),
-    );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+    if let Err(e) = scrape(&st).await {
+        tracing::warn!(error = %e, "metrics: reading the open commands failed");
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        st.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Sets the figures read at scrape time.
+async fn scrape(st: &AppState) -> crate::error::AppResult<()> {
+    let m = &st.metrics;
+    let label = |k: &'static str, v: &str| vec![metrics::Label::new(k, v.to_owned())];
+    m.gauge("zentrale_node_info", label("node", &st.node)).set(1.0);
+    m.gauge("zentrale_devices_connected", Vec::new())
+        .set(st.gateway.count() as f64);
+    m.counter("zentrale_samples_stored_total", Vec::new())
+        .absolute(st.monitoring.stored.load(Ordering::Relaxed));
+    m.gauge("zentrale_samples_buffered", Vec::new())
+        .set(st.monitoring.buffered() as f64);
+    m.gauge("zentrale_sample_commit_delay_p99_ms", Vec::new())
+        .set(f64::from(st.monitoring.p99_delay_ms()));
+    m.counter("zentrale_device_messages_refused_total", Vec::new())
+        .absolute(st.gateway.refused.load(Ordering::Relaxed));
+    let pool = &st.db.pool;
+    let idle = pool.num_idle() as f64;
+    m.gauge("zentrale_db_connections", label("state", "idle"))
+        .set(idle);
+    m.gauge("zentrale_db_connections", label("state", "in_use"))
+        .set(f64::from(pool.size()) - idle);
+    let open = crate::commands::store::open_counts(&st.db).await?;
+    for state in crate::commands::store::OPEN {
+        let n = open.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+        m.gauge("zentrale_commands_open", label("state", state))
+            .set(n as f64);
+    }
+    Ok(())
 }
 
 fn allowed(token: Option<&str>, ip: Option<std::net::IpAddr>, headers: &HeaderMap) -> bool {

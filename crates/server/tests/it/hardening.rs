@@ -266,6 +266,34 @@ async fn metrics_for_loopback_or_with_the_token() {
     assert_eq!(get(None).await, 200, "loopback");
     assert_eq!(get(Some("metrics-secret-123")).await, 200);
     assert_eq!(get(Some("wrong")).await, 401);
+
+    // The figures: latency per route pattern (never the path sent), the node, the pool,
+    // open commands by state; in the Prometheus text format with HELP and TYPE.
+    for path in ["/login", "/systems/abc/alerts", "/systems/xyz/alerts", "/no/such/page"] {
+        api.get(format!("{}{path}", srv.url)).send().await.unwrap();
+    }
+    let text = api
+        .get(format!("{}/metrics", srv.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for want in [
+        "# TYPE zentrale_http_request_duration_seconds histogram",
+        "zentrale_http_request_duration_seconds_count{route=\"/systems/{id}/alerts\",method=\"GET\"} 2",
+        "zentrale_http_requests_total{route=\"/login\",method=\"GET\",status=\"200\"} 1",
+        "route=\"unmatched\"",
+        &format!("zentrale_node_info{{node=\"{}\"}} 1", srv.st.node),
+        "zentrale_commands_open{state=\"queued\"} 0",
+        "zentrale_db_connections{state=\"in_use\"}",
+        "zentrale_devices_connected 0",
+        "# HELP zentrale_samples_stored_total",
+    ] {
+        assert!(text.contains(want), "{want} missing in:\n{text}");
+    }
+    assert!(!text.contains("/systems/abc"), "paths are not labels");
     srv.stop().await;
     db.cleanup().await;
 }
