@@ -5,6 +5,7 @@ server RSS and RSS per device, samples/s stored, p99 delay from receipt to commi
 
 Standard library only. Runs the release binary; talks to 127.0.0.1 only; bounded in time.
 Example: python3 bench/fleet.py --count 10000 --interval 1
+         python3 bench/fleet.py --count 10000 --interval 0 --lists   (lists at fleet scale)
          python3 bench/fleet.py --count 10000 --interval 0     (idle: no monitoring)
 """
 import argparse
@@ -64,6 +65,9 @@ def main():
     ap.add_argument("--port", type=int, default=18400)
     ap.add_argument("--database-url", help="default: SQLite in a temporary data directory")
     ap.add_argument("--no-build", action="store_true", help="use the existing target/release/zentrale")
+    ap.add_argument("--lists", action="store_true",
+                    help="then measure the lists (bench/lists.py): 100,000 alerts, first pages, API load")
+    ap.add_argument("--rate", type=int, default=1000, help="--lists: API requests per second (default 1000)")
     a = ap.parse_args()
 
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
@@ -131,6 +135,12 @@ def main():
               f" (offered {a.count / a.interval if a.interval > 0 else 0:.0f}/s)")
         print(f"p99 receipt to commit:    {m1['zentrale_sample_commit_delay_p99_ms']:.0f} ms")
         print(f"server CPU used:          {(c1 - c0) / span:.2f} cores")
+        if a.lists:
+            import lists
+            cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+            lists.run(url, cookie, token, None if a.database_url else os.path.join(data, "zentrale.sqlite"),
+                      rate=a.rate)
+            print(f"devices still connected:  {int(metrics(url)['zentrale_devices_connected'])}")
     finally:
         for p in (sim, server):
             if p is not None:

@@ -40,17 +40,22 @@ document.addEventListener("submit", (ev) => {
   if (question && !window.confirm(question)) ev.preventDefault();
 });
 // Regions marked data-live are refreshed from the same URL every few seconds, unless the
-// user is typing or has ticked something there.
+// user is typing or has ticked something there. The tag of the last copy goes along: an
+// unchanged page comes back as 304 without a body.
 (function live() {
   const regions = () => Array.from(document.querySelectorAll("[data-live][id]"));
   if (regions().length === 0) return;
+  let tag = null;
   setInterval(async () => {
     if (document.hidden) return;
     const busy = regions().some((r) => r.querySelector("input:checked") || r.contains(document.activeElement));
     if (busy) return;
     try {
-      const resp = await fetch(location.href, { headers: { "Accept": "text/html" }, credentials: "same-origin" });
-      if (!resp.ok || resp.redirected) return;
+      const headers = { "Accept": "text/html" };
+      if (tag) headers["If-None-Match"] = tag;
+      const resp = await fetch(location.href, { headers, credentials: "same-origin", cache: "no-store" });
+      if (resp.status === 304 || !resp.ok || resp.redirected) return;
+      tag = resp.headers.get("ETag");
       const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
       for (const r of regions()) {
         const fresh = doc.getElementById(r.id);

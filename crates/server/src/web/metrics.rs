@@ -41,7 +41,8 @@ pub async fn metrics(
 async fn scrape(st: &AppState) -> crate::error::AppResult<()> {
     let m = &st.metrics;
     let label = |k: &'static str, v: &str| vec![metrics::Label::new(k, v.to_owned())];
-    m.gauge("zentrale_node_info", label("node", &st.node)).set(1.0);
+    m.gauge("zentrale_node_info", label("node", &st.node))
+        .set(1.0);
     m.gauge("zentrale_devices_connected", Vec::new())
         .set(st.gateway.count() as f64);
     m.counter("zentrale_samples_stored_total", Vec::new())

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod cookies;
 pub mod csrf;
 pub mod errors;
+pub mod etag;
 pub mod list;
 pub mod markdown;
 pub mod metrics;

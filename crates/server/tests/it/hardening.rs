@@ -269,7 +269,12 @@ async fn metrics_for_loopback_or_with_the_token() {
 
     // The figures: latency per route pattern (never the path sent), the node, the pool,
     // open commands by state; in the Prometheus text format with HELP and TYPE.
-    for path in ["/login", "/systems/abc/alerts", "/systems/xyz/alerts", "/no/such/page"] {
+    for path in [
+        "/login",
+        "/systems/abc/alerts",
+        "/systems/xyz/alerts",
+        "/no/such/page",
+    ] {
         api.get(format!("{}{path}", srv.url)).send().await.unwrap();
     }
     let text = api

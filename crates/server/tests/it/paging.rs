@@ -331,3 +331,53 @@ async fn alerts_lists_page_in_sql(b: Backend) {
     srv.stop().await;
     db.cleanup().await;
 }
+
+/// The live regions ask with the tag of their copy: unchanged → 304 without a body; a change
+/// → the page with a new tag. Another user's tag never matches (the tag is of the content).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_pages_answer_304() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let (id, _) = web.add_system("Before", "ETAG000001").await;
+    let get = |tag: Option<String>| {
+        let req = web.http.get(format!("{}/systems", srv.url));
+        let req = match tag {
+            Some(t) => req.header("If-None-Match", t),
+            None => req,
+        };
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let tag = r
+                .headers()
+                .get("etag")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let cache = r
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (status, tag, cache, r.text().await.unwrap())
+        }
+    };
+    let (s, tag, cache, body) = get(None).await;
+    assert_eq!((s, cache.as_deref()), (200, Some("private, no-cache")));
+    assert!(body.contains("Before"));
+    let tag = tag.unwrap();
+    let (s, again, _, body) = get(Some(tag.clone())).await;
+    assert_eq!(
+        (s, again.as_deref(), body.as_str()),
+        (304, Some(tag.as_str()), "")
+    );
+    let r = web
+        .post(&format!("/systems/{id}/rename"), &[("name", "After")])
+        .await;
+    assert_eq!(r.status, 303);
+    let (s, changed, _, body) = get(Some(tag.clone())).await;
+    assert_eq!(s, 200);
+    assert_ne!(changed.unwrap(), tag);
+    assert!(body.contains("After"));
+    srv.stop().await;
+    db.cleanup().await;
+}

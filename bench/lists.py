@@ -1,0 +1,140 @@
+"""The lists at fleet scale, run by `bench/fleet.py --lists` once its PBXes are connected:
+100,000 alerts are added to the server's SQLite file, then every list's first page is
+fetched 20 times (median time and size), and GET /api/v1/systems?limit=50 is sent at a fixed
+rate (open loop, keep-alive connections) to give its latency percentiles.
+
+Standard library only; talks to 127.0.0.1 only; bounded in time.
+"""
+import http.client
+import random
+import sqlite3
+import statistics
+import threading
+import time
+import urllib.parse
+
+PAGES = [
+    ("Systems › All › Overview", "/systems"),
+    ("Administration › Systems", "/admin/systems"),
+    ("Systems › All › Alerts", "/alerts"),
+    ("Systems › All › Telephone status", "/systems/all/phones"),
+    ("Authorisations", "/authorisations"),
+    ("Groups", "/groups"),
+    ("Administration › Audit log", "/admin/audit"),
+    ("API systems (limit 50)", "/api/v1/systems?limit=50"),
+    ("API alerts (limit 50)", "/api/v1/alerts?limit=50"),
+    ("Systems filtered (`?q=site 12`)", "/systems?q=site+12"),
+    ("Systems by state", "/systems?sort=state&dir=desc"),
+]
+
+
+def seed_alerts(db_file, count):
+    """`count` alerts spread over the systems, a third of them resolved within the week."""
+    con = sqlite3.connect(db_file, timeout=60)
+    ids = [r[0] for r in con.execute("SELECT id FROM systems")]
+    now = int(time.time() * 1000)
+    rows = []
+    for i in range(count):
+        resolved = now - (i % 7) * 3_600_000 if i % 3 == 0 else None
+        rows.append((f"benchalert{i:09d}", ids[i % len(ids)], "pbx.bench", f"subject {i}",
+                     ("critical", "warning", "info")[i % 3], f"Bench alert {i}", None, "pbx",
+                     now - i * 1000, resolved))
+    with con:
+        con.executemany(
+            "INSERT INTO alerts (id, system_id, kind, subject, severity, message, args, source, "
+            "opened_at, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.close()
+
+
+class Conn:
+    """One keep-alive connection with the session cookie or the API token."""
+
+    def __init__(self, url, cookie=None, token=None):
+        u = urllib.parse.urlparse(url)
+        self.c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        self.headers = {"Accept": "text/html,application/json"}
+        if cookie:
+            self.headers["Cookie"] = cookie
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, path):
+        self.c.request("GET", path, headers=self.headers)
+        r = self.c.getresponse()
+        body = r.read()
+        return r.status, body
+
+
+def first_pages(url, cookie, token, rounds=20):
+    print("| page | median | p90 | size |")
+    print("|---|---|---|---|")
+    web, api = Conn(url, cookie=cookie), Conn(url, token=token)
+    for name, path in PAGES:
+        c = api if path.startswith("/api/") else web
+        times, size = [], 0
+        for _ in range(rounds):
+            t = time.perf_counter()
+            status, body = c.get(path)
+            times.append((time.perf_counter() - t) * 1000)
+            size = len(body)
+            if status != 200:
+                print(f"| {name} | HTTP {status} | | |")
+                break
+        else:
+            times.sort()
+            print(f"| {name} | {statistics.median(times):.1f} ms | {times[int(len(times) * 0.9) - 1]:.1f} ms "
+                  f"| {size / 1024:.0f} KB |")
+
+
+def load(url, token, path, rate, seconds, workers=16):
+    """Open loop: request k is due at start + k/rate; latency counts from when it was due."""
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.2
+    lat, errors, lock = [], [0], threading.Lock()
+    next_k = [0]
+
+    def worker():
+        c = Conn(url, token=token)
+        while True:
+            with lock:
+                k = next_k[0]
+                next_k[0] += 1
+            if k >= total:
+                return
+            due = start + k / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                status, _ = c.get(path)
+                ok = status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                c = Conn(url, token=token)
+            done = time.perf_counter()
+            with lock:
+                if ok:
+                    lat.append((done - due) * 1000)
+                else:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    span = time.perf_counter() - start
+    lat.sort()
+    q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] if lat else float("nan")
+    print(f"load {path}: {len(lat)} answered in {span:.1f} s ({len(lat) / span:.0f}/s, offered {rate}/s), "
+          f"{errors[0]} errors; latency p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1] if lat else 0:.1f} ms")
+
+
+def run(url, cookie, token, db_file, alerts=100_000, rate=1000, seconds=10):
+    if db_file:
+        t = time.time()
+        seed_alerts(db_file, alerts)
+        print(f"added {alerts} alerts in {time.time() - t:.1f} s")
+    else:
+        print("alerts are added to SQLite only; the alert figures below are without them")
+    first_pages(url, cookie, token)
+    random.seed(1)
+    load(url, token, "/api/v1/systems?limit=50", rate, seconds)
