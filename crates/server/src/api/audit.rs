@@ -39,11 +39,16 @@ pub struct AuditPage {
     pub page: i64,
     pub per_page: i64,
     pub entries: Vec<AuditEntryJson>,
+    /// Pass as `cursor` for the next page (read by key, fast on a long log); absent on the
+    /// last one.
+    pub next_cursor: Option<i64>,
 }
 
 /// Audit-log entries: the operator sees the installation; others their own actions and the
 /// entries of the systems they own or administer. Filter by `who`, `what` (action prefix),
-/// `system`, `from`/`to` (ms); `order=asc` for oldest first; `page`, `per_page` (≤ 500).
+/// `system`, `from`/`to` (ms); `order=asc` for oldest first; `per_page` (≤ 500) and
+/// `cursor` (the `next_cursor` of the page before; `page` still works but counts through
+/// every entry before it).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(Filter),
     responses((status = 200, body = AuditPage), (status = 401, body = ErrorBody)))]
 pub async fn list(
@@ -54,7 +59,16 @@ pub async fn list(
     let scope = scope(&st, &u).await?;
     let per = f.per_page();
     let page = f.page();
-    let (rows, total) = store::list(&st.db, &scope, &f, per, (page - 1) * per).await?;
+    let offset = if f.cursor.is_some() {
+        0
+    } else {
+        (page - 1) * per
+    };
+    let (rows, total) = store::list(&st.db, &scope, &f, per, offset).await?;
+    let next_cursor = rows
+        .last()
+        .filter(|_| rows.len() as i64 == per)
+        .map(|e| e.seq);
     let tr = u.tr();
     let entries = rows
         .into_iter()
@@ -79,5 +93,6 @@ pub async fn list(
         page,
         per_page: per,
         entries,
+        next_cursor,
     }))
 }

@@ -47,7 +47,8 @@ pub struct PageQuery {
     pub to: String,
     #[serde(default)]
     pub order: String,
-    pub page: Option<i64>,
+    /// The sequence number of the last entry of the page before.
+    pub cursor: Option<i64>,
 }
 
 fn day_start(user: &Ctx, text: &str, plus_days: i64) -> AppResult<Option<i64>> {
@@ -64,22 +65,25 @@ impl PageQuery {
             from: day_start(user, &self.from, 0)?,
             to: day_start(user, &self.to, 1)?,
             order: self.order.clone(),
-            page: self.page,
-            per_page: Some(50),
+            page: None,
+            cursor: self.cursor,
+            per_page: Some(PER_PAGE),
         })
     }
 
-    fn link(&self, page: i64) -> String {
-        let q: String = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("who", &self.who)
+    /// This filter's page after entry `after` (the first page without).
+    fn link(&self, after: Option<i64>) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("who", &self.who)
             .append_pair("what", &self.what)
             .append_pair("system", &self.system)
             .append_pair("from", &self.from)
             .append_pair("to", &self.to)
-            .append_pair("order", &self.order)
-            .append_pair("page", &page.to_string())
-            .finish();
-        format!("/admin/audit?{q}")
+            .append_pair("order", &self.order);
+        if let Some(seq) = after {
+            q.append_pair("cursor", &seq.to_string());
+        }
+        format!("/admin/audit?{}", q.finish())
     }
 }
 
@@ -126,9 +130,7 @@ struct Page {
     q: PageQuery,
     lines: Vec<Line>,
     total: i64,
-    page: i64,
-    pages: i64,
-    prev: String,
+    first: String,
     next: String,
     csv: String,
     error: String,
@@ -143,41 +145,38 @@ pub async fn page(
     let scope = scope(&st, &user).await?;
     let (lines, total, error) = match q.filter(&user) {
         Ok(f) => {
-            let per = f.per_page();
-            let (rows, total) = store::list(&st.db, &scope, &f, per, (f.page() - 1) * per).await?;
-            let lines = rows.into_iter().map(|e| Line::of(e, &tr)).collect();
+            let (rows, total) = store::list(&st.db, &scope, &f, PER_PAGE, 0).await?;
+            let lines: Vec<Line> = rows.into_iter().map(|e| Line::of(e, &tr)).collect();
             (lines, total, String::new())
         }
         Err(e) => (Vec::new(), 0, e.text(&tr)),
     };
-    let page = q.page.unwrap_or(1).max(1);
-    let pages = ((total + 49) / 50).max(1);
-    let csv = {
-        let mut c = q.clone();
-        c.page = None;
-        c.link(1).replacen("/admin/audit?", "/admin/audit.csv?", 1)
+    let next = match lines.last() {
+        Some(last) if lines.len() as i64 == PER_PAGE => q.link(Some(last.seq)),
+        _ => String::new(),
     };
+    let first = if q.cursor.is_some() {
+        q.link(None)
+    } else {
+        String::new()
+    };
+    let csv = q
+        .link(None)
+        .replacen("/admin/audit?", "/admin/audit.csv?", 1);
     Ok(render(&Page {
         layout: Layout::page("audit-title", "audit", &user),
-        prev: if page > 1 {
-            q.link(page - 1)
-        } else {
-            String::new()
-        },
-        next: if page < pages {
-            q.link(page + 1)
-        } else {
-            String::new()
-        },
+        first,
+        next,
         q,
         lines,
         total,
-        page,
-        pages,
         csv,
         error,
     }))
 }
+
+/// Entries per page.
+const PER_PAGE: i64 = 50;
 
 /// The most rows one CSV export holds; narrow the filter for more.
 pub const CSV_LIMIT: i64 = 100_000;

@@ -148,8 +148,10 @@ pub struct Filter {
     /// `asc` for oldest first; newest first otherwise.
     #[serde(default)]
     pub order: String,
-    /// Page, from 1.
+    /// Page, from 1 (counts through every entry before it: prefer `cursor` on a long log).
     pub page: Option<i64>,
+    /// `next_cursor` of the page before: the entries after that one, read by key.
+    pub cursor: Option<i64>,
     /// Entries per page (1–500, default 50).
     pub per_page: Option<i64>,
 }
@@ -218,15 +220,28 @@ pub async fn list(
         let p = next(Bind::Int(to), &mut binds);
         conds.push(format!("at < {p}"));
     }
-    let filter = if conds.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conds.join(" AND "))
+    // The count covers the filter; the cursor only moves the page.
+    let count_conds = conds.clone();
+    let count_binds = binds.len();
+    if let Some(after) = f.cursor {
+        let p = next(Bind::Int(after), &mut binds);
+        conds.push(format!(
+            "seq {} {p}",
+            if f.order == "asc" { ">" } else { "<" }
+        ));
+    }
+    let clause = |conds: &[String]| {
+        if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        }
     };
+    let filter = clause(&conds);
     let order = if f.order == "asc" { "ASC" } else { "DESC" };
-    let count_sql = format!("SELECT COUNT(*) FROM audit_log{filter}");
+    let count_sql = format!("SELECT COUNT(*) FROM audit_log{}", clause(&count_conds));
     let mut cq = sqlx::query_as::<_, (i64,)>(&count_sql);
-    for b in &binds {
+    for b in &binds[..count_binds] {
         cq = b.bind_to_as(cq);
     }
     let (total,) = cq.fetch_one(&db.pool).await?;
