@@ -38,20 +38,20 @@ pub async fn retrieve_now(st: &AppState, ctx: &Ctx, cap: &Cap<CallData>) -> AppR
     commands::create::<CallsRetrieve, CallData>(st, ctx, cap, &params(after.max(0) as u64)).await
 }
 
-/// The job: paired systems get a cursor (first retrieval spread over the interval by the
-/// time they were added); due systems that are online, in maintenance and not retrieving
-/// already get a retrieval.
+/// The job: paired systems get a cursor (first retrieval at a point of the interval that
+/// follows from the system's id, so that systems added together, e.g. a fleet imported
+/// through the API, are still spread); due systems that are online, in maintenance and not
+/// retrieving already get a retrieval.
 pub async fn run_schedule(st: &AppState) -> AppResult<()> {
     let now = st.clock.now_ms();
-    sqlx::query(
-        "INSERT INTO call_cursors (system_id, last_seq, records, next_due) \
-         SELECT id, 0, 0, $1 + (created_at % $2) FROM systems s WHERE paired_at IS NOT NULL \
-         AND NOT EXISTS (SELECT 1 FROM call_cursors c WHERE c.system_id = s.id)",
-    )
-    .bind(now)
-    .bind(INTERVAL_MS)
-    .execute(&st.db.pool)
-    .await?;
+    let new = store::without_cursor(&st.db, 1000).await?;
+    if !new.is_empty() {
+        let mut tx = st.db.pool.begin().await?;
+        for id in &new {
+            store::ensure_cursor(&mut tx, id, now + spread(id)).await?;
+        }
+        tx.commit().await?;
+    }
     for c in store::due(&st.db, now, 500).await? {
         // Keep the system's place in the interval.
         let behind = (now - c.next_due).max(0) / INTERVAL_MS + 1;
@@ -83,6 +83,15 @@ pub async fn run_schedule(st: &AppState) -> AppResult<()> {
         }
     }
     Ok(())
+}
+
+/// Where in the retrieval interval system `id` falls (FNV-1a of the id: even over the
+/// interval, the same on every node).
+fn spread(id: &str) -> i64 {
+    let h = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (h % INTERVAL_MS as u64) as i64
 }
 
 /// The job: each company's records older than its retention period are deleted.
@@ -257,4 +266,25 @@ pub async fn set_privacy(st: &AppState, ctx: &Ctx, days: i64, digits: i64) -> Ap
             .arg("masked_digits", digits),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn systems_added_together_are_spread_over_the_interval() {
+        // 1,000 ids like a bulk import makes: every minute of the interval gets some, none
+        // more than three times its share.
+        let mut per_minute = [0usize; 15];
+        for i in 0..1000 {
+            let at = spread(&format!("k3v9x{i:05}q"));
+            assert!((0..INTERVAL_MS).contains(&at));
+            per_minute[(at / 60_000) as usize] += 1;
+        }
+        assert!(
+            per_minute.iter().all(|&n| n > 0 && n < 200),
+            "{per_minute:?}"
+        );
+    }
 }

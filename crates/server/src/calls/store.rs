@@ -60,6 +60,18 @@ pub async fn ensure_cursor(conn: &mut AnyConnection, system_id: &str, due: i64) 
     Ok(())
 }
 
+/// Up to `limit` paired systems that have no cursor yet.
+pub async fn without_cursor(db: &Db, limit: i64) -> AppResult<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM systems s WHERE paired_at IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM call_cursors c WHERE c.system_id = s.id) LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Makes the system's next retrieval due at `now` (its cursor created if needed).
 pub async fn due_now(db: &Db, system_id: &str, now: i64) -> AppResult<()> {
     let mut conn = db.pool.acquire().await?;
