@@ -128,7 +128,19 @@ def load(url, token, path, rate, seconds, workers=16):
           f"{errors[0]} errors; latency p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1] if lat else 0:.1f} ms")
 
 
-def run(url, cookie, token, db_file, alerts=100_000, rate=1000, seconds=10):
+def mark_paired_(db_file):
+    """Without simulated PBXes: every system as a connected PBX with maintenance would leave it."""
+    con = sqlite3.connect(db_file, timeout=60)
+    with con:
+        con.execute("UPDATE systems SET secret_hash = 'bench-' || id, paired_at = created_at, "
+                    "initial_registration_at = created_at, maintenance_active = 1, firmware = '9.9.9', "
+                    "firmware_rank = 9007199254740991, online_since = created_at, token = NULL")
+    con.close()
+
+
+def run(url, cookie, token, db_file, alerts=100_000, rate=1000, seconds=10, mark_paired=False):
+    if mark_paired:
+        mark_paired_(db_file)
     if db_file:
         t = time.time()
         seed_alerts(db_file, alerts)

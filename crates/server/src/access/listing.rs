@@ -9,7 +9,6 @@ use crate::auth::CurrentUser;
 use crate::db::{Bind, escape_like};
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::systems::row::SystemRow;
 use crate::web::paging::{self, KeyValue, PageKey};
 
 /// The columns a systems list sorts by.
@@ -67,10 +66,11 @@ pub struct SystemPage {
     pub next: Option<String>,
 }
 
+/// A row of the sorted list: only what sorting and paging need; the page's full rows are
+/// read afterwards by id (sorting 10,000 narrow rows instead of 10,000 whole systems).
 #[derive(sqlx::FromRow)]
 struct Listed {
-    #[sqlx(flatten)]
-    system: SystemRow,
+    id: String,
     role_bits: i64,
     sort_t: Option<String>,
     sort_i: Option<i64>,
@@ -114,8 +114,8 @@ pub async fn visible_page(
         SystemSort::Roles => ("CAST(NULL AS TEXT)".to_owned(), role_bits.to_owned()),
     };
     let inner = format!(
-        "SELECT * FROM (SELECT s.*, {role_bits} AS role_bits, {kind} AS state_kind, \
-           {sort_t} AS sort_t, {sort_i} AS sort_i \
+        "SELECT * FROM (SELECT s.id, s.name, s.serial, {role_bits} AS role_bits, \
+           {kind} AS state_kind, {sort_t} AS sort_t, {sort_i} AS sort_i \
            FROM systems s LEFT JOIN {granted} r ON r.system_id = s.id \
            WHERE s.company_id = $1 AND (s.owner_id = $2 OR COALESCE(r.bits, 0) <> 0)) x",
         granted = granted_sql("$2")
@@ -165,7 +165,8 @@ pub async fn visible_page(
     }
     let dir = if q.desc { "DESC" } else { "ASC" };
     let sql = format!(
-        "{inner} WHERE {} ORDER BY {value} {dir}, x.id {dir} LIMIT {}",
+        "SELECT x.id, x.role_bits, x.sort_t, x.sort_i FROM ({inner}) x WHERE {} \
+         ORDER BY {value} {dir}, x.id {dir} LIMIT {}",
         conds.join(" AND "),
         q.limit.clamp(1, paging::MAX_ROWS) + 1
     );
@@ -179,12 +180,20 @@ pub async fn visible_page(
             (Some(t), _) => KeyValue::Text(t.clone()),
             (None, i) => KeyValue::Int(i.unwrap_or_default()),
         },
-        id: l.system.id.to_string(),
+        id: l.id.clone(),
     });
+    let ids: Vec<&str> = rows.iter().map(|l| l.id.as_str()).collect();
+    let mut systems = crate::systems::store::by_ids(&st.db, &ids).await?;
     Ok(SystemPage {
         rows: rows
-            .into_iter()
-            .map(|l| SystemAccess::new(l.system, RoleSet::from_bits(l.role_bits)))
+            .iter()
+            .filter_map(|l| {
+                let at = systems.iter().position(|s| s.id.as_str() == l.id)?;
+                Some(SystemAccess::new(
+                    systems.swap_remove(at),
+                    RoleSet::from_bits(l.role_bits),
+                ))
+            })
             .collect(),
         total,
         all,

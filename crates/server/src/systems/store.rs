@@ -64,6 +64,23 @@ pub async fn by_secret_hash(db: &Db, hash: &str) -> AppResult<Option<SystemRow>>
     one_by(db, "secret_hash", hash).await
 }
 
+/// These systems (a page of a list), in no particular order.
+pub async fn by_ids(db: &Db, ids: &[&str]) -> AppResult<Vec<SystemRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {COLS} FROM systems WHERE id IN ({})",
+        list.join(",")
+    );
+    let mut q = sqlx::query_as(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(&db.pool).await?)
+}
+
 /// All systems of a company (the access module filters them per user).
 pub async fn of_company(db: &Db, company_id: &str) -> AppResult<Vec<SystemRow>> {
     Ok(
