@@ -121,7 +121,7 @@ pub async fn visible_page(
         granted = granted_sql("$2")
     );
     let mut conds = vec!["1 = 1".to_owned()];
-    let needle = q.text.trim().to_lowercase();
+    let needle = paging::needle(q.text);
     if !needle.is_empty() {
         binds.push(Bind::Text(format!("%{}%", escape_like(&needle))));
         let like = format!("${}", binds.len());

@@ -115,7 +115,7 @@ pub async fn page(
         "{within} AND (a.resolved_at IS NULL OR a.resolved_at >= ${})",
         binds.len()
     );
-    let needle = q.text.trim().to_lowercase();
+    let needle = paging::needle(q.text);
     let filter = if needle.is_empty() {
         "1 = 1".to_owned()
     } else {

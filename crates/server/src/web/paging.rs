@@ -131,6 +131,16 @@ impl ApiListQuery {
     }
 }
 
+/// A list's filter text as the queries compare it: trimmed, lower case, and only its first
+/// 100 characters (a longer filter matches nothing more and only costs time).
+pub fn needle(text: &str) -> String {
+    text.trim()
+        .chars()
+        .take(100)
+        .collect::<String>()
+        .to_lowercase()
+}
+
 /// The page size a caller asked for, within 1..=[`MAX_ROWS`].
 pub fn limit(asked: Option<i64>) -> i64 {
     asked.unwrap_or(PAGE_ROWS).clamp(1, MAX_ROWS)
