@@ -128,7 +128,10 @@ pub fn router(st: AppState) -> Router {
             st.clone(),
             web::errors::decorate,
         ))
-        .layer(axum::middleware::from_fn(web::etag::tag))
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            web::etag::tag,
+        ))
         .layer(axum::middleware::from_fn(web::security::headers))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

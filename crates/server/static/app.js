@@ -51,7 +51,7 @@ document.addEventListener("submit", (ev) => {
     const busy = regions().some((r) => r.querySelector("input:checked") || r.contains(document.activeElement));
     if (busy) return;
     try {
-      const headers = { "Accept": "text/html" };
+      const headers = { "Accept": "text/html", "X-Live": "1" };
       if (tag) headers["If-None-Match"] = tag;
       const resp = await fetch(location.href, { headers, credentials: "same-origin", cache: "no-store" });
       if (resp.status === 304 || !resp.ok || resp.redirected) return;

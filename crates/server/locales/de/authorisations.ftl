@@ -11,3 +11,4 @@ authorisations-none = Noch keine Berechtigungen vergeben.
 authorisation-on = { $user } für { $system }
 choose = Auswählen…
 cancel = Abbrechen
+authorisations-system-serial = System (Seriennummer)

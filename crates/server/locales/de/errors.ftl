@@ -91,3 +91,4 @@ err-tick-at-least-one-5 = Markieren Sie mindestens ein System zum Entfernen.
 err-access-deleted-on-pbx = Der Zugriff wurde in der Telefonanlage gelöscht; sie meldet sich nicht mehr beim Control Center. Um sie wieder zu verwalten, erneuern Sie das Token unter Administration › Systeme (✓) und bestätigen Sie damit den Zugriff in der Telefonanlage.
 err-blob-too-large = Die Daten sind größer als die dafür erlaubten { $max } Bytes.
 err-blob-url = Der Blob-Speicher { $url } ist nicht nutzbar: { $why }
+err-system-serial-unknown = Unter Ihren Systemen gibt es keines mit der Seriennummer „{ $serial }“. Prüfen Sie die Nummer auf der Seite Systeme.

@@ -11,3 +11,4 @@ authorisations-none = No authorisations given yet.
 authorisation-on = { $user } on { $system }
 choose = Choose…
 cancel = Cancel
+authorisations-system-serial = System (serial number)

@@ -91,3 +91,4 @@ err-tick-at-least-one-5 = Tick at least one system to remove.
 err-access-deleted-on-pbx = The access was deleted on the PBX, so it no longer reports to the control center. To manage it again, renew the token under Administration › Systems (✓) and confirm access on the PBX with it.
 err-blob-too-large = The data is larger than the { $max } bytes allowed for it.
 err-blob-url = The blob store { $url } cannot be used: { $why }
+err-system-serial-unknown = There is no system with the serial number “{ $serial }” among yours. Check the number on the Systems page.

@@ -245,11 +245,43 @@ pub fn feature_systems_sql<F: Feature>(
     } else {
         String::new()
     };
+    ids_sql(&company, &uid, mask, &gate)
+}
+
+/// A subquery of the ids of the systems the user may manage (owner or Administrator), for
+/// lists scoped to them (the audit log); `company` and `user` are the placeholders bound to
+/// the company and user ids.
+pub fn managed_systems_sql(company: &str, user: &str) -> String {
+    let mask = Role::Owner.bit() | Role::Administrator.bit();
+    ids_sql(company, user, mask, "")
+}
+
+/// Up to `limit` of the systems the user may manage, by name: `(id, name, serial)`, for a
+/// form's choice of system (a form offers a text field instead when there are more).
+pub async fn managed_choices(
+    st: &AppState,
+    user: &CurrentUser,
+    limit: i64,
+) -> AppResult<Vec<(String, String, String)>> {
+    let sql = format!(
+        "SELECT id, name, serial FROM systems WHERE company_id = $1 AND id IN ({}) \
+         ORDER BY LOWER(name), id LIMIT {}",
+        managed_systems_sql("$1", "$2"),
+        limit.max(0)
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(user.company_id.to_string())
+        .bind(user.id.to_string())
+        .fetch_all(&st.db.pool)
+        .await?)
+}
+
+fn ids_sql(company: &str, uid: &str, mask: i64, gate: &str) -> String {
     format!(
         "SELECT s.id FROM systems s LEFT JOIN {granted} r ON r.system_id = s.id \
          WHERE s.company_id = {company} \
          AND ((CASE WHEN s.owner_id = {uid} THEN 16 ELSE 0 END | COALESCE(r.bits, 0)) & {mask}) <> 0{gate}",
-        granted = granted_sql(&uid)
+        granted = granted_sql(uid)
     )
 }
 

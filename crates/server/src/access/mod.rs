@@ -13,7 +13,10 @@ mod listing;
 mod roles;
 
 pub use cap::{Cap, Feature, Manager, Monitor, Owner, SystemAccess, feature};
-pub use listing::{SystemPage, SystemQuery, SystemSort, feature_systems_sql, visible_page};
+pub use listing::{
+    SystemPage, SystemQuery, SystemSort, feature_systems_sql, managed_choices, managed_systems_sql,
+    visible_page,
+};
 pub use roles::{Role, RoleSet};
 
 use crate::auth::CurrentUser;

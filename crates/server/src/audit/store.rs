@@ -122,10 +122,7 @@ pub enum Scope {
     /// The platform operator: the whole installation.
     All,
     /// Everybody else: their own actions and the entries of the systems they manage.
-    Own {
-        user_id: String,
-        systems: Vec<String>,
-    },
+    Own { user_id: String, company_id: String },
 }
 
 /// The list's filters; every one optional.
@@ -182,20 +179,17 @@ pub async fn list(
         binds.push(b);
         format!("${n}")
     };
-    if let Scope::Own { user_id, systems } = scope {
+    if let Scope::Own {
+        user_id,
+        company_id,
+    } = scope
+    {
         let me = next(Bind::Text(user_id.clone()), &mut binds);
-        let mut ids = Vec::new();
-        for s in systems {
-            ids.push(next(Bind::Text(s.clone()), &mut binds));
-        }
-        if ids.is_empty() {
-            conds.push(format!("actor_id = {me}"));
-        } else {
-            conds.push(format!(
-                "(actor_id = {me} OR system_id IN ({}))",
-                ids.join(", ")
-            ));
-        }
+        let company = next(Bind::Text(company_id.clone()), &mut binds);
+        conds.push(format!(
+            "(actor_id = {me} OR system_id IN ({}))",
+            crate::access::managed_systems_sql(&company, &me)
+        ));
     }
     if !f.who.trim().is_empty() {
         let p = next(Bind::Text(like(&f.who)), &mut binds);

@@ -61,6 +61,9 @@ impl ListRow for Line {
     }
 }
 
+/// Up to this many systems the form offers a select box; with more, a field for the serial.
+const MAX_CHOICES: i64 = 200;
+
 /// A choice in a select box.
 pub struct Choice {
     pub value: String,
@@ -85,6 +88,9 @@ struct Page {
     edit: bool,
     users: Vec<Choice>,
     systems: Vec<Choice>,
+    /// More systems than a select box can offer: the form asks for the serial number.
+    systems_typed: bool,
+    system_entered: String,
     roles: Vec<RoleOption>,
     error: String,
 }
@@ -136,15 +142,19 @@ async fn render_page(
             label: u.email,
         })
         .collect();
-    let systems = access::managed_systems(st, user)
+    let mut systems: Vec<Choice> = access::managed_choices(st, user, MAX_CHOICES + 1)
         .await?
         .into_iter()
-        .map(|a| Choice {
-            selected: a.system().id == entered.system,
-            value: a.system().id.to_string(),
-            label: format!("{} ({})", a.system().name, a.system().serial),
+        .map(|(id, name, serial)| Choice {
+            selected: id == entered.system,
+            value: id,
+            label: format!("{name} ({serial})"),
         })
         .collect();
+    let systems_typed = systems.len() as i64 > MAX_CHOICES;
+    if systems_typed {
+        systems.truncate(1);
+    }
     let mut resp = render(&Page {
         layout: Layout::page("authorisations-title", "authorisations", user),
         list: q.list.apply(
@@ -156,6 +166,8 @@ async fn render_page(
         edit: q.edit.is_some(),
         users,
         systems,
+        systems_typed,
+        system_entered: entered.system.clone(),
         roles: role_options(entered.roles, &user.tr()),
         error,
     });
@@ -187,10 +199,25 @@ pub async fn create(State(st): State<AppState>, user: Ctx, body: Bytes) -> AppRe
             .next()
             .unwrap_or_default();
         let roles = RoleSet::parse(form_values(&body, "role").iter().map(String::as_str))?;
+        let system = system.trim();
         if system.is_empty() {
             return Err(AppError::BadRequest(crate::msg!("err-choose-system")));
         }
-        let cap = access::system(&st, &user, &SystemId::from_text(system.as_str()))
+        // A choice from the select box is an id; typed, it is a serial number.
+        let id = match crate::systems::store::id_by_serial(&st.db, &user.company_id, system).await?
+        {
+            Some(id) => id,
+            None => system.to_owned(),
+        };
+        // Neither a serial number of the company nor any system's id: a typing error, said
+        // as such (a system the user may not see stays "not found").
+        if crate::systems::store::by_id(&st.db, &id).await?.is_none() {
+            return Err(AppError::BadRequest(crate::msg!(
+                "err-system-serial-unknown",
+                serial = system
+            )));
+        }
+        let cap = access::system(&st, &user, &SystemId::from_text(&id))
             .await?
             .manager()?;
         service::grant(&st, &user, &cap, &email, roles).await

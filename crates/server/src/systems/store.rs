@@ -111,6 +111,17 @@ pub async fn serial_taken(db: &Db, company_id: &str, serial: &str) -> AppResult<
     Ok(n > 0)
 }
 
+/// The id of the company's system with this serial number.
+pub async fn id_by_serial(db: &Db, company_id: &str, serial: &str) -> AppResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM systems WHERE company_id = $1 AND serial = $2")
+            .bind(company_id)
+            .bind(serial)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
 /// A new token; clears a previous error so the state shows "pending" again.
 pub(crate) async fn set_token(
     db: &Db,

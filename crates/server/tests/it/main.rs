@@ -22,6 +22,7 @@ mod hardening;
 mod harness;
 mod heartbeat;
 mod i18n;
+mod live;
 mod mail_warnings;
 mod matrix;
 mod matrix_fixture;
