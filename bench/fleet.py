@@ -118,7 +118,8 @@ def main():
         if a.no_devices:
             import lists
             cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-            lists.run(url, cookie, token, os.path.join(data, "zentrale.sqlite"), rate=a.rate, mark_paired=True)
+            lists.run(url, cookie, token, os.path.join(data, "zentrale.sqlite"), rate=a.rate, mark_paired=True,
+                      pid=server.pid)
             return
         rss_base = rss_kib(server.pid)
         start = time.time()
@@ -146,7 +147,7 @@ def main():
             import lists
             cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
             lists.run(url, cookie, token, None if a.database_url else os.path.join(data, "zentrale.sqlite"),
-                      rate=a.rate)
+                      rate=a.rate, pid=server.pid)
             print(f"devices still connected:  {int(metrics(url)['zentrale_devices_connected'])}")
     finally:
         for p in (sim, server):

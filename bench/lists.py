@@ -6,6 +6,7 @@ rate (open loop, keep-alive connections) to give its latency percentiles.
 Standard library only; talks to 127.0.0.1 only; bounded in time.
 """
 import http.client
+import os
 import random
 import sqlite3
 import statistics
@@ -86,7 +87,7 @@ def first_pages(url, cookie, token, rounds=20):
                   f"| {size / 1024:.0f} KB |")
 
 
-def load(url, token, path, rate, seconds, workers=16):
+def load(url, token, path, rate, seconds, workers=16, pid=None):
     """Open loop: request k is due at start + k/rate; latency counts from when it was due."""
     total = int(rate * seconds)
     start = time.perf_counter() + 0.2
@@ -118,14 +119,62 @@ def load(url, token, path, rate, seconds, workers=16):
                 else:
                     errors[0] += 1
 
+    c0 = cpu_seconds(pid) if pid else 0.0
     threads = [threading.Thread(target=worker) for _ in range(workers)]
     [t.start() for t in threads]
     [t.join() for t in threads]
     span = time.perf_counter() - start
+    cpu = (cpu_seconds(pid) - c0) / span if pid else float("nan")
     lat.sort()
     q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] if lat else float("nan")
     print(f"load {path}: {len(lat)} answered in {span:.1f} s ({len(lat) / span:.0f}/s, offered {rate}/s), "
-          f"{errors[0]} errors; latency p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1] if lat else 0:.1f} ms")
+          f"{errors[0]} errors; latency p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1] if lat else 0:.1f} ms; "
+          f"server CPU {cpu:.2f} cores ({cpu * 1000 / max(1, len(lat) / span):.2f} ms per request)")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def live_tabs(url, cookie, pid, tabs=100, every=3.0, seconds=30.0, path="/systems"):
+    """`tabs` open pages refreshing their live regions every `every` s, as static/app.js does
+    (X-Live, If-None-Match with the last tag); prints the server's CPU while they run."""
+    stop = time.perf_counter() + seconds
+    counts, lock = {"200": 0, "304": 0, "other": 0}, threading.Lock()
+
+    def tab(k):
+        c = Conn(url, cookie=cookie)
+        c.headers["X-Live"] = "1"
+        tag = None
+        time.sleep(every * k / tabs)
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            if tag:
+                c.headers["If-None-Match"] = tag
+            try:
+                c.c.request("GET", path, headers=c.headers)
+                r = c.c.getresponse()
+                r.read()
+                key = str(r.status) if r.status in (200, 304) else "other"
+                tag = r.getheader("ETag") or tag
+            except (OSError, http.client.HTTPException):
+                key = "other"
+                c = Conn(url, cookie=cookie)
+                c.headers["X-Live"] = "1"
+            with lock:
+                counts[key] += 1
+            time.sleep(max(0.0, every - (time.perf_counter() - t)))
+
+    c0, t0 = cpu_seconds(pid), time.perf_counter()
+    threads = [threading.Thread(target=tab, args=(k,)) for k in range(tabs)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    span = time.perf_counter() - t0
+    print(f"live regions: {tabs} tabs on {path} every {every:.0f} s for {span:.0f} s: "
+          f"{counts['200']} rendered, {counts['304']} not modified, {counts['other']} failed; "
+          f"server CPU {(cpu_seconds(pid) - c0) / span:.3f} cores")
 
 
 def mark_paired_(db_file):
@@ -138,7 +187,7 @@ def mark_paired_(db_file):
     con.close()
 
 
-def run(url, cookie, token, db_file, alerts=100_000, rate=1000, seconds=10, mark_paired=False):
+def run(url, cookie, token, db_file, alerts=100_000, rate=1000, seconds=10, mark_paired=False, pid=None):
     if mark_paired:
         mark_paired_(db_file)
     if db_file:
@@ -148,5 +197,7 @@ def run(url, cookie, token, db_file, alerts=100_000, rate=1000, seconds=10, mark
     else:
         print("alerts are added to SQLite only; the alert figures below are without them")
     first_pages(url, cookie, token)
+    if pid:
+        live_tabs(url, cookie, pid)
     random.seed(1)
-    load(url, token, "/api/v1/systems?limit=50", rate, seconds)
+    load(url, token, "/api/v1/systems?limit=50", rate, seconds, pid=pid)

@@ -39,6 +39,8 @@ pub struct AppState {
     pub remote_origin: Arc<std::sync::OnceLock<String>>,
     /// This node's figures for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Hellos and status reports waiting to be written together.
+    pub infos: Arc<crate::systems::info_batch::InfoBatch>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
         let commit_delay = metrics.histogram("zentrale_sample_commit_delay_seconds", Vec::new());
         AppState {
             metrics,
+            infos: Arc::default(),
             blobs: None,
             remote: Arc::default(),
             remote_origin: Arc::default(),

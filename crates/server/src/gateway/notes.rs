@@ -204,21 +204,23 @@ pub(super) fn parse_info(
 }
 
 pub(super) async fn store_info(ctx: &Ctx<'_>, info: &DeviceInfo) -> Result<(), (u16, String)> {
-    crate::systems::store::store_info(
-        &ctx.st.db,
-        ctx.system_id,
-        info,
-        ctx.st.clock.now_ms(),
-        &ctx.st.node,
-    )
-    .await
-    .map_err(|e| {
-        tracing::error!(system = %ctx.system_id, error = ?e, "storing device info failed");
-        (
-            close::GOING_AWAY,
-            "server error; reconnect later".to_owned(),
+    ctx.st
+        .infos
+        .store(
+            &ctx.st.db,
+            ctx.system_id,
+            info,
+            ctx.st.clock.now_ms(),
+            &ctx.st.node,
         )
-    })?;
+        .await
+        .map_err(|e| {
+            tracing::error!(system = %ctx.system_id, error = ?e, "storing device info failed");
+            (
+                close::GOING_AWAY,
+                "server error; reconnect later".to_owned(),
+            )
+        })?;
     // Remote configuration withdrawn on the PBX, or maintenance ended: its sessions end now.
     if !(info.remote_config_allowed && info.maintenance.active)
         && let Err(e) = crate::remote::service::check_system(ctx.st, ctx.system_id).await

@@ -2,6 +2,7 @@
 //! Systems > All > Overview, and the system information page.
 
 pub mod gating;
+pub mod info_batch;
 pub mod paths;
 pub mod routes;
 pub mod row;

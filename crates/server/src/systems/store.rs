@@ -223,7 +223,7 @@ pub async fn mark_paired(
     Ok(done.rows_affected() == 1)
 }
 
-/// The PBX (re)connected and said hello.
+/// The PBX (re)connected and said hello, or reported its status.
 pub async fn store_info(
     db: &Db,
     id: &str,
@@ -231,6 +231,27 @@ pub async fn store_info(
     now: i64,
     node: &str,
 ) -> AppResult<()> {
+    info_update(id, info, now, node).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// Several PBXes' hellos or status reports in one transaction (`super::info_batch`): one
+/// commit for a connect storm instead of one per PBX.
+pub async fn store_infos(db: &Db, items: &[(&str, &DeviceInfo, i64, &str)]) -> AppResult<()> {
+    let mut tx = db.pool.begin().await?;
+    for (id, info, now, node) in items {
+        info_update(id, info, *now, node).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn info_update<'q>(
+    id: &'q str,
+    info: &'q DeviceInfo,
+    now: i64,
+    node: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     let booted_at = now - (info.uptime_s.min(i64::MAX as u64 / 1000) as i64) * 1000;
     sqlx::query(
         "UPDATE systems SET model = $1, mac = $2, firmware = $3, booted_at = $4, \
@@ -239,8 +260,8 @@ pub async fn store_info(
          online_since = COALESCE(online_since, $11), online_node = $13, remote_backup_ready = $14, \
          firmware_rank = $15 WHERE id = $12",
     )
-    .bind(&info.model)
-    .bind(&info.mac)
+    .bind(info.model.as_str())
+    .bind(info.mac.as_str())
     .bind(info.firmware.to_string())
     .bind(booted_at)
     .bind(info.maintenance.active as i64)
@@ -254,9 +275,6 @@ pub async fn store_info(
     .bind(node)
     .bind(info.remote_backup_ready as i64)
     .bind(info.firmware.rank())
-    .execute(&db.pool)
-    .await?;
-    Ok(())
 }
 
 /// Sets `last_seen_at` of connected systems, 500 at a time.

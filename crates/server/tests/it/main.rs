@@ -44,6 +44,7 @@ mod revoke;
 mod schema;
 mod sessions;
 mod smtp;
+mod storm;
 mod structure;
 mod throttle;
 mod transfers;
