@@ -89,7 +89,7 @@ async fn write(db: &Db, jobs: Vec<Job>) {
         .iter()
         .map(|j| (j.id.as_str(), &j.info, j.now, j.node.as_str()))
         .collect();
-    let together = super::store::store_infos(db, &items).await;
+    let together = store_infos(db, &items).await;
     drop(items);
     match together {
         Ok(()) => {
@@ -100,9 +100,55 @@ async fn write(db: &Db, jobs: Vec<Job>) {
         Err(e) => {
             tracing::warn!(rows = jobs.len(), error = %e, "batched device info failed; writing rows one by one");
             for j in jobs {
-                let one = super::store::store_info(db, &j.id, &j.info, j.now, &j.node).await;
+                let one = info_update(&j.id, &j.info, j.now, &j.node)
+                    .execute(&db.pool)
+                    .await
+                    .map(|_| ())
+                    .map_err(AppError::from);
                 let _ = j.done.send(one);
             }
         }
     }
+}
+
+/// Several PBXes' hellos or status reports in one transaction: one commit for a connect
+/// storm instead of one per PBX.
+async fn store_infos(db: &Db, items: &[(&str, &DeviceInfo, i64, &str)]) -> AppResult<()> {
+    let mut tx = db.pool.begin().await?;
+    for (id, info, now, node) in items {
+        info_update(id, info, *now, node).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) fn info_update<'q>(
+    id: &'q str,
+    info: &'q DeviceInfo,
+    now: i64,
+    node: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let booted_at = now - (info.uptime_s.min(i64::MAX as u64 / 1000) as i64) * 1000;
+    sqlx::query(
+        "UPDATE systems SET model = $1, mac = $2, firmware = $3, booted_at = $4, \
+         maintenance_active = $5, maintenance_until = $6, licences = $7, capabilities = $8, \
+         monitoring_enabled = $9, remote_config_allowed = $10, info_at = $11, last_seen_at = $11, \
+         online_since = COALESCE(online_since, $11), online_node = $13, remote_backup_ready = $14, \
+         firmware_rank = $15 WHERE id = $12",
+    )
+    .bind(info.model.as_str())
+    .bind(info.mac.as_str())
+    .bind(info.firmware.to_string())
+    .bind(booted_at)
+    .bind(info.maintenance.active as i64)
+    .bind(info.maintenance.until_ms)
+    .bind(serde_json::to_string(&info.licences).unwrap_or_default())
+    .bind(serde_json::to_string(&info.capabilities).unwrap_or_default())
+    .bind(info.monitoring_enabled as i64)
+    .bind(info.remote_config_allowed as i64)
+    .bind(now)
+    .bind(id)
+    .bind(node)
+    .bind(info.remote_backup_ready as i64)
+    .bind(info.firmware.rank())
 }
