@@ -126,8 +126,22 @@ def main():
         sim = subprocess.Popen([binary, "simulate", "--server", url, "--count", str(a.count), "--pair-from", pair_file,
                                 "--state-dir", os.path.join(tmp, "sim"), "--source-addrs", "127.0.0.2-127.0.0.50",
                                 "--monitoring", "on" if a.interval > 0 else "off"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait(lambda: metrics(url)["zentrale_devices_connected"] >= a.count, 600, f"{a.count} devices to connect")
+                               env=env, stdout=subprocess.DEVNULL,
+                               stderr=open(os.path.join(tmp, "simulate.log"), "w"))
+        progress = {"at": time.time(), "cpu": (cpu_seconds(server.pid), cpu_seconds(sim.pid))}
+
+        def connected():
+            n = metrics(url)["zentrale_devices_connected"]
+            if time.time() - progress["at"] >= 5:
+                cpu = (cpu_seconds(server.pid), cpu_seconds(sim.pid))
+                span = time.time() - progress["at"]
+                print(f"  {time.time() - start:5.1f} s: {int(n)} connected; CPU server "
+                      f"{(cpu[0] - progress['cpu'][0]) / span:.2f}, simulator {(cpu[1] - progress['cpu'][1]) / span:.2f} cores",
+                      flush=True)
+                progress.update(at=time.time(), cpu=cpu)
+            return n >= a.count
+
+        wait(connected, 600, f"{a.count} devices to connect")
         connect_time = time.time() - start
         time.sleep(a.settle)
         m0, c0, t0 = metrics(url), cpu_seconds(server.pid), time.time()

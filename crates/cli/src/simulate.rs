@@ -47,6 +47,9 @@ pub struct SimulateArgs {
     /// Days of call history before today each simulated PBX keeps (backfill).
     #[arg(long, default_value_t = 0)]
     call_history_days: u32,
+    /// Pairings in flight at once (a fleet confirms its tokens over time, not in one instant).
+    #[arg(long, default_value_t = 64)]
+    pairing_concurrency: usize,
 }
 
 fn parse_range(s: &str) -> Result<(std::net::Ipv4Addr, std::net::Ipv4Addr), String> {
@@ -107,6 +110,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     );
     let stop = CancellationToken::new();
     let connected = Arc::new(AtomicUsize::new(0));
+    let pairing = Arc::new(tokio::sync::Semaphore::new(args.pairing_concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (i, (serial, token)) in plan.into_iter().enumerate() {
         let state_file = args.state_dir.join(format!("{serial}.json"));
@@ -143,7 +147,21 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         let (tx, mut rx) = watch::channel(AgentStatus::Starting);
         let stop = stop.clone();
         let connected = connected.clone();
+        let pairing = pairing.clone();
         tasks.spawn(async move {
+            // Pairs first, a limited number at a time; then runs with the saved credential.
+            if let Some(t) = &token {
+                let _turn = pairing.acquire().await;
+                let info = pbx.info();
+                match zentrale_agent::pair::pair(&cfg, t, &info.model, info.firmware).await {
+                    Ok(cred) => {
+                        if let Err(e) = cred.save(&cfg.state_file) {
+                            return (serial, Err(e));
+                        }
+                    }
+                    Err(e) => return (serial, Err(e)),
+                }
+            }
             let watcher = tokio::spawn(async move {
                 let mut up = false;
                 while rx.changed().await.is_ok() {
@@ -158,7 +176,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
                     }
                 }
             });
-            let r = zentrale_agent::run(cfg, pbx, token, tx, stop).await;
+            let r = zentrale_agent::run(cfg, pbx, None, tx, stop).await;
             watcher.abort();
             (serial, r)
         });

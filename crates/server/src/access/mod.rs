@@ -95,13 +95,6 @@ pub async fn visible_systems(st: &AppState, user: &CurrentUser) -> AppResult<Vec
         .collect())
 }
 
-/// The same rule as [`visible_systems`], as SQL for list queries over many systems: the
-/// condition on `systems s` with `$1` = company id and `$2` = user id.
-pub const VISIBLE_SQL: &str = "s.company_id = $1 AND (s.owner_id = $2 \
-    OR s.id IN (SELECT a.system_id FROM authorisations a WHERE a.user_id = $2) \
-    OR s.id IN (SELECT gs.system_id FROM group_systems gs \
-                JOIN group_members gm ON gm.group_id = gs.group_id WHERE gm.user_id = $2))";
-
 /// Systems the user may manage (owner or Administrator): what they may grant or group.
 pub async fn managed_systems(st: &AppState, user: &CurrentUser) -> AppResult<Vec<SystemAccess>> {
     Ok(visible_systems(st, user)

@@ -50,16 +50,15 @@ struct Page {
     columns: Vec<Column>,
     lines: Vec<Line>,
     total: i64,
-    page: i64,
-    pages: i64,
-    prev: String,
+    /// The first page's address, when this is a later page.
+    first: String,
     next: String,
 }
 
 #[derive(Deserialize, Default)]
 pub struct FleetQuery {
     q: Option<String>,
-    page: Option<i64>,
+    cursor: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
 }
@@ -75,7 +74,6 @@ async fn list(
             .chars()
             .take(100)
             .collect::<String>();
-    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let sort = q
         .sort
         .as_deref()
@@ -83,20 +81,21 @@ async fn list(
         .unwrap_or("system")
         .to_owned();
     let desc = q.dir.as_deref() == Some("desc");
-    let (rows, total) = store::fleet_page(
-        &st.db,
+    let cursor = q.cursor.as_deref().filter(|c| !c.is_empty());
+    let found = super::fleet_query::page(
+        st,
+        user,
         which,
-        &user.company_id,
-        &user.id,
-        &text,
-        &store::FleetOrder {
+        &super::fleet_query::FleetQuery {
+            text: &text,
             sort: &sort,
             desc,
+            cursor,
             limit: PAGE_SIZE,
-            offset: (page - 1) * PAGE_SIZE,
         },
     )
     .await?;
+    let (rows, total) = (found.rows, found.total);
     let tr = user.tr();
     let lines = rows
         .into_iter()
@@ -128,10 +127,9 @@ async fn list(
         Fleet::Phones => ("/systems/all/phones", "fleet-phones-title"),
         Fleet::Accounts => ("/systems/all/accounts", "fleet-accounts-title"),
     };
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let qs: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
     let dir = if desc { "desc" } else { "asc" };
-    let link = |p: i64| format!("{path}?q={qs}&sort={sort}&dir={dir}&page={p}");
+    let link = |cursor: &str| format!("{path}?q={qs}&sort={sort}&dir={dir}&cursor={cursor}");
     let labels: &[(&str, &'static str)] = match which {
         Fleet::Phones => &[
             ("system", "col-system"),
@@ -180,18 +178,12 @@ async fn list(
         columns,
         lines,
         total,
-        page,
-        pages,
-        prev: if page > 1 {
-            link(page - 1)
+        first: if cursor.is_some() {
+            link("")
         } else {
             String::new()
         },
-        next: if page < pages {
-            link(page + 1)
-        } else {
-            String::new()
-        },
+        next: found.next.as_deref().map(link).unwrap_or_default(),
     }))
 }
 

@@ -2,6 +2,7 @@
 //! last reported them (pushed on every change, refreshed on demand over the control channel).
 
 pub mod fleet;
+pub mod fleet_query;
 pub mod routes;
 pub mod service;
 pub mod store;

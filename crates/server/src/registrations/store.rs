@@ -117,75 +117,8 @@ pub enum Fleet {
     Accounts,
 }
 
-/// A page of the list across the systems the user may see (with active maintenance),
-/// filtered by `q` in the database, and the number of matching lines.
-/// Columns the fleet lists sort by: (key, SQL expression).
+/// Columns the fleet lists sort by.
 pub const FLEET_SORT: &[&str] = &["system", "name", "detail", "type", "status", "as_of"];
-
-/// Sort and page of a fleet list.
-pub struct FleetOrder<'a> {
-    /// One of [`FLEET_SORT`]; anything else sorts by system.
-    pub sort: &'a str,
-    pub desc: bool,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-pub async fn fleet_page(
-    db: &Db,
-    which: Fleet,
-    company_id: &str,
-    user_id: &str,
-    q: &str,
-    order: &FleetOrder<'_>,
-) -> AppResult<(Vec<FleetRow>, i64)> {
-    let (table, name, detail, kind) = match which {
-        Fleet::Phones => ("phones", "x.name", "x.mac", "x.kind"),
-        Fleet::Accounts => ("accounts", "x.account", "x.provider", "''"),
-    };
-    // Whitelisted column expressions only: the sort key never reaches SQL as text.
-    let column = match order.sort {
-        "name" => format!("LOWER({name})"),
-        "detail" => format!("LOWER({detail})"),
-        "type" => kind.to_owned(),
-        "status" => "x.status".to_owned(),
-        "as_of" => "s.registrations_at".to_owned(),
-        _ => "LOWER(s.name)".to_owned(),
-    };
-    let dir = if order.desc { "DESC" } else { "ASC" };
-    let from = format!(
-        "FROM {table} x JOIN systems s ON s.id = x.system_id \
-         WHERE {} AND s.maintenance_active = 1 AND (LOWER(s.name) LIKE $3 ESCAPE '\\' OR LOWER(s.serial) LIKE $3 ESCAPE '\\' \
-         OR LOWER({name}) LIKE $3 ESCAPE '\\' OR LOWER({detail}) LIKE $3 ESCAPE '\\' OR LOWER(x.status) LIKE $3 ESCAPE '\\')",
-        crate::access::VISIBLE_SQL
-    );
-    let escaped = q
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let pattern = format!("%{escaped}%");
-    let rows = sqlx::query_as(&format!(
-        "SELECT s.id AS system_id, s.name AS system_name, s.serial, {name} AS name, {detail} AS detail, \
-         x.status, {kind} AS kind, s.registrations_at AS as_of {from} \
-         ORDER BY {column} {dir}, s.name, s.id, x.pos LIMIT $4 OFFSET $5"
-    ))
-    .bind(company_id)
-    .bind(user_id)
-    .bind(&pattern)
-    .bind(order.limit)
-    .bind(order.offset)
-    .fetch_all(&db.pool)
-    .await?;
-    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {from}"))
-        .bind(company_id)
-        .bind(user_id)
-        .bind(&pattern)
-        .fetch_one(&db.pool)
-        .await?;
-    Ok((rows, total))
-}
 
 /// Registered and total telephones and accounts of one system.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -172,15 +172,6 @@ impl Layout {
         )
     }
 
-    /// "Page 2 of 5".
-    pub fn page_of(&self, page: impl Count, pages: impl Count) -> String {
-        self.tr.msg(
-            &crate::i18n::Msg::new("pager-page-of")
-                .num("page", page.count())
-                .num("pages", pages.count()),
-        )
-    }
-
     /// A role's name from its key (`administrator`).
     pub fn role(&self, key: &str) -> String {
         self.tr.t(&format!("role-{key}"))

@@ -10,6 +10,9 @@ both_backends!(hellos_at_once_are_each_stored);
 
 const PBXES: usize = 40;
 
+/// id, serial, online since, node, firmware rank.
+type Row = (String, String, Option<i64>, Option<String>, Option<i64>);
+
 async fn hellos_at_once_are_each_stored(b: Backend) {
     let db = TestDb::new(b).await;
     let srv = TestServer::start(&db).await;
@@ -32,7 +35,7 @@ async fn hellos_at_once_are_each_stored(b: Backend) {
     }
     let rank = srv.st.config.min_managed_firmware.rank();
     wait_for(20, "every hello stored", || async {
-        let rows: Vec<(String, String, Option<i64>, Option<String>, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, serial, online_since, online_node, firmware_rank FROM systems",
         )
         .fetch_all(&srv.st.db.pool)
