@@ -56,6 +56,34 @@ def wait(cond, seconds, what):
     sys.exit(f"timed out after {seconds} s waiting for {what}")
 
 
+def quantile(url, name, q):
+    text = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
+    m = re.search(rf'^{name}{{quantile="{q}"}} (\S+)$', text, re.M)
+    return float(m.group(1)) if m else float("nan")
+
+
+def restart(server, serve_args, env, server_log, url, count, tmp):
+    """The connect storm: the server stops (SIGTERM, PBXes told to reconnect) and starts
+    again; how long until every PBX is back, and how long the database pool made anyone wait."""
+    server.terminate()
+    server.wait(timeout=60)
+    log = os.path.join(tmp, "server.log")
+    warned_before = sum("slow_acquire" in line or "pool timed out" in line for line in open(log))
+    start = time.time()
+    server = subprocess.Popen(serve_args, env=env, stderr=server_log)
+    wait(lambda: urllib.request.urlopen(f"{url}/readyz", timeout=2).status == 200, 60, "the server to restart")
+    ready = time.time() - start
+    wait(lambda: metrics(url)["zentrale_devices_connected"] >= count, 300, f"{count} devices to reconnect")
+    back = time.time() - start
+    time.sleep(5)
+    warned = sum("slow_acquire" in line or "pool timed out" in line for line in open(log)) - warned_before
+    print(f"restart: ready after {ready:.1f} s, all {count} PBXes back after {back:.1f} s; "
+          f"database pool wait max {quantile(url, 'zentrale_db_acquire_seconds', 1) * 1000:.0f} ms, "
+          f"p99 {quantile(url, 'zentrale_db_acquire_seconds', 0.99) * 1000:.0f} ms (probe once a second); "
+          f"{warned} pool warnings")
+    return server
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=10000, help="simulated PBXes (default 10000; at most ~19000 per process)")
@@ -65,6 +93,8 @@ def main():
     ap.add_argument("--port", type=int, default=18400)
     ap.add_argument("--database-url", help="default: SQLite in a temporary data directory")
     ap.add_argument("--no-build", action="store_true", help="use the existing target/release/zentrale")
+    ap.add_argument("--restart", action="store_true",
+                    help="then restart the server and measure the reconnect storm")
     ap.add_argument("--lists", action="store_true",
                     help="then measure the lists (bench/lists.py): 100,000 alerts, first pages, API load")
     ap.add_argument("--rate", type=int, default=1000, help="--lists: API requests per second (default 1000)")
@@ -86,8 +116,10 @@ def main():
     url = f"http://127.0.0.1:{a.port}"
     interval_ms = max(100, int(a.interval * 1000)) if a.interval > 0 else 3_600_000
     env = dict(os.environ, ZENTRALE_LOG="warn")
-    server = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{a.port}", "--heartbeat-s", "30",
-                               "--monitoring-interval-ms", str(interval_ms)] + db, env=env)
+    serve_args = [binary, "serve", "--listen", f"127.0.0.1:{a.port}", "--heartbeat-s", "30",
+                  "--monitoring-interval-ms", str(interval_ms)] + db
+    server_log = open(os.path.join(tmp, "server.log"), "a")
+    server = subprocess.Popen(serve_args, env=env, stderr=server_log)
     sim = None
     try:
         wait(lambda: urllib.request.urlopen(f"{url}/readyz", timeout=2).status == 200, 60, "the server")
@@ -157,6 +189,8 @@ def main():
               f" (offered {a.count / a.interval if a.interval > 0 else 0:.0f}/s)")
         print(f"p99 receipt to commit:    {m1['zentrale_sample_commit_delay_p99_ms']:.0f} ms")
         print(f"server CPU used:          {(c1 - c0) / span:.2f} cores")
+        if a.restart:
+            server = restart(server, serve_args, env, server_log, url, a.count, tmp)
         if a.lists:
             import lists
             cookie = "; ".join(f"{c.name}={c.value}" for c in jar)

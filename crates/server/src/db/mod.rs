@@ -19,6 +19,10 @@ pub struct Db {
     pub backend: Backend,
 }
 
+/// A wait for a pooled connection longer than this is logged as a warning (sqlx's
+/// `slow_acquire`): the figure the connect-storm goal is measured against.
+const SLOW_ACQUIRE: Duration = Duration::from_secs(1);
+
 impl Db {
     /// Connects to `url` and runs the backend's migrations.
     pub async fn connect(url: &str) -> AppResult<Db> {
@@ -53,6 +57,7 @@ impl Db {
                 };
                 AnyPoolOptions::new()
                     .max_connections(8)
+                    .acquire_slow_threshold(SLOW_ACQUIRE)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
@@ -70,6 +75,7 @@ impl Db {
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
+                    .acquire_slow_threshold(SLOW_ACQUIRE)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await
