@@ -37,6 +37,39 @@ def rss_kib(pid):
     return 0
 
 
+def rss_anon_kib(pid):
+    """RSS without file pages (SQLite's mapped file counts in VmRSS, not here)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    return 0
+
+
+def reference(binary, count, port, settle):
+    """The bare axum/tungstenite server (crates/cli/examples/ws_reference.rs) holding `count`
+    idle connections: RSS per connection, measured like the server's."""
+    ref = os.path.join(os.path.dirname(binary), "examples", "ws_reference")
+    server = subprocess.Popen([ref, "serve", f"127.0.0.1:{port}"])
+    clients = None
+    try:
+        held = lambda: int(urllib.request.urlopen(f"http://127.0.0.1:{port}/count", timeout=2).read())
+        wait(lambda: held() == 0, 30, "the reference server")
+        base = rss_kib(server.pid)
+        clients = subprocess.Popen([ref, "clients", f"ws://127.0.0.1:{port}/ws", str(count), "127.0.0.2-127.0.0.50"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait(lambda: held() >= count, 300, f"{count} reference connections")
+        time.sleep(settle)
+        per = (rss_kib(server.pid) - base) / count
+        print(f"reference (bare axum WebSocket, same buffers and allocator): {per:.2f} KiB per idle connection")
+        return per
+    finally:
+        for p in (clients, server):
+            if p is not None:
+                p.terminate()
+                p.wait(timeout=30)
+
+
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -93,6 +126,8 @@ def main():
     ap.add_argument("--port", type=int, default=18400)
     ap.add_argument("--database-url", help="default: SQLite in a temporary data directory")
     ap.add_argument("--no-build", action="store_true", help="use the existing target/release/zentrale")
+    ap.add_argument("--reference", action="store_true",
+                    help="then stop the PBXes and measure the bare WebSocket reference with as many idle connections")
     ap.add_argument("--restart", action="store_true",
                     help="then restart the server and measure the reconnect storm")
     ap.add_argument("--lists", action="store_true",
@@ -105,7 +140,8 @@ def main():
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     binary = os.path.join(target, "release", "zentrale")
     if not a.no_build:
-        subprocess.run(["cargo", "build", "--release", "-q", "-p", "zentrale"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "zentrale", "--bin", "zentrale",
+                        "--example", "ws_reference"], cwd=ROOT, check=True)
     tmp = tempfile.mkdtemp(prefix="zentrale-bench-")
     data = os.path.join(tmp, "data")
     db = ["--data-dir", data] + (["--database-url", a.database_url] if a.database_url else [])
@@ -153,7 +189,7 @@ def main():
             lists.run(url, cookie, token, os.path.join(data, "zentrale.sqlite"), rate=a.rate, mark_paired=True,
                       pid=server.pid)
             return
-        rss_base = rss_kib(server.pid)
+        rss_base, anon_base = rss_kib(server.pid), rss_anon_kib(server.pid)
         start = time.time()
         sim = subprocess.Popen([binary, "simulate", "--server", url, "--count", str(a.count), "--pair-from", pair_file,
                                 "--state-dir", os.path.join(tmp, "sim"), "--source-addrs", "127.0.0.2-127.0.0.50",
@@ -179,17 +215,25 @@ def main():
         m0, c0, t0 = metrics(url), cpu_seconds(server.pid), time.time()
         time.sleep(a.window)
         m1, c1, t1 = metrics(url), cpu_seconds(server.pid), time.time()
-        rss = rss_kib(server.pid)
+        rss, anon = rss_kib(server.pid), rss_anon_kib(server.pid)
         span = t1 - t0
         print(f"devices connected:        {int(m1['zentrale_devices_connected'])}")
         print(f"time to connect them all: {connect_time:.1f} s (pairing included)")
         print(f"server RSS:               {rss / 1024:.1f} MiB (before the devices connected {rss_base / 1024:.1f} MiB)")
-        print(f"RSS per device:           {(rss - rss_base) / a.count:.2f} KiB")
+        print(f"RSS per device:           {(rss - rss_base) / a.count:.2f} KiB "
+              f"(without file pages {(anon - anon_base) / a.count:.2f} KiB)")
         print(f"samples/s stored:         {(m1['zentrale_samples_stored_total'] - m0['zentrale_samples_stored_total']) / span:.0f}"
               f" (offered {a.count / a.interval if a.interval > 0 else 0:.0f}/s)")
         print(f"p99 receipt to commit:    {m1['zentrale_sample_commit_delay_p99_ms']:.0f} ms")
         print(f"server CPU used:          {(c1 - c0) / span:.2f} cores")
-        if a.restart:
+        if a.reference:
+            sim.terminate()
+            sim.wait(timeout=60)
+            sim = None
+            per = reference(binary, a.count, a.port + 1, a.settle)
+            print(f"server / reference:       {(rss - rss_base) / a.count / per:.2f}× "
+                  f"(without file pages {(anon - anon_base) / a.count / per:.2f}×)")
+        elif a.restart:
             server = restart(server, serve_args, env, server_log, url, a.count, tmp)
         if a.lists:
             import lists

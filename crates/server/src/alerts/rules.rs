@@ -134,6 +134,16 @@ pub async fn on_registrations(
     now_r: &Registrations,
 ) -> AppResult<()> {
     let now = st.clock.now_ms();
+    // Only alerts that are open are resolved (one read instead of an update per line).
+    let open: std::collections::HashSet<(String, String)> = store::open_of_system(
+        &st.db,
+        system_id,
+        &[PHONE_UNREGISTERED, ACCOUNT_UNREGISTERED],
+    )
+    .await?
+    .into_iter()
+    .collect();
+    let is_open = |kind: &str, subject: &str| open.contains(&(kind.to_owned(), subject.to_owned()));
     let was_phone: HashMap<&str, &str> = before
         .0
         .iter()
@@ -144,7 +154,9 @@ pub async fn on_registrations(
             .get(p.mac.as_str())
             .is_some_and(|s| registered_phone(s));
         if p.status.is_registered() {
-            store::resolve(&st.db, system_id, PHONE_UNREGISTERED, &p.mac, now).await?;
+            if is_open(PHONE_UNREGISTERED, &p.mac) {
+                store::resolve(&st.db, system_id, PHONE_UNREGISTERED, &p.mac, now).await?;
+            }
         } else if was_registered {
             let msg = crate::msg!("alert-phone-unregistered", name = p.name, mac = p.mac);
             let c = Condition {
@@ -167,7 +179,9 @@ pub async fn on_registrations(
             .get(a.account.as_str())
             .is_some_and(|s| s.starts_with("registered_"));
         if a.status.is_registered() {
-            store::resolve(&st.db, system_id, ACCOUNT_UNREGISTERED, &a.account, now).await?;
+            if is_open(ACCOUNT_UNREGISTERED, &a.account) {
+                store::resolve(&st.db, system_id, ACCOUNT_UNREGISTERED, &a.account, now).await?;
+            }
         } else if was_registered {
             let msg = crate::msg!(
                 "alert-account-unregistered",

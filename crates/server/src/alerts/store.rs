@@ -90,6 +90,25 @@ pub async fn resolve(
     Ok(done.rows_affected() > 0)
 }
 
+/// The system's open alerts of these kinds, as (kind, subject).
+pub async fn open_of_system(
+    db: &Db,
+    system_id: &str,
+    kinds: &[&str],
+) -> AppResult<Vec<(String, String)>> {
+    let marks: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT kind, subject FROM alerts WHERE system_id = $1 AND resolved_at IS NULL \
+         AND kind IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query_as(&sql).bind(system_id);
+    for k in kinds {
+        q = q.bind(*k);
+    }
+    Ok(q.fetch_all(&db.pool).await?)
+}
+
 /// Open alerts of a kind, as (system id, subject).
 pub async fn open_of_kind(db: &Db, kind: &str) -> AppResult<Vec<(String, String)>> {
     Ok(sqlx::query_as(

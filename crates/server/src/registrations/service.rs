@@ -18,6 +18,10 @@ pub async fn load(
 /// Stores what the PBX reported and raises or clears registration alerts.
 pub async fn store_reported(st: &AppState, system_id: &str, r: &Registrations) -> AppResult<()> {
     let (phones, accounts, _) = store::load(&st.db, system_id).await?;
+    if store::unchanged(&phones, &accounts, r) {
+        // The usual report of a reconnecting PBX: one small write instead of every row again.
+        return store::confirm(&st.db, system_id, r.as_of_ms).await;
+    }
     store::replace(&st.db, system_id, r).await?;
     crate::alerts::rules::on_registrations(st, system_id, &(phones, accounts), r).await
 }

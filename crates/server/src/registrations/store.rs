@@ -54,6 +54,33 @@ pub async fn replace(db: &Db, system_id: &str, r: &Registrations) -> AppResult<(
     Ok(())
 }
 
+/// Whether the report holds exactly the stored lists (a PBX reconnecting reports them again).
+pub fn unchanged(phones: &[PhoneRow], accounts: &[AccountRow], r: &Registrations) -> bool {
+    phones.len() == r.phones.len()
+        && accounts.len() == r.accounts.len()
+        && phones.iter().zip(&r.phones).all(|(a, b)| {
+            a.name == b.name
+                && a.mac == b.mac
+                && a.kind == text(&b.kind)
+                && a.status == text(&b.status)
+        })
+        && accounts.iter().zip(&r.accounts).all(|(a, b)| {
+            a.account == b.account && a.provider == b.provider && a.status == text(&b.status)
+        })
+}
+
+/// The lists are as stored: only the time the PBX took them changes.
+pub async fn confirm(db: &Db, system_id: &str, as_of_ms: i64) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE systems SET registrations_at = $1, registrations_problem = NULL WHERE id = $2",
+    )
+    .bind(as_of_ms)
+    .bind(system_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PhoneRow {
     pub name: String,
