@@ -95,7 +95,7 @@ def quantile(url, name, q):
     return float(m.group(1)) if m else float("nan")
 
 
-def restart(server, serve_args, env, server_log, url, count, tmp):
+def restart(server, serve_args, env, server_log, url, count, tmp, procs):
     """The connect storm: the server stops (SIGTERM, PBXes told to reconnect) and starts
     again; how long until every PBX is back, and how long the database pool made anyone wait."""
     server.terminate()
@@ -104,6 +104,7 @@ def restart(server, serve_args, env, server_log, url, count, tmp):
     warned_before = sum("slow_acquire" in line or "pool timed out" in line for line in open(log))
     start = time.time()
     server = subprocess.Popen(serve_args, env=env, stderr=server_log)
+    procs[1] = server
     wait(lambda: urllib.request.urlopen(f"{url}/readyz", timeout=2).status == 200, 60, "the server to restart")
     ready = time.time() - start
     wait(lambda: metrics(url)["zentrale_devices_connected"] >= count, 300, f"{count} devices to reconnect")
@@ -157,6 +158,7 @@ def main():
     server_log = open(os.path.join(tmp, "server.log"), "a")
     server = subprocess.Popen(serve_args, env=env, stderr=server_log)
     sim = None
+    procs = [None, server]  # what the end stops: simulator, server
     try:
         wait(lambda: urllib.request.urlopen(f"{url}/readyz", timeout=2).status == 200, 60, "the server")
         jar = CookieJar()
@@ -196,6 +198,7 @@ def main():
                                 "--monitoring", "on" if a.interval > 0 else "off"],
                                env=env, stdout=subprocess.DEVNULL,
                                stderr=open(os.path.join(tmp, "simulate.log"), "w"))
+        procs[0] = sim
         progress = {"at": time.time(), "cpu": (cpu_seconds(server.pid), cpu_seconds(sim.pid))}
 
         def connected():
@@ -226,15 +229,16 @@ def main():
               f" (offered {a.count / a.interval if a.interval > 0 else 0:.0f}/s)")
         print(f"p99 receipt to commit:    {m1['zentrale_sample_commit_delay_p99_ms']:.0f} ms")
         print(f"server CPU used:          {(c1 - c0) / span:.2f} cores")
+        if a.restart:
+            # Kept in `procs` so that a failed wait still stops the new server.
+            server = restart(server, serve_args, env, server_log, url, a.count, tmp, procs)
         if a.reference:
             sim.terminate()
             sim.wait(timeout=60)
-            sim = None
+            sim = procs[0] = None
             per = reference(binary, a.count, a.port + 1, a.settle)
             print(f"server / reference:       {(rss - rss_base) / a.count / per:.2f}× "
                   f"(without file pages {(anon - anon_base) / a.count / per:.2f}×)")
-        elif a.restart:
-            server = restart(server, serve_args, env, server_log, url, a.count, tmp)
         if a.lists:
             import lists
             cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
@@ -242,7 +246,7 @@ def main():
                       rate=a.rate, pid=server.pid)
             print(f"devices still connected:  {int(metrics(url)['zentrale_devices_connected'])}")
     finally:
-        for p in (sim, server):
+        for p in procs:
             if p is not None:
                 p.terminate()
                 try:
