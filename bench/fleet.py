@@ -236,7 +236,7 @@ def main():
             sim.terminate()
             sim.wait(timeout=60)
             sim = procs[0] = None
-            per = reference(binary, a.count, a.port + 1, a.settle)
+            per = reference(binary, a.count, a.port + 50, a.settle)
             print(f"server / reference:       {(rss - rss_base) / a.count / per:.2f}× "
                   f"(without file pages {(anon - anon_base) / a.count / per:.2f}×)")
         if a.lists:
