@@ -196,7 +196,7 @@ def main():
         sim = subprocess.Popen([binary, "simulate", "--server", url, "--count", str(a.count), "--pair-from", pair_file,
                                 "--state-dir", os.path.join(tmp, "sim"), "--source-addrs", "127.0.0.2-127.0.0.50",
                                 "--monitoring", "on" if a.interval > 0 else "off"],
-                               env=env, stdout=subprocess.DEVNULL,
+                               env=dict(env, ZENTRALE_LOG="info"), stdout=subprocess.DEVNULL,
                                stderr=open(os.path.join(tmp, "simulate.log"), "w"))
         procs[0] = sim
         progress = {"at": time.time(), "cpu": (cpu_seconds(server.pid), cpu_seconds(sim.pid))}

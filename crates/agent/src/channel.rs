@@ -83,30 +83,41 @@ pub async fn session(
         .max_write_buffer_size(4096 + MAX_FRAME_BYTES * 2)
         .max_message_size(Some(MAX_FRAME_BYTES))
         .max_frame_size(Some(MAX_FRAME_BYTES));
-    let (mut ws, _resp) =
-        match tokio_tungstenite::client_async_with_config(req, io, Some(ws_cfg)).await {
-            Ok(ok) => ok,
-            Err(WsError::Http(resp)) if resp.status() == 401 => {
-                return Ok(Ended::Revoked(
-                    "the control center no longer accepts this PBX's credential".into(),
-                ));
-            }
-            // A 400 says this agent's upgrade request is wrong: like close 4000, it needs
-            // a fix, not a quick retry (docs/protocol.md §4.8).
-            Err(WsError::Http(resp)) if resp.status() == 400 => {
-                return Ok(Ended::Closed(
-                    close::PROTOCOL_VIOLATION,
-                    "server answered HTTP 400 to the upgrade".into(),
-                ));
-            }
-            Err(WsError::Http(resp)) => {
-                return Ok(Ended::Lost(format!(
-                    "server answered HTTP {}",
-                    resp.status()
-                )));
-            }
-            Err(e) => return Ok(Ended::Lost(e.to_string())),
-        };
+    // Bounded like every other network step: a server that accepted the connection but never
+    // answers the upgrade must not hold this PBX forever.
+    let upgrade = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio_tungstenite::client_async_with_config(req, io, Some(ws_cfg)),
+    )
+    .await;
+    let Ok(upgrade) = upgrade else {
+        return Ok(Ended::Lost(
+            "the server did not answer the upgrade within 30 s".into(),
+        ));
+    };
+    let (mut ws, _resp) = match upgrade {
+        Ok(ok) => ok,
+        Err(WsError::Http(resp)) if resp.status() == 401 => {
+            return Ok(Ended::Revoked(
+                "the control center no longer accepts this PBX's credential".into(),
+            ));
+        }
+        // A 400 says this agent's upgrade request is wrong: like close 4000, it needs
+        // a fix, not a quick retry (docs/protocol.md §4.8).
+        Err(WsError::Http(resp)) if resp.status() == 400 => {
+            return Ok(Ended::Closed(
+                close::PROTOCOL_VIOLATION,
+                "server answered HTTP 400 to the upgrade".into(),
+            ));
+        }
+        Err(WsError::Http(resp)) => {
+            return Ok(Ended::Lost(format!(
+                "server answered HTTP {}",
+                resp.status()
+            )));
+        }
+        Err(e) => return Ok(Ended::Lost(e.to_string())),
+    };
 
     let mut last_info = match pbx.info().await {
         Ok(info) => info,
