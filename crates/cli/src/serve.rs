@@ -263,8 +263,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "http"
     };
     let st = zentrale_server::start(config, Clock::System).await?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
+    let listener = zentrale_server::listener::bind(listen)
         .with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(
         "Zentrale listening on {scheme}://{}",

@@ -12,6 +12,23 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+/// Connections the kernel may hold before the accept loop takes them (capped by the system's
+/// `net.core.somaxconn`). Tokio's default of 1,024 overflows when thousands of PBXes reconnect
+/// after a restart: the overflowing ones see an established connection that nobody reads.
+pub const BACKLOG: u32 = 8192;
+
+/// A listening socket on `addr` with [`BACKLOG`].
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 /// How long the listener waits for clients.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
