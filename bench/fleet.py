@@ -20,6 +20,8 @@ import time
 import urllib.request
 from http.cookiejar import CookieJar
 
+from procstat import cpu_seconds, status_kib
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "benchmark password"
 
@@ -27,23 +29,6 @@ PASSWORD = "benchmark password"
 def metrics(url):
     text = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
     return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(zentrale_\w+) (\S+)$", text, re.M)}
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def rss_anon_kib(pid):
-    """RSS without file pages (SQLite's mapped file counts in VmRSS, not here)."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
-    return 0
 
 
 def reference(binary, count, port, settle):
@@ -55,12 +40,12 @@ def reference(binary, count, port, settle):
     try:
         held = lambda: int(urllib.request.urlopen(f"http://127.0.0.1:{port}/count", timeout=2).read())
         wait(lambda: held() == 0, 30, "the reference server")
-        base = rss_kib(server.pid)
+        base = status_kib(server.pid)
         clients = subprocess.Popen([ref, "clients", f"ws://127.0.0.1:{port}/ws", str(count), "127.0.0.2-127.0.0.50"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait(lambda: held() >= count, 300, f"{count} reference connections")
         time.sleep(settle)
-        per = (rss_kib(server.pid) - base) / count
+        per = (status_kib(server.pid) - base) / count
         print(f"reference (bare axum WebSocket, same buffers and allocator): {per:.2f} KiB per idle connection")
         return per
     finally:
@@ -68,13 +53,6 @@ def reference(binary, count, port, settle):
             if p is not None:
                 p.terminate()
                 p.wait(timeout=30)
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
 
 
 def wait(cond, seconds, what):
@@ -191,7 +169,7 @@ def main():
             lists.run(url, cookie, token, os.path.join(data, "zentrale.sqlite"), rate=a.rate, mark_paired=True,
                       pid=server.pid)
             return
-        rss_base, anon_base = rss_kib(server.pid), rss_anon_kib(server.pid)
+        rss_base, anon_base = status_kib(server.pid), status_kib(server.pid, "RssAnon")
         start = time.time()
         sim = subprocess.Popen([binary, "simulate", "--server", url, "--count", str(a.count), "--pair-from", pair_file,
                                 "--state-dir", os.path.join(tmp, "sim"), "--source-addrs", "127.0.0.2-127.0.0.50",
@@ -218,7 +196,7 @@ def main():
         m0, c0, t0 = metrics(url), cpu_seconds(server.pid), time.time()
         time.sleep(a.window)
         m1, c1, t1 = metrics(url), cpu_seconds(server.pid), time.time()
-        rss, anon = rss_kib(server.pid), rss_anon_kib(server.pid)
+        rss, anon = status_kib(server.pid), status_kib(server.pid, "RssAnon")
         span = t1 - t0
         print(f"devices connected:        {int(m1['zentrale_devices_connected'])}")
         print(f"time to connect them all: {connect_time:.1f} s (pairing included)")

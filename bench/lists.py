@@ -7,13 +7,14 @@ Standard library only; talks to 127.0.0.1 only; bounded in time.
 """
 import http.client
 import multiprocessing
-import os
 import random
 import sqlite3
 import statistics
 import threading
 import time
 import urllib.parse
+
+from procstat import cpu_seconds
 
 PAGES = [
     ("Systems › All › Overview", "/systems"),
@@ -140,12 +141,6 @@ def load(url, token, path, rate, seconds, procs=4, workers=12, pid=None):
     print(f"load {path}: {len(lat)} answered in {span:.1f} s ({len(lat) / span:.0f}/s, offered {rate}/s), "
           f"{errors} errors; latency p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1] if lat else 0:.1f} ms; "
           f"server CPU {cpu:.2f} cores ({cpu * 1000 / max(1, len(lat) / span):.2f} ms per request)")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def live_tabs(url, cookie, pid, tabs=100, every=3.0, seconds=30.0, path="/systems"):

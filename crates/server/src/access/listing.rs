@@ -145,10 +145,7 @@ pub async fn visible_page(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) FROM ({inner}) x",
         conds.join(" AND ")
     );
-    let mut count = sqlx::query_as::<_, (i64, i64)>(&count_sql);
-    for b in &binds {
-        count = b.bind_to_as(count);
-    }
+    let count = crate::db::query_as::<(i64, i64)>(&count_sql, &binds);
     let (all, total) = count.fetch_one(&st.db.pool).await?;
 
     let value = if q.sort.is_text() {
@@ -170,16 +167,10 @@ pub async fn visible_page(
         conds.join(" AND "),
         q.limit.clamp(1, paging::MAX_ROWS) + 1
     );
-    let mut query = sqlx::query_as::<_, Listed>(&sql);
-    for b in &binds {
-        query = b.bind_to_as(query);
-    }
+    let query = crate::db::query_as::<Listed>(&sql, &binds);
     let mut rows = query.fetch_all(&st.db.pool).await?;
     let next = paging::split(&mut rows, q.limit.clamp(1, paging::MAX_ROWS), |l| PageKey {
-        value: match (&l.sort_t, l.sort_i) {
-            (Some(t), _) => KeyValue::Text(t.clone()),
-            (None, i) => KeyValue::Int(i.unwrap_or_default()),
-        },
+        value: KeyValue::of_row(&l.sort_t, l.sort_i),
         id: l.id.clone(),
     });
     let ids: Vec<&str> = rows.iter().map(|l| l.id.as_str()).collect();

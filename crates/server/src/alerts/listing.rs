@@ -100,22 +100,29 @@ pub async fn page(
     tr: &Tr,
 ) -> AppResult<AlertPage> {
     let mut binds = Vec::new();
-    let fleet = matches!(scope, Scope::Fleet(_));
-    let within = match scope {
+    // Newest first over the fleet, SQLite walks the alerts in time order (index
+    // `alerts_opened`) and stops after a page, instead of collecting every alert of 10,000
+    // systems to sort them: the page query puts a unary `+` before the system condition so
+    // that SQLite does not start at the systems. (The count is faster from the systems.)
+    let (systems, walk_by_time) = match scope {
         Scope::System(cap) => {
             binds.push(Bind::Text(cap.id().to_string()));
-            "a.system_id = $1".to_owned()
+            ("= $1".to_owned(), false)
         }
-        Scope::Fleet(user) => format!(
-            "a.system_id IN ({})",
-            crate::access::feature_systems_sql::<feature::Monitoring>(st, user, &mut binds)
+        Scope::Fleet(user) => (
+            format!(
+                "IN ({})",
+                crate::access::feature_systems_sql::<feature::Monitoring>(st, user, &mut binds)
+            ),
+            q.sort == AlertSort::Opened && st.db.backend == crate::db::Backend::Sqlite,
         ),
     };
     binds.push(Bind::Int(st.clock.now_ms() - RESOLVED_SHOWN_MS));
-    let base = format!(
-        "{within} AND (a.resolved_at IS NULL OR a.resolved_at >= ${})",
+    let shown = format!(
+        "(a.resolved_at IS NULL OR a.resolved_at >= ${})",
         binds.len()
     );
+    let base = format!("a.system_id {systems} AND {shown}");
     let needle = paging::needle(q.text);
     let filter = if needle.is_empty() {
         "1 = 1".to_owned()
@@ -145,10 +152,7 @@ pub async fn page(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN {filter} THEN 1 ELSE 0 END), 0) {from} \
          WHERE {base}"
     );
-    let mut count = sqlx::query_as::<_, (i64, i64)>(&count_sql);
-    for b in &binds {
-        count = b.bind_to_as(count);
-    }
+    let count = crate::db::query_as::<(i64, i64)>(&count_sql, &binds);
     let (total, matching) = count.fetch_one(&st.db.pool).await?;
 
     let expr = q.sort.expr();
@@ -157,17 +161,8 @@ pub async fn page(
     } else {
         ("CAST(NULL AS TEXT)", expr)
     };
-    // Newest first over the fleet: SQLite walks the alerts in time order (index
-    // `alerts_opened`) and stops after a page, instead of collecting every alert of 10,000
-    // systems to sort them; the unary `+` keeps it from starting at the systems. (The count
-    // above is faster the other way round, from the systems.)
-    let base =
-        if fleet && q.sort == AlertSort::Opened && st.db.backend == crate::db::Backend::Sqlite {
-            base.replacen("a.system_id IN", "+a.system_id IN", 1)
-        } else {
-            base
-        };
-    let mut conds = vec![base, filter];
+    let plus = if walk_by_time { "+" } else { "" };
+    let mut conds = vec![format!("{plus}a.system_id {systems} AND {shown}"), filter];
     let after = q
         .cursor
         .filter(|c| !c.is_empty())
@@ -183,16 +178,10 @@ pub async fn page(
         conds.join(" AND "),
         limit + 1
     );
-    let mut query = sqlx::query_as::<_, Listed>(&sql);
-    for b in &binds {
-        query = b.bind_to_as(query);
-    }
+    let query = crate::db::query_as::<Listed>(&sql, &binds);
     let mut rows = query.fetch_all(&st.db.pool).await?;
     let next = paging::split(&mut rows, limit, |l| PageKey {
-        value: match (&l.sort_t, l.sort_i) {
-            (Some(t), _) => KeyValue::Text(t.clone()),
-            (None, i) => KeyValue::Int(i.unwrap_or_default()),
-        },
+        value: KeyValue::of_row(&l.sort_t, l.sort_i),
         id: l.alert.id.clone(),
     });
     Ok(AlertPage {

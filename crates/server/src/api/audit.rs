@@ -56,7 +56,7 @@ pub async fn list(
     ApiUser(u): ApiUser,
     super::ApiQuery(f): super::ApiQuery<Filter>,
 ) -> ApiResult<Json<AuditPage>> {
-    let scope = scope(&st, &u).await?;
+    let scope = scope(&u);
     let per = f.per_page();
     let page = f.page();
     let offset = if f.cursor.is_some() {

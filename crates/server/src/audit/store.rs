@@ -234,20 +234,14 @@ pub async fn list(
     let filter = clause(&conds);
     let order = if f.order == "asc" { "ASC" } else { "DESC" };
     let count_sql = format!("SELECT COUNT(*) FROM audit_log{}", clause(&count_conds));
-    let mut cq = sqlx::query_as::<_, (i64,)>(&count_sql);
-    for b in &binds[..count_binds] {
-        cq = b.bind_to_as(cq);
-    }
+    let cq = crate::db::query_as::<(i64,)>(&count_sql, &binds[..count_binds]);
     let (total,) = cq.fetch_one(&db.pool).await?;
     let sql = format!(
         "SELECT {COLS} FROM audit_log{filter} ORDER BY seq {order} LIMIT {} OFFSET {}",
         limit.max(0),
         offset.max(0)
     );
-    let mut q = sqlx::query_as::<_, Entry>(&sql);
-    for b in &binds {
-        q = b.bind_to_as(q);
-    }
+    let q = crate::db::query_as::<Entry>(&sql, &binds);
     Ok((q.fetch_all(&db.pool).await?, total))
 }
 

@@ -7,7 +7,6 @@ use crate::auth::CurrentUser;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
-use crate::ids::SystemId;
 use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::list::{ListQuery, ListRow, ListView, SortKey, form_values};
@@ -190,37 +189,9 @@ pub async fn create(State(st): State<AppState>, user: Ctx, body: Bytes) -> AppRe
             .unwrap_or_default(),
     };
     let result = async {
-        let email = form_values(&body, "user")
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        let system = form_values(&body, "system")
-            .into_iter()
-            .next()
-            .unwrap_or_default();
         let roles = RoleSet::parse(form_values(&body, "role").iter().map(String::as_str))?;
-        let system = system.trim();
-        if system.is_empty() {
-            return Err(AppError::BadRequest(crate::msg!("err-choose-system")));
-        }
-        // A choice from the select box is an id; typed, it is a serial number.
-        let id = match crate::systems::store::id_by_serial(&st.db, &user.company_id, system).await?
-        {
-            Some(id) => id,
-            None => system.to_owned(),
-        };
-        // Neither a serial number of the company nor any system's id: a typing error, said
-        // as such (a system the user may not see stays "not found").
-        if crate::systems::store::by_id(&st.db, &id).await?.is_none() {
-            return Err(AppError::BadRequest(crate::msg!(
-                "err-system-serial-unknown",
-                serial = system
-            )));
-        }
-        let cap = access::system(&st, &user, &SystemId::from_text(&id))
-            .await?
-            .manager()?;
-        service::grant(&st, &user, &cap, &email, roles).await
+        let cap = service::chosen_system(&st, &user, &entered.system).await?;
+        service::grant(&st, &user, &cap, &entered.user, roles).await
     }
     .await;
     match result {

@@ -11,6 +11,30 @@ use crate::ids::new_id;
 use crate::state::AppState;
 use crate::users::store as users;
 
+/// The system the form names, for granting: a choice from the select box is an id, a typed
+/// value a serial number. Neither a serial number of the company nor any system's id is a
+/// typing error, said as such; a system the user may not see stays "not found", and one
+/// they may not manage is refused by the capability.
+pub async fn chosen_system(st: &AppState, user: &CurrentUser, value: &str) -> AppResult<Manager> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::BadRequest(crate::msg!("err-choose-system")));
+    }
+    let id = match crate::systems::store::id_by_serial(&st.db, &user.company_id, value).await? {
+        Some(id) => id,
+        None => value.to_owned(),
+    };
+    if crate::systems::store::by_id(&st.db, &id).await?.is_none() {
+        return Err(AppError::BadRequest(crate::msg!(
+            "err-system-serial-unknown",
+            serial = value
+        )));
+    }
+    crate::access::system(st, user, &SystemId::from_text(&id))
+        .await?
+        .manager()
+}
+
 /// Grants `roles` on the managed system to the company's user with `email`.
 pub async fn grant(
     st: &AppState,

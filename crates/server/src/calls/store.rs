@@ -327,10 +327,7 @@ pub async fn page(
         conds.join(" AND "),
         limit.clamp(1, 10_000)
     );
-    let mut q = sqlx::query_as::<_, CallRow>(&sql);
-    for b in &binds {
-        q = b.bind_to_as(q);
-    }
+    let q = crate::db::query_as::<CallRow>(&sql, &binds);
     Ok(q.fetch_all(&db.pool).await?)
 }
 

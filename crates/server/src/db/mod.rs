@@ -133,6 +133,19 @@ impl Bind {
     }
 }
 
+/// A statement built at run time with its values bound in order.
+pub fn query_as<'q, O>(
+    sql: &'q str,
+    binds: &[Bind],
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>
+where
+    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    binds
+        .iter()
+        .fold(sqlx::query_as(sql), |q, b| b.bind_to_as(q))
+}
+
 /// `\`, `%` and `_` as literal characters in a `LIKE … ESCAPE '\'` pattern.
 pub fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")

@@ -71,10 +71,7 @@ pub async fn page(
     }
     let from = format!("FROM {table} x JOIN systems s ON s.id = x.system_id");
     let count_sql = format!("SELECT COUNT(*) {from} WHERE {}", conds.join(" AND "));
-    let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
-    for b in &binds {
-        count = b.bind_to_as(count);
-    }
+    let count = crate::db::query_as::<(i64,)>(&count_sql, &binds);
     let (total,) = count.fetch_one(&st.db.pool).await?;
 
     let cmp = if q.desc { "<" } else { ">" };
@@ -104,16 +101,10 @@ pub async fn page(
         conds.join(" AND "),
         limit + 1
     );
-    let mut query = sqlx::query_as::<_, Listed>(&sql);
-    for b in &binds {
-        query = b.bind_to_as(query);
-    }
+    let query = crate::db::query_as::<Listed>(&sql, &binds);
     let mut rows = query.fetch_all(&st.db.pool).await?;
     let next = paging::split(&mut rows, limit, |l| PageKey {
-        value: match (&l.sort_t, l.sort_i) {
-            (Some(t), _) => KeyValue::Text(t.clone()),
-            (None, i) => KeyValue::Int(i.unwrap_or_default()),
-        },
+        value: KeyValue::of_row(&l.sort_t, l.sort_i),
         id: format!("{}/{}", l.row.system_id, l.pos),
     });
     Ok(FleetPage {

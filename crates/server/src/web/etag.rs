@@ -42,11 +42,12 @@ pub async fn tag(State(st): State<AppState>, req: Request, next: Next) -> Respon
     }
     let known = req.headers().get(header::IF_NONE_MATCH).cloned();
     let live = req.headers().get("x-live").is_some() && MARKED.contains(&req.uri().path());
-    let marked = match live {
-        true => marker_tag(&st, req.headers().clone(), req.uri().clone())
+    let marked = if live {
+        marker_tag(&st, req.headers().clone(), req.uri().clone())
             .await
-            .and_then(|t| HeaderValue::from_str(&t).ok()),
-        false => None,
+            .and_then(|t| HeaderValue::from_str(&t).ok())
+    } else {
+        None
     };
     if let Some(t) = &marked
         && known.as_ref().is_some_and(|k| k == t)
@@ -64,11 +65,7 @@ pub async fn tag(State(st): State<AppState>, req: Request, next: Next) -> Respon
     }
     if let Some(t) = marked {
         let (mut parts, body) = resp.into_parts();
-        parts.headers.insert(header::ETAG, t);
-        parts.headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-cache"),
-        );
+        set_tag(&mut parts.headers, t);
         return Response::from_parts(parts, body);
     }
     let (mut parts, body) = resp.into_parts();
@@ -83,24 +80,23 @@ pub async fn tag(State(st): State<AppState>, req: Request, next: Next) -> Respon
     if known.is_some_and(|k| k.as_bytes() == value.as_bytes()) {
         return not_modified(value);
     }
-    parts.headers.insert(header::ETAG, value);
-    // Kept by the browser only to ask again with the tag; never by a shared cache.
-    parts.headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
+    set_tag(&mut parts.headers, value);
     Response::from_parts(parts, Body::from(bytes))
 }
 
 fn not_modified(tag: HeaderValue) -> Response {
     let mut resp = StatusCode::NOT_MODIFIED.into_response();
-    let h = resp.headers_mut();
+    set_tag(resp.headers_mut(), tag);
+    resp
+}
+
+/// The tag, kept by the browser only to ask again with it; never by a shared cache.
+fn set_tag(h: &mut HeaderMap, tag: HeaderValue) {
     h.insert(header::ETAG, tag);
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),
     );
-    resp
 }
 
 /// The marker tag of a live refresh of a [`MARKED`] page by a signed-in user: the company's

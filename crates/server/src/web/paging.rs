@@ -19,6 +19,14 @@ pub enum KeyValue {
 }
 
 impl KeyValue {
+    /// The sort value a list query selected as `sort_t` (text sorts) or `sort_i` (numbers).
+    pub fn of_row(sort_t: &Option<String>, sort_i: Option<i64>) -> KeyValue {
+        match sort_t {
+            Some(t) => KeyValue::Text(t.clone()),
+            None => KeyValue::Int(sort_i.unwrap_or_default()),
+        }
+    }
+
     pub fn bind(&self) -> crate::db::Bind {
         match self {
             KeyValue::Int(i) => crate::db::Bind::Int(*i),
