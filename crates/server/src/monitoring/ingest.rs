@@ -1,8 +1,9 @@
 //! The ingest buffer: device connections hand samples over without touching the database;
-//! a flusher writes them in batches (raw rows plus merged minute roll-ups) and records how
-//! long each sample waited from receipt to commit.
+//! a flusher writes them in batches (one packed chunk per system and hour, plus merged
+//! minute roll-ups) and records how long each sample waited from receipt to commit.
 
 use super::MINUTE;
+use super::chunk::{Chunk, Point, hour_of, pack};
 use super::store::{self, Agg};
 use crate::db::Db;
 use crate::error::AppResult;
@@ -85,8 +86,18 @@ impl Ingest {
         if rows.is_empty() && done.is_empty() {
             return Ok(0);
         }
-        let values: Vec<(String, i64, f64, f64)> = rows.iter().map(|(v, _)| v.clone()).collect();
-        if let Err(e) = store::write_batch(db, &values, &done).await {
+        let mut by_hour: HashMap<(&str, i64), Vec<Point>> = HashMap::new();
+        for ((id, t, cpu, mem), _) in &rows {
+            by_hour
+                .entry((id.as_str(), hour_of(*t)))
+                .or_default()
+                .push((*t, *cpu, *mem));
+        }
+        let chunks: Vec<Chunk> = by_hour
+            .into_iter()
+            .filter_map(|((id, _), mut points)| pack(id, &mut points))
+            .collect();
+        if let Err(e) = store::write_batch(db, &chunks, &done).await {
             let mut pending = lock(&self.pending);
             let mut back = rows;
             back.append(&mut pending);

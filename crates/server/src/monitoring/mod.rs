@@ -2,6 +2,7 @@
 //! and as roll-ups, drawn as server-side SVG charts for the last hour, day, week and month.
 
 pub mod chart;
+pub mod chunk;
 pub mod ingest;
 pub mod jobs;
 pub mod routes;

@@ -1,6 +1,7 @@
 //! Queries on `samples` and `rollups`. Writes are batched: many rows per statement, one
 //! transaction per flush.
 
+use super::chunk::{Chunk, Point, hour_of, unpack};
 use super::{HOUR, MINUTE};
 use crate::db::Db;
 use crate::error::AppResult;
@@ -61,44 +62,37 @@ impl Agg {
 /// Rows per INSERT statement.
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// Writes raw samples and merges minute roll-ups, in one transaction.
+/// Writes sample chunks and merges minute roll-ups, in one transaction.
 pub async fn write_batch(
     db: &Db,
-    samples: &[(String, i64, f64, f64)],
+    chunks: &[Chunk],
     minutes: &HashMap<(String, i64), Agg>,
 ) -> AppResult<()> {
     let mut tx = db.pool.begin().await?;
-    for chunk in samples.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = String::from("INSERT INTO samples (system_id, t, cpu, mem) VALUES ");
-        for i in 0..chunk.len() {
-            let b = i * 4;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
-        }
+    for part in chunks.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO sample_chunks (system_id, t0, t1, n, data) VALUES {}",
+            db.value_rows(part.len(), 5)
+        );
         let mut q = sqlx::query(&sql);
-        for (id, t, cpu, mem) in chunk {
-            q = q.bind(id).bind(*t).bind(*cpu).bind(*mem);
+        for c in part {
+            q = q
+                .bind(c.system_id.as_str())
+                .bind(c.t0)
+                .bind(c.t1)
+                .bind(c.n)
+                .bind(c.data.as_slice());
         }
         q.execute(&mut *tx).await?;
     }
     let rows: Vec<_> = minutes.iter().collect();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT / 2) {
-        let mut sql = String::from(
-            "INSERT INTO rollups (system_id, res, t, n, cpu_min, cpu_sum, cpu_max, mem_min, mem_sum, mem_max) VALUES ",
+    for part in rows.chunks(ROWS_PER_STATEMENT / 2) {
+        let sql = format!(
+            "INSERT INTO rollups (system_id, res, t, n, cpu_min, cpu_sum, cpu_max, mem_min, mem_sum, mem_max) VALUES {}{MERGE}",
+            db.value_rows(part.len(), 10)
         );
-        for i in 0..chunk.len() {
-            let b = i * 10;
-            if i > 0 {
-                sql.push(',');
-            }
-            let ps: Vec<String> = (1..=10).map(|k| format!("${}", b + k)).collect();
-            sql.push_str(&format!("({})", ps.join(", ")));
-        }
-        sql.push_str(MERGE);
         let mut q = sqlx::query(&sql);
-        for ((id, t), a) in chunk {
+        for ((id, t), a) in part {
             q = q
                 .bind(id)
                 .bind(MINUTE)
@@ -151,6 +145,10 @@ pub async fn prune(
     minutes_before: i64,
     hours_before: i64,
 ) -> AppResult<()> {
+    sqlx::query("DELETE FROM sample_chunks WHERE t0 < $1")
+        .bind(hour_of(raw_before))
+        .execute(&db.pool)
+        .await?;
     sqlx::query("DELETE FROM samples WHERE t < $1")
         .bind(raw_before)
         .execute(&db.pool)
@@ -170,6 +168,10 @@ pub async fn prune(
 
 /// Removes a deleted system's data.
 pub async fn forget(db: &Db, system_id: &str) -> AppResult<()> {
+    sqlx::query("DELETE FROM sample_chunks WHERE system_id = $1")
+        .bind(system_id)
+        .execute(&db.pool)
+        .await?;
     sqlx::query("DELETE FROM samples WHERE system_id = $1")
         .bind(system_id)
         .execute(&db.pool)
@@ -181,15 +183,30 @@ pub async fn forget(db: &Db, system_id: &str) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn raw(db: &Db, system_id: &str, from: i64, to: i64) -> AppResult<Vec<(i64, f64, f64)>> {
-    Ok(sqlx::query_as(
-        "SELECT t, cpu, mem FROM samples WHERE system_id = $1 AND t >= $2 AND t < $3 ORDER BY t",
+/// A system's samples in `[from, to)`, oldest first: the chunks that may hold some (a
+/// chunk lies within the hour of its first sample), plus rows of the old per-sample table.
+pub async fn raw(db: &Db, system_id: &str, from: i64, to: i64) -> AppResult<Vec<Point>> {
+    let chunks: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT t0, data FROM sample_chunks WHERE system_id = $1 AND t0 >= $2 AND t0 < $3",
+    )
+    .bind(system_id)
+    .bind(hour_of(from))
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<Point> = sqlx::query_as(
+        "SELECT t, cpu, mem FROM samples WHERE system_id = $1 AND t >= $2 AND t < $3",
     )
     .bind(system_id)
     .bind(from)
     .bind(to)
     .fetch_all(&db.pool)
-    .await?)
+    .await?;
+    for (t0, data) in &chunks {
+        out.extend(unpack(*t0, data).filter(|p| p.0 >= from && p.0 < to));
+    }
+    out.sort_by_key(|p| p.0);
+    Ok(out)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -218,14 +235,28 @@ pub async fn rollups(
     .await?)
 }
 
-/// The newest sample of a system.
-pub async fn latest(db: &Db, system_id: &str) -> AppResult<Option<(i64, f64, f64)>> {
-    Ok(sqlx::query_as(
+/// The newest sample of a system: in the chunk that ends last among those of the newest
+/// chunk's hour (later hours hold none), or in the old per-sample table.
+pub async fn latest(db: &Db, system_id: &str) -> AppResult<Option<Point>> {
+    let chunk: Option<(i64, Vec<u8>)> = sqlx::query_as(&format!(
+        "SELECT t0, data FROM sample_chunks WHERE system_id = $1 AND t0 >= \
+         (SELECT MAX(t0) FROM sample_chunks WHERE system_id = $1) / {HOUR} * {HOUR} \
+         ORDER BY t1 DESC LIMIT 1"
+    ))
+    .bind(system_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let packed = chunk.and_then(|(t0, data)| unpack(t0, &data).max_by_key(|p| p.0));
+    let old: Option<Point> = sqlx::query_as(
         "SELECT t, cpu, mem FROM samples WHERE system_id = $1 ORDER BY t DESC LIMIT 1",
     )
     .bind(system_id)
     .fetch_optional(&db.pool)
-    .await?)
+    .await?;
+    Ok(match (packed, old) {
+        (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    })
 }
 
 /// Minute roll-ups of all systems in `[from, to)`, oldest first: (system, t, n, cpu sum, mem sum).
@@ -242,4 +273,51 @@ pub async fn minute_sums(
     .bind(to)
     .fetch_all(&db.pool)
     .await?)
+}
+
+/// Systems with more than one chunk in the hour that starts at `hour`, with their number
+/// of chunks.
+pub async fn scattered(db: &Db, hour: i64) -> AppResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT system_id, COUNT(*) FROM sample_chunks WHERE t0 >= $1 AND t0 < $2 \
+         GROUP BY system_id HAVING COUNT(*) > 1",
+    )
+    .bind(hour)
+    .bind(hour + HOUR)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Merges each of `systems`' chunks of the hour that starts at `hour` into one, in one
+/// transaction. The rows merged are the rows deleted, so a chunk written meanwhile is
+/// either in the merge or left for the next run, never lost.
+pub async fn compact(db: &Db, hour: i64, systems: &[(String, i64)]) -> AppResult<()> {
+    let mut tx = db.pool.begin().await?;
+    for (id, _) in systems {
+        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "DELETE FROM sample_chunks WHERE system_id = $1 AND t0 >= $2 AND t0 < $3 \
+             RETURNING t0, data",
+        )
+        .bind(id.as_str())
+        .bind(hour)
+        .bind(hour + HOUR)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut points: Vec<Point> = rows
+            .iter()
+            .flat_map(|(t0, data)| unpack(*t0, data))
+            .collect();
+        if let Some(c) = super::chunk::pack(id, &mut points) {
+            sqlx::query("INSERT INTO sample_chunks (system_id, t0, t1, n, data) VALUES ($1, $2, $3, $4, $5)")
+                .bind(c.system_id.as_str())
+                .bind(c.t0)
+                .bind(c.t1)
+                .bind(c.n)
+                .bind(c.data.as_slice())
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -78,16 +78,83 @@ async fn rollup_arithmetic_and_retention(b: Backend) {
     assert!((m0.cpu_avg() - 25.0).abs() < 1e-9);
     assert!((m0.mem_avg() - 12.5).abs() < 1e-9);
 
-    // The job rolls minutes up into hours.
+    // Raw samples come back in time order from the packed chunks (one per system, hour and
+    // flush) and from a row of the old per-sample table (written before the upgrade).
+    sqlx::query("INSERT INTO samples (system_id, t, cpu, mem) VALUES ($1, $2, 55.5, 7.5)")
+        .bind(sys)
+        .bind(t0 + 45_000)
+        .execute(&st.db.pool)
+        .await
+        .unwrap();
+    let times = |raw: Vec<(i64, f64, f64)>| raw.iter().map(|p| p.0 - t0).collect::<Vec<_>>();
+    let all = store::raw(&st.db, sys, t0, t0 + 2 * HOUR).await.unwrap();
+    assert_eq!(
+        times(all.clone()),
+        vec![1_000, 20_000, 30_000, 45_000, 59_000, 61 * MINUTE]
+    );
+    assert_eq!(all[3], (t0 + 45_000, 55.5, 7.5));
+    assert_eq!(all[2], (t0 + 30_000, 40.0, 20.0));
+    assert_eq!(
+        times(
+            store::raw(&st.db, sys, t0 + 20_000, t0 + 59_000)
+                .await
+                .unwrap()
+        ),
+        vec![20_000, 30_000, 45_000],
+        "[from, to)"
+    );
+    assert_eq!(
+        store::latest(&st.db, sys).await.unwrap(),
+        Some((t0 + 61 * MINUTE, 90.0, 45.0))
+    );
+    let chunks_of = |hour: i64| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM sample_chunks WHERE system_id = $1 AND t0 >= $2 AND t0 < $3",
+        )
+        .bind(sys)
+        .bind(hour)
+        .bind(hour + HOUR)
+        .fetch_one(&st.db.pool)
+    };
+    assert_eq!(chunks_of(t0).await.unwrap(), 2, "one chunk per flush");
+
+    // The job rolls minutes up into hours, and merges the chunks of an hour that ended more
+    // than five minutes ago (the first hour, not the second).
     clock.advance_ms(2 * HOUR);
     jobs::run_once(st).await.unwrap();
+    assert_eq!(chunks_of(t0).await.unwrap(), 1, "merged");
+    assert_eq!(
+        store::raw(&st.db, sys, t0, t0 + 2 * HOUR).await.unwrap(),
+        all
+    );
+    // A late sample for a merged hour gets its own chunk, merged again by the next run.
+    st.monitoring.push(
+        sys,
+        Sample {
+            t_ms: t0 + 50_000,
+            cpu: 1.5,
+            mem: 2.5,
+        },
+    );
+    st.monitoring
+        .flush(&st.db, st.clock.now_ms(), true)
+        .await
+        .unwrap();
+    assert_eq!(chunks_of(t0).await.unwrap(), 2);
+    jobs::run_once(st).await.unwrap();
+    assert_eq!(chunks_of(t0).await.unwrap(), 1);
+    assert_eq!(
+        times(store::raw(&st.db, sys, t0, t0 + HOUR).await.unwrap()),
+        vec![1_000, 20_000, 30_000, 45_000, 50_000, 59_000]
+    );
     let hours = store::rollups(&st.db, sys, HOUR, t0, t0 + 3 * HOUR)
         .await
         .unwrap();
     assert_eq!(hours.len(), 2);
     assert_eq!(
         (hours[0].t, hours[0].agg.n, hours[0].agg.cpu_max),
-        (t0, 4, 40.0)
+        (t0, 5, 40.0),
+        "the late sample too"
     );
     assert_eq!(
         (hours[1].t, hours[1].agg.n, hours[1].agg.cpu_min),
@@ -101,7 +168,7 @@ async fn rollup_arithmetic_and_retention(b: Backend) {
             .unwrap()[0]
             .agg
             .n,
-        4
+        5
     );
 
     // Retention: 50 hours on, all raw samples are older than 48 hours and gone; roll-ups stay.
@@ -253,11 +320,19 @@ async fn samples_from_a_paired_pbx(b: Backend) {
         .flush(&srv.st.db, srv.st.clock.now_ms(), true)
         .await
         .unwrap();
-    let (cpu,): (f64,) = sqlx::query_as("SELECT cpu FROM samples ORDER BY t DESC LIMIT 1")
-        .fetch_one(&srv.st.db.pool)
-        .await
+    let (t0, data): (i64, Vec<u8>) =
+        sqlx::query_as("SELECT t0, data FROM sample_chunks ORDER BY t1 DESC LIMIT 1")
+            .fetch_one(&srv.st.db.pool)
+            .await
+            .unwrap();
+    let newest = zentrale_server::monitoring::chunk::unpack(t0, &data)
+        .max_by_key(|p| p.0)
         .unwrap();
-    assert_eq!(cpu, 38.9, "stored with the precision it was sent in");
+    assert_eq!(
+        (newest.1, newest.2),
+        (38.9, 41.3),
+        "stored with the precision it was sent in"
+    );
 
     // Role: Backup alone may not see monitoring.
     let bert = Client::logged_in(&srv.url, "bert@acme.example").await;

@@ -1,0 +1,13 @@
+-- Raw monitoring samples packed per system and hour (monitoring::chunk): a flush writes one
+-- row per system instead of one per sample, and the monitoring job merges an hour's rows
+-- into one. The old table `samples` is no longer written; it is still read and pruned until
+-- its last rows pass the 48-hour retention.
+CREATE TABLE sample_chunks (
+    system_id TEXT NOT NULL,
+    t0 INTEGER NOT NULL,
+    t1 INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX sample_chunks_system_t0 ON sample_chunks(system_id, t0);
+CREATE INDEX sample_chunks_t0 ON sample_chunks(t0);
