@@ -69,6 +69,7 @@ pub fn unpack(t0: i64, data: &[u8]) -> impl Iterator<Item = Point> + '_ {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
