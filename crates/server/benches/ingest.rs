@@ -1,8 +1,9 @@
 //! Monitoring ingest into the store, without the network: 10,000 systems sending 5 samples
 //! per second each (50,000/s) for 30 seconds of their time, written every 500 ms as the
 //! server's flusher does, in two layouts on SQLite and PostgreSQL:
-//! - chunks: the server's own path (`Ingest::push`, `Ingest::flush`): one packed row per
-//!   system and hour per flush (monitoring::chunk);
+//! - log, then chunks: the server's own path (`Ingest::push`, `Ingest::flush`): one row of
+//!   the sample log per flush (monitoring::log), settled afterwards into one packed row per
+//!   system and hour (monitoring::chunk, `store::settle_all`, timed apart);
 //! - rows: one row per sample with a `(system_id, t)` B-tree, the layout before, in multi-row
 //!   INSERTs of 500 rows (on SQLite with `$n` placeholders as before and with `?`).
 //!
@@ -115,9 +116,9 @@ async fn size(db: &Db, tables: &[&str]) -> u64 {
 }
 
 async fn chunks(db: &Db, ids: &[String]) -> Figures {
-    let before = size(db, &["sample_chunks"]).await;
+    let before = size(db, &["sample_chunks", "sample_log"]).await;
     let ingest = Ingest::default();
-    let (mut write_s, mut slowest, mut stored) = (0.0, 0.0f64, 0);
+    let (mut write_s, mut slowest, mut stored, mut settle_s) = (0.0, 0.0f64, 0, 0.0);
     for k in 0..(SECONDS as i64 * 1000 / FLUSH_MS) {
         for (i, s) in interval(ids, k) {
             ingest.push(&ids[i], s);
@@ -130,8 +131,14 @@ async fn chunks(db: &Db, ids: &[String]) -> Figures {
         let e = t.elapsed().as_secs_f64();
         write_s += e;
         slowest = slowest.max(e * 1000.0);
+        // Settling, as the server does every 5 s: timed apart (it runs beside the flushes).
+        if (k + 1) % 10 == 0 {
+            let t = Instant::now();
+            store::settle_all(db).await.unwrap();
+            settle_s += t.elapsed().as_secs_f64();
+        }
     }
-    let bytes = size(db, &["sample_chunks"]).await - before;
+    let bytes = size(db, &["sample_chunks", "sample_log"]).await - before;
     let read_ms = read(db, &ids[17], |db, id| {
         Box::pin(store::raw(db, id, T0, T0 + HOUR))
     })
@@ -141,7 +148,7 @@ async fn chunks(db: &Db, ids: &[String]) -> Figures {
         .await
         .unwrap();
     let merge_s = t.elapsed().as_secs_f64();
-    let after = size(db, &["sample_chunks"]).await - before;
+    let after = size(db, &["sample_chunks", "sample_log"]).await - before;
     let merged_read = read(db, &ids[17], |db, id| {
         Box::pin(store::raw(db, id, T0, T0 + HOUR))
     })
@@ -157,7 +164,8 @@ async fn chunks(db: &Db, ids: &[String]) -> Figures {
         bytes,
         read_ms,
         extra: format!(
-            "hour merged in {merge_s:.1} s: {:.1} bytes/sample, read {merged_read:.2} ms",
+            "settled in {settle_s:.1} s ({:.0} samples/s); hour merged in {merge_s:.1} s: {:.1} bytes/sample, read {merged_read:.2} ms",
+            stored as f64 / settle_s,
             after as f64 / stored as f64
         ),
     }
@@ -185,8 +193,8 @@ where
 
 /// The layout before: a row per sample, `(system_id, t)` B-tree, 500 rows per INSERT with
 /// placeholders made by `param`.
-async fn rows(db: &Db, ids: &[String], param: impl Fn(usize) -> String) -> Figures {
-    sqlx::query("DROP TABLE IF EXISTS bench_rows")
+async fn rows(db: &Db, ids: &[String], table: &str, param: impl Fn(usize) -> String) -> Figures {
+    sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
         .execute(&db.pool)
         .await
         .unwrap();
@@ -196,16 +204,18 @@ async fn rows(db: &Db, ids: &[String], param: impl Fn(usize) -> String) -> Figur
         "DOUBLE PRECISION"
     };
     sqlx::query(&format!(
-        "CREATE TABLE bench_rows (system_id TEXT NOT NULL, t BIGINT NOT NULL, cpu {real} NOT NULL, mem {real} NOT NULL)"
+        "CREATE TABLE {table} (system_id TEXT NOT NULL, t BIGINT NOT NULL, cpu {real} NOT NULL, mem {real} NOT NULL)"
     ))
     .execute(&db.pool)
     .await
     .unwrap();
-    sqlx::query("CREATE INDEX bench_rows_system_t ON bench_rows(system_id, t)")
-        .execute(&db.pool)
-        .await
-        .unwrap();
-    let before = size(db, &["bench_rows"]).await;
+    sqlx::query(&format!(
+        "CREATE INDEX {table}_system_t ON {table}(system_id, t)"
+    ))
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let before = size(db, &[table]).await;
     let (mut write_s, mut slowest, mut stored) = (0.0, 0.0f64, 0);
     for k in 0..(SECONDS as i64 * 1000 / FLUSH_MS) {
         let batch: Vec<(&str, i64, f64, f64)> = interval(ids, k)
@@ -222,7 +232,7 @@ async fn rows(db: &Db, ids: &[String], param: impl Fn(usize) -> String) -> Figur
         let t = Instant::now();
         let mut tx = db.pool.begin().await.unwrap();
         for part in batch.chunks(500) {
-            let mut sql = String::from("INSERT INTO bench_rows (system_id, t, cpu, mem) VALUES ");
+            let mut sql = format!("INSERT INTO {table} (system_id, t, cpu, mem) VALUES ");
             for r in 0..part.len() {
                 if r > 0 {
                     sql.push_str(", ");
@@ -242,21 +252,23 @@ async fn rows(db: &Db, ids: &[String], param: impl Fn(usize) -> String) -> Figur
         slowest = slowest.max(e * 1000.0);
         stored += batch.len();
     }
-    let bytes = size(db, &["bench_rows"]).await - before;
+    let bytes = size(db, &[table]).await - before;
+    let sql = format!(
+        "SELECT t, cpu, mem FROM {table} WHERE system_id = $1 AND t >= $2 AND t < $3 ORDER BY t"
+    );
     let read_ms = read(db, &ids[17], |db, id| {
+        let sql = sql.clone();
         Box::pin(async move {
-            Ok(sqlx::query_as(
-                "SELECT t, cpu, mem FROM bench_rows WHERE system_id = $1 AND t >= $2 AND t < $3 ORDER BY t",
-            )
-            .bind(id)
-            .bind(T0)
-            .bind(T0 + HOUR)
-            .fetch_all(&db.pool)
-            .await?)
+            Ok(sqlx::query_as(&sql)
+                .bind(id)
+                .bind(T0)
+                .bind(T0 + HOUR)
+                .fetch_all(&db.pool)
+                .await?)
         })
     })
     .await;
-    sqlx::query("DROP TABLE bench_rows")
+    sqlx::query(&format!("DROP TABLE {table}"))
         .execute(&db.pool)
         .await
         .unwrap();
@@ -273,12 +285,15 @@ async fn rows(db: &Db, ids: &[String], param: impl Fn(usize) -> String) -> Figur
 async fn run(db: &Db, label: &str) {
     let ids = ids();
     let f = chunks(db, &ids).await;
-    line(&format!("{label}: chunks (the server's path)"), &f);
+    line(
+        &format!("{label}: log, then chunks (the server's path)"),
+        &f,
+    );
     if db.backend == Backend::Sqlite {
-        let f = rows(db, &ids, |n| format!("${n}")).await;
+        let f = rows(db, &ids, "bench_rows_named", |n| format!("${n}")).await;
         line(&format!("{label}: a row per sample, `$n`"), &f);
     }
-    let f = rows(db, &ids, |n| db.param(n)).await;
+    let f = rows(db, &ids, "bench_rows", |n| db.param(n)).await;
     line(&format!("{label}: a row per sample"), &f);
 }
 

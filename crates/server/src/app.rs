@@ -256,25 +256,22 @@ pub async fn serve_with_remote(
     served
 }
 
-/// The node's background work: writing monitoring samples (twice a second), last-seen
-/// times (every 30 s) and the jobs (every minute). Ends with a last flush when `stop` is cancelled.
+/// The node's background work: writing monitoring samples (twice a second) and settling
+/// them into per-system chunks (every 5 s) in a task of their own, so that a long job never
+/// delays a sample; last-seen times (every 30 s) and the jobs (every minute). Ends with a
+/// last flush when `stop` is cancelled.
 fn spawn_background(
     st: AppState,
     stop: tokio_util::sync::CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
+    let ingest = tokio::spawn(write_samples(st.clone(), stop.clone()));
     tokio::spawn(async move {
-        let mut flush = tokio::time::interval(std::time::Duration::from_millis(500));
         let mut job = tokio::time::interval(std::time::Duration::from_secs(
             st.config.job_interval_s.max(1),
         ));
         let mut seen = tokio::time::interval(std::time::Duration::from_secs(30));
         loop {
             tokio::select! {
-                _ = flush.tick() => {
-                    if let Err(e) = st.monitoring.flush(&st.db, st.clock.now_ms(), false).await {
-                        tracing::error!(error = ?e, "writing monitoring samples failed; will retry");
-                    }
-                }
                 _ = job.tick() => crate::jobs::run_due(&st).await,
                 _ = seen.tick() => {
                     if let Err(e) = crate::gateway::seen(&st).await {
@@ -284,8 +281,30 @@ fn spawn_background(
                 _ = stop.cancelled() => break,
             }
         }
-        if let Err(e) = st.monitoring.flush(&st.db, st.clock.now_ms(), true).await {
-            tracing::error!(error = %e, "last flush of monitoring samples failed");
-        }
+        let _ = ingest.await;
     })
+}
+
+/// Flushes monitoring samples every 500 ms and settles the sample log every 5 s.
+async fn write_samples(st: AppState, stop: tokio_util::sync::CancellationToken) {
+    let mut flush = tokio::time::interval(std::time::Duration::from_millis(500));
+    let mut settle = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = flush.tick() => {
+                if let Err(e) = st.monitoring.flush(&st.db, st.clock.now_ms(), false).await {
+                    tracing::error!(error = ?e, "writing monitoring samples failed; will retry");
+                }
+            }
+            _ = settle.tick() => {
+                if let Err(e) = crate::monitoring::store::settle_all(&st.db).await {
+                    tracing::error!(error = %e, "settling monitoring samples failed; will retry");
+                }
+            }
+            _ = stop.cancelled() => break,
+        }
+    }
+    if let Err(e) = st.monitoring.flush(&st.db, st.clock.now_ms(), true).await {
+        tracing::error!(error = %e, "last flush of monitoring samples failed");
+    }
 }

@@ -1,7 +1,8 @@
--- Raw monitoring samples packed per system and hour (monitoring::chunk): a flush writes one
--- row per system instead of one per sample, and the monitoring job merges an hour's rows
--- into one. The old table `samples` is no longer written; it is still read and pruned until
--- its last rows pass the 48-hour retention.
+-- Raw monitoring samples: a flush appends the samples it took as one row of `sample_log`
+-- (monitoring::log); every few seconds the log is settled into rows packed per system and
+-- hour (monitoring::chunk), and the monitoring job merges an hour's rows into one. The old
+-- table `samples` is no longer written; it is still read and pruned until its last rows
+-- pass the 48-hour retention.
 CREATE TABLE sample_chunks (
     system_id TEXT NOT NULL,
     t0 INTEGER NOT NULL,
@@ -11,3 +12,8 @@ CREATE TABLE sample_chunks (
 );
 CREATE INDEX sample_chunks_system_t0 ON sample_chunks(system_id, t0);
 CREATE INDEX sample_chunks_t0 ON sample_chunks(t0);
+
+CREATE TABLE sample_log (
+    id INTEGER PRIMARY KEY,
+    data BLOB NOT NULL
+);

@@ -1,9 +1,9 @@
 //! The ingest buffer: device connections hand samples over without touching the database;
-//! a flusher writes them in batches (one packed chunk per system and hour, plus merged
+//! a flusher writes them in batches (one row of the sample log, monitoring::log, plus merged
 //! minute roll-ups) and records how long each sample waited from receipt to commit.
 
 use super::MINUTE;
-use super::chunk::{Chunk, Point, hour_of, pack};
+use super::chunk::Point;
 use super::store::{self, Agg};
 use crate::db::Db;
 use crate::error::AppResult;
@@ -86,18 +86,15 @@ impl Ingest {
         if rows.is_empty() && done.is_empty() {
             return Ok(0);
         }
-        let mut by_hour: HashMap<(&str, i64), Vec<Point>> = HashMap::new();
+        let mut by_system: HashMap<&str, Vec<Point>> = HashMap::new();
         for ((id, t, cpu, mem), _) in &rows {
-            by_hour
-                .entry((id.as_str(), hour_of(*t)))
+            by_system
+                .entry(id.as_str())
                 .or_default()
                 .push((*t, *cpu, *mem));
         }
-        let chunks: Vec<Chunk> = by_hour
-            .into_iter()
-            .filter_map(|((id, _), mut points)| pack(id, &mut points))
-            .collect();
-        if let Err(e) = store::write_batch(db, &chunks, &done).await {
+        let log_row = super::log::encode(by_system.iter().map(|(id, p)| (*id, p.as_slice())));
+        if let Err(e) = store::write_batch(db, &log_row, &done).await {
             let mut pending = lock(&self.pending);
             let mut back = rows;
             back.append(&mut pending);

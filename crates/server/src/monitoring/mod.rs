@@ -5,6 +5,7 @@ pub mod chart;
 pub mod chunk;
 pub mod ingest;
 pub mod jobs;
+pub mod log;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -62,28 +62,18 @@ impl Agg {
 /// Rows per INSERT statement.
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// Writes sample chunks and merges minute roll-ups, in one transaction.
+/// Appends one row to the sample log and merges minute roll-ups, in one transaction.
 pub async fn write_batch(
     db: &Db,
-    chunks: &[Chunk],
+    log_row: &[u8],
     minutes: &HashMap<(String, i64), Agg>,
 ) -> AppResult<()> {
     let mut tx = db.pool.begin().await?;
-    for part in chunks.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO sample_chunks (system_id, t0, t1, n, data) VALUES {}",
-            db.value_rows(part.len(), 5)
-        );
-        let mut q = sqlx::query(&sql);
-        for c in part {
-            q = q
-                .bind(c.system_id.as_str())
-                .bind(c.t0)
-                .bind(c.t1)
-                .bind(c.n)
-                .bind(c.data.as_slice());
-        }
-        q.execute(&mut *tx).await?;
+    if !log_row.is_empty() {
+        sqlx::query("INSERT INTO sample_log (data) VALUES ($1)")
+            .bind(log_row)
+            .execute(&mut *tx)
+            .await?;
     }
     let rows: Vec<_> = minutes.iter().collect();
     for part in rows.chunks(ROWS_PER_STATEMENT / 2) {
@@ -109,6 +99,75 @@ pub async fn write_batch(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Log rows settled in one transaction at most.
+const SETTLE_ROWS: i64 = 40;
+
+/// Moves the oldest rows of the sample log into per-system chunks, in one transaction (the
+/// rows moved are the rows deleted, so two nodes settling at once cannot double a sample).
+/// Returns how many log rows were settled; 0 when the log is empty.
+pub async fn settle(db: &Db) -> AppResult<usize> {
+    let mut tx = db.pool.begin().await?;
+    let rows: Vec<(Vec<u8>,)> = sqlx::query_as(
+        "DELETE FROM sample_log WHERE id IN (SELECT id FROM sample_log ORDER BY id LIMIT $1) \
+         RETURNING data",
+    )
+    .bind(SETTLE_ROWS)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut by_hour: HashMap<(&str, i64), Vec<Point>> = HashMap::new();
+    for (data,) in &rows {
+        super::log::decode(data, |id, part| {
+            for p in super::log::points(part) {
+                by_hour.entry((id, hour_of(p.0))).or_default().push(p);
+            }
+        });
+    }
+    let chunks: Vec<Chunk> = by_hour
+        .into_iter()
+        .filter_map(|((id, _), mut points)| super::chunk::pack(id, &mut points))
+        .collect();
+    for part in chunks.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO sample_chunks (system_id, t0, t1, n, data) VALUES {}",
+            db.value_rows(part.len(), 5)
+        );
+        let mut q = sqlx::query(&sql);
+        for c in part {
+            q = q
+                .bind(c.system_id.as_str())
+                .bind(c.t0)
+                .bind(c.t1)
+                .bind(c.n)
+                .bind(c.data.as_slice());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
+}
+
+/// Settles the whole sample log, a few rows per transaction.
+pub async fn settle_all(db: &Db) -> AppResult<()> {
+    while settle(db).await? == SETTLE_ROWS as usize {}
+    Ok(())
+}
+
+/// A system's samples still in the sample log.
+async fn logged(db: &Db, system_id: &str) -> AppResult<Vec<Point>> {
+    let rows: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT data FROM sample_log")
+        .fetch_all(&db.pool)
+        .await?;
+    let mut out = Vec::new();
+    for (data,) in &rows {
+        super::log::decode(data, |id, part| {
+            if id == system_id {
+                out.extend(super::log::points(part));
+            }
+        });
+    }
+    Ok(out)
 }
 
 /// Merges a new roll-up row into an existing one (late samples), portable SQL.
@@ -184,7 +243,8 @@ pub async fn forget(db: &Db, system_id: &str) -> AppResult<()> {
 }
 
 /// A system's samples in `[from, to)`, oldest first: the chunks that may hold some (a
-/// chunk lies within the hour of its first sample), plus rows of the old per-sample table.
+/// chunk lies within the hour of its first sample), rows of the old per-sample table, and
+/// what the sample log holds for it.
 pub async fn raw(db: &Db, system_id: &str, from: i64, to: i64) -> AppResult<Vec<Point>> {
     let chunks: Vec<(i64, Vec<u8>)> = sqlx::query_as(
         "SELECT t0, data FROM sample_chunks WHERE system_id = $1 AND t0 >= $2 AND t0 < $3",
@@ -205,6 +265,12 @@ pub async fn raw(db: &Db, system_id: &str, from: i64, to: i64) -> AppResult<Vec<
     for (t0, data) in &chunks {
         out.extend(unpack(*t0, data).filter(|p| p.0 >= from && p.0 < to));
     }
+    out.extend(
+        logged(db, system_id)
+            .await?
+            .into_iter()
+            .filter(|p| p.0 >= from && p.0 < to),
+    );
     out.sort_by_key(|p| p.0);
     Ok(out)
 }
@@ -236,7 +302,7 @@ pub async fn rollups(
 }
 
 /// The newest sample of a system: in the chunk that ends last among those of the newest
-/// chunk's hour (later hours hold none), or in the old per-sample table.
+/// chunk's hour (later hours hold none), in the old per-sample table, or in the log.
 pub async fn latest(db: &Db, system_id: &str) -> AppResult<Option<Point>> {
     let chunk: Option<(i64, Vec<u8>)> = sqlx::query_as(&format!(
         "SELECT t0, data FROM sample_chunks WHERE system_id = $1 AND t0 >= \
@@ -253,10 +319,11 @@ pub async fn latest(db: &Db, system_id: &str) -> AppResult<Option<Point>> {
     .bind(system_id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(match (packed, old) {
-        (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
-        (a, b) => a.or(b),
-    })
+    let recent = logged(db, system_id).await?.into_iter().max_by_key(|p| p.0);
+    Ok([packed, old, recent]
+        .into_iter()
+        .flatten()
+        .max_by_key(|p| p.0))
 }
 
 /// Minute roll-ups of all systems in `[from, to)`, oldest first: (system, t, n, cpu sum, mem sum).

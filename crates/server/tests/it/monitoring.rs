@@ -78,8 +78,8 @@ async fn rollup_arithmetic_and_retention(b: Backend) {
     assert!((m0.cpu_avg() - 25.0).abs() < 1e-9);
     assert!((m0.mem_avg() - 12.5).abs() < 1e-9);
 
-    // Raw samples come back in time order from the packed chunks (one per system, hour and
-    // flush) and from a row of the old per-sample table (written before the upgrade).
+    // Raw samples come back in time order from the sample log (or the chunks it settled
+    // into) and from a row of the old per-sample table (written before the upgrade).
     sqlx::query("INSERT INTO samples (system_id, t, cpu, mem) VALUES ($1, $2, 55.5, 7.5)")
         .bind(sys)
         .bind(t0 + 45_000)
@@ -116,7 +116,18 @@ async fn rollup_arithmetic_and_retention(b: Backend) {
         .bind(hour + HOUR)
         .fetch_one(&st.db.pool)
     };
-    assert_eq!(chunks_of(t0).await.unwrap(), 2, "one chunk per flush");
+    // Settled from the log into chunks: the same samples.
+    store::settle_all(&st.db).await.unwrap();
+    let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sample_log")
+        .fetch_one(&st.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(logged, 0);
+    assert!(chunks_of(t0).await.unwrap() >= 1);
+    assert_eq!(
+        store::raw(&st.db, sys, t0, t0 + 2 * HOUR).await.unwrap(),
+        all
+    );
 
     // The job rolls minutes up into hours, and merges the chunks of an hour that ended more
     // than five minutes ago (the first hour, not the second).
@@ -140,6 +151,7 @@ async fn rollup_arithmetic_and_retention(b: Backend) {
         .flush(&st.db, st.clock.now_ms(), true)
         .await
         .unwrap();
+    store::settle_all(&st.db).await.unwrap();
     assert_eq!(chunks_of(t0).await.unwrap(), 2);
     jobs::run_once(st).await.unwrap();
     assert_eq!(chunks_of(t0).await.unwrap(), 1);
@@ -320,6 +332,7 @@ async fn samples_from_a_paired_pbx(b: Backend) {
         .flush(&srv.st.db, srv.st.clock.now_ms(), true)
         .await
         .unwrap();
+    store::settle_all(&srv.st.db).await.unwrap();
     let (t0, data): (i64, Vec<u8>) =
         sqlx::query_as("SELECT t0, data FROM sample_chunks ORDER BY t1 DESC LIMIT 1")
             .fetch_one(&srv.st.db.pool)
