@@ -149,14 +149,14 @@ pub struct NewCall {
     pub call_type: String,
 }
 
-/// Rows per INSERT statement (14 values each). SQLite (through sqlx) binds a statement's
-/// values in time that grows with their square, so it gets small statements; PostgreSQL
-/// gains from large ones (docs/benchmarks.md).
-fn rows_per_insert(conn: &AnyConnection) -> usize {
+/// Rows per INSERT statement (14 values each) and whether values are plain `?`: on SQLite
+/// numbered values make binding quadratic (`Db::param`; with `$n`, 500 rows took 2.4 s
+/// and 16 rows per statement was the best, docs/benchmarks.md).
+fn rows_per_insert(conn: &AnyConnection) -> (usize, bool) {
     if conn.backend_name().eq_ignore_ascii_case("sqlite") {
-        16
+        (200, true)
     } else {
-        500
+        (500, false)
     }
 }
 
@@ -167,7 +167,7 @@ pub async fn insert(
     rows: &[NewCall],
     now: i64,
 ) -> AppResult<()> {
-    let per = rows_per_insert(conn);
+    let (per, plain) = rows_per_insert(conn);
     for part in rows.chunks(per) {
         let mut sql = String::with_capacity(64 + part.len() * 80);
         sql.push_str(
@@ -185,8 +185,12 @@ pub async fn insert(
                 if c > 1 {
                     sql.push(',');
                 }
-                sql.push('$');
-                sql.push_str(&(b + c).to_string());
+                if plain {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&(b + c).to_string());
+                }
             }
             sql.push(')');
         }
