@@ -336,20 +336,21 @@ async fn samples_from_a_paired_pbx(b: Backend) {
         .flush(&srv.st.db, srv.st.clock.now_ms(), true)
         .await
         .unwrap();
-    store::settle_all(&srv.st.db).await.unwrap();
-    let (t0, data): (i64, Vec<u8>) =
-        sqlx::query_as("SELECT t0, data FROM sample_chunks ORDER BY t1 DESC LIMIT 1")
-            .fetch_one(&srv.st.db.pool)
-            .await
-            .unwrap();
-    let newest = zentrale_server::monitoring::chunk::unpack(t0, &data)
-        .max_by_key(|p| p.0)
-        .unwrap();
-    assert_eq!(
-        (newest.1, newest.2),
-        (38.9, 41.3),
-        "stored with the precision it was sent in"
-    );
+    // Settled into a chunk (the server's own settling may be under way: wait for it).
+    wait_for(15, "38.9 in the newest chunk", || async {
+        store::settle_all(&srv.st.db).await.unwrap();
+        let newest: Option<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT t0, data FROM sample_chunks ORDER BY t1 DESC LIMIT 1")
+                .fetch_optional(&srv.st.db.pool)
+                .await
+                .unwrap();
+        newest.is_some_and(|(t0, data)| {
+            zentrale_server::monitoring::chunk::unpack(t0, &data)
+                .max_by_key(|p| p.0)
+                .is_some_and(|p| (p.1, p.2) == (38.9, 41.3))
+        })
+    })
+    .await;
 
     // Role: Backup alone may not see monitoring.
     let bert = Client::logged_in(&srv.url, "bert@acme.example").await;
