@@ -154,21 +154,28 @@ pub async fn settle_all(db: &Db) -> AppResult<()> {
     Ok(())
 }
 
-/// A system's samples still in the sample log.
-async fn logged(db: &Db, system_id: &str) -> AppResult<Vec<Point>> {
-    let rows: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT data FROM sample_log")
-        .fetch_all(&db.pool)
-        .await?;
+/// A system's samples from rows of `sample_chunks` (kind 0: `t0`, packed data) and of
+/// `sample_log` (kind 1), read by ONE statement so that settling, which moves samples from
+/// the log into chunks, can never hide them between two reads.
+fn unpacked(system_id: &str, rows: &[(i64, i64, Vec<u8>)]) -> Vec<Point> {
     let mut out = Vec::new();
-    for (data,) in &rows {
-        super::log::decode(data, |id, part| {
-            if id == system_id {
-                out.extend(super::log::points(part));
-            }
-        });
+    for (kind, t0, data) in rows {
+        if *kind == 0 {
+            out.extend(unpack(*t0, data));
+        } else {
+            super::log::decode(data, |id, part| {
+                if id == system_id {
+                    out.extend(super::log::points(part));
+                }
+            });
+        }
     }
-    Ok(out)
+    out
 }
+
+/// The sample log's rows, as the second half of a statement read by `unpacked`.
+const WITH_LOG: &str =
+    " UNION ALL SELECT CAST(1 AS BIGINT), CAST(0 AS BIGINT), data FROM sample_log";
 
 /// Merges a new roll-up row into an existing one (late samples), portable SQL.
 const MERGE: &str = " ON CONFLICT (system_id, res, t) DO UPDATE SET n = rollups.n + excluded.n, \
@@ -246,9 +253,10 @@ pub async fn forget(db: &Db, system_id: &str) -> AppResult<()> {
 /// chunk lies within the hour of its first sample), rows of the old per-sample table, and
 /// what the sample log holds for it.
 pub async fn raw(db: &Db, system_id: &str, from: i64, to: i64) -> AppResult<Vec<Point>> {
-    let chunks: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT t0, data FROM sample_chunks WHERE system_id = $1 AND t0 >= $2 AND t0 < $3",
-    )
+    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
+        "SELECT CAST(0 AS BIGINT), t0, data FROM sample_chunks \
+         WHERE system_id = $1 AND t0 >= $2 AND t0 < $3{WITH_LOG}"
+    ))
     .bind(system_id)
     .bind(hour_of(from))
     .bind(to)
@@ -262,12 +270,8 @@ pub async fn raw(db: &Db, system_id: &str, from: i64, to: i64) -> AppResult<Vec<
     .bind(to)
     .fetch_all(&db.pool)
     .await?;
-    for (t0, data) in &chunks {
-        out.extend(unpack(*t0, data).filter(|p| p.0 >= from && p.0 < to));
-    }
     out.extend(
-        logged(db, system_id)
-            .await?
+        unpacked(system_id, &rows)
             .into_iter()
             .filter(|p| p.0 >= from && p.0 < to),
     );
@@ -304,25 +308,24 @@ pub async fn rollups(
 /// The newest sample of a system: in the chunk that ends last among those of the newest
 /// chunk's hour (later hours hold none), in the old per-sample table, or in the log.
 pub async fn latest(db: &Db, system_id: &str) -> AppResult<Option<Point>> {
-    let chunk: Option<(i64, Vec<u8>)> = sqlx::query_as(&format!(
-        "SELECT t0, data FROM sample_chunks WHERE system_id = $1 AND t0 >= \
+    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
+        "SELECT CAST(0 AS BIGINT), t0, data FROM (SELECT t0, data FROM sample_chunks \
+         WHERE system_id = $1 AND t0 >= \
          (SELECT MAX(t0) FROM sample_chunks WHERE system_id = $1) / {HOUR} * {HOUR} \
-         ORDER BY t1 DESC LIMIT 1"
+         ORDER BY t1 DESC LIMIT 1) newest{WITH_LOG}"
     ))
     .bind(system_id)
-    .fetch_optional(&db.pool)
+    .fetch_all(&db.pool)
     .await?;
-    let packed = chunk.and_then(|(t0, data)| unpack(t0, &data).max_by_key(|p| p.0));
     let old: Option<Point> = sqlx::query_as(
         "SELECT t, cpu, mem FROM samples WHERE system_id = $1 ORDER BY t DESC LIMIT 1",
     )
     .bind(system_id)
     .fetch_optional(&db.pool)
     .await?;
-    let recent = logged(db, system_id).await?.into_iter().max_by_key(|p| p.0);
-    Ok([packed, old, recent]
+    Ok(unpacked(system_id, &rows)
         .into_iter()
-        .flatten()
+        .chain(old)
         .max_by_key(|p| p.0))
 }
 
