@@ -29,7 +29,8 @@ pub fn hour_of(t: i64) -> i64 {
     t.div_euclid(HOUR) * HOUR
 }
 
-fn tenths(v: f64) -> u16 {
+/// A percentage as stored packed: tenths, 0–1000.
+pub fn tenths(v: f64) -> u16 {
     (v * 10.0).round().clamp(0.0, 1000.0) as u16
 }
 

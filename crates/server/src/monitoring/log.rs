@@ -7,13 +7,9 @@
 //! little-endian), then per sample its time (`i64` ms), CPU and memory in tenths of a
 //! percent (`u16` each), little-endian.
 
-use super::chunk::Point;
+use super::chunk::{Point, tenths};
 
 const SAMPLE: usize = 12;
-
-fn tenths(v: f64) -> u16 {
-    (v * 10.0).round().clamp(0.0, 1000.0) as u16
-}
 
 /// One log row for `groups` (a system's id and its samples). Ids longer than 255 bytes
 /// cannot occur (ids are 20 characters) and are skipped.

@@ -128,6 +128,17 @@ pub async fn settle(db: &Db) -> AppResult<usize> {
         .into_iter()
         .filter_map(|((id, _), mut points)| super::chunk::pack(id, &mut points))
         .collect();
+    insert_chunks(db, &mut tx, &chunks).await?;
+    tx.commit().await?;
+    Ok(rows.len())
+}
+
+/// Inserts `chunks`, many per statement, inside `tx`.
+async fn insert_chunks(
+    db: &Db,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    chunks: &[Chunk],
+) -> AppResult<()> {
     for part in chunks.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO sample_chunks (system_id, t0, t1, n, data) VALUES {}",
@@ -142,10 +153,9 @@ pub async fn settle(db: &Db) -> AppResult<usize> {
                 .bind(c.n)
                 .bind(c.data.as_slice());
         }
-        q.execute(&mut *tx).await?;
+        q.execute(&mut **tx).await?;
     }
-    tx.commit().await?;
-    Ok(rows.len())
+    Ok(())
 }
 
 /// Settles the whole sample log, a few rows per transaction.
@@ -363,6 +373,7 @@ pub async fn scattered(db: &Db, hour: i64) -> AppResult<Vec<(String, i64)>> {
 /// either in the merge or left for the next run, never lost.
 pub async fn compact(db: &Db, hour: i64, systems: &[(String, i64)]) -> AppResult<()> {
     let mut tx = db.pool.begin().await?;
+    let mut merged = Vec::with_capacity(systems.len());
     for (id, _) in systems {
         let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
             "DELETE FROM sample_chunks WHERE system_id = $1 AND t0 >= $2 AND t0 < $3 \
@@ -377,17 +388,9 @@ pub async fn compact(db: &Db, hour: i64, systems: &[(String, i64)]) -> AppResult
             .iter()
             .flat_map(|(t0, data)| unpack(*t0, data))
             .collect();
-        if let Some(c) = super::chunk::pack(id, &mut points) {
-            sqlx::query("INSERT INTO sample_chunks (system_id, t0, t1, n, data) VALUES ($1, $2, $3, $4, $5)")
-                .bind(c.system_id.as_str())
-                .bind(c.t0)
-                .bind(c.t1)
-                .bind(c.n)
-                .bind(c.data.as_slice())
-                .execute(&mut *tx)
-                .await?;
-        }
+        merged.extend(super::chunk::pack(id, &mut points));
     }
+    insert_chunks(db, &mut tx, &merged).await?;
     tx.commit().await?;
     Ok(())
 }
