@@ -17,6 +17,8 @@ pub struct CallsSim {
     pub clock_offset_ms: i64,
     /// Every batch waits this long before it is handed over (a slow PBX).
     pub delay_ms: u64,
+    /// While set, batches wait (a PBX busy until a test lets it go on).
+    pub hold: bool,
     /// The record with this seq appears twice in a batch (a firmware fault).
     pub repeat_seq: Option<u64>,
     /// Names carry a NUL and the real name is 500 characters long.
@@ -34,6 +36,7 @@ impl Default for CallsSim {
             history_days: 0,
             clock_offset_ms: 0,
             delay_ms: 0,
+            hold: false,
             repeat_seq: None,
             odd_text: false,
             batches: 0,

@@ -81,6 +81,9 @@ impl Pbx for SimulatedPbx {
         if delay > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
         }
+        while self.calls_sim().hold {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         Ok(self.records_after(after, max, super::simulated::now_ms()))
     }
 

@@ -377,13 +377,23 @@ async fn bad_batches_and_odd_records(b: Backend) {
         agent.pbx.calls_sim().served > served,
         "the PBX sent it again"
     );
-    // Thirty "Retrieve now" at once: one retrieval, the others hear that it runs.
+    // Thirty "Retrieve now" at once: one retrieval, the others hear that it runs. The PBX
+    // holds its batch until all thirty are answered, so the retrieval is still running for
+    // the last of them however slowly the machine serves them.
+    agent.pbx.update_calls(|c| c.hold = true);
     let path = format!("/api/v1/systems/{id}/calls/retrieve");
     let answers =
         futures_util::future::join_all((0..30).map(|_| api_post(&srv.url, &token, &path))).await;
+    agent.pbx.update_calls(|c| c.hold = false);
     let taken = answers.iter().filter(|(s, _)| *s == 202).count();
     assert_eq!(taken, 1, "{answers:?}");
     assert!(answers.iter().all(|(s, _)| *s == 202 || *s == 409));
+    let started = answers
+        .iter()
+        .find(|(s, _)| *s == 202)
+        .map(|(_, b)| b["id"].as_str().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    wait_state(&srv.url, &token, &started, "succeeded", 60).await;
     agent.stop.cancel();
     srv.stop().await;
     db.cleanup().await;
