@@ -2,6 +2,7 @@
 //! the PBX in batches over the device link, listed and exported as `gespr_dat.csv`.
 
 pub mod batch;
+pub mod csv_rows;
 pub mod export;
 pub mod filter;
 pub mod ingest;

@@ -7,7 +7,7 @@ use super::store::CallRow;
 use crate::i18n::Tr;
 use zentrale_protocol::calls::CallDirection;
 
-/// One row of the list (and of the CSV, in the same columns).
+/// One row of the list (the CSV has the same columns, `csv_rows.rs`).
 pub struct CallLine {
     pub system_id: String,
     pub system_name: String,
@@ -28,8 +28,16 @@ pub struct CallLine {
 
 /// `0:05:12`.
 pub fn duration(s: i64) -> String {
+    let mut out = String::new();
+    write_duration(s, &mut out);
+    out
+}
+
+/// Appends [`duration`] to `out`.
+pub fn write_duration(s: i64, out: &mut String) {
+    use std::fmt::Write as _;
     let s = s.max(0);
-    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    let _ = write!(out, "{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
 }
 
 /// The last `digits` digits of a number replaced by `x` (spaces and signs kept).
@@ -76,6 +84,14 @@ impl Labels {
         }
     }
 
+    pub fn billing(&self, successful: bool) -> &str {
+        if successful {
+            &self.successful
+        } else {
+            &self.unsuccessful
+        }
+    }
+
     fn direction(&self, key: &str) -> String {
         self.directions
             .iter()
@@ -91,11 +107,7 @@ pub fn line(tr: &Tr, labels: &Labels, scope: &Scope, r: CallRow) -> CallLine {
         time: tr.datetime_seconds(r.started_at),
         duration: duration(r.duration_s),
         partner: mask(&r.partner, digits),
-        billing: if r.successful != 0 {
-            labels.successful.clone()
-        } else {
-            labels.unsuccessful.clone()
-        },
+        billing: labels.billing(r.successful != 0).to_owned(),
         direction: labels.direction(&r.direction),
         successful: r.successful != 0,
         system_id: r.system_id,
@@ -117,29 +129,6 @@ pub fn headings(tr: &Tr, with_system: bool) -> Vec<String> {
     }
     h.extend(Sort::ALL.iter().map(|s| tr.t(s.label())));
     h
-}
-
-/// The CSV cells of a row, in the order of [`headings`].
-pub fn cells(l: &CallLine, with_system: bool) -> Vec<String> {
-    let mut c = Vec::with_capacity(11);
-    if with_system {
-        c.push(crate::web::inert_cell(&l.system_name));
-    }
-    for v in [
-        &l.time,
-        &l.duration,
-        &l.partner,
-        &l.partner_name,
-        &l.invoice_no,
-        &l.invoice_name,
-        &l.real_name,
-        &l.connection,
-        &l.billing,
-        &l.call_type,
-    ] {
-        c.push(crate::web::inert_cell(v));
-    }
-    c
 }
 
 #[cfg(test)]

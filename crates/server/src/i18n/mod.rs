@@ -7,6 +7,7 @@ mod format;
 mod locale;
 mod msg;
 
+pub use format::SecondsWriter;
 pub use locale::{Locale, TZ_COOKIE, negotiate, parse_tz};
 pub use msg::{Arg, Msg};
 

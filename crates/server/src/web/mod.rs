@@ -287,9 +287,14 @@ pub fn back_with_notice(path: &str, notice: &str, extra: &str) -> axum::response
 /// A CSV cell a spreadsheet will not run as a formula: text that starts with `=`, `+`, `-`,
 /// `@` (a typed address, a number like `+49 …`) gets a leading apostrophe.
 pub fn inert_cell(cell: &str) -> String {
+    inert(cell).into_owned()
+}
+
+/// [`inert_cell`] without a copy when the cell is harmless (nearly always).
+pub fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
+        std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
-        cell.to_owned()
+        std::borrow::Cow::Borrowed(cell)
     }
 }
