@@ -57,19 +57,6 @@ pub async fn delete_all(db: &Db, user_id: &str) -> AppResult<u64> {
     Ok(done.rows_affected())
 }
 
-/// A token by the hash of its secret: (id, user id, expires, last used).
-pub async fn by_hash(
-    db: &Db,
-    token_hash: &str,
-) -> AppResult<Option<(String, String, Option<i64>, Option<i64>)>> {
-    Ok(sqlx::query_as(
-        "SELECT id, user_id, expires_at, last_used_at FROM api_tokens WHERE token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(&db.pool)
-    .await?)
-}
-
 pub async fn touch(db: &Db, id: &str, now: i64) -> AppResult<()> {
     sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
         .bind(now)

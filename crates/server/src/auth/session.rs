@@ -241,20 +241,16 @@ pub async fn resolve_token(st: &AppState, headers: &HeaderMap) -> AppResult<Opti
         return Ok(None);
     };
     let now = st.clock.now_ms();
-    let row = crate::account::store::by_hash(&st.db, &hash_secret(token.trim())).await?;
-    let Some((id, user_id, expires, last_used)) = row else {
+    let Some(t) = users::user_by_token(&st.db, &hash_secret(token.trim())).await? else {
         return Ok(None);
     };
-    if expires.is_some_and(|e| e <= now) {
+    if t.token_expires_at.is_some_and(|e| e <= now) || t.user.disabled_at.is_some() {
         return Ok(None);
     }
-    if last_used.is_none_or(|t| now - t > 60_000) {
-        crate::account::store::touch(&st.db, &id, now).await?;
+    if t.token_last_used_at.is_none_or(|at| now - at > 60_000) {
+        crate::account::store::touch(&st.db, &t.token_id, now).await?;
     }
-    Ok(users::user_by_id(&st.db, &user_id)
-        .await?
-        .filter(|u| u.disabled_at.is_none())
-        .map(|u| CurrentUser::of(u, headers, true)))
+    Ok(Some(CurrentUser::of(t.user, headers, true)))
 }
 
 /// The web pages accept the session cookie only: a personal API token acts on `/api/v1`

@@ -91,6 +91,33 @@ pub async fn user_by_id(db: &Db, id: &str) -> AppResult<Option<User>> {
     )
 }
 
+/// The user a personal API token belongs to, with the token's id, expiry and last use, in
+/// one statement (every API request asks this).
+#[derive(Debug, sqlx::FromRow)]
+pub struct TokenUser {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub token_id: String,
+    pub token_expires_at: Option<i64>,
+    pub token_last_used_at: Option<i64>,
+}
+
+pub async fn user_by_token(db: &Db, token_hash: &str) -> AppResult<Option<TokenUser>> {
+    let cols: Vec<String> = USER_COLS
+        .split(',')
+        .map(|c| format!("u.{}", c.trim()))
+        .collect();
+    Ok(sqlx::query_as(&format!(
+        "SELECT {}, t.id AS token_id, t.expires_at AS token_expires_at, \
+         t.last_used_at AS token_last_used_at \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+        cols.join(", ")
+    ))
+    .bind(token_hash)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
 pub async fn set_password_hash(db: &Db, user_id: &str, hash: &str) -> AppResult<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
