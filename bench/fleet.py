@@ -118,9 +118,10 @@ def main():
 
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     binary = os.path.join(target, "release", "zentrale")
+    loader = os.path.join(target, "release", "examples", "load")
     if not a.no_build:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "zentrale", "--bin", "zentrale",
-                        "--example", "ws_reference"], cwd=ROOT, check=True)
+                        "--example", "ws_reference", "--example", "load"], cwd=ROOT, check=True)
     tmp = tempfile.mkdtemp(prefix="zentrale-bench-")
     data = os.path.join(tmp, "data")
     db = ["--data-dir", data] + (["--database-url", a.database_url] if a.database_url else [])
@@ -166,8 +167,8 @@ def main():
         if a.no_devices:
             import lists
             cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-            lists.run(url, cookie, token, os.path.join(data, "zentrale.sqlite"), rate=a.rate, mark_paired=True,
-                      pid=server.pid)
+            lists.run(url, cookie, token, db_file=os.path.join(data, "zentrale.sqlite"), rate=a.rate, mark_paired=True,
+                      pid=server.pid, loader=loader)
             return
         rss_base, anon_base = status_kib(server.pid), status_kib(server.pid, "RssAnon")
         start = time.time()
@@ -220,8 +221,8 @@ def main():
         if a.lists:
             import lists
             cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-            lists.run(url, cookie, token, None if a.database_url else os.path.join(data, "zentrale.sqlite"),
-                      rate=a.rate, pid=server.pid)
+            lists.run(url, cookie, token, db_file=None if a.database_url else os.path.join(data, "zentrale.sqlite"),
+                      rate=a.rate, pid=server.pid, loader=loader)
             print(f"devices still connected:  {int(metrics(url)['zentrale_devices_connected'])}")
     finally:
         for p in procs:

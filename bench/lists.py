@@ -6,10 +6,13 @@ rate (open loop, keep-alive connections) to give its latency percentiles.
 Standard library only; talks to 127.0.0.1 only; bounded in time.
 """
 import http.client
+import json
 import multiprocessing
+import os
 import random
 import sqlite3
 import statistics
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -143,6 +146,22 @@ def load(url, token, path, rate, seconds, procs=4, workers=12, pid=None):
           f"server CPU {cpu:.2f} cores ({cpu * 1000 / max(1, len(lat) / span):.2f} ms per request)")
 
 
+def load_rust(loader, url, token, path, rate, seconds, pid=None):
+    """The same open loop from crates/cli/examples/load.rs: a Python generator needs about a
+    core of its own for 1,000 requests/s, which on this 2-core machine the server then lacks."""
+    c0 = cpu_seconds(pid) if pid else 0.0
+    t = time.monotonic()
+    out = subprocess.run([loader, url + path, token, str(rate), str(seconds)], check=True,
+                         capture_output=True, text=True, timeout=seconds * 10 + 60).stdout
+    span = time.monotonic() - t
+    r = json.loads(out.strip().splitlines()[-1])
+    cpu = (cpu_seconds(pid) - c0) / span if pid else float("nan")
+    rps = r["answered"] / r["span"]
+    print(f"load {path} (Rust generator): {r['answered']} answered in {r['span']:.1f} s ({rps:.0f}/s, "
+          f"offered {rate}/s), {r['errors']} errors; latency p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
+          f"max {r['max']:.1f} ms; server CPU {cpu:.2f} cores ({cpu * 1000 / max(1, rps):.2f} ms per request)")
+
+
 def live_tabs(url, cookie, pid, tabs=100, every=3.0, seconds=30.0, path="/systems"):
     """`tabs` open pages refreshing their live regions every `every` s, as static/app.js does
     (X-Live, If-None-Match with the last tag); prints the server's CPU while they run."""
@@ -192,7 +211,8 @@ def mark_paired_(db_file):
     con.close()
 
 
-def run(url, cookie, token, db_file, alerts=100_000, rate=1000, seconds=10, mark_paired=False, pid=None):
+def run(url, cookie, token, db_file, alerts=100_000, rate=1000, seconds=10, mark_paired=False, pid=None,
+        loader=None):
     if mark_paired:
         mark_paired_(db_file)
     if db_file:
@@ -205,4 +225,7 @@ def run(url, cookie, token, db_file, alerts=100_000, rate=1000, seconds=10, mark
     if pid:
         live_tabs(url, cookie, pid)
     random.seed(1)
-    load(url, token, "/api/v1/systems?limit=50", rate, seconds, pid=pid)
+    if loader and os.path.exists(loader):
+        load_rust(loader, url, token, "/api/v1/systems?limit=50", rate, seconds, pid=pid)
+    else:
+        load(url, token, "/api/v1/systems?limit=50", rate, seconds, pid=pid)

@@ -57,6 +57,9 @@ impl Db {
                 };
                 AnyPoolOptions::new()
                     .max_connections(8)
+                    // A file cannot drop a connection: no ping (a round trip to the
+                    // connection's thread) before every query.
+                    .test_before_acquire(false)
                     .acquire_slow_threshold(SLOW_ACQUIRE)
                     .after_connect(|conn, _| {
                         Box::pin(async move {

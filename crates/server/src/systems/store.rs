@@ -13,6 +13,14 @@ const COLS: &str = "id, company_id, owner_id, name, serial, created_at, token, t
     licences, capabilities, monitoring_enabled, remote_config_allowed, info_at, last_seen_at, \
     online_since, registrations_problem, remote_backup_ready, remote_since";
 
+/// The columns of a [`SystemRow`] of the table named `alias` in a query.
+pub fn cols_of(alias: &str) -> String {
+    COLS.split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Fields of a new system.
 pub struct NewSystem<'a> {
     pub id: &'a str,
