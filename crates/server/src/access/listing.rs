@@ -144,12 +144,14 @@ pub async fn visible_page(
         conds.push(format!("({})", any.join(" OR ")));
     }
     let (all, total) = if needle.is_empty() {
-        // Nothing filtered: count the visible systems without working out their states
-        // (an index-only count, a fifth of the time at 10,000 systems).
+        // Nothing filtered: the systems the user owns (counted on an index alone) plus the
+        // others she holds a role on (found from her few grants), without working out any
+        // state or joining every system: at 10,000 systems this was most of a request.
         let count_sql = format!(
-            "SELECT COUNT(*), COUNT(*) FROM systems s LEFT JOIN {granted} r \
-             ON r.system_id = s.id \
-             WHERE s.company_id = $1 AND (s.owner_id = $2 OR COALESCE(r.bits, 0) <> 0)",
+            "SELECT n, n FROM (SELECT \
+               (SELECT COUNT(*) FROM systems WHERE company_id = $1 AND owner_id = $2) + \
+               (SELECT COUNT(*) FROM {granted} r JOIN systems s ON s.id = r.system_id \
+                WHERE s.company_id = $1 AND s.owner_id <> $2 AND r.bits <> 0) AS n) c",
             granted = granted_sql("$2")
         );
         crate::db::query_as::<(i64, i64)>(&count_sql, &binds[..2])
