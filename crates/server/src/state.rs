@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Hellos and status reports waiting to be written together.
     pub infos: Arc<crate::systems::info_batch::InfoBatch>,
+    /// How many systems each user may see, per company change marker.
+    pub visible_counts: Arc<crate::access::counts::VisibleCounts>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
         AppState {
             metrics,
             infos: Arc::default(),
+            visible_counts: Arc::default(),
             blobs: None,
             remote: Arc::default(),
             remote_origin: Arc::default(),

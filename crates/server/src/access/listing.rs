@@ -154,9 +154,18 @@ pub async fn visible_page(
                 WHERE s.company_id = $1 AND s.owner_id <> $2 AND r.bits <> 0) AS n) c",
             granted = granted_sql("$2")
         );
-        crate::db::query_as::<(i64, i64)>(&count_sql, &binds[..2])
-            .fetch_one(&st.db.pool)
-            .await?
+        let user_id = user.id.to_string();
+        let seq = crate::web::etag::change_seq(st, user.company_id.as_str()).await?;
+        match st.visible_counts.get(&user_id, seq) {
+            Some(n) => (n, n),
+            None => {
+                let counted = crate::db::query_as::<(i64, i64)>(&count_sql, &binds[..2])
+                    .fetch_one(&st.db.pool)
+                    .await?;
+                st.visible_counts.put(&user_id, seq, counted.0);
+                counted
+            }
+        }
     } else {
         let count_sql = format!(
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) FROM ({inner}) x",

@@ -9,6 +9,7 @@
 //! A system of another company, or one the user has no access to, is "not found".
 
 pub mod cap;
+pub mod counts;
 mod listing;
 mod roles;
 

@@ -50,7 +50,11 @@ impl<'a> RowWriter<'a> {
 
     pub fn row(&mut self, r: &CallRow) -> csv::Result<()> {
         if self.with_system {
-            let name = self.scope.names.get(&r.system_id).map_or("", String::as_str);
+            let name = self
+                .scope
+                .names
+                .get(&r.system_id)
+                .map_or("", String::as_str);
             self.w.write_field(inert(name).as_bytes())?;
         }
         self.buf.clear();

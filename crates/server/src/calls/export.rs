@@ -4,9 +4,9 @@
 //! goes out at once; when the reader goes away the server stops reading. Every export is
 //! written to the audit log with its systems, filter and row count.
 
+use super::csv_rows::RowWriter;
 use super::filter::{Filter, Key};
 use super::service::{self, Scope};
-use super::csv_rows::RowWriter;
 use super::store::CallRow;
 use crate::audit::Event;
 use crate::context::Ctx;

@@ -125,6 +125,17 @@ async fn systems_lists_page_in_sql(b: Backend) {
     let by_role = all_pages(&srv.url, &bea, "q=monitoring", N.div_ceil(33)).await;
     assert_eq!(by_role.len(), hers.len());
     all_pages(&srv.url, &eve, "limit=1000", 0).await;
+    // Her count is kept between lists, and follows a new authorisation at once.
+    let s = http
+        .post(format!("{}/api/v1/authorisations", srv.url))
+        .bearer_auth(&owner)
+        .json(&json!({"user_email": "bea@acme.example", "system_id": ids[1], "roles": ["backup"]}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, 201);
+    all_pages(&srv.url, &bea, "limit=50", N.div_ceil(33) + 1).await;
 
     // Refused: limits out of range, unknown sort or order, a cursor of another sort or not
     // ours, control characters.
