@@ -68,9 +68,20 @@ def wait(cond, seconds, what):
 
 
 def quantile(url, name, q):
+    """The q-quantile of histogram `name` as the upper bound of its bucket (an upper
+    estimate: the figure is at most that)."""
     text = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
-    m = re.search(rf'^{name}{{quantile="{q}"}} (\S+)$', text, re.M)
-    return float(m.group(1)) if m else float("nan")
+    buckets = {}
+    for m in re.finditer(rf'^{name}_bucket{{(?:[^}}]*,)?le="([^"]+)"[^}}]*}} (\S+)$', text, re.M):
+        buckets[float(m.group(1))] = buckets.get(float(m.group(1)), 0.0) + float(m.group(2))
+    if not buckets:
+        return float("nan")
+    bounds = sorted(buckets)
+    total = buckets[bounds[-1]]
+    for b in bounds:
+        if buckets[b] >= q * total:
+            return b
+    return bounds[-1]
 
 
 def restart(server, serve_args, env, server_log, url, count, tmp, procs):
