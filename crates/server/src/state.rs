@@ -41,7 +41,7 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Hellos and status reports waiting to be written together.
     pub infos: Arc<crate::systems::info_batch::InfoBatch>,
-    /// How many systems each user may see, per company change marker.
+    /// How many systems each user may see, per company access marker.
     pub visible_counts: Arc<crate::access::counts::VisibleCounts>,
 }
 

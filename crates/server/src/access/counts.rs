@@ -1,9 +1,12 @@
-//! How many systems each user may see, kept per user beside the company's change marker
-//! (`companies.change_seq`, migration 0023: its triggers cover systems, authorisations and
-//! groups, everything that changes who sees what). An unfiltered list asks for the marker, a
-//! one-row read, and counts again only after a change; on a fleet of 10,000 systems the
-//! count was a third of an API request's cost (docs/benchmarks.md).
+//! How many systems each user may see, kept per user beside the company's access marker
+//! (`companies.access_seq`, migration 0026: its triggers cover systems added, removed or
+//! given away, authorisations and groups, everything that changes who sees what). An
+//! unfiltered list asks for the marker, a one-row read, and counts again only after a
+//! change; on a fleet of 10,000 systems the count was a third of an API request's cost
+//! (docs/benchmarks.md).
 
+use crate::error::AppResult;
+use crate::state::AppState;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -38,6 +41,15 @@ impl VisibleCounts {
         }
         m.insert(user.to_owned(), (seq, count));
     }
+}
+
+/// The company's access marker.
+pub async fn access_seq(st: &AppState, company_id: &str) -> AppResult<i64> {
+    let (seq,): (i64,) = sqlx::query_as("SELECT access_seq FROM companies WHERE id = $1")
+        .bind(company_id)
+        .fetch_one(&st.db.pool)
+        .await?;
+    Ok(seq)
 }
 
 #[cfg(test)]

@@ -155,7 +155,7 @@ pub async fn visible_page(
             granted = granted_sql("$2")
         );
         let user_id = user.id.to_string();
-        let seq = crate::web::etag::change_seq(st, user.company_id.as_str()).await?;
+        let seq = super::counts::access_seq(st, user.company_id.as_str()).await?;
         match st.visible_counts.get(&user_id, seq) {
             Some(n) => (n, n),
             None => {

@@ -136,6 +136,47 @@ async fn systems_lists_page_in_sql(b: Backend) {
         .status();
     assert_eq!(s, 201);
     all_pages(&srv.url, &bea, "limit=50", N.div_ceil(33) + 1).await;
+    // … and the system's deletion, and a rename (no change of access) keeps the count.
+    let s = http
+        .patch(format!("{}/api/v1/systems/{}", srv.url, ids[2]))
+        .bearer_auth(&owner)
+        .json(&json!({"name": name(2)}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(s.is_success(), "{s}");
+    all_pages(&srv.url, &bea, "limit=50", N.div_ceil(33) + 1).await;
+    let gone: Value = http
+        .post(format!("{}/api/v1/systems", srv.url))
+        .bearer_auth(&owner)
+        .json(&json!({"name": "Gone soon", "serial": "PGGONE0001"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let gone = gone["id"].as_str().unwrap().to_owned();
+    let s = http
+        .post(format!("{}/api/v1/authorisations", srv.url))
+        .bearer_auth(&owner)
+        .json(&json!({"user_email": "bea@acme.example", "system_id": gone, "roles": ["backup"]}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, 201);
+    all_pages(&srv.url, &bea, "limit=50", N.div_ceil(33) + 2).await;
+    let s = http
+        .delete(format!("{}/api/v1/systems/{gone}", srv.url))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(s.is_success(), "{s}");
+    all_pages(&srv.url, &bea, "limit=50", N.div_ceil(33) + 1).await;
 
     // Refused: limits out of range, unknown sort or order, a cursor of another sort or not
     // ours, control characters.
