@@ -5,8 +5,6 @@
 //! change; on a fleet of 10,000 systems the count was a third of an API request's cost
 //! (docs/benchmarks.md).
 
-use crate::error::AppResult;
-use crate::state::AppState;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -41,15 +39,6 @@ impl VisibleCounts {
         }
         m.insert(user.to_owned(), (seq, count));
     }
-}
-
-/// The company's access marker.
-pub async fn access_seq(st: &AppState, company_id: &str) -> AppResult<i64> {
-    let (seq,): (i64,) = sqlx::query_as("SELECT access_seq FROM companies WHERE id = $1")
-        .bind(company_id)
-        .fetch_one(&st.db.pool)
-        .await?;
-    Ok(seq)
 }
 
 #[cfg(test)]

@@ -155,7 +155,7 @@ pub async fn visible_page(
             granted = granted_sql("$2")
         );
         let user_id = user.id.to_string();
-        let seq = super::counts::access_seq(st, user.company_id.as_str()).await?;
+        let seq = access_seq(st, user.company_id.as_str()).await?;
         match st.visible_counts.get(&user_id, seq) {
             Some(n) => (n, n),
             None => {
@@ -214,6 +214,15 @@ pub async fn visible_page(
         all,
         next,
     })
+}
+
+/// The company's access marker (migration 0026; the kept counts, `counts.rs`).
+pub async fn access_seq(st: &AppState, company_id: &str) -> AppResult<i64> {
+    let (seq,): (i64,) = sqlx::query_as("SELECT access_seq FROM companies WHERE id = $1")
+        .bind(company_id)
+        .fetch_one(&st.db.pool)
+        .await?;
+    Ok(seq)
 }
 
 /// The roles `user_id` holds per system through authorisations and groups, as a derived

@@ -62,24 +62,28 @@ pub fn response(st: AppState, ctx: Ctx, export: Export) -> Response {
         .into_response()
 }
 
-/// Reads the pages one ahead of the writer, so that reading and formatting overlap.
+/// Reads the pages one ahead of the writer, so that reading and formatting overlap. The
+/// last item is `Ok(None)`: a reader that vanished without it did not finish.
 fn read_ahead(
     st: AppState,
     scope: Arc<Scope>,
     filter: Filter,
-) -> mpsc::Receiver<AppResult<Vec<CallRow>>> {
+) -> mpsc::Receiver<AppResult<Option<Vec<CallRow>>>> {
     let (tx, rx) = mpsc::channel(1);
     tokio::spawn(async move {
         let mut after: Option<Key> = None;
         loop {
             match service::page(&st, &scope, &filter, after.as_ref(), PAGE).await {
                 Ok((page, next)) => {
-                    if tx.send(Ok(page)).await.is_err() {
+                    if tx.send(Ok(Some(page))).await.is_err() {
                         return; // the writer stopped: the reader went away
                     }
                     match next {
                         Some(k) => after = Some(k),
-                        None => return,
+                        None => {
+                            let _ = tx.send(Ok(None)).await;
+                            return;
+                        }
                     }
                 }
                 Err(e) => {
@@ -113,7 +117,11 @@ async fn produce(
     let mut pages = read_ahead(st.clone(), scope.clone(), e.filter);
     while sent {
         let page = match pages.recv().await {
-            Some(Ok(p)) => p,
+            Some(Ok(Some(p))) => p,
+            Some(Ok(None)) => {
+                complete = true;
+                break;
+            }
             Some(Err(err)) => {
                 tracing::error!(error = %err, "call data export stopped: reading failed");
                 let _ = tx
@@ -122,7 +130,10 @@ async fn produce(
                 break;
             }
             None => {
-                complete = true;
+                tracing::error!("call data export stopped: the reading task ended early");
+                let _ = tx
+                    .send(Err(std::io::Error::other("the export stopped")))
+                    .await;
                 break;
             }
         };
