@@ -6,6 +6,7 @@
 use super::cap::{Feature, SystemAccess};
 use super::roles::{Role, RoleSet};
 use crate::auth::CurrentUser;
+use crate::companies::store::Marker;
 use crate::db::{Bind, escape_like};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -144,28 +145,8 @@ pub async fn visible_page(
         conds.push(format!("({})", any.join(" OR ")));
     }
     let (all, total) = if needle.is_empty() {
-        // Nothing filtered: the systems the user owns (counted on an index alone) plus the
-        // others she holds a role on (found from her few grants), without working out any
-        // state or joining every system: at 10,000 systems this was most of a request.
-        let count_sql = format!(
-            "SELECT n, n FROM (SELECT \
-               (SELECT COUNT(*) FROM systems WHERE company_id = $1 AND owner_id = $2) + \
-               (SELECT COUNT(*) FROM {granted} r JOIN systems s ON s.id = r.system_id \
-                WHERE s.company_id = $1 AND s.owner_id <> $2 AND r.bits <> 0) AS n) c",
-            granted = granted_sql("$2")
-        );
-        let user_id = user.id.to_string();
-        let seq = access_seq(st, user.company_id.as_str()).await?;
-        match st.visible_counts.get(&user_id, seq) {
-            Some(n) => (n, n),
-            None => {
-                let counted = crate::db::query_as::<(i64, i64)>(&count_sql, &binds[..2])
-                    .fetch_one(&st.db.pool)
-                    .await?;
-                st.visible_counts.put(&user_id, seq, counted.0);
-                counted
-            }
-        }
+        let n = visible_count(st, user, &binds[..2]).await?;
+        (n, n)
     } else {
         let count_sql = format!(
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) FROM ({inner}) x",
@@ -216,13 +197,29 @@ pub async fn visible_page(
     })
 }
 
-/// The company's access marker (migration 0026; the kept counts, `counts.rs`).
-pub async fn access_seq(st: &AppState, company_id: &str) -> AppResult<i64> {
-    let (seq,): (i64,) = sqlx::query_as("SELECT access_seq FROM companies WHERE id = $1")
-        .bind(company_id)
+/// How many systems `user` may see, unfiltered (`binds`: company and user as `$1`, `$2`):
+/// kept per user until the company's access marker moves (`counts.rs`). Counted as the
+/// systems she owns (on an index alone) plus the others she holds a role on (found from her
+/// few grants), without working out any state or joining every system: at 10,000 systems
+/// the count was most of a request.
+async fn visible_count(st: &AppState, user: &CurrentUser, binds: &[Bind]) -> AppResult<i64> {
+    let user_id = user.id.to_string();
+    let company = user.company_id.as_str();
+    let seq = crate::companies::store::marker(&st.db, company, Marker::Access).await?;
+    if let Some(n) = st.visible_counts.get(&user_id, seq) {
+        return Ok(n);
+    }
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM systems WHERE company_id = $1 AND owner_id = $2) + \
+           (SELECT COUNT(*) FROM {granted} r JOIN systems s ON s.id = r.system_id \
+            WHERE s.company_id = $1 AND s.owner_id <> $2 AND r.bits <> 0)",
+        granted = granted_sql("$2")
+    );
+    let (n,) = crate::db::query_as::<(i64,)>(&sql, binds)
         .fetch_one(&st.db.pool)
         .await?;
-    Ok(seq)
+    st.visible_counts.put(&user_id, seq, n);
+    Ok(n)
 }
 
 /// The roles `user_id` holds per system through authorisations and groups, as a derived

@@ -4,6 +4,26 @@ use crate::db::Db;
 use crate::error::AppResult;
 use crate::ids::CompanyId;
 
+/// The company's markers, kept by triggers: `Change` moves with everything a live list
+/// shows (migration 0023), `Access` only with who may see which system (migration 0026).
+#[derive(Debug, Clone, Copy)]
+pub enum Marker {
+    Change,
+    Access,
+}
+
+pub async fn marker(db: &Db, company_id: &str, m: Marker) -> AppResult<i64> {
+    let sql = match m {
+        Marker::Change => "SELECT change_seq FROM companies WHERE id = $1",
+        Marker::Access => "SELECT access_seq FROM companies WHERE id = $1",
+    };
+    let (seq,): (i64,) = sqlx::query_as(sql)
+        .bind(company_id)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(seq)
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Company {
     pub id: CompanyId,

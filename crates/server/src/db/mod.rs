@@ -180,6 +180,15 @@ where
         .fold(sqlx::query_as(sql), |q, b| b.bind_to_as(q))
 }
 
+/// A column list (`"id, name, …"`) with every column qualified by `alias` (`a.id, a.name, …`),
+/// for a row type's columns in a join.
+pub fn qualified(cols: &str, alias: &str) -> String {
+    cols.split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `\`, `%` and `_` as literal characters in a `LIKE … ESCAPE '\'` pattern.
 pub fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")

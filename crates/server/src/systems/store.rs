@@ -15,10 +15,7 @@ const COLS: &str = "id, company_id, owner_id, name, serial, created_at, token, t
 
 /// The columns of a [`SystemRow`] of the table named `alias` in a query.
 pub fn cols_of(alias: &str) -> String {
-    COLS.split(',')
-        .map(|c| format!("{alias}.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::db::qualified(COLS, alias)
 }
 
 /// Fields of a new system.
@@ -70,23 +67,6 @@ pub async fn by_token(db: &Db, token: &str) -> AppResult<Option<SystemRow>> {
 
 pub async fn by_secret_hash(db: &Db, hash: &str) -> AppResult<Option<SystemRow>> {
     one_by(db, "secret_hash", hash).await
-}
-
-/// These systems (a page of a list), in no particular order.
-pub async fn by_ids(db: &Db, ids: &[&str]) -> AppResult<Vec<SystemRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT {COLS} FROM systems WHERE id IN ({})",
-        list.join(",")
-    );
-    let mut q = sqlx::query_as(&sql);
-    for id in ids {
-        q = q.bind(*id);
-    }
-    Ok(q.fetch_all(&db.pool).await?)
 }
 
 /// All systems of a company (the access module filters them per user).

@@ -103,15 +103,11 @@ pub struct TokenUser {
 }
 
 pub async fn user_by_token(db: &Db, token_hash: &str) -> AppResult<Option<TokenUser>> {
-    let cols: Vec<String> = USER_COLS
-        .split(',')
-        .map(|c| format!("u.{}", c.trim()))
-        .collect();
     Ok(sqlx::query_as(&format!(
         "SELECT {}, t.id AS token_id, t.expires_at AS token_expires_at, \
          t.last_used_at AS token_last_used_at \
          FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
-        cols.join(", ")
+        crate::db::qualified(USER_COLS, "u")
     ))
     .bind(token_hash)
     .fetch_optional(&db.pool)

@@ -105,7 +105,13 @@ fn set_tag(h: &mut HeaderMap, tag: HeaderValue) {
 async fn marker_tag(st: &AppState, h: HeaderMap, uri: Uri) -> Option<String> {
     let h = &h;
     let user = crate::auth::session::resolve(st, h).await.ok()??;
-    let seq = change_seq(st, user.company_id.as_str()).await.ok()?;
+    let seq = crate::companies::store::marker(
+        &st.db,
+        user.company_id.as_str(),
+        crate::companies::store::Marker::Change,
+    )
+    .await
+    .ok()?;
     let mut d = Sha256::new();
     d.update(uri.to_string().as_bytes());
     for name in [header::COOKIE, header::ACCEPT_LANGUAGE] {
@@ -123,13 +129,4 @@ async fn marker_tag(st: &AppState, h: HeaderMap, uri: Uri) -> Option<String> {
         "W/\"m{seq}-{minute}-{}\"",
         hex::encode(&d.finalize()[..8])
     ))
-}
-
-/// The company's change marker (see migration 0023).
-pub async fn change_seq(st: &AppState, company_id: &str) -> crate::error::AppResult<i64> {
-    let (seq,): (i64,) = sqlx::query_as("SELECT change_seq FROM companies WHERE id = $1")
-        .bind(company_id)
-        .fetch_one(&st.db.pool)
-        .await?;
-    Ok(seq)
 }

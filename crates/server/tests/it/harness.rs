@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
+pub use crate::harness_api::*;
 use sqlx::Connection;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -327,31 +328,6 @@ pub fn raw_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap()
-}
-
-/// The status of `GET base+path` with a personal API token.
-pub async fn api_status(base: &str, token: &str, path: &str) -> u16 {
-    raw_client()
-        .get(format!("{base}{path}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-/// The JSON of `GET base+path` with a personal API token.
-pub async fn api_json(base: &str, token: &str, path: &str) -> serde_json::Value {
-    raw_client()
-        .get(format!("{base}{path}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
         .unwrap()
 }
 

@@ -20,6 +20,7 @@ mod firmware;
 mod groups;
 mod hardening;
 mod harness;
+mod harness_api;
 mod heartbeat;
 mod i18n;
 mod live;

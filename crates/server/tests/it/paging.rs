@@ -5,6 +5,7 @@
 
 use crate::both_backends;
 use crate::harness::*;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 both_backends!(systems_lists_page_in_sql, alerts_lists_page_in_sql);
@@ -60,31 +61,37 @@ async fn systems_lists_page_in_sql(b: Backend) {
         .await
         .api_token()
         .await;
-    let http = reqwest::Client::new();
+    // As the owner through the API: a system (its id), and a role on a system for Bea.
+    let add = |name: String, serial: String| {
+        let (url, owner) = (srv.url.clone(), owner.clone());
+        async move {
+            let body = json!({"name": name, "serial": serial});
+            let (_, r) = api_send(&url, &owner, Method::POST, "/api/v1/systems", Some(body)).await;
+            r["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let grant = |system: String, role: &'static str| {
+        let (url, owner) = (srv.url.clone(), owner.clone());
+        async move {
+            let body =
+                json!({"user_email": "bea@acme.example", "system_id": system, "roles": [role]});
+            let (s, _) = api_send(
+                &url,
+                &owner,
+                Method::POST,
+                "/api/v1/authorisations",
+                Some(body),
+            )
+            .await;
+            assert_eq!(s, 201);
+        }
+    };
     let mut ids = Vec::new();
     for i in 0..N {
-        let r: Value = http
-            .post(format!("{}/api/v1/systems", srv.url))
-            .bearer_auth(&owner)
-            .json(&json!({"name": name(i), "serial": format!("PG{i:08}")}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        ids.push(r["id"].as_str().unwrap().to_owned());
+        ids.push(add(name(i), format!("PG{i:08}")).await);
     }
     for id in ids.iter().step_by(33) {
-        let s = http
-            .post(format!("{}/api/v1/authorisations", srv.url))
-            .bearer_auth(&owner)
-            .json(&json!({"user_email": "bea@acme.example", "system_id": id, "roles": ["monitoring"]}))
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert_eq!(s, 201);
+        grant(id.clone(), "monitoring").await;
     }
 
     // By name (case-insensitive), 50 at a time: every system once, in order.
@@ -126,56 +133,20 @@ async fn systems_lists_page_in_sql(b: Backend) {
     assert_eq!(by_role.len(), hers.len());
     all_pages(&srv.url, &eve, "limit=1000", 0).await;
     // Her count is kept between lists, and follows a new authorisation at once.
-    let s = http
-        .post(format!("{}/api/v1/authorisations", srv.url))
-        .bearer_auth(&owner)
-        .json(&json!({"user_email": "bea@acme.example", "system_id": ids[1], "roles": ["backup"]}))
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(s, 201);
+    grant(ids[1].clone(), "backup").await;
     all_pages(&srv.url, &bea, "limit=50", N.div_ceil(33) + 1).await;
     // … and the system's deletion, and a rename (no change of access) keeps the count.
-    let s = http
-        .patch(format!("{}/api/v1/systems/{}", srv.url, ids[2]))
-        .bearer_auth(&owner)
-        .json(&json!({"name": name(2)}))
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert!(s.is_success(), "{s}");
+    let path = format!("/api/v1/systems/{}", ids[2]);
+    let rename = Some(json!({"name": name(2)}));
+    let (s, _) = api_send(&srv.url, &owner, Method::PATCH, &path, rename).await;
+    assert!((200..300).contains(&s), "{s}");
     all_pages(&srv.url, &bea, "limit=50", N.div_ceil(33) + 1).await;
-    let gone: Value = http
-        .post(format!("{}/api/v1/systems", srv.url))
-        .bearer_auth(&owner)
-        .json(&json!({"name": "Gone soon", "serial": "PGGONE0001"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let gone = gone["id"].as_str().unwrap().to_owned();
-    let s = http
-        .post(format!("{}/api/v1/authorisations", srv.url))
-        .bearer_auth(&owner)
-        .json(&json!({"user_email": "bea@acme.example", "system_id": gone, "roles": ["backup"]}))
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(s, 201);
+    let gone = add("Gone soon".into(), "PGGONE0001".into()).await;
+    grant(gone.clone(), "backup").await;
     all_pages(&srv.url, &bea, "limit=50", N.div_ceil(33) + 2).await;
-    let s = http
-        .delete(format!("{}/api/v1/systems/{gone}", srv.url))
-        .bearer_auth(&owner)
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert!(s.is_success(), "{s}");
+    let path = format!("/api/v1/systems/{gone}");
+    let (s, _) = api_send(&srv.url, &owner, Method::DELETE, &path, None).await;
+    assert!((200..300).contains(&s), "{s}");
     all_pages(&srv.url, &bea, "limit=50", N.div_ceil(33) + 1).await;
 
     // Refused: limits out of range, unknown sort or order, a cursor of another sort or not
