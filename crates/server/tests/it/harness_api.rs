@@ -6,14 +6,9 @@ use crate::harness::raw_client;
 
 /// The status of `GET base+path` with a personal API token.
 pub async fn api_status(base: &str, token: &str, path: &str) -> u16 {
-    raw_client()
-        .get(format!("{base}{path}"))
-        .bearer_auth(token)
-        .send()
+    api_send(base, token, reqwest::Method::GET, path, None)
         .await
-        .unwrap()
-        .status()
-        .as_u16()
+        .0
 }
 
 /// The JSON of `GET base+path` with a personal API token.
