@@ -140,6 +140,22 @@ pub struct ServeArgs {
     pub firmware_keys: Vec<String>,
     #[command(flatten)]
     pub remote: RemoteArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// How a node joins a cluster (a group of `serve`'s flags).
+#[derive(Args)]
+pub struct ClusterArgs {
+    /// NATS server(s) joining this node to a cluster (nats://HOST:4222, comma-separated); needs PostgreSQL and a shared blob store.
+    #[arg(long, env = "ZENTRALE_NATS_URL")]
+    pub nats_url: Option<String>,
+    /// First token of this cluster's NATS subjects [zentrale].
+    #[arg(long, env = "ZENTRALE_NATS_PREFIX")]
+    pub nats_prefix: Option<String>,
+    /// How the other nodes reach this node's listener [the address --listen bound].
+    #[arg(long, env = "ZENTRALE_NODE_URL")]
+    pub node_url: Option<String>,
 }
 
 /// Remote configuration's settings (a group of `serve`'s flags).
@@ -242,6 +258,16 @@ impl ServeArgs {
         }
         if let Some(v) = r.remote_absolute_s {
             s.remote_absolute_s = v;
+        }
+        let c = &self.cluster;
+        if c.nats_url.is_some() {
+            s.nats_url = c.nats_url.clone();
+        }
+        if let Some(v) = &c.nats_prefix {
+            s.nats_prefix = v.clone();
+        }
+        if c.node_url.is_some() {
+            s.node_url = c.node_url.clone();
         }
         Ok(s)
     }

@@ -26,6 +26,16 @@ pub async fn start(config: Config, clock: Clock) -> AppResult<AppState> {
     let mut st = AppState::new(db, config, clock);
     st.blobs = Some(std::sync::Arc::new(blobs));
     systems::store::mark_own_offline(&st.db, &st.node).await?;
+    if let Some(cfg) = st.config.cluster.clone() {
+        let cluster = std::sync::Arc::new(crate::cluster::Cluster::connect(&cfg, &st.node).await?);
+        st.link = std::sync::Arc::new(crate::cluster::link::ClusterLink {
+            local: st.gateway.clone(),
+            db: st.db.clone(),
+            cluster: cluster.clone(),
+        });
+        st.cluster = Some(cluster);
+        tracing::info!(nats = %cfg.nats_url, prefix = %cfg.prefix, "this node is part of a cluster");
+    }
     tracing::info!(node = %st.node, "this node's name");
     check_sso(&st);
     Ok(st)
@@ -93,7 +103,12 @@ fn device_and_ops_routes() -> Vec<RouteDef> {
                 )
             }),
         ),
-        r("GET", "/healthz", get(|| async { "ok" })),
+        r(
+            "GET",
+            crate::cluster::relay::RELAY_PATH,
+            get(crate::cluster::relay::serve),
+        ),
+        r("GET", "/healthz", get(healthz)),
         r("GET", "/readyz", get(ready)),
         r("GET", "/metrics", get(web::metrics::metrics)),
     ]
@@ -170,6 +185,11 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     }
 }
 
+/// Alive, and which node answers (behind a load balancer, the one that did).
+async fn healthz(State(st): State<AppState>) -> String {
+    format!("ok\nnode {}\n", st.node)
+}
+
 async fn ready(State(st): State<AppState>) -> impl IntoResponse {
     if sqlx::query("SELECT 1").execute(&st.db.pool).await.is_err() {
         return (
@@ -177,14 +197,20 @@ async fn ready(State(st): State<AppState>) -> impl IntoResponse {
             "database unavailable".to_owned(),
         );
     }
-    let sso = st.sso_problem.lock().ok().and_then(|p| p.clone());
-    match sso {
-        // Local logins and devices work: ready, and the problem is named.
-        Some(why) => (
-            StatusCode::OK,
-            format!("ready; single sign-on unavailable: {why}"),
-        ),
-        None => (StatusCode::OK, "ready".to_owned()),
+    let mut problems = Vec::new();
+    if let Some(why) = st.sso_problem.lock().ok().and_then(|p| p.clone()) {
+        problems.push(format!("single sign-on unavailable: {why}"));
+    }
+    if let Some(why) = st.cluster.as_ref().and_then(|c| c.problem()) {
+        problems.push(format!(
+            "other nodes unreachable ({why}); this node serves its own PBXes"
+        ));
+    }
+    // Local logins and devices work: ready, and each problem is named.
+    if problems.is_empty() {
+        (StatusCode::OK, "ready".to_owned())
+    } else {
+        (StatusCode::OK, format!("ready; {}", problems.join("; ")))
     }
 }
 
@@ -229,6 +255,9 @@ pub async fn serve_with_remote(
     let timeouts = crate::listener::Timeouts {
         header: std::time::Duration::from_secs(st.config.header_timeout_s.max(1)),
     };
+    if let Some(cluster) = st.cluster.clone() {
+        join_cluster(&st, &cluster, &listener, tls.is_some(), &stop).await?;
+    }
     let remote_task = match remote {
         Some(l) => {
             let origin = crate::remote::service::origin_template(&st, &l)?;
@@ -254,6 +283,41 @@ pub async fn serve_with_remote(
     stop.cancel();
     let _ = background.await;
     served
+}
+
+/// Enters this node in `cluster_nodes` with the address the others reach it at, and
+/// starts its heartbeat and what it answers for the others.
+async fn join_cluster(
+    st: &AppState,
+    cluster: &std::sync::Arc<crate::cluster::Cluster>,
+    listener: &TcpListener,
+    tls: bool,
+    stop: &tokio_util::sync::CancellationToken,
+) -> AppResult<()> {
+    use crate::cluster::heartbeat;
+    let url = match st.config.cluster.as_ref().and_then(|c| c.node_url.clone()) {
+        Some(u) => u,
+        None => {
+            let addr = listener.local_addr().map_err(AppError::internal)?;
+            format!("{}://{addr}", if tls { "https" } else { "http" })
+        }
+    };
+    heartbeat::join(
+        &st.db,
+        &st.node,
+        &url,
+        &cluster.relay_secret,
+        st.clock.now_ms(),
+    )
+    .await?;
+    tracing::info!(%url, "other nodes reach this node at");
+    tokio::spawn(heartbeat::run(st.clone(), stop.clone()));
+    tokio::spawn(crate::cluster::serve::run(
+        st.clone(),
+        cluster.clone(),
+        stop.clone(),
+    ));
+    Ok(())
 }
 
 /// The node's background work: writing monitoring samples (twice a second) and settling

@@ -15,6 +15,7 @@ pub mod backups;
 pub mod blobs;
 pub mod calls;
 pub mod clock;
+pub mod cluster;
 pub mod commands;
 pub mod companies;
 pub mod config;

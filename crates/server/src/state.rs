@@ -43,6 +43,8 @@ pub struct AppState {
     pub infos: Arc<crate::systems::info_batch::InfoBatch>,
     /// How many systems each user may see, per company access marker.
     pub visible_counts: Arc<crate::access::counts::VisibleCounts>,
+    /// The other nodes, when this one is part of a cluster (`--nats-url`).
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
             metrics,
             infos: Arc::default(),
             visible_counts: Arc::default(),
+            cluster: None,
             blobs: None,
             remote: Arc::default(),
             remote_origin: Arc::default(),

@@ -128,12 +128,6 @@ async fn wait_state(c: &reqwest::Client, url: &str, token: &str, want: &str) -> 
     }
 }
 
-fn between(s: &str, a: &str, b: &str) -> String {
-    let i = s.find(a).unwrap() + a.len();
-    let j = s[i..].find(b).unwrap() + i;
-    s[i..j].to_owned()
-}
-
 async fn killed_mid_command(dir: tempfile::TempDir, db: &str, scenario: Scenario) {
     let data = dir.path().join("data");
     let d = data.to_str().unwrap();

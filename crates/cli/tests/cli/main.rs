@@ -2,6 +2,9 @@
 //! account commands, each as a separate process talking over loopback.
 
 mod accounts;
+mod balancer;
+mod cluster;
+mod cluster_setup;
 mod commands;
 mod config;
 mod demo;

@@ -185,3 +185,10 @@ pub fn secrets_in(dir: &Path) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The text between `a` and the next `b` after it.
+pub fn between(s: &str, a: &str, b: &str) -> String {
+    let i = s.find(a).unwrap() + a.len();
+    let j = s[i..].find(b).unwrap() + i;
+    s[i..j].to_owned()
+}

@@ -26,6 +26,7 @@ err-user-with-e-mail = Einen Benutzer mit der E-Mail-Adresse { $value } gibt es 
 err-pbx-not-connected-right = Die Telefonanlage ist gerade nicht verbunden; angezeigt wird der letzte bekannte Stand.
 err-pbx-could-not-answer = Die Telefonanlage konnte nicht antworten: { $message }
 err-pbx-did-not-answer = Die Telefonanlage hat nicht innerhalb von { $seconds } Sekunden geantwortet; versuchen Sie es erneut.
+err-cluster-unavailable = Die Telefonanlage ist mit einem anderen Knoten der Zentrale verbunden, der gerade nicht erreichbar ist; versuchen Sie es gleich noch einmal.
 err-not-e-mail-address = „{ $value }“ ist keine E-Mail-Adresse.
 err-no-company-named = Es gibt keine Firma „{ $value }“.
 err-user-with-e-mail-2 = Einen Benutzer mit der E-Mail-Adresse { $email } gibt es schon.

@@ -70,6 +70,7 @@ info-uptime = Betriebszeit
 info-maintenance = Wartung
 info-paired = Gekoppelt
 info-online-since = Online seit
+info-node = Knoten der Zentrale
 info-last-seen = Zuletzt gesehen
 info-added = Angelegt
 info-your-roles = Ihre Rollen

@@ -26,6 +26,7 @@ err-user-with-e-mail = A user with e-mail { $value } exists already.
 err-pbx-not-connected-right = The PBX is not connected right now; showing the last known state.
 err-pbx-could-not-answer = The PBX could not answer: { $message }
 err-pbx-did-not-answer = The PBX did not answer within { $seconds } seconds; try again.
+err-cluster-unavailable = The PBX is connected to another node of the control center, which cannot be reached right now; try again in a moment.
 err-not-e-mail-address = '{ $value }' is not an e-mail address
 err-no-company-named = no company named '{ $value }'
 err-user-with-e-mail-2 = a user with e-mail { $email } exists already

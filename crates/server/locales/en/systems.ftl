@@ -70,6 +70,7 @@ info-uptime = Uptime
 info-maintenance = Maintenance
 info-paired = Paired
 info-online-since = Online since
+info-node = Control-center node
 info-last-seen = Last seen
 info-added = Added
 info-your-roles = Your roles

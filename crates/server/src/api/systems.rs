@@ -37,6 +37,8 @@ pub struct DeviceJson {
     pub licences: Vec<LicenceJson>,
     pub paired_ms: Option<i64>,
     pub online_since_ms: Option<i64>,
+    /// The control-center node holding the PBX's connection while it is online.
+    pub online_node: Option<String>,
     pub last_seen_ms: Option<i64>,
 }
 
@@ -85,6 +87,7 @@ fn json(st: &AppState, a: &SystemAccess, detail: bool, tr: &crate::i18n::Tr) -> 
             .collect(),
         paired_ms: s.paired_at,
         online_since_ms: s.online_since,
+        online_node: s.online_since.and(s.online_node.clone()),
         last_seen_ms: s.last_seen_at,
     });
     SystemJson {

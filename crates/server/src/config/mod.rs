@@ -77,6 +77,19 @@ pub struct Config {
     pub remote_idle_s: i64,
     /// A remote session ends this long after it was opened.
     pub remote_absolute_s: i64,
+    /// Several nodes joined through NATS; `None`: this node alone (the embedded default).
+    pub cluster: Option<ClusterConfig>,
+}
+
+/// How a node joins a cluster (docs/operations.md, "A cluster of nodes").
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// NATS server(s), comma-separated.
+    pub nats_url: String,
+    /// First token of every subject.
+    pub prefix: String,
+    /// How other nodes reach this node's listener; `None`: the address it bound.
+    pub node_url: Option<String>,
 }
 
 /// OpenID Connect settings.

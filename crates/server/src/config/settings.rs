@@ -57,6 +57,14 @@ pub struct Settings {
     pub remote_url: Option<String>,
     pub remote_idle_s: i64,
     pub remote_absolute_s: i64,
+    /// NATS server(s) that join this node to a cluster (`nats://host:4222`, comma-separated).
+    pub nats_url: Option<String>,
+    /// First token of every NATS subject this cluster uses (several clusters, or tests, on
+    /// one NATS server keep apart).
+    pub nats_prefix: String,
+    /// How the other nodes reach this node's listener (tunnels held here); default: the
+    /// address `listen` bound.
+    pub node_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -98,6 +106,9 @@ impl Default for Settings {
             remote_url: None,
             remote_idle_s: 15 * 60,
             remote_absolute_s: 2 * 3600,
+            nats_url: None,
+            nats_prefix: "zentrale".to_owned(),
+            node_url: None,
         }
     }
 }
@@ -173,6 +184,7 @@ impl Settings {
             }
         }
         problems.extend(self.remote_problems());
+        problems.extend(self.cluster_problems());
         for k in &self.firmware_keys {
             if !k.trim().is_empty() && minisign::PublicKey::from_base64(k.trim()).is_err() {
                 problems.push(format!(
@@ -215,6 +227,54 @@ impl Settings {
         }
         if self.remote_idle_s < 60 || self.remote_absolute_s < 60 {
             problems.push("remote_idle_s and remote_absolute_s must be at least 60".to_owned());
+        }
+        problems
+    }
+
+    /// What is wrong with the cluster settings.
+    fn cluster_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Some(u) = &self.nats_url {
+            for one in u.split(',').map(str::trim) {
+                let ok = url::Url::parse(one)
+                    .is_ok_and(|p| matches!(p.scheme(), "nats" | "tls") && p.host().is_some());
+                if !ok {
+                    problems.push(format!(
+                        "nats_url '{one}' must be like nats://127.0.0.1:4222"
+                    ));
+                }
+            }
+        }
+        let p = &self.nats_prefix;
+        if p.is_empty()
+            || p.len() > 64
+            || !p
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            problems.push(format!(
+                "nats_prefix '{p}' must be 1 to 64 letters, digits, '-' or '_'"
+            ));
+        }
+        if self.nats_url.is_some()
+            && let Some(id) = &self.node_id
+            && !id
+                .trim()
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            problems.push(format!(
+                "node_id '{id}' must be letters, digits, '-' or '_' in a cluster (it names NATS subjects)"
+            ));
+        }
+        if let Some(u) = &self.node_url {
+            let ok = url::Url::parse(u)
+                .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+            if !ok {
+                problems.push(format!(
+                    "node_url '{u}' must be like http://10.0.0.5:8080 (how other nodes reach this one)"
+                ));
+            }
         }
         problems
     }
@@ -270,6 +330,17 @@ impl Settings {
                 .filter(|u| !u.is_empty()),
             remote_idle_s: self.remote_idle_s.max(1),
             remote_absolute_s: self.remote_absolute_s.max(1),
+            cluster: self
+                .nats_url
+                .filter(|u| !u.trim().is_empty())
+                .map(|nats_url| super::ClusterConfig {
+                    nats_url,
+                    prefix: self.nats_prefix,
+                    node_url: self
+                        .node_url
+                        .map(|u| u.trim_end_matches('/').to_owned())
+                        .filter(|u| !u.is_empty()),
+                }),
         }
     }
 

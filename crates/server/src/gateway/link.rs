@@ -46,6 +46,86 @@ impl dyn DeviceLink {
     }
 }
 
+/// How a request to a PBX ended, as the node holding its connection saw it; carried
+/// between nodes as it is (docs/protocol.md, "Between nodes").
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Answer {
+    Ok { result: serde_json::Value },
+    NotConnected,
+    Failed { message: String },
+    NoAnswer { seconds: u64 },
+}
+
+impl Answer {
+    /// The answer as services see it.
+    pub fn into_result(self) -> AppResult<serde_json::Value> {
+        match self {
+            Answer::Ok { result } => Ok(result),
+            Answer::NotConnected => Err(AppError::Unavailable(crate::msg!(
+                "err-pbx-not-connected-right"
+            ))),
+            Answer::Failed { message } => Err(AppError::Unavailable(crate::msg!(
+                "err-pbx-could-not-answer",
+                message = message
+            ))),
+            Answer::NoAnswer { seconds } => Err(AppError::Unavailable(crate::msg!(
+                "err-pbx-did-not-answer",
+                seconds = seconds
+            ))),
+        }
+    }
+}
+
+/// The requests the control center sends to agents, by name (a request that came from
+/// another node names its method as text).
+pub fn to_agent_method(name: &str) -> Option<&'static str> {
+    use zentrale_protocol::methods::{
+        CommandRunMethod, InfoGet, RegistrationsGet, TunnelOpenMethod,
+    };
+    [
+        InfoGet::NAME,
+        RegistrationsGet::NAME,
+        TunnelOpenMethod::NAME,
+        CommandRunMethod::NAME,
+    ]
+    .into_iter()
+    .find(|m| *m == name)
+}
+
+impl Registry {
+    /// Sends request `method` to the system's agent if it is connected to this node and
+    /// waits at most `timeout` for its answer.
+    pub async fn ask_here(
+        &self,
+        system_id: &str,
+        method: &'static str,
+        params: serde_json::Value,
+        timeout: Duration,
+    ) -> Answer {
+        let Some(tx) = self.sender(system_id) else {
+            return Answer::NotConnected;
+        };
+        let (reply, rx) = oneshot::channel();
+        let sent = tx.send(Box::new(Outbound::Request {
+            method,
+            params,
+            reply,
+        }));
+        if sent.await.is_err() {
+            return Answer::NotConnected;
+        }
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(Ok(result))) => Answer::Ok { result },
+            Ok(Ok(Err(message))) => Answer::Failed { message },
+            Ok(Err(_)) => Answer::NotConnected,
+            Err(_) => Answer::NoAnswer {
+                seconds: timeout.as_secs(),
+            },
+        }
+    }
+}
+
 impl DeviceLink for Registry {
     fn request<'a>(
         &'a self,
@@ -55,28 +135,9 @@ impl DeviceLink for Registry {
         timeout: Duration,
     ) -> LinkFuture<'a, AppResult<serde_json::Value>> {
         Box::pin(async move {
-            let offline = || AppError::Unavailable(crate::msg!("err-pbx-not-connected-right"));
-            let tx = self.sender(system_id).ok_or_else(offline)?;
-            let (reply, rx) = oneshot::channel();
-            tx.send(Box::new(Outbound::Request {
-                method,
-                params,
-                reply,
-            }))
-            .await
-            .map_err(|_| offline())?;
-            match tokio::time::timeout(timeout, rx).await {
-                Ok(Ok(Ok(v))) => Ok(v),
-                Ok(Ok(Err(message))) => Err(AppError::Unavailable(crate::msg!(
-                    "err-pbx-could-not-answer",
-                    message = message
-                ))),
-                Ok(Err(_)) => Err(offline()),
-                Err(_) => Err(AppError::Unavailable(crate::msg!(
-                    "err-pbx-did-not-answer",
-                    seconds = timeout.as_secs()
-                ))),
-            }
+            self.ask_here(system_id, method, params, timeout)
+                .await
+                .into_result()
         })
     }
 

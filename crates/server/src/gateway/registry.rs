@@ -103,6 +103,11 @@ impl Registry {
         self.lock().contains_key(system_id)
     }
 
+    /// The systems connected to this node.
+    pub fn ids(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
+    }
+
     pub fn count(&self) -> usize {
         self.lock().len()
     }

@@ -52,6 +52,7 @@ pub async fn connect(
                 "This PBX has no open remote-configuration session with this id and secret.",
             )
         })?;
+    store::set_tunnel_node(&st.db, &row.id, &st.node).await?;
     let on_upgrade = hyper::upgrade::on(&mut req);
     let (hub, id) = (st.remote.clone(), row.id.clone());
     let counted_from = (row.bytes_up.max(0) as u64, row.bytes_down.max(0) as u64);

@@ -5,8 +5,9 @@
 //! request is checked against the session and passed through the tunnel as it is —
 //! several at once, bodies streamed, WebSocket upgrades joined end to end.
 
-use super::service;
+use super::service::{self, Holder};
 use super::store::{self, SessionRow};
+use crate::cluster::relay::{self, Pipe};
 use crate::i18n::{Msg, Tr, negotiate};
 use crate::ids::hash_secret;
 use crate::state::AppState;
@@ -19,6 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use hyper_util::rt::TokioIo;
 use tokio_util::compat::FuturesAsyncReadCompatExt;
+use tokio_util::sync::CancellationToken;
 
 pub use super::service::OPEN_PATH;
 /// The session's cookie on the remote origin: `<session>.<secret>`.
@@ -183,28 +185,8 @@ async fn proxy(State(st): State<AppState>, req: Request) -> Response {
     if let Err(e) = store::touch(&st.db, &row.id, now, service::TOUCH_EVERY_MS, bytes).await {
         tracing::warn!(error = %e, "noting remote activity failed");
     }
-    let tunnel = match st.remote.get(&row.id) {
-        Some(t) => t,
-        None => {
-            // The agent reconnected (or this is its first request after a restart): the
-            // tunnel is asked for again.
-            if let Err(e) = service::open_tunnel(&st, &row.id, &row.system_id).await {
-                let (locale, tz) = negotiate(&headers);
-                let why = e.text(&Tr::new(locale, tz));
-                return page(
-                    &headers,
-                    StatusCode::BAD_GATEWAY,
-                    Msg::new("remote-unreachable").text("why", why),
-                );
-            }
-            match st.remote.get(&row.id) {
-                Some(t) => t,
-                None => return unreachable(&headers, "no tunnel"),
-            }
-        }
-    };
-    let stream = match tunnel.stream().await {
-        Ok(s) => s,
+    let (pipe, ended) = match pipe(&st, &row, &headers).await {
+        Ok(p) => p,
         Err(e) => return unreachable(&headers, &e),
     };
     let origin = st
@@ -212,10 +194,52 @@ async fn proxy(State(st): State<AppState>, req: Request) -> Response {
         .get()
         .map(|t| service::origin_of(t, &row.id))
         .unwrap_or_default();
-    match forward(req, stream, &row.pbx_address, &origin, tunnel.ended()).await {
+    match forward(req, pipe, &row.pbx_address, &origin, ended).await {
         Ok(resp) => resp,
         Err(e) => unreachable(&headers, &e),
     }
+}
+
+/// A new stream to the PBX: through the session's tunnel here, through the node that holds
+/// it, or through a tunnel asked for again (the agent reconnected, or this is the first
+/// request after a restart). With it, what is cancelled when the tunnel ends here.
+async fn pipe(
+    st: &AppState,
+    row: &SessionRow,
+    headers: &HeaderMap,
+) -> Result<(Box<dyn Pipe>, CancellationToken), String> {
+    let mut holder = match &row.tunnel_node {
+        Some(n) if st.remote.get(&row.id).is_none() && *n != *st.node && st.cluster.is_some() => {
+            Holder::Node(n.clone())
+        }
+        _ => Holder::Here,
+    };
+    for attempt in 0..2 {
+        match &holder {
+            Holder::Here => {
+                if let Some(t) = st.remote.get(&row.id) {
+                    let stream = t.stream().await?;
+                    return Ok((Box::new(stream.compat()), t.ended()));
+                }
+            }
+            Holder::Node(node) => match relay::open(st, node, &row.id).await {
+                Ok(p) => return Ok((p, CancellationToken::new())),
+                Err(e) if attempt > 0 => return Err(e),
+                Err(e) => {
+                    tracing::info!(%node, error = %e, "the tunnel's node did not relay; asking for the tunnel again")
+                }
+            },
+        }
+        if attempt == 0 {
+            holder = service::open_tunnel(st, &row.id, &row.system_id)
+                .await
+                .map_err(|e| {
+                    let (locale, tz) = negotiate(headers);
+                    e.text(&Tr::new(locale, tz))
+                })?;
+        }
+    }
+    Err("no tunnel".to_owned())
 }
 
 fn ended(headers: &HeaderMap, reason: &str) -> Response {
@@ -248,12 +272,12 @@ const HOP: &[&str] = &[
 /// Sends the request through a new stream of the tunnel and hands back the PBX's answer.
 async fn forward(
     mut req: Request,
-    stream: yamux::Stream,
+    stream: Box<dyn Pipe>,
     pbx_address: &str,
     origin: &str,
     ended: tokio_util::sync::CancellationToken,
 ) -> Result<Response, String> {
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream.compat()))
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;
     let until = ended.clone();

@@ -113,9 +113,17 @@ pub async fn create(st: &AppState, ctx: &Ctx, cap: Cap<RemoteConfig>) -> AppResu
     Ok(Created { session, url })
 }
 
+/// Where a session's tunnel is attached.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Holder {
+    Here,
+    /// Another node of the cluster.
+    Node(String),
+}
+
 /// Asks the system's agent for the session's tunnel (with a fresh secret) and waits until
-/// it is attached here.
-pub async fn open_tunnel(st: &AppState, id: &str, system_id: &str) -> AppResult<()> {
+/// it is attached, here or (in a cluster) on the node the agent's upgrade reached.
+pub async fn open_tunnel(st: &AppState, id: &str, system_id: &str) -> AppResult<Holder> {
     let secret = new_secret();
     store::set_agent(&st.db, id, &hash_secret(&secret)).await?;
     let params = TunnelOpen {
@@ -124,10 +132,34 @@ pub async fn open_tunnel(st: &AppState, id: &str, system_id: &str) -> AppResult<
     };
     let opening = st.link.ask::<TunnelOpenMethod>(system_id, &params).await?;
     store::set_address(&st.db, id, &opening.pbx_address).await?;
-    if st.remote.wait(id, ATTACH_WAIT).await.is_none() {
-        return Err(AppError::Unavailable(Msg::new("remote-no-tunnel")));
+    attached(st, id)
+        .await?
+        .ok_or_else(|| AppError::Unavailable(Msg::new("remote-no-tunnel")))
+}
+
+/// Waits up to [`ATTACH_WAIT`] for the session's tunnel: here, or on another node (which
+/// notes itself in the session's row).
+async fn attached(st: &AppState, id: &str) -> AppResult<Option<Holder>> {
+    if st.cluster.is_none() {
+        return Ok(st.remote.wait(id, ATTACH_WAIT).await.map(|_| Holder::Here));
     }
-    Ok(())
+    let until = tokio::time::Instant::now() + ATTACH_WAIT;
+    while tokio::time::Instant::now() < until {
+        if st
+            .remote
+            .wait(id, Duration::from_millis(100))
+            .await
+            .is_some()
+        {
+            return Ok(Some(Holder::Here));
+        }
+        if let Some(node) = store::get(&st.db, id).await?.and_then(|r| r.tunnel_node)
+            && node != *st.node
+        {
+            return Ok(Some(Holder::Node(node)));
+        }
+    }
+    Ok(None)
 }
 
 /// Ends a session for `reason` (`closed`, `idle`, `expired`, `not_permitted`,
@@ -135,6 +167,13 @@ pub async fn open_tunnel(st: &AppState, id: &str, system_id: &str) -> AppResult<
 /// Ending one that has ended already does nothing.
 pub async fn end(st: &AppState, id: &str, reason: &str, by: Option<&Ctx>) -> AppResult<()> {
     let bytes = st.remote.close(id);
+    if let Some(cluster) = &st.cluster {
+        // The tunnel may be held by another node.
+        let msg = crate::cluster::wire::Broadcast::RemoteEnd {
+            session: id.to_owned(),
+        };
+        cluster.tell_everyone(&msg).await;
+    }
     let Some(row) = store::end(&st.db, id, reason, st.clock.now_ms(), bytes).await? else {
         return Ok(());
     };

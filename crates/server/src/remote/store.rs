@@ -23,11 +23,13 @@ pub struct SessionRow {
     pub end_reason: Option<String>,
     pub bytes_up: i64,
     pub bytes_down: i64,
+    /// The node holding the tunnel (a cluster); `None`: none attached yet.
+    pub tunnel_node: Option<String>,
 }
 
 const COLS: &str = "id, system_id, user_id, user_email, ticket_expires_at, cookie_hash, \
     agent_hash, pbx_address, created_at, opened_at, last_active_at, ends_at, ended_at, \
-    end_reason, bytes_up, bytes_down";
+    end_reason, bytes_up, bytes_down, tunnel_node";
 
 /// What a new session starts with.
 pub struct NewSession<'a> {
@@ -138,8 +140,9 @@ pub async fn redeem(
 }
 
 /// A new secret for the agent's connection (a tunnel opened again).
+/// A new secret for the agent's side; the tunnel attached before (if any) is forgotten.
 pub async fn set_agent(db: &Db, id: &str, agent_hash: &str) -> AppResult<()> {
-    sqlx::query("UPDATE remote_sessions SET agent_hash = $2 WHERE id = $1")
+    sqlx::query("UPDATE remote_sessions SET agent_hash = $2, tunnel_node = NULL WHERE id = $1")
         .bind(id)
         .bind(agent_hash)
         .execute(&db.pool)
@@ -160,7 +163,9 @@ pub async fn set_address(db: &Db, id: &str, address: &str) -> AppResult<()> {
 /// Notes activity (at most every `every` ms, to spare the database) and byte counts.
 pub async fn touch(db: &Db, id: &str, now: i64, every: i64, bytes: (u64, u64)) -> AppResult<()> {
     sqlx::query(
-        "UPDATE remote_sessions SET last_active_at = $2, bytes_up = $4, bytes_down = $5 \
+        "UPDATE remote_sessions SET last_active_at = $2, \
+         bytes_up = CASE WHEN bytes_up > $4 THEN bytes_up ELSE $4 END, \
+         bytes_down = CASE WHEN bytes_down > $5 THEN bytes_down ELSE $5 END \
          WHERE id = $1 AND last_active_at <= $2 - $3 AND ended_at IS NULL",
     )
     .bind(id)
@@ -235,4 +240,28 @@ pub async fn not_permitted(db: &Db, system_id: Option<&str>) -> AppResult<Vec<(S
     .bind(system_id)
     .fetch_all(&db.pool)
     .await?)
+}
+
+/// The agent's side of the tunnel attached on `node`.
+pub async fn set_tunnel_node(db: &Db, id: &str, node: &str) -> AppResult<()> {
+    sqlx::query("UPDATE remote_sessions SET tunnel_node = $2 WHERE id = $1")
+        .bind(id)
+        .bind(node)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The byte counts of a tunnel that ended on the node holding it (they only grow).
+pub async fn set_bytes(db: &Db, id: &str, bytes: (u64, u64)) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE remote_sessions SET bytes_up = $2, bytes_down = $3 \
+         WHERE id = $1 AND bytes_up <= $2 AND bytes_down <= $3",
+    )
+    .bind(id)
+    .bind(bytes.0 as i64)
+    .bind(bytes.1 as i64)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }

@@ -35,6 +35,8 @@ pub struct SystemRow {
     pub info_at: Option<i64>,
     pub last_seen_at: Option<i64>,
     pub online_since: Option<i64>,
+    /// The node holding its connection (several nodes share the database).
+    pub online_node: Option<String>,
     /// Why the last registration report could not be taken (too large for protocol v1).
     pub registrations_problem: Option<String>,
     /// The PBX reported a password for remote backup (remote backup set up).

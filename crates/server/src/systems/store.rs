@@ -11,7 +11,7 @@ const COLS: &str = "id, company_id, owner_id, name, serial, created_at, token, t
     token_used_at, secret_hash, initial_registration_at, paired_at, error_code, error_detail, \
     error_at, revoked_at, model, mac, firmware, booted_at, maintenance_active, maintenance_until, \
     licences, capabilities, monitoring_enabled, remote_config_allowed, info_at, last_seen_at, \
-    online_since, registrations_problem, remote_backup_ready, remote_since";
+    online_since, online_node, registrations_problem, remote_backup_ready, remote_since";
 
 /// The columns of a [`SystemRow`] of the table named `alias` in a query.
 pub fn cols_of(alias: &str) -> String {
@@ -234,6 +234,25 @@ pub async fn touch_seen(db: &Db, ids: &[String], now: i64) -> AppResult<()> {
             marks.join(", ")
         );
         let mut q = sqlx::query(&sql).bind(now);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&db.pool).await?;
+    }
+    Ok(())
+}
+
+/// The systems connected to `node` that the database shows offline (the node was taken
+/// for dead) are online there again, 500 at a time.
+pub async fn set_online_here(db: &Db, ids: &[String], node: &str, now: i64) -> AppResult<()> {
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "UPDATE systems SET online_since = $1, online_node = $2, last_seen_at = $1 \
+             WHERE online_node IS NULL AND id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(now).bind(node);
         for id in chunk {
             q = q.bind(id);
         }

@@ -153,6 +153,8 @@ pub struct SystemInfo {
     pub licences: Vec<Licence>,
     pub last_seen: String,
     pub online_since: String,
+    /// The control-center node holding the connection (shown in a cluster only).
+    pub node: String,
     pub paired_at: String,
     pub created_at: String,
 }
@@ -200,6 +202,10 @@ impl SystemInfo {
                 tr.datetime(s.last_seen_at)
             },
             online_since: tr.datetime(s.online_since),
+            node: match (&st.cluster, online) {
+                (Some(_), true) => s.online_node.clone().unwrap_or_default(),
+                _ => String::new(),
+            },
             paired_at: tr.datetime(s.paired_at),
             created_at: tr.datetime(Some(s.created_at)),
         }

@@ -276,6 +276,7 @@ fn matrix() -> Vec<Row> {
         row("PUT", "/device/v1/transfers/{id}", "/device/v1/transfers/none", NoBody,                              "login  login  login  login  login  login  login  login  login"),
         row("GET", "/device/v1/transfers/{id}", "/device/v1/transfers/none", NoBody,                              "login  login  login  login  login  login  login  login  login"),
         row("GET", "/device/v1/tunnels/{session}", "/device/v1/tunnels/none", NoBody,                             "login  login  login  login  login  login  login  login  login"),
+        row("GET", "/cluster/v1/tunnels/{session}", "/cluster/v1/tunnels/none", NoBody,                           "hidden hidden hidden hidden hidden hidden hidden hidden hidden"),
         row("GET", "/device/v1/ws", "/device/v1/ws", NoBody,                                                       "invalid invalid invalid invalid invalid invalid invalid invalid invalid"),
         row("GET", "/device/v1/schema.json", "/device/v1/schema.json", NoBody,                                 "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
         row("GET", "/healthz", "/healthz", NoBody,                                                                 "ok     ok     ok     ok     ok     ok     ok     ok     ok"),
