@@ -9,7 +9,6 @@
 use crate::balancer::Balancer;
 use crate::cluster_setup::*;
 use crate::support::*;
-use sqlx::Connection;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,44 +25,8 @@ struct Pbx {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_route_recover_and_restart_without_loss() {
-    let name = unique("zt_cluster");
-    let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", pg_admin()))
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let moto = moto().await;
-    let s3 = moto.1.trim_end_matches('/').to_owned();
-    let bucket = unique("zt-cluster").replace('_', "-");
-    let r = reqwest::Client::new()
-        .put(format!("{s3}/{bucket}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "bucket: {}", r.status());
-    let setup = Setup {
-        db: format!("{}/{name}", pg_admin()),
-        blob_url: format!("s3://{bucket}/cluster"),
-        s3,
-        prefix: unique("zt"),
-        dir: tempfile::tempdir().unwrap(),
-    };
-    setup.cli(&["company", "add", "Cluster Co"], None).await;
-    setup
-        .cli(
-            &[
-                "user",
-                "add",
-                "--company",
-                "Cluster Co",
-                "--email",
-                "c@cluster.example",
-            ],
-            Some(&format!("{PW}\n")),
-        )
-        .await;
+    let setup = Setup::new().await;
+    setup.account("Cluster Co", "c@cluster.example", PW).await;
 
     let mut nodes = vec![
         Node::start(&setup, "node-a").await,
@@ -85,43 +48,12 @@ async fn three_nodes_route_recover_and_restart_without_loss() {
     let web = client();
     let a = nodes[0].url.clone();
     login(&web, &a, "c@cluster.example", PW).await;
-    let page = web
-        .post(format!("{a}/account/tokens"))
-        .form(&[("name", "t"), ("days", "")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = between(&page, "data-new-token=\"", "\"");
+    let token = api_token(&web, &a).await;
     let stop = CancellationToken::new();
     let mut pbxes = Vec::new();
     for i in 0..PBXES {
         let serial = format!("CLUSTER{i:03}");
-        let r = web
-            .post(format!("{a}/admin/systems"))
-            .form(&[("name", serial.as_str()), ("serial", serial.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        let id = r.headers()["location"]
-            .to_str()
-            .unwrap()
-            .rsplit("created=")
-            .next()
-            .unwrap()
-            .to_owned();
-        let page = web
-            .get(format!("{a}/admin/systems"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let pairing = between(&page, &format!("id=\"token-{id}\">"), "<");
+        let (id, pairing) = add_system(&web, &a, &serial).await;
         let sim = Arc::new(SimulatedPbx::new(&serial, i as u64 + 1));
         sim.update(|s| s.remote_config_allowed = true);
         sim.update_calls(|c| c.history_days = 2);
@@ -407,9 +339,5 @@ async fn three_nodes_route_recover_and_restart_without_loss() {
     for n in nodes {
         crate::support::stop(n.run).await;
     }
-    drop(moto);
-    sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    setup.drop_db().await;
 }

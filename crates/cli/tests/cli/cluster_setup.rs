@@ -26,17 +26,74 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-/// What every node is started with.
+/// What every node is started with: a database, a bucket on the S3 stand-in and a NATS
+/// subject prefix of the test's own.
 pub struct Setup {
+    pub name: String,
     pub db: String,
     pub blob_url: String,
     pub s3: String,
     pub prefix: String,
     pub dir: tempfile::TempDir,
+    moto: Moto,
 }
 
 impl Setup {
+    pub async fn new() -> Setup {
+        let name = unique("zt_cluster");
+        let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", pg_admin()))
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let moto = moto().await;
+        let s3 = moto.1.trim_end_matches('/').to_owned();
+        let bucket = unique("zt-cluster").replace('_', "-");
+        let r = reqwest::Client::new()
+            .put(format!("{s3}/{bucket}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "bucket: {}", r.status());
+        Setup {
+            db: format!("{}/{name}", pg_admin()),
+            name,
+            blob_url: format!("s3://{bucket}/cluster"),
+            s3,
+            prefix: unique("zt"),
+            dir: tempfile::tempdir().unwrap(),
+            moto,
+        }
+    }
+
+    /// A company with one user (who may do everything in it).
+    pub async fn account(&self, company: &str, email: &str, password: &str) {
+        self.cli(&["company", "add", company], None).await;
+        self.cli(
+            &["user", "add", "--company", company, "--email", email],
+            Some(&format!("{password}\n")),
+        )
+        .await;
+    }
+
+    pub async fn drop_db(self) {
+        let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", pg_admin()))
+            .await
+            .unwrap();
+        sqlx::query(&format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+
     pub fn node(&self, id: &str) -> Running {
+        self.node_with(id, "nats://127.0.0.1:4222")
+    }
+
+    pub fn node_with(&self, id: &str, nats: &str) -> Running {
         let data = self.dir.path().join(id);
         let mut cmd = zentrale(&[
             "serve",
@@ -49,7 +106,7 @@ impl Setup {
             "--node-id",
             id,
             "--nats-url",
-            "nats://127.0.0.1:4222",
+            nats,
             "--nats-prefix",
             &self.prefix,
             "--blob-url",
@@ -140,9 +197,61 @@ impl Node {
         }
     }
 
+    pub async fn start_with(setup: &Setup, id: &str, nats: &str) -> Node {
+        let run = setup.node_with(id, nats);
+        let url = run.url_after("Zentrale listening on ").await;
+        Node {
+            id: id.to_owned(),
+            run,
+            url,
+        }
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.url.trim_start_matches("http://").parse().unwrap()
     }
+}
+
+/// A new API token of the logged-in user.
+pub async fn api_token(web: &reqwest::Client, base: &str) -> String {
+    let page = web
+        .post(format!("{base}/account/tokens"))
+        .form(&[("name", "t"), ("days", "")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    between(&page, "data-new-token=\"", "\"")
+}
+
+/// Adds a system on `base` as the logged-in user: its id and pairing code.
+pub async fn add_system(web: &reqwest::Client, base: &str, serial: &str) -> (String, String) {
+    let r = web
+        .post(format!("{base}/admin/systems"))
+        .form(&[("name", serial), ("serial", serial)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let id = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit("created=")
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = web
+        .get(format!("{base}/admin/systems"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let pairing = between(&page, &format!("id=\"token-{id}\">"), "<");
+    (id, pairing)
 }
 
 pub async fn api(

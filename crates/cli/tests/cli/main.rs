@@ -4,6 +4,7 @@
 mod accounts;
 mod balancer;
 mod cluster;
+mod cluster_nats;
 mod cluster_setup;
 mod commands;
 mod config;
