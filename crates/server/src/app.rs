@@ -371,4 +371,10 @@ async fn write_samples(st: AppState, stop: tokio_util::sync::CancellationToken) 
     if let Err(e) = st.monitoring.flush(&st.db, st.clock.now_ms(), true).await {
         tracing::error!(error = %e, "last flush of monitoring samples failed");
     }
+    let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    tracing::info!(
+        received = count(&st.monitoring.received),
+        stored = count(&st.monitoring.stored),
+        "monitoring samples of this run"
+    );
 }

@@ -260,6 +260,19 @@ async fn three_nodes_route_recover_and_restart_without_loss() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // The overview says so on every node that is left (it reads the database).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (x, y) = (
+            states(&web, &nodes[near].url).await,
+            states(&web, &nodes[third].url).await,
+        );
+        if x == y && x.len() == PBXES && !x.iter().any(|s| s == "unknown") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "overviews: {x:?} / {y:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     eprintln!(
         "{} PBXes of the killed node online elsewhere after {:.1} s",
         on_far.len(),

@@ -25,6 +25,8 @@ pub struct Ingest {
     /// Minute roll-ups still being filled; written once their minute is complete.
     minutes: Mutex<HashMap<(String, i64), Agg>>,
     pub stored: AtomicU64,
+    /// Samples taken from device connections (each is stored or still waiting).
+    pub received: AtomicU64,
     /// Receipt-to-commit delays of recent samples, ms (a bounded window).
     delays: Mutex<Vec<u32>>,
     /// The same delays for `/metrics`.
@@ -53,6 +55,7 @@ impl Ingest {
     /// Takes a sample from a device connection (no I/O).
     pub fn push(&self, system_id: &str, s: Sample) {
         lock(&self.buffer).push((system_id.to_owned(), s, Instant::now()));
+        self.received.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Writes the waiting samples and the minute roll-ups that are complete at `now_ms` (all

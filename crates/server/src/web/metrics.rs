@@ -47,6 +47,8 @@ async fn scrape(st: &AppState) -> crate::error::AppResult<()> {
         .set(st.gateway.count() as f64);
     m.counter("zentrale_samples_stored_total", Vec::new())
         .absolute(st.monitoring.stored.load(Ordering::Relaxed));
+    m.counter("zentrale_samples_received_total", Vec::new())
+        .absolute(st.monitoring.received.load(Ordering::Relaxed));
     m.gauge("zentrale_samples_buffered", Vec::new())
         .set(st.monitoring.buffered() as f64);
     m.gauge("zentrale_sample_commit_delay_p99_ms", Vec::new())
