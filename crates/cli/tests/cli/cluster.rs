@@ -285,6 +285,43 @@ async fn three_nodes_route_recover_and_restart_without_loss() {
     let _ = nodes[far].run.child.wait().await;
     nodes[far] = Node::start(&setup, &far_id).await;
     lb.replace(old, nodes[far].addr());
+    // A remote session open across the rolling restart: afterwards its tunnel comes back
+    // with the next request (one reconnect), through whichever node serves the browser.
+    let p1 = &pbxes[1];
+    let (s, v) = api(
+        &web,
+        reqwest::Method::POST,
+        &format!(
+            "{}/api/v1/systems/{}/remote-sessions",
+            nodes[near].url, p1.id
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let link = url::Url::parse(v["url"].as_str().unwrap()).unwrap();
+    let host = link.host_str().unwrap().to_owned();
+    let remote = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(&host, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .build()
+        .unwrap();
+    assert_eq!(
+        remote.get(link.as_str()).send().await.unwrap().status(),
+        303
+    );
+    let r = remote
+        .post(format!("http://{host}:{}/login", nodes[near].remote_port))
+        .form(&[(
+            "password",
+            zentrale_agent::pbx::web_sim::DEFAULT_ADMIN_PASSWORD,
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+
     let mut commands = Vec::new();
     for (i, p) in pbxes.iter().enumerate() {
         p.sim.update_calls(|c| c.delay_ms = 300);
@@ -323,6 +360,13 @@ async fn three_nodes_route_recover_and_restart_without_loss() {
             commands.push(v["id"].as_str().unwrap().to_owned());
         }
     }
+    let page = remote
+        .get(format!("http://{host}:{}/", nodes[2].remote_port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("CLUSTER001"));
     let base = nodes[0].url.clone();
     for cmd in &commands {
         let done = settled(&web, &base, &token, cmd).await;

@@ -184,26 +184,35 @@ pub struct Node {
     pub id: String,
     pub run: Running,
     pub url: String,
+    /// Port of its remote origin (the PBXes' web interfaces).
+    pub remote_port: u16,
 }
 
 impl Node {
     pub async fn start(setup: &Setup, id: &str) -> Node {
-        let run = setup.node(id);
-        let url = run.url_after("Zentrale listening on ").await;
-        Node {
-            id: id.to_owned(),
-            run,
-            url,
-        }
+        Node::of(setup.node(id), id).await
     }
 
     pub async fn start_with(setup: &Setup, id: &str, nats: &str) -> Node {
-        let run = setup.node_with(id, nats);
+        Node::of(setup.node_with(id, nats), id).await
+    }
+
+    async fn of(run: Running, id: &str) -> Node {
         let url = run.url_after("Zentrale listening on ").await;
+        let origin = run.stderr_after("origin=").await;
+        let origin = origin.split_whitespace().next().unwrap().trim_matches('"');
+        let remote_port = origin
+            .trim_end_matches('/')
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         Node {
             id: id.to_owned(),
             run,
             url,
+            remote_port,
         }
     }
 
