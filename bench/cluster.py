@@ -198,17 +198,27 @@ def main():
         rate = sum(b["zentrale_samples_stored_total"] - x["zentrale_samples_stored_total"] for x, b in zip(m0, m1)) / 10
         print(f"samples stored: {rate:.0f}/s (offered {a.count / a.interval:.0f}/s)", flush=True)
 
-        per, p50, p99, errs = routed(a_url, token, ids, a.routed_seconds, 32)
-        print(f"Refresh asked on node-a for any PBX (2/3 routed over NATS): {per:.0f}/s, p50 {p50:.1f} ms, "
-              f"p99 {p99:.1f} ms, {errs} errors", flush=True)
+        held = dict(line.split("|") for line in psql("SELECT id, online_node FROM systems", db).splitlines())
+        here = [i for i in ids if held.get(i) == "node-a"]
+        there = [i for i in ids if held.get(i) not in (None, "node-a")]
+        for what, some in (("held by node-a itself", here), ("held by node-b or node-c (over NATS)", there)):
+            per, p50, p99, errs = routed(a_url, token, some, a.routed_seconds, 32)
+            print(f"Refresh asked on node-a for PBXes {what}: {per:.0f}/s, p50 {p50:.1f} ms, "
+                  f"p99 {p99:.1f} ms, {errs} errors", flush=True)
 
         t0 = time.time()
         for n in nodes:
             before = time.time()
             n.stop()
             n.start()
-            print(f"  {n.name} restarted in {time.time() - before:.1f} s; online now {online(db)}", flush=True)
-        wait(lambda: online(db) >= a.count, 600, "every PBX back after the rolling restart")
+            print(f"  {n.name} restarted in {time.time() - before:.1f} s; online now {online(db)}, connected "
+                  f"{sum(int(metrics(m.url)['zentrale_devices_connected']) for m in nodes)}", flush=True)
+        def back_online():
+            n = online(db)
+            print(f"  {time.time() - t0:5.1f} s: online {n}", flush=True)
+            time.sleep(2)
+            return n >= a.count
+        wait(back_online, 600, "every PBX back after the rolling restart")
         back = time.time() - t0
         time.sleep(5)
         for n in nodes:

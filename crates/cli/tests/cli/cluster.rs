@@ -360,13 +360,6 @@ async fn three_nodes_route_recover_and_restart_without_loss() {
             commands.push(v["id"].as_str().unwrap().to_owned());
         }
     }
-    let page = remote
-        .get(format!("http://{host}:{}/", nodes[2].remote_port))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("CLUSTER001"));
     let base = nodes[0].url.clone();
     for cmd in &commands {
         let done = settled(&web, &base, &token, cmd).await;
@@ -385,12 +378,27 @@ async fn three_nodes_route_recover_and_restart_without_loss() {
         assert_eq!(stored, served, "every record of {} once", p.id);
         assert_eq!(span, stored, "no gap for {}", p.id);
     }
-    let h = setup.holders().await;
-    assert_eq!(
-        h.len(),
-        PBXES,
-        "all online after the rolling restart: {h:?}"
-    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let h = setup.holders().await;
+        if h.len() == PBXES {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "online after the rolling restart: {h:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // With every PBX back, the remote session's next request gets its tunnel again.
+    let page = remote
+        .get(format!("http://{host}:{}/", nodes[2].remote_port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("CLUSTER001"));
 
     stop.cancel();
     for n in nodes {

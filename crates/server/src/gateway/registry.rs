@@ -59,14 +59,21 @@ impl Registry {
         (id, rx)
     }
 
-    /// Removes the connection if it is still the registered one; says whether it was.
-    pub fn unregister(&self, system_id: &str, conn_id: u64) -> bool {
+    /// Removes the connection if it is still the registered one, and runs `then` while no
+    /// other connection of the system can register (so what it queues comes before a new
+    /// connection's hello); `None` if a newer connection had taken its place.
+    pub fn unregister_then<T>(
+        &self,
+        system_id: &str,
+        conn_id: u64,
+        then: impl FnOnce() -> T,
+    ) -> Option<T> {
         let mut map = self.lock();
         if map.get(system_id).is_some_and(|c| c.id == conn_id) {
             map.remove(system_id);
-            true
+            Some(then())
         } else {
-            false
+            None
         }
     }
 

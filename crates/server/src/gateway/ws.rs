@@ -8,7 +8,6 @@ use crate::error::{AppError, AppResult};
 use crate::pairing::routes::basic_auth;
 use crate::pairing::service::authenticate;
 use crate::state::AppState;
-use crate::systems::store;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
@@ -174,14 +173,14 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
         };
         let _ = sock.send(Message::Close(Some(frame))).await;
     }
-    if st.gateway.unregister(&system_id, conn_id)
-        && let Err(e) = Box::pin(store::set_offline(
-            &st.db,
-            &system_id,
-            st.clock.now_ms(),
-            &st.node,
-        ))
-        .await
+    // Offline goes through the queue of hellos, behind what is queued and ahead of a new
+    // connection's hello: a restart's thousands of ends are a few transactions.
+    let now = st.clock.now_ms();
+    let queued = st.gateway.unregister_then(&system_id, conn_id, || {
+        st.infos.offline(&system_id, now, &st.node)
+    });
+    if let Some(answer) = queued
+        && let Err(e) = Box::pin(st.infos.write_queue(&st.db, answer)).await
     {
         tracing::error!(system = %system_id, error = ?e, "could not mark system offline");
     }

@@ -21,7 +21,8 @@ pub const MAX_BATCH: usize = 500;
 
 struct Job {
     id: String,
-    info: DeviceInfo,
+    /// What the PBX reported, or `None`: its connection on `node` ended (offline).
+    info: Option<DeviceInfo>,
     now: i64,
     node: String,
     done: oneshot::Sender<AppResult<()>>,
@@ -48,11 +49,36 @@ impl InfoBatch {
         let (done, answer) = oneshot::channel();
         self.queue_mut().push(Job {
             id: id.to_owned(),
-            info: info.clone(),
+            info: Some(info.clone()),
             now,
             node: node.to_owned(),
             done,
         });
+        self.write_queue(db, answer).await
+    }
+
+    /// Queues "the connection of PBX `id` on `node` ended" (see `store::set_offline`) behind
+    /// what is queued already; the answer comes when it is written. Call it where the
+    /// connection is taken out of the registry, so that it is queued before a new
+    /// connection's hello.
+    pub fn offline(&self, id: &str, now: i64, node: &str) -> oneshot::Receiver<AppResult<()>> {
+        let (done, answer) = oneshot::channel();
+        self.queue_mut().push(Job {
+            id: id.to_owned(),
+            info: None,
+            now,
+            node: node.to_owned(),
+            done,
+        });
+        answer
+    }
+
+    /// Writes the queue (unless a writer runs) and waits for `answer`.
+    pub async fn write_queue(
+        &self,
+        db: &Db,
+        answer: oneshot::Receiver<AppResult<()>>,
+    ) -> AppResult<()> {
         // Become the writer unless one runs. A writer looks at the queue again after it
         // lets go, so a job pushed while it was finishing is never left without one.
         while let Ok(guard) = self.writer.try_lock() {
@@ -85,13 +111,7 @@ impl InfoBatch {
 /// One transaction for all; if it fails, each row alone, so that one bad row fails only its
 /// own PBX.
 async fn write(db: &Db, jobs: Vec<Job>) {
-    let items: Vec<(&str, &DeviceInfo, i64, &str)> = jobs
-        .iter()
-        .map(|j| (j.id.as_str(), &j.info, j.now, j.node.as_str()))
-        .collect();
-    let together = store_infos(db, &items).await;
-    drop(items);
-    match together {
+    match store_jobs(db, &jobs).await {
         Ok(()) => {
             for j in jobs {
                 let _ = j.done.send(Ok(()));
@@ -100,7 +120,7 @@ async fn write(db: &Db, jobs: Vec<Job>) {
         Err(e) => {
             tracing::warn!(rows = jobs.len(), error = %e, "batched device info failed; writing rows one by one");
             for j in jobs {
-                let one = info_update(&j.id, &j.info, j.now, &j.node)
+                let one = update(&j)
                     .execute(&db.pool)
                     .await
                     .map(|_| ())
@@ -111,15 +131,39 @@ async fn write(db: &Db, jobs: Vec<Job>) {
     }
 }
 
-/// Several PBXes' hellos or status reports in one transaction: one commit for a connect
-/// storm instead of one per PBX.
-async fn store_infos(db: &Db, items: &[(&str, &DeviceInfo, i64, &str)]) -> AppResult<()> {
+/// Several PBXes' hellos, status reports and ends of connections in one transaction, in
+/// the order they came: one commit for a connect storm instead of one per PBX.
+async fn store_jobs(db: &Db, jobs: &[Job]) -> AppResult<()> {
     let mut tx = db.pool.begin().await?;
-    for (id, info, now, node) in items {
-        info_update(id, info, *now, node).execute(&mut *tx).await?;
+    if db.backend == crate::db::Backend::Postgres {
+        // Every row's trigger moves its company's change marker. Taking those company rows
+        // first, in one order, keeps two nodes' batches from each holding a system the
+        // other needs while waiting for the company row (a deadlock): the second waits
+        // before it locks anything.
+        let marks: Vec<String> = (1..=jobs.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id FROM companies WHERE id IN (SELECT company_id FROM systems \
+             WHERE id IN ({})) ORDER BY id FOR UPDATE",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for j in jobs {
+            q = q.bind(j.id.as_str());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    for j in jobs {
+        update(j).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())
+}
+
+fn update(j: &Job) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    match &j.info {
+        Some(info) => info_update(&j.id, info, j.now, &j.node),
+        None => super::store::offline_update(&j.id, j.now, &j.node),
+    }
 }
 
 pub(super) fn info_update<'q>(
