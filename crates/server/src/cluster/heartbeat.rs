@@ -1,7 +1,8 @@
 //! Each node's heartbeat in `cluster_nodes`: written every [`BEAT`]; a node not heard of
 //! for [`LEASE_MS`] is dead, and any node takes its PBXes offline (they reconnect to
 //! another node, and the one that gets them marks them online there). A node that finds
-//! itself taken for dead (its database was slow) marks its own PBXes online again.
+//! itself taken for dead (its database was slow) marks its own PBXes online again, in
+//! that beat and the next few (a failed or overtaken marking is repeated).
 
 use crate::db::Db;
 use crate::error::AppResult;
@@ -11,8 +12,13 @@ use tokio_util::sync::CancellationToken;
 
 /// How often a node says it lives.
 pub const BEAT: Duration = Duration::from_secs(2);
-/// How long a node may stay silent before it counts as dead.
-pub const LEASE_MS: i64 = 10_000;
+/// How long a node may stay silent before it counts as dead (long enough for a node whose
+/// database pool is busy with a connect storm; PBXes that reconnect elsewhere are online
+/// there at once anyway).
+pub const LEASE_MS: i64 = 20_000;
+/// Beats after a silence in which the node marks its own PBXes online again (a sweep of
+/// another node may still have been under way while it came back).
+const REMARK_BEATS: u32 = 5;
 
 /// Enters this node (or enters it again after a restart) with the address and secret the
 /// others use to reach its tunnels.
@@ -63,9 +69,11 @@ pub async fn alive(db: &Db, now: i64) -> AppResult<Vec<(String, String, i64)>> {
     .await?)
 }
 
-/// One beat: this node lives; PBXes held by dead nodes are offline. Says how many PBXes of
-/// dead nodes it took offline.
-pub async fn beat(st: &AppState) -> AppResult<u64> {
+/// One beat: this node lives; PBXes held by dead nodes are offline. `remark` counts the
+/// beats in which this node still marks its own PBXes online again after it was taken for
+/// dead (set here on a silence, lowered after each successful marking). Says how many PBXes
+/// of dead nodes it took offline.
+pub async fn beat(st: &AppState, remark: &mut u32) -> AppResult<u64> {
     let now = st.clock.now_ms();
     let node: &str = &st.node;
     let last: Option<(i64,)> = sqlx::query_as("SELECT seen_ms FROM cluster_nodes WHERE id = $1")
@@ -81,7 +89,11 @@ pub async fn beat(st: &AppState) -> AppResult<u64> {
         tracing::warn!(
             "this node was silent longer than its lease; marking its PBXes online again"
         );
+        *remark = REMARK_BEATS;
+    }
+    if *remark > 0 {
         crate::systems::store::set_online_here(&st.db, &st.gateway.ids(), node, now).await?;
+        *remark -= 1;
     }
     let taken = sqlx::query(
         "UPDATE systems SET online_since = NULL, online_node = NULL \
@@ -105,10 +117,11 @@ pub async fn beat(st: &AppState) -> AppResult<u64> {
 pub async fn run(st: AppState, stop: CancellationToken) {
     let mut every = tokio::time::interval(BEAT);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut remark = 0;
     loop {
         tokio::select! {
             _ = every.tick() => {
-                if let Err(e) = beat(&st).await {
+                if let Err(e) = beat(&st, &mut remark).await {
                     tracing::error!(error = %e, "the node's heartbeat failed; will retry");
                 }
             }
