@@ -36,7 +36,7 @@ RANGES = ["127.0.0.2-127.0.0.17", "127.0.0.18-127.0.0.33", "127.0.0.34-127.0.0.5
 
 
 def metrics(url):
-    text = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
+    text = urllib.request.urlopen(f"{url}/metrics", timeout=60).read().decode()
     return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(zentrale_\w+) (\S+)$", text, re.M)}
 
 
@@ -211,8 +211,12 @@ def main():
             before = time.time()
             n.stop()
             n.start()
-            print(f"  {n.name} restarted in {time.time() - before:.1f} s; online now {online(db)}, connected "
-                  f"{sum(int(metrics(m.url)['zentrale_devices_connected']) for m in nodes)}", flush=True)
+            try:
+                held = sum(int(metrics(m.url)['zentrale_devices_connected']) for m in nodes)
+            except OSError as e:
+                held = f"unknown ({e})"
+            print(f"  {n.name} restarted in {time.time() - before:.1f} s; online now {online(db)}, connected {held}",
+                  flush=True)
         def back_online():
             n = online(db)
             print(f"  {time.time() - t0:5.1f} s: online {n}", flush=True)

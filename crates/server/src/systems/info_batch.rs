@@ -57,7 +57,7 @@ impl InfoBatch {
         self.write_queue(db, answer).await
     }
 
-    /// Queues "the connection of PBX `id` on `node` ended" (see `store::set_offline`) behind
+    /// Queues "the connection of PBX `id` on `node` ended" (see [`offline_update`]) behind
     /// what is queued already; the answer comes when it is written. Call it where the
     /// connection is taken out of the registry, so that it is queued before a new
     /// connection's hello.
@@ -162,7 +162,7 @@ async fn store_jobs(db: &Db, jobs: &[Job]) -> AppResult<()> {
 fn update(j: &Job) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
     match &j.info {
         Some(info) => info_update(&j.id, info, j.now, &j.node),
-        None => super::store::offline_update(&j.id, j.now, &j.node),
+        None => offline_update(&j.id, j.now, &j.node),
     }
 }
 
@@ -195,4 +195,19 @@ pub(super) fn info_update<'q>(
     .bind(node)
     .bind(info.remote_backup_ready as i64)
     .bind(info.firmware.rank())
+}
+
+/// The connection on `node` ended: offline, unless the PBX is connected to another node now.
+pub(super) fn offline_update<'q>(
+    id: &'q str,
+    last_seen: i64,
+    node: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(
+        "UPDATE systems SET online_since = NULL, online_node = NULL, last_seen_at = $1 \
+         WHERE id = $2 AND (online_node = $3 OR online_node IS NULL)",
+    )
+    .bind(last_seen)
+    .bind(id)
+    .bind(node)
 }

@@ -263,24 +263,10 @@ pub async fn set_online_here(db: &Db, ids: &[String], node: &str, now: i64) -> A
 
 /// The connection on `node` ended: offline, unless the PBX is connected to another node now.
 pub async fn set_offline(db: &Db, id: &str, last_seen: i64, node: &str) -> AppResult<()> {
-    offline_update(id, last_seen, node)
+    super::info_batch::offline_update(id, last_seen, node)
         .execute(&db.pool)
         .await?;
     Ok(())
-}
-
-pub(super) fn offline_update<'q>(
-    id: &'q str,
-    last_seen: i64,
-    node: &'q str,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    sqlx::query(
-        "UPDATE systems SET online_since = NULL, online_node = NULL, last_seen_at = $1 \
-         WHERE id = $2 AND (online_node = $3 OR online_node IS NULL)",
-    )
-    .bind(last_seen)
-    .bind(id)
-    .bind(node)
 }
 
 /// The PBX deleted its access: forget the credential and everything it reported.
