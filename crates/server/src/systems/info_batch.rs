@@ -136,14 +136,13 @@ async fn write(db: &Db, jobs: Vec<Job>) {
 async fn store_jobs(db: &Db, jobs: &[Job]) -> AppResult<()> {
     let mut tx = db.pool.begin().await?;
     if db.backend == crate::db::Backend::Postgres {
-        // Every row's trigger moves its company's change marker. Taking those company rows
-        // first, in one order, keeps two nodes' batches from each holding a system the
-        // other needs while waiting for the company row (a deadlock): the second waits
-        // before it locks anything.
+        // Every row's trigger moves its company's change marker. Taking the batch's system
+        // rows first, in one order, keeps two batches from each holding a system the other
+        // needs while waiting for the company row (a deadlock); and like every other write
+        // it takes a system before its company, never the other way round.
         let marks: Vec<String> = (1..=jobs.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT id FROM companies WHERE id IN (SELECT company_id FROM systems \
-             WHERE id IN ({})) ORDER BY id FOR UPDATE",
+            "SELECT id FROM systems WHERE id IN ({}) ORDER BY id FOR UPDATE",
             marks.join(", ")
         );
         let mut q = sqlx::query(&sql);
