@@ -29,27 +29,12 @@ import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
 
+from fleet import metrics, wait
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "benchmark password"
 PG = os.environ.get("ZENTRALE_TEST_PG", "postgres://postgres@127.0.0.1:5432")
 RANGES = ["127.0.0.2-127.0.0.17", "127.0.0.18-127.0.0.33", "127.0.0.34-127.0.0.50"]
-
-
-def metrics(url):
-    text = urllib.request.urlopen(f"{url}/metrics", timeout=60).read().decode()
-    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(zentrale_\w+) (\S+)$", text, re.M)}
-
-
-def wait(cond, seconds, what):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if cond():
-                return True
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit(f"timed out after {seconds} s waiting for {what}")
 
 
 def psql(sql, db="postgres"):

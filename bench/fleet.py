@@ -27,7 +27,7 @@ PASSWORD = "benchmark password"
 
 
 def metrics(url):
-    text = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
+    text = urllib.request.urlopen(f"{url}/metrics", timeout=60).read().decode()
     return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(zentrale_\w+) (\S+)$", text, re.M)}
 
 

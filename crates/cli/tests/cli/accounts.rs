@@ -92,11 +92,11 @@ async fn accounts_serve_and_simulate() {
     // Two systems added in the UI, their tokens written to a pair file for `simulate`.
     let mut pairs = String::from("# serial token\n");
     for serial in ["SIMFILE001", "SIMFILE002"] {
-        let token = add_system(&c, &url, serial, serial).await;
+        let token = add_system(&c, &url, serial, serial).await.1;
         pairs.push_str(&format!("{serial} {token}\n"));
     }
     // The conformance kit checks this server as a vendor would run it.
-    let kit_token = add_system(&c, &url, "Kit", "KIT0000001").await;
+    let kit_token = add_system(&c, &url, "Kit", "KIT0000001").await.1;
     let api: serde_json::Value = c
         .post(format!("{url}/api/v1/account/tokens"))
         .json(&serde_json::json!({"name": "kit"}))
@@ -172,37 +172,4 @@ async fn accounts_serve_and_simulate() {
             "a device secret appeared in the server log"
         );
     }
-}
-
-/// Adds a system on Administration › Systems and returns its confirmation code as shown.
-async fn add_system(c: &reqwest::Client, url: &str, name: &str, serial: &str) -> String {
-    let r = c
-        .post(format!("{url}/admin/systems"))
-        .form(&[("name", name), ("serial", serial)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let id = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('=')
-        .next()
-        .unwrap()
-        .to_owned();
-    let page = c
-        .get(format!("{url}/admin/systems"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    page.split(&format!("id=\"token-{id}\">"))
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_owned()
 }

@@ -53,7 +53,7 @@ async fn three_nodes_route_recover_and_restart_without_loss() {
     let mut pbxes = Vec::new();
     for i in 0..PBXES {
         let serial = format!("CLUSTER{i:03}");
-        let (id, pairing) = add_system(&web, &a, &serial).await;
+        let (id, pairing) = add_system(&web, &a, &serial, &serial).await;
         let sim = Arc::new(SimulatedPbx::new(&serial, i as u64 + 1));
         sim.update(|s| s.remote_config_allowed = true);
         sim.update_calls(|c| c.history_days = 2);

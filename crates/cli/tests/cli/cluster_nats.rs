@@ -51,7 +51,7 @@ async fn a_node_without_nats_serves_its_own_and_refuses_the_rest_at_once() {
     login(&web, &b.url, "n@nats.example", PW).await;
     let token = api_token(&web, &b.url).await;
     // The PBX is held by node A; the user works on node B.
-    let (id, pairing) = add_system(&web, &b.url, "NATS000001").await;
+    let (id, pairing) = add_system(&web, &b.url, "NATS000001", "NATS000001").await;
     let stop = CancellationToken::new();
     let sim = Arc::new(SimulatedPbx::new("NATS000001", 3));
     let mut cfg = zentrale_agent::AgentConfig::new(

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
+use crate::moto::{Moto, moto};
 use crate::support::*;
 use sqlx::Connection;
 use std::collections::BTreeMap;
@@ -221,48 +222,6 @@ impl Node {
     }
 }
 
-/// A new API token of the logged-in user.
-pub async fn api_token(web: &reqwest::Client, base: &str) -> String {
-    let page = web
-        .post(format!("{base}/account/tokens"))
-        .form(&[("name", "t"), ("days", "")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    between(&page, "data-new-token=\"", "\"")
-}
-
-/// Adds a system on `base` as the logged-in user: its id and pairing code.
-pub async fn add_system(web: &reqwest::Client, base: &str, serial: &str) -> (String, String) {
-    let r = web
-        .post(format!("{base}/admin/systems"))
-        .form(&[("name", serial), ("serial", serial)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let id = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit("created=")
-        .next()
-        .unwrap()
-        .to_owned();
-    let page = web
-        .get(format!("{base}/admin/systems"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let pairing = between(&page, &format!("id=\"token-{id}\">"), "<");
-    (id, pairing)
-}
-
 pub async fn api(
     c: &reqwest::Client,
     method: reqwest::Method,
@@ -297,31 +256,4 @@ pub async fn settled(c: &reqwest::Client, base: &str, token: &str, cmd: &str) ->
         assert!(Instant::now() < deadline, "command {cmd} still {v}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-/// moto's S3 server on a port it picks itself; killed when the guard drops.
-pub struct Moto(#[allow(dead_code)] tokio::process::Child, pub String);
-
-pub async fn moto() -> Moto {
-    use tokio::io::{AsyncBufReadExt, BufReader};
-    let mut child = tokio::process::Command::new("python3")
-        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", "0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("python3 for the S3 stand-in");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.split("Running on ").nth(1) {
-                return rest.split_whitespace().next().unwrap().to_owned();
-            }
-        }
-        panic!("moto.server ended without saying its address (.ci/run installs it)");
-    })
-    .await
-    .expect("moto.server did not start within 60 s");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Moto(child, url)
 }

@@ -183,39 +183,8 @@ async fn killed_mid_command(dir: tempfile::TempDir, db: &str, scenario: Scenario
     let url = first.url_after("Zentrale listening on ").await;
     let c = client();
     login(&c, &url, "k@kill.example", PW).await;
-    let r = c
-        .post(format!("{url}/admin/systems"))
-        .form(&[("name", "Killed"), ("serial", "KILL000001")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let id = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit("created=")
-        .next()
-        .unwrap()
-        .to_owned();
-    let page = c
-        .get(format!("{url}/admin/systems"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let pairing = between(&page, &format!("id=\"token-{id}\">"), "<");
-    let page = c
-        .post(format!("{url}/account/tokens"))
-        .form(&[("name", "t"), ("days", "")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = between(&page, "data-new-token=\"", "\"");
+    let (id, pairing) = add_system(&c, &url, "Killed", "KILL000001").await;
+    let token = api_token(&c, &url).await;
 
     // The PBX reaches the server through a relay that can follow it to a new port.
     let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();

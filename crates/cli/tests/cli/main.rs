@@ -9,6 +9,8 @@ mod cluster_setup;
 mod commands;
 mod config;
 mod demo;
+#[path = "../../../server/tests/it/moto.rs"]
+mod moto;
 mod nodes;
 #[path = "../../../server/tests/it/relay.rs"]
 mod relay;

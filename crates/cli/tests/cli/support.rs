@@ -192,3 +192,51 @@ pub fn between(s: &str, a: &str, b: &str) -> String {
     let j = s[i..].find(b).unwrap() + i;
     s[i..j].to_owned()
 }
+
+/// A new API token of the logged-in user.
+pub async fn api_token(web: &reqwest::Client, base: &str) -> String {
+    let page = web
+        .post(format!("{base}/account/tokens"))
+        .form(&[("name", "t"), ("days", "")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    between(&page, "data-new-token=\"", "\"")
+}
+
+/// Adds a system on Administration › Systems as the logged-in user: its id and the
+/// confirmation code the page shows.
+pub async fn add_system(
+    web: &reqwest::Client,
+    base: &str,
+    name: &str,
+    serial: &str,
+) -> (String, String) {
+    let r = web
+        .post(format!("{base}/admin/systems"))
+        .form(&[("name", name), ("serial", serial)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let id = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit("created=")
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = web
+        .get(format!("{base}/admin/systems"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let pairing = between(&page, &format!("id=\"token-{id}\">"), "<");
+    (id, pairing)
+}

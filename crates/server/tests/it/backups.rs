@@ -20,7 +20,7 @@ both_backends!(
 /// The same round trip with the blobs on an S3-compatible store (moto's server).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_trip_on_s3() {
-    let moto = crate::blobs::moto().await;
+    let moto = crate::moto::moto().await;
     let endpoint = moto.1.trim_end_matches('/').to_owned();
     let r = reqwest::Client::new()
         .put(format!("{endpoint}/zentrale-backups"))

@@ -8,8 +8,6 @@
 use bytes::Bytes;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use zentrale_server::blobs::Blobs;
 
 /// 5 MiB of varied bytes, in 64 KiB chunks.
@@ -85,36 +83,9 @@ async fn local_directory() {
     assert!(dir.path().join("blobs/backups/sys1/b1").exists());
 }
 
-/// moto's S3 server on a port it picks itself; killed when the guard drops.
-pub struct Moto(#[allow(dead_code)] tokio::process::Child, pub String);
-
-pub async fn moto() -> Moto {
-    let mut child = tokio::process::Command::new("python3")
-        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", "0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("python3 for the S3 stand-in");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = tokio::time::timeout(std::time::Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.split("Running on ").nth(1) {
-                return rest.split_whitespace().next().unwrap().to_owned();
-            }
-        }
-        panic!("moto.server ended without saying its address: install it with `pip install 'moto[server]'` (.ci/run does)");
-    })
-    .await
-    .expect("moto.server did not start within 60 s");
-    // Keep reading its log, so a full pipe never blocks it.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Moto(child, url)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_compatible_store() {
-    let moto = moto().await;
+    let moto = crate::moto::moto().await;
     let endpoint = moto.1.trim_end_matches('/').to_owned();
     // The bucket, made the way any S3 client makes it.
     let r = reqwest::Client::new()

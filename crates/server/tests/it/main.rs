@@ -29,6 +29,7 @@ mod matrix;
 mod matrix_fixture;
 mod matrix_remote;
 mod monitoring;
+mod moto;
 mod nodes;
 mod oidc;
 mod operator;
