@@ -62,7 +62,20 @@ class Node:
         """(received, stored) samples of every finished run of this node, from its log."""
         text = open(self.log_path).read()
         return [(int(r), int(s)) for r, s in
-                re.findall(r"received=(\d+) stored=(\d+) monitoring samples of this run", text)]
+                re.findall(r"monitoring samples of this run received=(\d+) stored=(\d+)", text)]
+
+
+def state(db, nodes):
+    """Per node: the PBXes the database shows online there, and the connections it holds."""
+    shown = dict(line.split("|") for line in psql(
+        "SELECT COALESCE(online_node, 'offline'), COUNT(*) FROM systems GROUP BY 1", db).splitlines())
+    held = []
+    for n in nodes:
+        try:
+            held.append(f"{n.name} holds {int(metrics(n.url)['zentrale_devices_connected'])}")
+        except OSError:
+            held.append(f"{n.name} holds ?")
+    return f"database {shown}; " + ", ".join(held)
 
 
 def online(db):
@@ -173,7 +186,14 @@ def main():
                  "--steady", "--calls-per-hour", "0"],
                 env=dict(os.environ, ZENTRALE_LOG="warn"), stdout=subprocess.DEVNULL,
                 stderr=open(os.path.join(tmp, f"sim{i}.log"), "w")))
-        wait(lambda: online(db) >= a.count, 900, f"{a.count} PBXes online")
+        def all_online():
+            n = online(db)
+            if time.time() - progress["at"] >= 30:
+                progress["at"] = time.time()
+                print(f"  {time.time() - start:5.0f} s: online {n}; {state(db, nodes)}", flush=True)
+            return n >= a.count
+        progress = {"at": time.time()}
+        wait(all_online, 900, f"{a.count} PBXes online")
         print(f"all {a.count} PBXes paired and online after {time.time() - start:.1f} s; held per node: "
               + ", ".join(f"{n.name} {int(metrics(n.url)['zentrale_devices_connected'])}" for n in nodes), flush=True)
         time.sleep(10)

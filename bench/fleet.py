@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,24 @@ def reference(binary, count, port, settle):
             if p is not None:
                 p.terminate()
                 p.wait(timeout=30)
+
+
+def tls_files(tmp):
+    """A CA and a certificate for 127.0.0.1 signed by it (openssl), for --tls: the server's
+    certificate and key, and the CA the simulated PBXes trust. The script itself talks to
+    the server on loopback without checking the certificate."""
+    ca_key, ca, key, csr, cert = (os.path.join(tmp, n) for n in ("ca.key", "ca.pem", "tls.key", "tls.csr", "tls.pem"))
+    ext = os.path.join(tmp, "tls.ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    quiet = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=bench CA"], **quiet)
+    subprocess.run(["openssl", "req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"], **quiet)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+                    "-out", cert, "-days", "2", "-extfile", ext], **quiet)
+    ssl._create_default_https_context = ssl._create_unverified_context
+    return cert, key, ca
 
 
 def wait(cond, seconds, what):
@@ -123,6 +142,11 @@ def main():
     ap.add_argument("--lists", action="store_true",
                     help="then measure the lists (bench/lists.py): 100,000 alerts, first pages, API load")
     ap.add_argument("--rate", type=int, default=1000, help="--lists: API requests per second (default 1000)")
+    ap.add_argument("--tls", action="store_true", help="the server speaks HTTPS (a CA and certificate made with openssl)")
+    ap.add_argument("--server-binary", help="run this zentrale as the server (e.g. a --features dhat-heap build)")
+    ap.add_argument("--heap-profile", metavar="FILE",
+                    help="with a dhat-heap server: write its heap profile to FILE once the devices settled, "
+                         "then show where the live bytes are (bench/dhat_top.py)")
     ap.add_argument("--no-devices", action="store_true",
                     help="--lists without simulated PBXes: the systems are marked as paired and in maintenance in the database")
     a = ap.parse_args()
@@ -140,11 +164,16 @@ def main():
     subprocess.run([binary, "user", "add", "--company", "Bench", "--email", "bench@bench.example"] + db,
                    input=PASSWORD + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
 
-    url = f"http://127.0.0.1:{a.port}"
+    url = f"{'https' if a.tls else 'http'}://127.0.0.1:{a.port}"
+    tls = tls_files(tmp) if a.tls else None
     interval_ms = max(100, int(a.interval * 1000)) if a.interval > 0 else 3_600_000
     env = dict(os.environ, ZENTRALE_LOG="warn")
-    serve_args = [binary, "serve", "--listen", f"127.0.0.1:{a.port}", "--heartbeat-s", "30",
+    if a.heap_profile:
+        env["ZENTRALE_DHAT_OUT"] = a.heap_profile
+    serve_args = [a.server_binary or binary, "serve", "--listen", f"127.0.0.1:{a.port}", "--heartbeat-s", "30",
                   "--monitoring-interval-ms", str(interval_ms)] + db
+    if tls:
+        serve_args += ["--tls-cert", tls[0], "--tls-key", tls[1]]
     server_log = open(os.path.join(tmp, "server.log"), "a")
     server = subprocess.Popen(serve_args, env=env, stderr=server_log)
     sim = None
@@ -185,7 +214,7 @@ def main():
         start = time.time()
         sim = subprocess.Popen([binary, "simulate", "--server", url, "--count", str(a.count), "--pair-from", pair_file,
                                 "--state-dir", os.path.join(tmp, "sim"), "--source-addrs", "127.0.0.2-127.0.0.50",
-                                "--monitoring", "on" if a.interval > 0 else "off"],
+                                "--monitoring", "on" if a.interval > 0 else "off"] + (["--ca-file", tls[2]] if tls else []),
                                env=dict(env, ZENTRALE_LOG="info"), stdout=subprocess.DEVNULL,
                                stderr=open(os.path.join(tmp, "simulate.log"), "w"))
         procs[0] = sim
@@ -219,6 +248,12 @@ def main():
               f" (offered {a.count / a.interval if a.interval > 0 else 0:.0f}/s)")
         print(f"p99 receipt to commit:    {m1['zentrale_sample_commit_delay_p99_ms']:.0f} ms")
         print(f"server CPU used:          {(c1 - c0) / span:.2f} cores")
+        if a.heap_profile:
+            open(a.heap_profile + ".stop", "w").close()
+            wait(lambda: os.path.exists(a.heap_profile) and os.path.getsize(a.heap_profile) > 0, 600, "the heap profile")
+            time.sleep(5)
+            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "dhat_top.py"), a.heap_profile,
+                            "--per", str(a.count)], check=False)
         if a.restart:
             # Kept in `procs` so that a failed wait still stops the new server.
             server = restart(server, serve_args, env, server_log, url, a.count, tmp, procs)

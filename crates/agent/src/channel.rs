@@ -5,11 +5,12 @@ use crate::commands::Commands;
 use crate::commands::now_ms;
 use crate::config::AgentConfig;
 use crate::error::AgentError;
+use crate::frames;
 use crate::net;
 use crate::pbx::Pbx;
 use crate::requests::{self, PART_BUDGET};
 use crate::state::AgentState;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -124,7 +125,7 @@ pub async fn session(
         Err(e) => return Ok(Ended::Lost(format!("the PBX cannot say who it is: {e}"))),
     };
     let hello = Envelope::req::<Hello>("hello-1", &last_info);
-    if let Err(e) = ws.send(Message::Text(hello.to_text().into())).await {
+    if let Err(e) = frames::send(&mut ws, &hello).await {
         return Ok(Ended::Lost(e.to_string()));
     }
     let hello = match tokio::time::timeout(Duration::from_secs(15), wait_hello(&mut ws)).await {
@@ -144,14 +145,14 @@ pub async fn session(
     let mut last_regs = pbx.registrations().await.unwrap_or_default();
     let mut reports = 0u64;
     for note in report_frames(&last_regs, &mut reports) {
-        if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+        if let Err(e) = frames::send(&mut ws, &note).await {
             return Ok(Ended::Lost(e.to_string()));
         }
     }
     // Outcomes the server has not confirmed go first (docs/protocol.md §5.2).
     let mut in_flight: HashSet<String> = HashSet::new();
     for out in outcome_frames(commands, &mut in_flight) {
-        if let Err(e) = ws.send(Message::Text(out.to_text().into())).await {
+        if let Err(e) = frames::send(&mut ws, &out).await {
             return Ok(Ended::Lost(e.to_string()));
         }
     }
@@ -169,7 +170,7 @@ pub async fn session(
                     Some(Ok(Message::Text(text))) => {
                         let here = requests::Here { pbx, commands };
                         for reply in handle(&here, &mut in_flight, text.as_str()).await {
-                            if let Err(e) = ws.send(Message::Text(reply.to_text().into())).await {
+                            if let Err(e) = frames::send(&mut ws, &reply).await {
                                 return Ok(Ended::Lost(e.to_string()));
                             }
                         }
@@ -185,26 +186,26 @@ pub async fn session(
                     && changed(&last_info, &info)
                 {
                     let note = Envelope::notify::<Status>(&info);
-                    if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+                    if let Err(e) = frames::send(&mut ws, &note).await {
                         return Ok(Ended::Lost(e.to_string()));
                     }
                     last_info = info;
                 }
                 for out in outcome_frames(commands, &mut in_flight) {
-                    if let Err(e) = ws.send(Message::Text(out.to_text().into())).await {
+                    if let Err(e) = frames::send(&mut ws, &out).await {
                         return Ok(Ended::Lost(e.to_string()));
                     }
                 }
                 for alert in pbx.take_alerts().await.unwrap_or_default() {
                     let note = Envelope::notify::<Alert>(&alert);
-                    if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+                    if let Err(e) = frames::send(&mut ws, &note).await {
                         return Ok(Ended::Lost(e.to_string()));
                     }
                 }
                 let now_regs = pbx.registrations().await.unwrap_or_else(|_| last_regs.clone());
                 if regs_changed(&last_regs, &now_regs) {
                     for note in report_frames(&now_regs, &mut reports) {
-                        if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+                        if let Err(e) = frames::send(&mut ws, &note).await {
                             return Ok(Ended::Lost(e.to_string()));
                         }
                     }
@@ -216,14 +217,14 @@ pub async fn session(
                     let t_ms = now_ms();
                     if let Ok(Some((cpu, mem))) = pbx.sample(t_ms).await {
                         let note = Envelope::notify::<MonitoringSample>(&messages::Sample { t_ms, cpu, mem });
-                        if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+                        if let Err(e) = frames::send(&mut ws, &note).await {
                             return Ok(Ended::Lost(e.to_string()));
                         }
                     }
                 }
             }
             Some(note) = progress.recv() => {
-                if let Err(e) = ws.send(Message::Text(note.to_text().into())).await {
+                if let Err(e) = frames::send(&mut ws, &note).await {
                     return Ok(Ended::Lost(e.to_string()));
                 }
             }
@@ -231,14 +232,14 @@ pub async fn session(
                 // The PBX restarts (a restore, an update): the outcome goes out now if it
                 // can, else after the next hello; then the connection starts afresh.
                 for out in outcome_frames(commands, &mut in_flight) {
-                    let _ = ws.send(Message::Text(out.to_text().into())).await;
+                    let _ = frames::send(&mut ws, &out).await;
                 }
                 let _ = ws.close(Some(CloseFrame { code: close::GOING_AWAY.into(), reason: "PBX restarting".into() })).await;
                 return Ok(Ended::Lost("the PBX restarts".into()));
             }
             _ = commands.outcome_ready.notified() => {
                 for out in outcome_frames(commands, &mut in_flight) {
-                    if let Err(e) = ws.send(Message::Text(out.to_text().into())).await {
+                    if let Err(e) = frames::send(&mut ws, &out).await {
                         return Ok(Ended::Lost(e.to_string()));
                     }
                 }

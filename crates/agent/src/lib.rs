@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod conformance;
 pub mod error;
+mod frames;
 pub mod net;
 pub mod pair;
 pub mod pbx;

@@ -231,11 +231,11 @@ async fn join(stream: yamux::Stream, pbx: &dyn Pbx, addr: SocketAddr, stop: &Can
 
 /// yamux settings of a tunnel, by the protocol's numbers (docs/protocol.md §5.7).
 fn mux_config() -> yamux::Config {
-    use zentrale_protocol::tunnel::{FRAME_BYTES, MAX_STREAMS};
+    use zentrale_protocol::tunnel::{FRAME_BYTES, MAX_STREAMS, WINDOW_GROWTH_BYTES};
     let mut c = yamux::Config::default();
     c.set_max_num_streams(MAX_STREAMS);
-    // Each stream keeps yamux's 256 KiB window.
-    c.set_max_connection_receive_window(Some(MAX_STREAMS * 256 * 1024));
+    // Every stream starts with yamux's 256 KiB; a busy one may grow into the allowance.
+    c.set_max_connection_receive_window(Some(MAX_STREAMS * 256 * 1024 + WINDOW_GROWTH_BYTES));
     c.set_split_send_size(FRAME_BYTES);
     c
 }

@@ -10,8 +10,12 @@ mod demo_firmware;
 mod serve;
 mod simulate;
 
+#[cfg(feature = "dhat-heap")]
+mod heap_profile;
+
 /// mimalloc returns freed memory to the system more readily than glibc malloc when many
 /// long-lived connections interleave with bursts of short-lived allocations.
+#[cfg(not(feature = "dhat-heap"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -52,6 +56,8 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    #[cfg(feature = "dhat-heap")]
+    let _profile = heap_profile::start();
     let filter = tracing_subscriber::EnvFilter::try_from_env("ZENTRALE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     // Colour only for a terminal: log files and pipes get plain text.

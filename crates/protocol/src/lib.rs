@@ -32,6 +32,11 @@ pub const WS_PATH: &str = "/device/v1/ws";
 /// Largest text frame either side accepts on the control channel, in bytes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
+/// A message longer than this is sent as WebSocket fragments of at most this many bytes
+/// (RFC 6455 §5.4): the receiver's read buffer grows to the largest frame it receives and
+/// keeps that size, so one large report would otherwise cost an idle connection its size.
+pub const FRAGMENT_BYTES: usize = 240;
+
 /// Messages over [`MAX_FRAME_BYTES`] up to this size are read and refused with `too_large`
 /// (the connection stays); larger ones close the connection with 1009.
 pub const MAX_ACCEPTED_BYTES: usize = 1024 * 1024;

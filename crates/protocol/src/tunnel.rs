@@ -19,6 +19,10 @@ pub const CAPABILITY: &str = "remote_config";
 pub const MAX_STREAMS: usize = 64;
 /// Largest yamux data frame either side sends (a download crosses in fewer pieces).
 pub const FRAME_BYTES: usize = 64 * 1024;
+/// Receive window a tunnel may hand out beyond each stream's initial 256 KiB: room for
+/// yamux's auto-tuning to grow a busy stream's window (a download) instead of pausing for a
+/// window update every 128 KiB.
+pub const WINDOW_GROWTH_BYTES: usize = 16 * 1024 * 1024;
 /// `tunnel.open`.
 pub const TUNNEL_OPEN: &str = "tunnel.open";
 

@@ -232,7 +232,10 @@ pub async fn serve_with_remote(
 ) -> AppResult<()> {
     let gateway = st.gateway.clone();
     let stop = tokio_util::sync::CancellationToken::new();
-    let background = spawn_background(st.clone(), stop.clone());
+    // Samples are written until the last device connection has ended (they keep arriving
+    // while the connections close), after `stop`.
+    let samples_stop = tokio_util::sync::CancellationToken::new();
+    let background = spawn_background(st.clone(), stop.clone(), samples_stop.clone());
     tokio::spawn(crate::metrics::probe::run(st.clone(), stop.clone()));
     let stopper = stop.clone();
     let shutdown = async move {
@@ -246,6 +249,7 @@ pub async fn serve_with_remote(
             Ok(a) => Some(a),
             Err(e) => {
                 stop.cancel();
+                samples_stop.cancel();
                 let _ = background.await;
                 return Err(e);
             }
@@ -281,8 +285,19 @@ pub async fn serve_with_remote(
     }
     let served = Ok(());
     stop.cancel();
+    devices_gone(&st.gateway).await;
+    samples_stop.cancel();
     let _ = background.await;
     served
+}
+
+/// Waits (at most 15 s) until every device connection of this node has ended after the
+/// shutdown asked them to close.
+async fn devices_gone(gateway: &crate::gateway::Registry) {
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    while gateway.count() > 0 && tokio::time::Instant::now() < until {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// Enters this node in `cluster_nodes` with the address the others reach it at, and
@@ -322,13 +337,14 @@ async fn join_cluster(
 
 /// The node's background work: writing monitoring samples (twice a second) and settling
 /// them into per-system chunks (every 5 s) in a task of their own, so that a long job never
-/// delays a sample; last-seen times (every 30 s) and the jobs (every minute). Ends with a
-/// last flush when `stop` is cancelled.
+/// delays a sample; last-seen times (every 30 s) and the jobs (every minute). The jobs end
+/// when `stop` is cancelled; the samples end with a last flush when `samples_stop` is.
 fn spawn_background(
     st: AppState,
     stop: tokio_util::sync::CancellationToken,
+    samples_stop: tokio_util::sync::CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
-    let ingest = tokio::spawn(write_samples(st.clone(), stop.clone()));
+    let ingest = tokio::spawn(write_samples(st.clone(), samples_stop));
     tokio::spawn(async move {
         let mut job = tokio::time::interval(std::time::Duration::from_secs(
             st.config.job_interval_s.max(1),
@@ -368,8 +384,19 @@ async fn write_samples(st: AppState, stop: tokio_util::sync::CancellationToken) 
             _ = stop.cancelled() => break,
         }
     }
-    if let Err(e) = st.monitoring.flush(&st.db, st.clock.now_ms(), true).await {
-        tracing::error!(error = %e, "last flush of monitoring samples failed");
+    // The last flush is tried again while the database is busy (a node stopping in a
+    // connect storm waits for a pooled connection), so no received sample is dropped.
+    for attempt in 1..=20 {
+        match st.monitoring.flush(&st.db, st.clock.now_ms(), true).await {
+            Ok(_) => break,
+            Err(e) if attempt == 20 => {
+                tracing::error!(error = ?e, "last flush of monitoring samples failed; samples lost")
+            }
+            Err(e) => {
+                tracing::warn!(error = ?e, attempt, "last flush of monitoring samples failed; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+        }
     }
     let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     tracing::info!(

@@ -279,6 +279,37 @@ async fn three_nodes_route_recover_and_restart_without_loss() {
         killed.elapsed().as_secs_f64()
     );
 
+    // A write of one node that overtook another's leaves a connected PBX shown offline (or
+    // an unconnected one shown online): the holding node corrects it on its own.
+    let h = setup.holders().await;
+    let (moved, holder) = h
+        .iter()
+        .next()
+        .map(|(s, n)| (s.clone(), n.clone()))
+        .unwrap();
+    let gone: Vec<(String,)> = setup
+        .sql(&format!(
+            "UPDATE systems SET online_since = NULL, online_node = NULL WHERE id = '{moved}' \
+             RETURNING id"
+        ))
+        .await;
+    assert_eq!(gone.len(), 1);
+    let corrected = Instant::now();
+    loop {
+        if setup.holders().await.get(&moved) == Some(&holder) {
+            break;
+        }
+        assert!(
+            corrected.elapsed() < Duration::from_secs(90),
+            "{moved} still shown offline while {holder} holds it"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    eprintln!(
+        "a PBX wrongly shown offline was online again after {:.1} s",
+        corrected.elapsed().as_secs_f64()
+    );
+
     // The killed node comes back; then a rolling restart of all three (SIGTERM, drain,
     // start again), while every PBX retrieves its call records. Nothing is lost.
     let old = nodes[far].addr();
@@ -341,7 +372,18 @@ async fn three_nodes_route_recover_and_restart_without_loss() {
         let id = nodes[i].id.clone();
         // SIGTERM: the node drains (its PBXes are told 1001 and reconnect to the others),
         // then it starts again under its name.
-        crate::support::stop(nodes.remove(i).run).await;
+        let log = crate::support::stop(nodes.remove(i).run).await;
+        // Every monitoring sample it received is stored, also those that came while its
+        // connections closed.
+        let run = log
+            .lines()
+            .find(|l| l.contains("monitoring samples of this run"))
+            .unwrap_or_else(|| panic!("no sample count in {id}'s log: {log}"));
+        let field = |name: &str| -> u64 {
+            let at = run.find(&format!("{name}=")).unwrap() + name.len() + 1;
+            run[at..].split(' ').next().unwrap().parse().unwrap()
+        };
+        assert_eq!(field("received"), field("stored"), "{run}");
         let again = Node::start(&setup, &id).await;
         lb.replace(old, again.addr());
         nodes.insert(i, again);

@@ -116,6 +116,9 @@ impl Setup {
             "1",
             "--heartbeat-s",
             "1",
+            // Samples flow throughout, so a restart that dropped some would be counted.
+            "--monitoring-interval-ms",
+            "200",
         ]);
         cmd.env("AWS_ENDPOINT", &self.s3)
             .env("AWS_ALLOW_HTTP", "true")

@@ -13,15 +13,37 @@ pub enum Marker {
 }
 
 pub async fn marker(db: &Db, company_id: &str, m: Marker) -> AppResult<i64> {
-    let sql = match m {
-        Marker::Change => "SELECT change_seq FROM companies WHERE id = $1",
-        Marker::Access => "SELECT access_seq FROM companies WHERE id = $1",
+    let sql = match (m, db.backend) {
+        (Marker::Change, crate::db::Backend::Sqlite) => {
+            "SELECT change_seq FROM companies WHERE id = $1"
+        }
+        // An append-only log on PostgreSQL (migration 0028): its rows and its highest number.
+        (Marker::Change, crate::db::Backend::Postgres) => {
+            "SELECT COUNT(*) * 1000003 + COALESCE(MAX(seq), 0) FROM company_changes \
+             WHERE company_id = $1"
+        }
+        (Marker::Access, _) => "SELECT access_seq FROM companies WHERE id = $1",
     };
     let (seq,): (i64,) = sqlx::query_as(sql)
         .bind(company_id)
         .fetch_one(&db.pool)
         .await?;
     Ok(seq)
+}
+
+/// Keeps only each company's last row of the change log on PostgreSQL (migration 0028);
+/// the next live refresh of each list renders once. Says how many rows went.
+pub async fn prune_changes(db: &Db) -> AppResult<u64> {
+    if db.backend != crate::db::Backend::Postgres {
+        return Ok(0);
+    }
+    Ok(sqlx::query(
+        "DELETE FROM company_changes c WHERE seq < \
+         (SELECT MAX(seq) FROM company_changes d WHERE d.company_id = c.company_id)",
+    )
+    .execute(&db.pool)
+    .await?
+    .rows_affected())
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -90,6 +90,44 @@ impl Db {
         Ok(db)
     }
 
+    /// A pool of two connections of its own to the same database (PostgreSQL), for work that
+    /// must not wait behind the main pool: a cluster node's heartbeat during a connect storm.
+    /// Its statements give up after 5 s instead of waiting longer for a row another
+    /// transaction holds.
+    pub fn side(&self, url: &str) -> AppResult<Db> {
+        let mut options = AnyPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(10));
+        if self.backend == Backend::Postgres {
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("SET statement_timeout = 5000").await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect_lazy(url).map_err(|e| {
+            AppError::Internal(format!("cannot open database {}: {e}", redact(url)))
+        })?;
+        Ok(Db {
+            pool,
+            backend: self.backend,
+        })
+    }
+
+    /// What a subquery selecting the system rows an UPDATE of several rows will change
+    /// ends with: on PostgreSQL it locks them in id order first, the order every batch of
+    /// hellos and ends takes them in, so two such writes wait for each other instead of
+    /// each holding a row the other needs (a deadlock). The UPDATE must repeat the
+    /// subquery's conditions: only its own are checked again on a row that another
+    /// transaction changed while this one waited for it. SQLite has one writer: nothing.
+    pub fn locked_in_order(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " ORDER BY id FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
     /// The placeholder for the `n`th value (from 1) of a statement built at run time: `$n`
     /// on PostgreSQL, a plain `?` on SQLite, so only for values placed in their order. (sqlx
     /// asks SQLite for each value's name, and SQLite finds a name by walking the list of

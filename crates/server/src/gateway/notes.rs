@@ -204,15 +204,26 @@ pub(super) fn parse_info(
 }
 
 pub(super) async fn store_info(ctx: &Ctx<'_>, info: &DeviceInfo) -> Result<(), (u16, String)> {
+    let answer = ctx.st.infos.queue_info(
+        ctx.system_id,
+        info,
+        false,
+        ctx.st.clock.now_ms(),
+        &ctx.st.node,
+    );
+    info_stored(ctx, info, answer).await
+}
+
+/// Waits until the queued report `answer` is written, then ends remote sessions it rules
+/// out.
+pub(super) async fn info_stored(
+    ctx: &Ctx<'_>,
+    info: &DeviceInfo,
+    answer: tokio::sync::oneshot::Receiver<crate::error::AppResult<()>>,
+) -> Result<(), (u16, String)> {
     ctx.st
         .infos
-        .store(
-            &ctx.st.db,
-            ctx.system_id,
-            info,
-            ctx.st.clock.now_ms(),
-            &ctx.st.node,
-        )
+        .write_queue(&ctx.st.db, answer)
         .await
         .map_err(|e| {
             tracing::error!(system = %ctx.system_id, error = ?e, "storing device info failed");

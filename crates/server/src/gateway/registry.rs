@@ -50,13 +50,27 @@ pub struct Registry {
 impl Registry {
     /// Registers a connection of `system_id`, replacing (and closing) an older one.
     pub fn register(&self, system_id: &str) -> (u64, mpsc::Receiver<Box<Outbound>>) {
+        let (id, rx, ()) = self.register_then(system_id, || ());
+        (id, rx)
+    }
+
+    /// As [`Self::register`], and runs `then` before any other connection of the system
+    /// can register or end (so what it queues comes after the older connection's end and
+    /// before this one's).
+    pub fn register_then<T>(
+        &self,
+        system_id: &str,
+        then: impl FnOnce() -> T,
+    ) -> (u64, mpsc::Receiver<Box<Outbound>>, T) {
         let (tx, rx) = mpsc::channel(8);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let old = self.lock().insert(system_id.to_owned(), Conn { id, tx });
+        let mut map = self.lock();
+        let old = map.insert(system_id.to_owned(), Conn { id, tx });
         if let Some(old) = old {
             let _ = old.tx.try_send(Box::new(Outbound::Replaced));
         }
-        (id, rx)
+        let done = then();
+        (id, rx, done)
     }
 
     /// Removes the connection if it is still the registered one, and runs `then` while no
@@ -108,6 +122,13 @@ impl Registry {
 
     pub fn is_connected(&self, system_id: &str) -> bool {
         self.lock().contains_key(system_id)
+    }
+
+    /// Runs `then` with "is this system connected here?" while no connection can register
+    /// or end (so what it queues comes before their hellos and ends).
+    pub fn connected_then<T>(&self, then: impl FnOnce(&dyn Fn(&str) -> bool) -> T) -> T {
+        let map = self.lock();
+        then(&|id| map.contains_key(id))
     }
 
     /// The systems connected to this node.

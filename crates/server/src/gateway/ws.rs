@@ -2,7 +2,7 @@
 
 use super::Outbound;
 use super::conn::{Ctx, Pending};
-use super::notes::{self, parse_info, store_info};
+use super::notes::{self, info_stored, parse_info, store_info};
 use super::refuse::{refuse_oversize, refuse_text};
 use crate::error::{AppError, AppResult};
 use crate::pairing::routes::basic_auth;
@@ -21,8 +21,13 @@ use zentrale_protocol::{
     Envelope, MAX_ACCEPTED_BYTES, MAX_FRAME_BYTES, MAX_REQUEST_ID_CHARS, Method, SUBPROTOCOL, close,
 };
 
-/// Buffers per connection: small, so that ten thousand idle PBXes cost little memory.
+/// Write buffer per connection: small, so that ten thousand idle PBXes cost little memory.
 const BUFFER_BYTES: usize = 1024;
+/// Read buffer per connection, a little more than an agent's fragments (docs/protocol.md
+/// §4.1). tungstenite reserves a frame's whole length on top of the bytes already read, so
+/// its buffer settles at a few times the frames it gets: with 1 KiB fragments and a 1 KiB
+/// buffer every PBX kept 4 KiB after its hello (a heap profile, docs/benchmarks.md).
+const READ_BUFFER_BYTES: usize = 256;
 
 pub async fn upgrade(
     State(st): State<AppState>,
@@ -51,19 +56,45 @@ pub async fn upgrade(
     }
     Ok(ws
         .protocols([SUBPROTOCOL])
-        .read_buffer_size(BUFFER_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(BUFFER_BYTES)
         .max_write_buffer_size(BUFFER_BYTES + MAX_FRAME_BYTES * 2)
         .max_message_size(MAX_ACCEPTED_BYTES)
         .max_frame_size(MAX_ACCEPTED_BYTES)
-        .on_upgrade(move |socket| serve(st, sys.id.into(), sys.serial, socket)))
+        .on_upgrade(move |socket| {
+            let who = Box::new(Who {
+                st,
+                system_id: sys.id.into(),
+                serial: sys.serial,
+            });
+            serve(who, socket)
+        }))
+}
+
+/// Whom a connection serves, on the heap: the connection's task (and the upgrade's
+/// closure before it) holds a pointer instead of the state and the names, which inline
+/// would cost every idle connection their size, twice.
+struct Who {
+    st: AppState,
+    system_id: String,
+    serial: String,
 }
 
 /// Why the loop ended: close with this code and reason, or the peer is gone already.
 type Ending = Option<(u16, String)>;
 
-async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSocket) {
-    let (conn_id, mut rx) = st.gateway.register(&system_id);
+/// A connection in the registry: its number there and its mailbox.
+type Registration = (u64, tokio::sync::mpsc::Receiver<Box<super::Outbound>>);
+
+async fn serve(who: Box<Who>, mut sock: WebSocket) {
+    let Who {
+        st,
+        system_id,
+        serial,
+    } = &*who;
+    // Registered once its hello is stored: a connection that never says hello (an upgrade
+    // the agent gave up on, still in the listen queue) can never displace a live one.
+    let mut reg: Option<Registration> = None;
     let hb = Duration::from_secs(st.config.heartbeat_s.max(1));
     let mut ticker = tokio::time::interval(hb);
     ticker.tick().await;
@@ -75,7 +106,7 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
         let now = st.clock.now_ms();
         if now - reported >= super::HEARD_EVERY_MS {
             reported = now;
-            st.gateway.heard(&system_id);
+            st.gateway.heard(system_id);
         }
     };
     let mut hello_done = false;
@@ -95,28 +126,33 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
                     last_heard = tokio::time::Instant::now();
-                    heard(&st);
+                    heard(st);
                 }
                 Some(Ok(Message::Text(text))) => {
                     last_heard = tokio::time::Instant::now();
-                    heard(&st);
-                    let ctx = Ctx { st: &st, system_id: &system_id, serial: &serial, parts: &parts };
+                    heard(st);
+                    let ctx = Ctx { st, system_id, serial, parts: &parts };
                     // Boxed: the handler's future is large and only needed while a message is handled,
                     // so it should not sit in every idle connection's task.
-                    let handled = match Box::pin(handle(&ctx, &mut hello_done, &mut pending, text.as_str())).await {
+                    let handled = match Box::pin(handle(&ctx, &mut reg, &mut hello_done, &mut pending, text.as_str())).await {
                         Ok(h) => h,
                         Err(end) => break Some(end),
                     };
                     let mut out = handled.replies;
                     if let Some(resend) = handled.next_command {
-                        out.extend(Box::pin(next_command(&st, &system_id, resend)).await);
+                        out.extend(Box::pin(next_command(st, system_id, resend)).await);
                     }
                     if send_all(&mut sock, out).await.is_err() {
                         break None;
                     }
                 }
             },
-            out = rx.recv() => match out.map(|b| *b) {
+            out = async {
+                match reg.as_mut() {
+                    Some((_, rx)) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => match out.map(|b| *b) {
                 Some(Outbound::Send(env)) => {
                     if sock.send(Message::Text(env.to_text().into())).await.is_err() {
                         break None;
@@ -133,7 +169,7 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
                 }
                 Some(Outbound::Commands) => {
                     if hello_done {
-                        let out = Box::pin(next_command(&st, &system_id, false)).await;
+                        let out = Box::pin(next_command(st, system_id, false)).await;
                         if send_all(&mut sock, out).await.is_err() {
                             break None;
                         }
@@ -176,8 +212,10 @@ async fn serve(st: AppState, system_id: String, serial: String, mut sock: WebSoc
     // Offline goes through the queue of hellos, behind what is queued and ahead of a new
     // connection's hello: a restart's thousands of ends are a few transactions.
     let now = st.clock.now_ms();
-    let queued = st.gateway.unregister_then(&system_id, conn_id, || {
-        st.infos.offline(&system_id, now, &st.node)
+    let queued = reg.and_then(|(conn_id, _)| {
+        st.gateway.unregister_then(system_id, conn_id, || {
+            st.infos.offline(system_id, now, &st.node)
+        })
     });
     if let Some(answer) = queued
         && let Err(e) = Box::pin(st.infos.write_queue(&st.db, answer)).await
@@ -240,6 +278,7 @@ fn too_big(e: axum::Error) -> Ending {
 /// Handles one text frame; returns the answer to send, or how to close.
 async fn handle(
     ctx: &Ctx<'_>,
+    reg: &mut Option<Registration>,
     hello_done: &mut bool,
     pending: &mut Pending,
     text: &str,
@@ -278,7 +317,20 @@ async fn handle(
         Envelope::Req { id, method, params } => {
             if method == Hello::NAME {
                 let info = parse_info(ctx, params)?;
-                store_info(ctx, &info).await?;
+                if reg.is_some() {
+                    store_info(ctx, &info).await?;
+                } else {
+                    // Registered with its hello queued in one step: an older connection's
+                    // end is queued before it, this connection's own end after it.
+                    let now = ctx.st.clock.now_ms();
+                    let (id, rx, answer) = ctx.st.gateway.register_then(ctx.system_id, || {
+                        ctx.st
+                            .infos
+                            .queue_info(ctx.system_id, &info, true, now, &ctx.st.node)
+                    });
+                    *reg = Some((id, rx));
+                    info_stored(ctx, &info, answer).await?;
+                }
                 *hello_done = true;
                 let result = HelloResult {
                     system_id: ctx.system_id.to_owned(),

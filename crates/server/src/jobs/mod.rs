@@ -42,6 +42,13 @@ const JOBS: &[(&str, Job)] = &[
     ("backup-integrity", |st| {
         Box::pin(crate::backups::service::run_integrity(st))
     }),
+    ("change-log", |st| {
+        Box::pin(async move {
+            crate::companies::store::prune_changes(&st.db)
+                .await
+                .map(|_| ())
+        })
+    }),
     ("audit-retention", |st| {
         Box::pin(async move { crate::audit::retain(st).await.map(|_| ()) })
     }),

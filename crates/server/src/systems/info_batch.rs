@@ -19,10 +19,25 @@ use zentrale_protocol::messages::DeviceInfo;
 /// Rows per transaction.
 pub const MAX_BATCH: usize = 500;
 
+/// What a job writes.
+enum What {
+    /// What the PBX reported: its hello (`take_over`: the connection on `node` is the one
+    /// now), or a status report (written only while the row names `node` or no node: a
+    /// report of a connection that another node's newer one has replaced is dropped).
+    Info {
+        info: Box<DeviceInfo>,
+        take_over: bool,
+    },
+    /// Its connection on `node` ended: offline.
+    Offline,
+    /// It is connected to `node` but the database shows it offline (a write of another
+    /// node overtook this node's): online here.
+    Online,
+}
+
 struct Job {
     id: String,
-    /// What the PBX reported, or `None`: its connection on `node` ended (offline).
-    info: Option<DeviceInfo>,
+    what: What,
     now: i64,
     node: String,
     done: oneshot::Sender<AppResult<()>>,
@@ -46,15 +61,22 @@ impl InfoBatch {
         now: i64,
         node: &str,
     ) -> AppResult<()> {
-        let (done, answer) = oneshot::channel();
-        self.queue_mut().push(Job {
-            id: id.to_owned(),
-            info: Some(info.clone()),
-            now,
-            node: node.to_owned(),
-            done,
-        });
+        let answer = self.queue_info(id, info, true, now, node);
         self.write_queue(db, answer).await
+    }
+
+    /// Queues what the PBX `id` reported behind what is queued already; the answer comes
+    /// when it is written ([`Self::write_queue`]).
+    pub fn queue_info(
+        &self,
+        id: &str,
+        info: &DeviceInfo,
+        take_over: bool,
+        now: i64,
+        node: &str,
+    ) -> oneshot::Receiver<AppResult<()>> {
+        let info = Box::new(info.clone());
+        self.push(id, What::Info { info, take_over }, now, node)
     }
 
     /// Queues "the connection of PBX `id` on `node` ended" (see [`offline_update`]) behind
@@ -62,10 +84,20 @@ impl InfoBatch {
     /// connection is taken out of the registry, so that it is queued before a new
     /// connection's hello.
     pub fn offline(&self, id: &str, now: i64, node: &str) -> oneshot::Receiver<AppResult<()>> {
+        self.push(id, What::Offline, now, node)
+    }
+
+    /// Queues "PBX `id` is connected to `node`" (see [`online_update`]); like [`Self::offline`],
+    /// call it while the registry shows the connection, so that its end is queued after.
+    pub fn online(&self, id: &str, now: i64, node: &str) -> oneshot::Receiver<AppResult<()>> {
+        self.push(id, What::Online, now, node)
+    }
+
+    fn push(&self, id: &str, what: What, now: i64, node: &str) -> oneshot::Receiver<AppResult<()>> {
         let (done, answer) = oneshot::channel();
         self.queue_mut().push(Job {
             id: id.to_owned(),
-            info: None,
+            what,
             now,
             node: node.to_owned(),
             done,
@@ -118,7 +150,7 @@ async fn write(db: &Db, jobs: Vec<Job>) {
             }
         }
         Err(e) => {
-            tracing::warn!(rows = jobs.len(), error = %e, "batched device info failed; writing rows one by one");
+            tracing::warn!(rows = jobs.len(), error = ?e, "batched device info failed; writing rows one by one");
             for j in jobs {
                 let one = update(&j)
                     .execute(&db.pool)
@@ -159,26 +191,54 @@ async fn store_jobs(db: &Db, jobs: &[Job]) -> AppResult<()> {
 }
 
 fn update(j: &Job) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-    match &j.info {
-        Some(info) => info_update(&j.id, info, j.now, &j.node),
-        None => offline_update(&j.id, j.now, &j.node),
+    match &j.what {
+        What::Info { info, take_over } => info_update(&j.id, info, *take_over, j.now, &j.node),
+        What::Offline => offline_update(&j.id, j.now, &j.node),
+        What::Online => online_update(&j.id, j.now, &j.node),
     }
+}
+
+/// Online on `node`, unless a hello has set it online since.
+fn online_update<'q>(
+    id: &'q str,
+    now: i64,
+    node: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(
+        "UPDATE systems SET online_since = $1, online_node = $2, last_seen_at = $1 \
+         WHERE id = $3 AND online_node IS NULL",
+    )
+    .bind(now)
+    .bind(node)
+    .bind(id)
+}
+
+macro_rules! info_sql {
+    () => {
+        "UPDATE systems SET model = $1, mac = $2, firmware = $3, booted_at = $4, \
+         maintenance_active = $5, maintenance_until = $6, licences = $7, capabilities = $8, \
+         monitoring_enabled = $9, remote_config_allowed = $10, info_at = $11, last_seen_at = $11, \
+         online_since = COALESCE(online_since, $11), online_node = $13, remote_backup_ready = $14, \
+         firmware_rank = $15 WHERE id = $12"
+    };
 }
 
 pub(super) fn info_update<'q>(
     id: &'q str,
     info: &'q DeviceInfo,
+    take_over: bool,
     now: i64,
     node: &'q str,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     let booted_at = now - (info.uptime_s.min(i64::MAX as u64 / 1000) as i64) * 1000;
-    sqlx::query(
-        "UPDATE systems SET model = $1, mac = $2, firmware = $3, booted_at = $4, \
-         maintenance_active = $5, maintenance_until = $6, licences = $7, capabilities = $8, \
-         monitoring_enabled = $9, remote_config_allowed = $10, info_at = $11, last_seen_at = $11, \
-         online_since = COALESCE(online_since, $11), online_node = $13, remote_backup_ready = $14, \
-         firmware_rank = $15 WHERE id = $12",
-    )
+    sqlx::query(if take_over {
+        info_sql!()
+    } else {
+        concat!(
+            info_sql!(),
+            " AND (online_node IS NULL OR online_node = $13)"
+        )
+    })
     .bind(info.model.as_str())
     .bind(info.mac.as_str())
     .bind(info.firmware.to_string())

@@ -219,7 +219,7 @@ pub async fn store_info(
     now: i64,
     node: &str,
 ) -> AppResult<()> {
-    super::info_batch::info_update(id, info, now, node)
+    super::info_batch::info_update(id, info, true, now, node)
         .execute(&db.pool)
         .await?;
     Ok(())
@@ -230,8 +230,10 @@ pub async fn touch_seen(db: &Db, ids: &[String], now: i64) -> AppResult<()> {
     for chunk in ids.chunks(500) {
         let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "UPDATE systems SET last_seen_at = $1 WHERE online_since IS NOT NULL AND id IN ({})",
-            marks.join(", ")
+            "UPDATE systems SET last_seen_at = $1 WHERE online_since IS NOT NULL AND id IN \
+             (SELECT id FROM systems WHERE online_since IS NOT NULL AND id IN ({}){})",
+            marks.join(", "),
+            db.locked_in_order()
         );
         let mut q = sqlx::query(&sql).bind(now);
         for id in chunk {
@@ -249,8 +251,10 @@ pub async fn set_online_here(db: &Db, ids: &[String], node: &str, now: i64) -> A
         let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
             "UPDATE systems SET online_since = $1, online_node = $2, last_seen_at = $1 \
-             WHERE online_node IS NULL AND id IN ({})",
-            marks.join(", ")
+             WHERE online_node IS NULL AND id IN \
+             (SELECT id FROM systems WHERE online_node IS NULL AND id IN ({}){})",
+            marks.join(", "),
+            db.locked_in_order()
         );
         let mut q = sqlx::query(&sql).bind(now).bind(node);
         for id in chunk {
@@ -288,10 +292,13 @@ pub async fn revoke_by_device(db: &Db, id: &str, now: i64) -> AppResult<()> {
 /// At start no device is connected to this node yet: what this node held before (a crash,
 /// a restart) is offline; the devices of other nodes stay as they are.
 pub async fn mark_own_offline(db: &Db, node: &str) -> AppResult<()> {
-    sqlx::query(
+    sqlx::query(&format!(
         "UPDATE systems SET online_since = NULL, online_node = NULL \
-         WHERE online_since IS NOT NULL AND (online_node = $1 OR online_node IS NULL)",
-    )
+         WHERE online_since IS NOT NULL AND (online_node = $1 OR online_node IS NULL) \
+         AND id IN (SELECT id FROM systems WHERE online_since IS NOT NULL \
+         AND (online_node = $1 OR online_node IS NULL){})",
+        db.locked_in_order()
+    ))
     .bind(node)
     .execute(&db.pool)
     .await?;

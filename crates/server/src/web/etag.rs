@@ -4,8 +4,8 @@
 //! neither the transfer nor the browser's parsing.
 //!
 //! The fleet-wide lists ([`MARKED`]) go one step further for the live regions (requests with
-//! `X-Live: 1`): their tag is made from the company's change marker (`companies.change_seq`,
-//! kept by triggers, migration 0023), the request and the minute, so an unchanged list is
+//! `X-Live: 1`): their tag is made from the company's change marker (kept by triggers,
+//! migrations 0023 and 0028; `companies::store::marker`), the request and the minute, so an unchanged list is
 //! answered with 304 after one small read, without rendering 100 rows of 10,000 systems.
 //! The minute bounds how late a change that no trigger sees (a pairing code expiring, a
 //! resolved alert leaving the list) can show.
