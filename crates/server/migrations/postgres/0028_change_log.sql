@@ -13,5 +13,7 @@ CREATE TABLE company_changes (
     seq BIGINT NOT NULL DEFAULT nextval('company_change_numbers')
 );
 CREATE INDEX company_changes_by_company ON company_changes (company_id, seq);
+-- A row whose company is gone with it (a group or system deleted with its members, alerts
+-- and commands) names no company: nothing to mark, as the UPDATE before did nothing then.
 CREATE OR REPLACE FUNCTION mark_company(c TEXT) RETURNS void LANGUAGE sql AS
-  'INSERT INTO company_changes (company_id) VALUES (c)';
+  'INSERT INTO company_changes (company_id) SELECT c WHERE c IS NOT NULL';
