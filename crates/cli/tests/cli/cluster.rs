@@ -202,14 +202,7 @@ async fn three_nodes_route_recover_and_restart_without_loss() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let page = remote
-        .get(format!("{origin}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text(&remote, &format!("{origin}/")).await;
     assert!(page.contains("CLUSTER000"), "{page}");
     // Closed on the third node: the node holding the tunnel closes it too.
     let (s, _) = api(

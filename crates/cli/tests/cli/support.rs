@@ -141,16 +141,14 @@ pub async fn login(c: &reqwest::Client, url: &str, email: &str, pw: &str) {
     assert_eq!(r.status(), 303, "login as {email}");
 }
 
+/// The body of `GET url`.
+pub async fn text(c: &reqwest::Client, url: &str) -> String {
+    c.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 /// `data-state` values on the overview, in page order (sorted by name).
 pub async fn states(c: &reqwest::Client, url: &str) -> Vec<String> {
-    let body = c
-        .get(format!("{url}/systems"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = text(c, &format!("{url}/systems")).await;
     body.split("data-state=\"")
         .skip(1)
         .map(|s| s.split('"').next().unwrap().to_owned())
@@ -229,14 +227,7 @@ pub async fn add_system(
         .next()
         .unwrap()
         .to_owned();
-    let page = web
-        .get(format!("{base}/admin/systems"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text(web, &format!("{base}/admin/systems")).await;
     let pairing = between(&page, &format!("id=\"token-{id}\">"), "<");
     (id, pairing)
 }
