@@ -89,5 +89,8 @@ pub async fn serve(
             }
         });
     }
+    // Stop accepting at once: a client connecting now is refused and goes to another node
+    // instead of waiting in the listen queue until the drain has ended.
+    drop(listener);
     let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
 }

@@ -40,6 +40,9 @@ struct Conn {
 #[derive(Default)]
 pub struct Registry {
     conns: Mutex<HashMap<String, Conn>>,
+    /// Set by [`Self::close_all`] (under the map's lock): a connection that registers after
+    /// it is told at once to close, so the node's drain ends instead of taking new PBXes.
+    closing: std::sync::atomic::AtomicBool,
     next_id: AtomicU64,
     /// Device messages refused and dropped (bad params, control characters), for /metrics.
     pub refused: AtomicU64,
@@ -68,6 +71,11 @@ impl Registry {
         let old = map.insert(system_id.to_owned(), Conn { id, tx });
         if let Some(old) = old {
             let _ = old.tx.try_send(Box::new(Outbound::Replaced));
+        }
+        if self.closing.load(Ordering::Relaxed)
+            && let Some(conn) = map.get(system_id)
+        {
+            let _ = conn.tx.try_send(Box::new(Outbound::Shutdown));
         }
         let done = then();
         (id, rx, done)
@@ -142,12 +150,47 @@ impl Registry {
 
     /// Asks every connection to close (server shutdown).
     pub fn close_all(&self) {
-        for conn in self.lock().values() {
+        let map = self.lock();
+        self.closing.store(true, Ordering::Relaxed);
+        for conn in map.values() {
             let _ = conn.tx.try_send(Box::new(Outbound::Shutdown));
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Conn>> {
         self.conns.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn next(rx: &mut mpsc::Receiver<Box<Outbound>>) -> Option<Outbound> {
+        rx.try_recv().ok().map(|b| *b)
+    }
+
+    #[test]
+    fn a_connection_registering_after_close_all_is_told_to_close() {
+        let reg = Registry::default();
+        let (_, mut before) = reg.register("a");
+        assert!(next(&mut before).is_none());
+        reg.close_all();
+        assert!(matches!(next(&mut before), Some(Outbound::Shutdown)));
+        let (_, mut after) = reg.register("b");
+        assert!(matches!(next(&mut after), Some(Outbound::Shutdown)));
+    }
+
+    #[test]
+    fn a_newer_connection_replaces_the_older() {
+        let reg = Registry::default();
+        let (old_id, mut old) = reg.register("a");
+        let (new_id, mut new) = reg.register("a");
+        assert!(matches!(next(&mut old), Some(Outbound::Replaced)));
+        assert!(next(&mut new).is_none());
+        assert_eq!(reg.unregister_then("a", old_id, || ()), None);
+        assert_eq!(reg.count(), 1);
+        assert_eq!(reg.unregister_then("a", new_id, || ()), Some(()));
+        assert_eq!(reg.count(), 0);
     }
 }
