@@ -339,6 +339,9 @@ async fn join_cluster(
 /// them into per-system chunks (every 5 s) in a task of their own, so that a long job never
 /// delays a sample; last-seen times (every 30 s) and the jobs (every minute). The jobs end
 /// when `stop` is cancelled; the samples end with a last flush when `samples_stop` is.
+/// How long a stopping node lets a running job finish.
+const JOB_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
 fn spawn_background(
     st: AppState,
     stop: tokio_util::sync::CancellationToken,
@@ -352,7 +355,23 @@ fn spawn_background(
         let mut seen = tokio::time::interval(std::time::Duration::from_secs(30));
         loop {
             tokio::select! {
-                _ = job.tick() => crate::jobs::run_due(&st).await,
+                _ = job.tick() => {
+                    // A job still running when the node stops gets a grace period, then is
+                    // left (its transaction rolls back; the next interval runs it again on
+                    // whichever node takes its lease), so a slow job cannot hold the stop.
+                    let run = Box::pin(crate::jobs::run_due(&st));
+                    let abandoned = async {
+                        stop.cancelled().await;
+                        tokio::time::sleep(JOB_GRACE).await;
+                    };
+                    tokio::select! {
+                        () = run => {}
+                        () = abandoned => {
+                            tracing::warn!(grace_s = JOB_GRACE.as_secs(), "a job was still running after the stop's grace period; left to run again next interval");
+                            break;
+                        }
+                    }
+                }
                 _ = seen.tick() => {
                     if let Err(e) = crate::gateway::seen(&st).await {
                         tracing::error!(error = %e, "writing last-seen times failed; will retry");

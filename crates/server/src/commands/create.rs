@@ -162,7 +162,7 @@ async fn insert_in(
     };
     if st.db.backend == crate::db::Backend::Postgres {
         // Commands of one system are created one after the other (the limit below holds).
-        sqlx::query("SELECT id FROM systems WHERE id = $1 FOR UPDATE")
+        sqlx::query("SELECT id FROM systems WHERE id = $1 FOR NO KEY UPDATE")
             .bind(system_id)
             .fetch_optional(&mut *tx)
             .await?;

@@ -37,9 +37,13 @@ pub async fn prune_changes(db: &Db) -> AppResult<u64> {
     if db.backend != crate::db::Backend::Postgres {
         return Ok(0);
     }
+    // One pass over the log joined with each company's last number (a hash join): the
+    // correlated form (`seq < (SELECT MAX(seq) … WHERE d.company_id = c.company_id)`) was
+    // planned as a scan per row on a young table and took 126 s for 50,659 rows.
     Ok(sqlx::query(
-        "DELETE FROM company_changes c WHERE seq < \
-         (SELECT MAX(seq) FROM company_changes d WHERE d.company_id = c.company_id)",
+        "DELETE FROM company_changes c USING \
+         (SELECT company_id, MAX(seq) AS last FROM company_changes GROUP BY company_id) d \
+         WHERE c.company_id = d.company_id AND c.seq < d.last",
     )
     .execute(&db.pool)
     .await?

@@ -12,7 +12,8 @@ pub(super) struct Ctx<'a> {
     pub(super) system_id: &'a str,
     pub(super) serial: &'a str,
     /// A registration report arriving in parts on this connection.
-    pub(super) parts: &'a std::sync::Mutex<Option<Assembly>>,
+    /// Boxed: only while a report arrives, not in every idle connection's task.
+    pub(super) parts: &'a std::sync::Mutex<Option<Box<Assembly>>>,
 }
 
 /// The parts of a registration report received so far.

@@ -143,7 +143,7 @@ impl DeviceLink for Registry {
 
     fn nudge(&self, system_id: &str) {
         if let Some(tx) = self.sender(system_id)
-            && let Err(tokio::sync::mpsc::error::TrySendError::Full(msg)) =
+            && let Err(super::mailbox::TrySendError::Full(msg)) =
                 tx.try_send(Box::new(Outbound::Commands))
         {
             // A busy connection still gets the word, a moment later.

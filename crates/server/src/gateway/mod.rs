@@ -3,6 +3,7 @@
 
 pub mod conn;
 pub mod link;
+pub mod mailbox;
 mod notes;
 pub mod refuse;
 pub mod registry;

@@ -138,10 +138,10 @@ fn registrations_part<'a>(ctx: &'a Ctx<'a>, params: Value) -> Fut<'a> {
         let complete = {
             let mut slot = ctx.parts.lock().unwrap_or_else(|p| p.into_inner());
             if part.seq == 0 {
-                *slot = Some(Assembly {
+                *slot = Some(Box::new(Assembly {
                     report: part.report.clone(),
                     ..Assembly::default()
-                });
+                }));
             }
             let problem = match slot.as_ref() {
                 _ if part.report.is_empty() || part.report.chars().count() > 64 => {

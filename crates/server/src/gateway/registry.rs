@@ -1,10 +1,11 @@
 //! Which systems are connected to this node, and a small mailbox to each connection.
 //! Per connection: one map entry and one bounded channel; no task besides the socket's own.
 
+use super::mailbox::{self, Receiver, Sender};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use zentrale_protocol::Envelope;
 
 /// The answer to a request sent to a device: its result, or its error message.
@@ -34,7 +35,7 @@ pub enum Outbound {
 struct Conn {
     id: u64,
     /// Boxed messages keep the channel's preallocated block small (idle connections).
-    tx: mpsc::Sender<Box<Outbound>>,
+    tx: Sender<Box<Outbound>>,
 }
 
 #[derive(Default)]
@@ -52,7 +53,7 @@ pub struct Registry {
 
 impl Registry {
     /// Registers a connection of `system_id`, replacing (and closing) an older one.
-    pub fn register(&self, system_id: &str) -> (u64, mpsc::Receiver<Box<Outbound>>) {
+    pub fn register(&self, system_id: &str) -> (u64, Receiver<Box<Outbound>>) {
         let (id, rx, ()) = self.register_then(system_id, || ());
         (id, rx)
     }
@@ -64,8 +65,8 @@ impl Registry {
         &self,
         system_id: &str,
         then: impl FnOnce() -> T,
-    ) -> (u64, mpsc::Receiver<Box<Outbound>>, T) {
-        let (tx, rx) = mpsc::channel(8);
+    ) -> (u64, Receiver<Box<Outbound>>, T) {
+        let (tx, rx) = mailbox::mailbox();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut map = self.lock();
         let old = map.insert(system_id.to_owned(), Conn { id, tx });
@@ -124,7 +125,7 @@ impl Registry {
     }
 
     /// The mailbox of the system's connection on this node, if it has one.
-    pub fn sender(&self, system_id: &str) -> Option<mpsc::Sender<Box<Outbound>>> {
+    pub fn sender(&self, system_id: &str) -> Option<Sender<Box<Outbound>>> {
         self.lock().get(system_id).map(|c| c.tx.clone())
     }
 
@@ -166,8 +167,9 @@ impl Registry {
 mod tests {
     use super::*;
 
-    fn next(rx: &mut mpsc::Receiver<Box<Outbound>>) -> Option<Outbound> {
-        rx.try_recv().ok().map(|b| *b)
+    fn next(rx: &mut Receiver<Box<Outbound>>) -> Option<Outbound> {
+        use futures_util::FutureExt;
+        rx.recv().now_or_never().flatten().map(|b| *b)
     }
 
     #[test]

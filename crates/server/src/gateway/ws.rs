@@ -84,7 +84,7 @@ struct Who {
 type Ending = Option<(u16, String)>;
 
 /// A connection in the registry: its number there and its mailbox.
-type Registration = (u64, tokio::sync::mpsc::Receiver<Box<super::Outbound>>);
+type Registration = (u64, super::mailbox::Receiver<Box<super::Outbound>>);
 
 async fn serve(who: Box<Who>, mut sock: WebSocket) {
     let Who {
@@ -96,10 +96,11 @@ async fn serve(who: Box<Who>, mut sock: WebSocket) {
     // the agent gave up on, still in the listen queue) can never displace a live one.
     let mut reg: Option<Registration> = None;
     let hb = Duration::from_secs(st.config.heartbeat_s.max(1));
-    let mut ticker = tokio::time::interval(hb);
-    ticker.tick().await;
     let started = tokio::time::Instant::now();
     let mut last_heard = started;
+    // One timer for the ping and the heartbeat timeout (an interval beside it would be a
+    // second timer on the heap of every idle connection).
+    let mut next_ping = started + hb;
     // When this connection last reported that it heard the device (server clock, ms).
     let mut reported = st.clock.now_ms();
     let mut heard = |st: &AppState| {
@@ -185,18 +186,23 @@ async fn serve(who: Box<Who>, mut sock: WebSocket) {
                 }
                 Some(Outbound::Shutdown) | None => break Some((close::GOING_AWAY, "server restarting".into())),
             },
-            // Exactly 3 × heartbeat after the last frame heard (or, before hello, after the start).
-            _ = tokio::time::sleep_until(if hello_done { last_heard + hb * 3 } else { (started + hb * 3).min(last_heard + hb * 3) }) => {
-                if !hello_done && started.elapsed() >= hb * 3 {
+            // The next ping, or the timeout: exactly 3 × heartbeat after the last frame heard
+            // (or, before hello, after the start).
+            _ = tokio::time::sleep_until(next_ping.min(if hello_done { last_heard + hb * 3 } else { started + hb * 3 })) => {
+                let now = tokio::time::Instant::now();
+                if !hello_done && now >= started + hb * 3 {
                     break Some((close::PROTOCOL_VIOLATION, "no hello received".into()));
                 }
-                break Some((close::HEARTBEAT_TIMEOUT, "no heartbeat from the device".into()));
-            }
-            _ = ticker.tick() => {
-                // Requests whose sender stopped waiting (its timeout) are forgotten.
-                pending.retain(|_, reply| !reply.is_closed());
-                if sock.send(Message::Ping(Default::default())).await.is_err() {
-                    break None;
+                if now >= last_heard + hb * 3 {
+                    break Some((close::HEARTBEAT_TIMEOUT, "no heartbeat from the device".into()));
+                }
+                if now >= next_ping {
+                    next_ping = now + hb;
+                    // Requests whose sender stopped waiting (its timeout) are forgotten.
+                    pending.retain(|_, reply| !reply.is_closed());
+                    if sock.send(Message::Ping(Default::default())).await.is_err() {
+                        break None;
+                    }
                 }
             }
         }

@@ -22,7 +22,7 @@ pub const MAX_BATCH: usize = 500;
 /// What a job writes.
 enum What {
     /// What the PBX reported: its hello (`take_over`: the connection on `node` is the one
-    /// now), or a status report (written only while the row names `node` or no node: a
+    /// now, unless another node's connection said hello later), or a status report (written only while the row names `node` or no node: a
     /// report of a connection that another node's newer one has replaced is dropped).
     Info {
         info: Box<DeviceInfo>,
@@ -174,7 +174,7 @@ async fn store_jobs(db: &Db, jobs: &[Job]) -> AppResult<()> {
         // it takes a system before its company, never the other way round.
         let marks: Vec<String> = (1..=jobs.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT id FROM systems WHERE id IN ({}) ORDER BY id FOR UPDATE",
+            "SELECT id FROM systems WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
             marks.join(", ")
         );
         let mut q = sqlx::query(&sql);
@@ -218,8 +218,8 @@ macro_rules! info_sql {
         "UPDATE systems SET model = $1, mac = $2, firmware = $3, booted_at = $4, \
          maintenance_active = $5, maintenance_until = $6, licences = $7, capabilities = $8, \
          monitoring_enabled = $9, remote_config_allowed = $10, info_at = $11, last_seen_at = $11, \
-         online_since = COALESCE(online_since, $11), online_node = $13, remote_backup_ready = $14, \
-         firmware_rank = $15 WHERE id = $12"
+         online_since = CASE WHEN online_node = $13 THEN COALESCE(online_since, $11) ELSE $11 END, \
+         online_node = $13, remote_backup_ready = $14, firmware_rank = $15 WHERE id = $12"
     };
 }
 
@@ -232,7 +232,15 @@ pub(super) fn info_update<'q>(
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     let booted_at = now - (info.uptime_s.min(i64::MAX as u64 / 1000) as i64) * 1000;
     sqlx::query(if take_over {
-        info_sql!()
+        // A hello takes the PBX over from another node unless that node's connection said
+        // hello later: a node whose queue of hellos fell behind in a connect storm must not
+        // write an older connection over a newer one (its end would then take the PBX
+        // offline while it is connected elsewhere; seen in a rolling restart at 15,000).
+        concat!(
+            info_sql!(),
+            " AND (online_node IS NULL OR online_node = $13 OR online_since IS NULL \
+             OR online_since <= $11)"
+        )
     } else {
         concat!(
             info_sql!(),

@@ -67,6 +67,47 @@ async fn leases_and_device_ownership(b: Backend) {
         .await
         .unwrap();
     assert_eq!(online().await, (false, None));
+
+    // Hellos written out of order (one node's queue behind another's): the later hello
+    // holds the PBX, and the end of the earlier connection does not take it offline.
+    let info = zentrale_agent::pbx::SimulatedPbx::new("NODES00001", 1).info();
+    let t = st.clock.now_ms();
+    st.infos
+        .store(&st.db, &id, &info, t + 2_000, "node-a")
+        .await
+        .unwrap();
+    st.infos
+        .store(&st.db, &id, &info, t + 1_000, "node-c")
+        .await
+        .unwrap();
+    assert_eq!(
+        online().await,
+        (true, Some("node-a".into())),
+        "an older hello does not take over"
+    );
+    zentrale_server::systems::store::set_offline(&st.db, &id, t + 3_000, "node-c")
+        .await
+        .unwrap();
+    assert_eq!(online().await, (true, Some("node-a".into())));
+    st.infos
+        .store(&st.db, &id, &info, t + 4_000, "node-c")
+        .await
+        .unwrap();
+    assert_eq!(
+        online().await,
+        (true, Some("node-c".into())),
+        "a newer hello takes over"
+    );
+    let (since,): (i64,) = sqlx::query_as("SELECT online_since FROM systems WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&st.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        since,
+        t + 4_000,
+        "online since the connection that holds it"
+    );
     agent.stop.cancel();
     agent.outcome().await.unwrap();
     srv.stop().await;
