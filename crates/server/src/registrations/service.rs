@@ -17,10 +17,12 @@ pub async fn load(
 
 /// Stores what the PBX reported and raises or clears registration alerts.
 pub async fn store_reported(st: &AppState, system_id: &str, r: &Registrations) -> AppResult<()> {
-    let (phones, accounts, _) = store::load(&st.db, system_id).await?;
+    let (phones, accounts) = store::lists(&st.db, system_id).await?;
     if store::unchanged(&phones, &accounts, r) {
-        // The usual report of a reconnecting PBX: one small write instead of every row again.
-        return store::confirm(&st.db, system_id, r.as_of_ms).await;
+        // The usual report of a reconnecting PBX: one small write instead of every row
+        // again, written with the hellos of the PBXes reconnecting at the same time.
+        let answer = st.infos.registered(system_id, r.as_of_ms);
+        return st.infos.write_queue(&st.db, answer).await;
     }
     store::replace(&st.db, system_id, r).await?;
     crate::alerts::rules::on_registrations(st, system_id, &(phones, accounts), r).await

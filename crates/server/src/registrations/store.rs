@@ -69,18 +69,6 @@ pub fn unchanged(phones: &[PhoneRow], accounts: &[AccountRow], r: &Registrations
         })
 }
 
-/// The lists are as stored: only the time the PBX took them changes.
-pub async fn confirm(db: &Db, system_id: &str, as_of_ms: i64) -> AppResult<()> {
-    sqlx::query(
-        "UPDATE systems SET registrations_at = $1, registrations_problem = NULL WHERE id = $2",
-    )
-    .bind(as_of_ms)
-    .bind(system_id)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
-}
-
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PhoneRow {
     pub name: String,
@@ -94,6 +82,25 @@ pub struct AccountRow {
     pub account: String,
     pub provider: String,
     pub status: String,
+}
+
+/// The stored lists, read on one pooled connection (a reconnecting PBX's report is compared
+/// with them; in a connect storm every acquisition of a connection waits).
+pub async fn lists(db: &Db, system_id: &str) -> AppResult<(Vec<PhoneRow>, Vec<AccountRow>)> {
+    let mut conn = db.pool.acquire().await?;
+    let phones = sqlx::query_as(
+        "SELECT name, mac, kind, status FROM phones WHERE system_id = $1 ORDER BY pos",
+    )
+    .bind(system_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let accounts = sqlx::query_as(
+        "SELECT account, provider, status FROM accounts WHERE system_id = $1 ORDER BY pos",
+    )
+    .bind(system_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok((phones, accounts))
 }
 
 /// The stored lists and when the PBX took them.

@@ -1,4 +1,5 @@
-//! Group commit of the PBXes' hellos and status reports.
+//! Group commit of the PBXes' hellos, status reports, ends of connections and unchanged
+//! registration reports.
 //!
 //! When thousands of PBXes connect at once (a server restart), one transaction per hello
 //! makes them queue for SQLite's single writer while each holds a pooled connection, and the
@@ -33,6 +34,9 @@ enum What {
     /// It is connected to `node` but the database shows it offline (a write of another
     /// node overtook this node's): online here.
     Online,
+    /// It reported its registrations unchanged, as of `now` (the PBX's time): only the
+    /// time is written (the usual report of a reconnecting PBX, 15,000 of them in a storm).
+    Registered,
 }
 
 struct Job {
@@ -91,6 +95,11 @@ impl InfoBatch {
     /// call it while the registry shows the connection, so that its end is queued after.
     pub fn online(&self, id: &str, now: i64, node: &str) -> oneshot::Receiver<AppResult<()>> {
         self.push(id, What::Online, now, node)
+    }
+
+    /// Queues "PBX `id` reported its phones and accounts unchanged as of `as_of_ms`".
+    pub fn registered(&self, id: &str, as_of_ms: i64) -> oneshot::Receiver<AppResult<()>> {
+        self.push(id, What::Registered, as_of_ms, "")
     }
 
     fn push(&self, id: &str, what: What, now: i64, node: &str) -> oneshot::Receiver<AppResult<()>> {
@@ -195,6 +204,11 @@ fn update(j: &Job) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<
         What::Info { info, take_over } => info_update(&j.id, info, *take_over, j.now, &j.node),
         What::Offline => offline_update(&j.id, j.now, &j.node),
         What::Online => online_update(&j.id, j.now, &j.node),
+        What::Registered => sqlx::query(
+            "UPDATE systems SET registrations_at = $1, registrations_problem = NULL WHERE id = $2",
+        )
+        .bind(j.now)
+        .bind(&j.id),
     }
 }
 
