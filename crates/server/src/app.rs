@@ -335,13 +335,13 @@ async fn join_cluster(
     Ok(())
 }
 
+/// How long a stopping node lets a running job finish.
+const JOB_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// The node's background work: writing monitoring samples (twice a second) and settling
 /// them into per-system chunks (every 5 s) in a task of their own, so that a long job never
 /// delays a sample; last-seen times (every 30 s) and the jobs (every minute). The jobs end
 /// when `stop` is cancelled; the samples end with a last flush when `samples_stop` is.
-/// How long a stopping node lets a running job finish.
-const JOB_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
-
 fn spawn_background(
     st: AppState,
     stop: tokio_util::sync::CancellationToken,
