@@ -103,9 +103,23 @@ def quantile(url, name, q):
     return bounds[-1]
 
 
+def tcp_ext(*names):
+    """Counters of the kernel's TCP stack (/proc/net/netstat, TcpExt), summed over the machine."""
+    lines = [l.split() for l in open("/proc/net/netstat") if l.startswith("TcpExt:")]
+    row = dict(zip(lines[0][1:], lines[1][1:]))
+    return {n: int(row.get(n, 0)) for n in names}
+
+
+LISTEN_COUNTERS = ("ListenOverflows", "ListenDrops", "TCPReqQFullDrop", "TCPTimeouts")
+
+
 def restart(server, serve_args, env, server_log, url, count, tmp, procs):
     """The connect storm: the server stops (SIGTERM, PBXes told to reconnect) and starts
-    again; how long until every PBX is back, and how long the database pool made anyone wait."""
+    again; how long until every PBX is back, and how long the database pool made anyone wait.
+    Prints how many are back each second and what the kernel dropped at the listening
+    socket (a connection whose handshake is dropped waits for TCP's retransmissions:
+    1, 3, 7, 15, 31 s)."""
+    kernel_before = tcp_ext(*LISTEN_COUNTERS)
     server.terminate()
     server.wait(timeout=60)
     log = os.path.join(tmp, "server.log")
@@ -115,8 +129,19 @@ def restart(server, serve_args, env, server_log, url, count, tmp, procs):
     procs[1] = server
     wait(lambda: urllib.request.urlopen(f"{url}/readyz", timeout=2).status == 200, 60, "the server to restart")
     ready = time.time() - start
-    wait(lambda: metrics(url)["zentrale_devices_connected"] >= count, 300, f"{count} devices to reconnect")
+    timeline = {"next": 1.0}
+
+    def back_all():
+        n = metrics(url)["zentrale_devices_connected"]
+        if time.time() - start >= timeline["next"]:
+            print(f"  {time.time() - start:5.1f} s: {int(n)} back", flush=True)
+            timeline["next"] = time.time() - start + 1.0
+        return n >= count
+
+    wait(back_all, 300, f"{count} devices to reconnect")
     back = time.time() - start
+    kernel = tcp_ext(*LISTEN_COUNTERS)
+    print("kernel during the storm: " + ", ".join(f"{k} {kernel[k] - kernel_before[k]}" for k in LISTEN_COUNTERS))
     time.sleep(5)
     warned = sum("slow_acquire" in line or "pool timed out" in line for line in open(log)) - warned_before
     print(f"restart: ready after {ready:.1f} s, all {count} PBXes back after {back:.1f} s; "

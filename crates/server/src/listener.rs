@@ -29,6 +29,31 @@ pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(BACKLOG)
 }
 
+/// The router as one connection's service: every request carries the peer's address as
+/// `ConnectInfo`. (A `.layer(Extension(..))` per connection would wrap every route anew: in a
+/// reconnect storm that cloning was most of the accept loop's time, and the kernel's listen
+/// queue overflowed behind it.)
+fn with_peer(
+    app: Router,
+    peer: std::net::SocketAddr,
+) -> TowerToHyperService<
+    impl tower::Service<
+        axum::extract::Request<hyper::body::Incoming>,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+        Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>>
+                     + Send,
+    > + Clone
+    + Send,
+> {
+    let service = tower::service_fn(move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        tower::ServiceExt::oneshot(app.clone(), req)
+    });
+    TowerToHyperService::new(service)
+}
+
 /// How long the listener waits for clients.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
@@ -59,10 +84,7 @@ pub async fn serve(
             _ = &mut shutdown => break,
         };
         let _ = tcp.set_nodelay(true);
-        let routed = app
-            .clone()
-            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
-        let service = TowerToHyperService::new(routed);
+        let service = with_peer(app.clone(), peer);
         let watcher = graceful.watcher();
         let tls = tls.clone();
         tokio::spawn(async move {
