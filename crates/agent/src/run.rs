@@ -70,6 +70,8 @@ pub async fn run(
     let (commands, mut progress) = Commands::new(env, cred.clone())?;
     let mut backoff = Backoff::new(Duration::from_millis(500), cfg.backoff_cap);
     let mut fix_needed = false;
+    // When the server last said it is restarting (close 1001).
+    let mut restart_seen: Option<Instant> = None;
     loop {
         status.send_replace(AgentStatus::Connecting);
         let started = Instant::now();
@@ -108,6 +110,10 @@ pub async fn run(
                 fix_needed = true;
             }
             Ended::Closed(code, reason) => {
+                if code == close::GOING_AWAY {
+                    restart_seen = Some(Instant::now());
+                    backoff.reset();
+                }
                 tracing::info!(code, %reason, "server closed the connection");
                 status.send_replace(AgentStatus::Disconnected(reason));
             }
@@ -116,11 +122,17 @@ pub async fn run(
                 status.send_replace(AgentStatus::Disconnected(reason));
             }
         }
+        let fix = std::mem::take(&mut fix_needed);
+        let restarting = !fix && restart_seen.is_some_and(|t| t.elapsed() < RESTART_WINDOW);
         let delay = reconnect_delay(
             &mut backoff,
-            std::mem::take(&mut fix_needed),
+            fix,
             started.elapsed(),
-            cfg.backoff_cap,
+            if restarting {
+                RESTART_CAP.min(cfg.backoff_cap)
+            } else {
+                cfg.backoff_cap
+            },
         );
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
@@ -132,9 +144,15 @@ pub async fn run(
     }
 }
 
-/// How long to wait before the next attempt: the jittered backoff, reset after a connection
-/// that lasted 30 s; after a close that needs a fix, never less than the cap (no storm of
-/// attempts that are refused the same way) and no reset.
+/// After the server said it is restarting (close 1001), attempts in this time wait at most
+/// [`RESTART_CAP`]: a restart takes seconds, and a PBX in a long backoff would stay away
+/// long after the server is back (docs/protocol.md §4.7).
+pub const RESTART_WINDOW: Duration = Duration::from_secs(60);
+pub const RESTART_CAP: Duration = Duration::from_secs(1);
+
+/// How long to wait before the next attempt: the jittered backoff (at most `cap`), reset
+/// after a connection that lasted 30 s; after a close that needs a fix, never less than the
+/// cap (no storm of attempts that are refused the same way) and no reset.
 pub fn reconnect_delay(
     backoff: &mut Backoff,
     fix_needed: bool,
@@ -148,7 +166,7 @@ pub fn reconnect_delay(
     if lasted > Duration::from_secs(30) {
         backoff.reset();
     }
-    backoff.next_delay()
+    backoff.next_delay().min(cap)
 }
 
 /// Deletes this PBX's access on the control center and forgets the credential.
@@ -185,6 +203,25 @@ mod tests {
         assert!(close::needs_fix(close::PROTOCOL_VIOLATION) && close::needs_fix(1007));
         assert!(
             !close::needs_fix(close::GOING_AWAY) && !close::needs_fix(close::HEARTBEAT_TIMEOUT)
+        );
+    }
+
+    #[test]
+    fn while_the_server_restarts_no_attempt_waits_longer_than_the_restart_cap() {
+        let cap = Duration::from_secs(60);
+        let mut b = Backoff::new(Duration::from_millis(500), cap);
+        // Deep into the backoff, where the ceiling is the cap.
+        for _ in 0..10 {
+            let _ = b.next_delay();
+        }
+        assert_eq!(b.ceiling(), cap);
+        for _ in 0..200 {
+            assert!(reconnect_delay(&mut b, false, Duration::ZERO, RESTART_CAP) <= RESTART_CAP);
+        }
+        // Without the restart, the same backoff waits up to the cap (some of 200 draws in
+        // [0, 60 s] exceed 1 s unless the cap is ignored: probability 0.0167^200).
+        assert!(
+            (0..200).any(|_| reconnect_delay(&mut b, false, Duration::ZERO, cap) > RESTART_CAP)
         );
     }
 }

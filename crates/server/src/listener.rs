@@ -41,16 +41,17 @@ fn with_peer(
         axum::extract::Request<hyper::body::Incoming>,
         Response = axum::response::Response,
         Error = std::convert::Infallible,
-        Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>>
-                     + Send,
+        Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send,
     > + Clone
     + Send,
 > {
-    let service = tower::service_fn(move |mut req: axum::extract::Request<hyper::body::Incoming>| {
-        req.extensions_mut()
-            .insert(axum::extract::ConnectInfo(peer));
-        tower::ServiceExt::oneshot(app.clone(), req)
-    });
+    let service = tower::service_fn(
+        move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            tower::ServiceExt::oneshot(app.clone(), req)
+        },
+    );
     TowerToHyperService::new(service)
 }
 

@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Hellos and status reports waiting to be written together.
     pub infos: Arc<crate::systems::info_batch::InfoBatch>,
+    /// Device credential lookups, read together when many PBXes connect at once.
+    pub lookups: Arc<crate::pairing::lookup::Lookups>,
     /// How many systems each user may see, per company access marker.
     pub visible_counts: Arc<crate::access::counts::VisibleCounts>,
     /// The other nodes, when this one is part of a cluster (`--nats-url`).
@@ -67,6 +69,7 @@ impl AppState {
         AppState {
             metrics,
             infos: Arc::default(),
+            lookups: Arc::default(),
             visible_counts: Arc::default(),
             cluster: None,
             blobs: None,

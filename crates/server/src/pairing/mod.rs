@@ -2,5 +2,6 @@
 //! credential it got, and may delete its access again. HTTP endpoints under `/device/v1`.
 
 pub mod limit;
+pub mod lookup;
 pub mod routes;
 pub mod service;

@@ -109,7 +109,9 @@ pub async fn authenticate(st: &AppState, serial: &str, secret: &str) -> AppResul
              Confirm access again with a new token.",
         )
     };
-    let sys = store::by_secret_hash(&st.db, &hash_secret(secret))
+    let sys = st
+        .lookups
+        .by_secret_hash(&st.db, hash_secret(secret))
         .await?
         .ok_or_else(unauthorized)?;
     if !sys.serial.eq_ignore_ascii_case(serial.trim()) {

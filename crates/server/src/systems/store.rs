@@ -69,6 +69,24 @@ pub async fn by_secret_hash(db: &Db, hash: &str) -> AppResult<Option<SystemRow>>
     one_by(db, "secret_hash", hash).await
 }
 
+/// The systems whose credentials hash to one of `hashes` (the group read of
+/// `pairing::lookup`).
+pub async fn by_secret_hashes(db: &Db, hashes: &[&str]) -> AppResult<Vec<SystemRow>> {
+    if hashes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=hashes.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {COLS} FROM systems WHERE secret_hash IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query_as(&sql);
+    for h in hashes {
+        q = q.bind(*h);
+    }
+    Ok(q.fetch_all(&db.pool).await?)
+}
+
 /// All systems of a company (the access module filters them per user).
 pub async fn of_company(db: &Db, company_id: &str) -> AppResult<Vec<SystemRow>> {
     Ok(

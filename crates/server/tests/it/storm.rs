@@ -59,6 +59,71 @@ async fn hellos_at_once_are_each_stored(b: Backend) {
             .unwrap();
         assert_eq!(mac, agent.pbx.info().mac, "{serial}");
     }
+    // Credentials are looked up together while many connect (`pairing::lookup`): in a
+    // storm of reconnects, a wrong secret and a secret offered under another PBX's serial
+    // are still refused, and every PBX gets back its own row.
+    let creds: Vec<_> = agents
+        .iter()
+        .map(|a| {
+            zentrale_agent::state::AgentState::load(&a.state_file)
+                .unwrap()
+                .unwrap()
+        })
+        .collect();
+    for a in &agents {
+        a.stop.cancel();
+    }
+    for a in agents.drain(..) {
+        let _ = a.handle.await;
+    }
+    let http = raw_client();
+    let ws = format!("{}/device/v1/ws", srv.url);
+    let attempt = |serial: String, secret: String| {
+        let (http, ws) = (http.clone(), ws.clone());
+        tokio::spawn(async move {
+            http.get(&ws)
+                .basic_auth(serial, Some(secret))
+                .header("Connection", "Upgrade")
+                .header("Upgrade", "websocket")
+                .header("Sec-WebSocket-Version", "13")
+                .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+                .header("Sec-WebSocket-Protocol", zentrale_protocol::SUBPROTOCOL)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    let mut refused = Vec::new();
+    for (i, c) in creds.iter().enumerate() {
+        refused.push(attempt(c.serial.clone(), format!("{}x", c.secret)));
+        let other = &creds[(i + 1) % creds.len()];
+        refused.push(attempt(other.serial.clone(), c.secret.clone()));
+    }
+    agents = systems
+        .iter()
+        .map(|(_, serial, _)| {
+            let cfg = agent_config(&srv.url, serial, dir.path().join(format!("{serial}.json")));
+            Agent::spawn(cfg, None, zentrale_agent::pbx::SimulatedPbx::new(serial, 1))
+        })
+        .collect();
+    for r in refused {
+        assert_eq!(r.await.unwrap(), 401);
+    }
+    for a in &mut agents {
+        a.wait_connected().await;
+    }
+    for ((id, serial, _), agent) in systems.iter().zip(&agents) {
+        let (mac, online): (String, Option<i64>) =
+            sqlx::query_as("SELECT mac, online_since FROM systems WHERE id = $1")
+                .bind(id)
+                .fetch_one(&srv.st.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(mac, agent.pbx.info().mac, "{serial}");
+        assert!(online.is_some(), "{serial} online again");
+    }
     for a in agents {
         a.stop.cancel();
     }
