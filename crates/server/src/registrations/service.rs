@@ -18,13 +18,20 @@ pub async fn load(
 /// Stores what the PBX reported and raises or clears registration alerts.
 pub async fn store_reported(st: &AppState, system_id: &str, r: &Registrations) -> AppResult<()> {
     let (phones, accounts) = store::lists(&st.db, system_id).await?;
-    if store::unchanged(&phones, &accounts, r) {
-        // The usual report of a reconnecting PBX: one small write instead of every row
-        // again, written with the hellos of the PBXes reconnecting at the same time.
-        let answer = st.infos.registered(system_id, r.as_of_ms);
-        return st.infos.write_queue(&st.db, answer).await;
+    match store::status_changes(&phones, &accounts, r) {
+        Some(changes) => {
+            // The usual report of a reconnecting PBX (nothing or a few statuses changed):
+            // the changed rows and the time, written with the hellos of the PBXes
+            // reconnecting at the same time, instead of every row again.
+            let nothing = changes.is_empty();
+            let answer = st.infos.registered(system_id, r.as_of_ms, changes);
+            st.infos.write_queue(&st.db, answer).await?;
+            if nothing {
+                return Ok(());
+            }
+        }
+        None => store::replace(&st.db, system_id, r).await?,
     }
-    store::replace(&st.db, system_id, r).await?;
     crate::alerts::rules::on_registrations(st, system_id, &(phones, accounts), r).await
 }
 

@@ -54,19 +54,61 @@ pub async fn replace(db: &Db, system_id: &str, r: &Registrations) -> AppResult<(
     Ok(())
 }
 
-/// Whether the report holds exactly the stored lists (a PBX reconnecting reports them again).
-pub fn unchanged(phones: &[PhoneRow], accounts: &[AccountRow], r: &Registrations) -> bool {
-    phones.len() == r.phones.len()
+/// A line whose status alone changed: which table, its position, its new status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub phone: bool,
+    pub pos: i64,
+    pub status: String,
+}
+
+/// When the report holds the stored lines (same names, addresses, kinds, in the same order)
+/// and only statuses differ, the lines whose status changed (none: the report of a
+/// reconnecting PBX that nothing happened to); `None` when lines were added, removed or
+/// changed otherwise, and both lists must be replaced.
+pub fn status_changes(
+    phones: &[PhoneRow],
+    accounts: &[AccountRow],
+    r: &Registrations,
+) -> Option<Vec<StatusChange>> {
+    let same_lines = phones.len() == r.phones.len()
         && accounts.len() == r.accounts.len()
-        && phones.iter().zip(&r.phones).all(|(a, b)| {
-            a.name == b.name
-                && a.mac == b.mac
-                && a.kind == text(&b.kind)
-                && a.status == text(&b.status)
-        })
-        && accounts.iter().zip(&r.accounts).all(|(a, b)| {
-            a.account == b.account && a.provider == b.provider && a.status == text(&b.status)
-        })
+        && phones
+            .iter()
+            .zip(&r.phones)
+            .all(|(a, b)| a.name == b.name && a.mac == b.mac && a.kind == text(&b.kind))
+        && accounts
+            .iter()
+            .zip(&r.accounts)
+            .all(|(a, b)| a.account == b.account && a.provider == b.provider);
+    if !same_lines {
+        return None;
+    }
+    let phone_changes = phones
+        .iter()
+        .zip(&r.phones)
+        .enumerate()
+        .filter_map(|(i, (a, b))| {
+            let status = text(&b.status);
+            (a.status != status).then_some(StatusChange {
+                phone: true,
+                pos: i as i64,
+                status,
+            })
+        });
+    let account_changes = accounts
+        .iter()
+        .zip(&r.accounts)
+        .enumerate()
+        .filter_map(|(i, (a, b))| {
+            let status = text(&b.status);
+            (a.status != status).then_some(StatusChange {
+                phone: false,
+                pos: i as i64,
+                status,
+            })
+        });
+    Some(phone_changes.chain(account_changes).collect())
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -203,4 +245,88 @@ pub async fn summaries(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use zentrale_protocol::registrations::{
+        Account, AccountStatus, Phone, PhoneKind, PhoneStatus, Registrations,
+    };
+
+    fn report(phone: PhoneStatus, account: AccountStatus) -> Registrations {
+        Registrations {
+            as_of_ms: 1,
+            phones: vec![Phone {
+                name: "Desk".into(),
+                mac: "00:09:52:00:00:01".into(),
+                kind: PhoneKind::Ip,
+                status: phone,
+            }],
+            accounts: vec![Account {
+                account: "0301234".into(),
+                provider: "Telekom".into(),
+                status: account,
+            }],
+            parts: None,
+        }
+    }
+
+    fn stored(r: &Registrations) -> (Vec<PhoneRow>, Vec<AccountRow>) {
+        let phones = r
+            .phones
+            .iter()
+            .map(|p| PhoneRow {
+                name: p.name.clone(),
+                mac: p.mac.clone(),
+                kind: text(&p.kind),
+                status: text(&p.status),
+            })
+            .collect();
+        let accounts = r
+            .accounts
+            .iter()
+            .map(|a| AccountRow {
+                account: a.account.clone(),
+                provider: a.provider.clone(),
+                status: text(&a.status),
+            })
+            .collect();
+        (phones, accounts)
+    }
+
+    #[test]
+    fn only_changed_statuses_are_written_and_other_changes_replace_the_lists() {
+        let before = report(
+            PhoneStatus::RegisteredEncrypted,
+            AccountStatus::RegisteredEncoded,
+        );
+        let (p, a) = stored(&before);
+        assert_eq!(status_changes(&p, &a, &before), Some(vec![]));
+        let after = report(
+            PhoneStatus::RegistrationPending,
+            AccountStatus::RegisteredEncoded,
+        );
+        let changes = status_changes(&p, &a, &after).unwrap();
+        assert_eq!(
+            changes,
+            vec![StatusChange {
+                phone: true,
+                pos: 0,
+                status: text(&PhoneStatus::RegistrationPending),
+            }]
+        );
+        let after = report(
+            PhoneStatus::RegisteredEncrypted,
+            AccountStatus::NotRegistered,
+        );
+        assert!(!status_changes(&p, &a, &after).unwrap()[0].phone);
+        let mut renamed = before.clone();
+        renamed.phones[0].name = "Lobby".into();
+        assert_eq!(status_changes(&p, &a, &renamed), None);
+        let mut added = before.clone();
+        added.accounts.push(added.accounts[0].clone());
+        assert_eq!(status_changes(&p, &a, &added), None);
+    }
 }

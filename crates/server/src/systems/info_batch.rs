@@ -13,6 +13,7 @@
 
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::registrations::store::StatusChange;
 use std::sync::Mutex;
 use tokio::sync::oneshot;
 use zentrale_protocol::messages::DeviceInfo;
@@ -34,9 +35,10 @@ enum What {
     /// It is connected to `node` but the database shows it offline (a write of another
     /// node overtook this node's): online here.
     Online,
-    /// It reported its registrations unchanged, as of `now` (the PBX's time): only the
-    /// time is written (the usual report of a reconnecting PBX, 15,000 of them in a storm).
-    Registered,
+    /// It reported its registrations as of `now` (the PBX's time) with the same lines as
+    /// stored: the changed statuses (usually none) and the time are written (the usual
+    /// report of a reconnecting PBX, 15,000 of them in a storm).
+    Registered(Vec<StatusChange>),
 }
 
 struct Job {
@@ -97,9 +99,15 @@ impl InfoBatch {
         self.push(id, What::Online, now, node)
     }
 
-    /// Queues "PBX `id` reported its phones and accounts unchanged as of `as_of_ms`".
-    pub fn registered(&self, id: &str, as_of_ms: i64) -> oneshot::Receiver<AppResult<()>> {
-        self.push(id, What::Registered, as_of_ms, "")
+    /// Queues "PBX `id` reported its phones and accounts as of `as_of_ms`, the same lines
+    /// as stored with these statuses changed".
+    pub fn registered(
+        &self,
+        id: &str,
+        as_of_ms: i64,
+        changes: Vec<StatusChange>,
+    ) -> oneshot::Receiver<AppResult<()>> {
+        self.push(id, What::Registered(changes), as_of_ms, "")
     }
 
     fn push(&self, id: &str, what: What, now: i64, node: &str) -> oneshot::Receiver<AppResult<()>> {
@@ -161,11 +169,7 @@ async fn write(db: &Db, jobs: Vec<Job>) {
         Err(e) => {
             tracing::warn!(rows = jobs.len(), error = ?e, "batched device info failed; writing rows one by one");
             for j in jobs {
-                let one = update(&j)
-                    .execute(&db.pool)
-                    .await
-                    .map(|_| ())
-                    .map_err(AppError::from);
+                let one = store_jobs(db, std::slice::from_ref(&j)).await;
                 let _ = j.done.send(one);
             }
         }
@@ -193,6 +197,11 @@ async fn store_jobs(db: &Db, jobs: &[Job]) -> AppResult<()> {
         q.execute(&mut *tx).await?;
     }
     for j in jobs {
+        if let What::Registered(changes) = &j.what {
+            for c in changes {
+                status_update(&j.id, c).execute(&mut *tx).await?;
+            }
+        }
         update(j).execute(&mut *tx).await?;
     }
     tx.commit().await?;
@@ -204,12 +213,28 @@ fn update(j: &Job) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<
         What::Info { info, take_over } => info_update(&j.id, info, *take_over, j.now, &j.node),
         What::Offline => offline_update(&j.id, j.now, &j.node),
         What::Online => online_update(&j.id, j.now, &j.node),
-        What::Registered => sqlx::query(
+        What::Registered(_) => sqlx::query(
             "UPDATE systems SET registrations_at = $1, registrations_problem = NULL WHERE id = $2",
         )
         .bind(j.now)
         .bind(&j.id),
     }
+}
+
+/// One line's new status.
+fn status_update<'q>(
+    id: &'q str,
+    c: &'q StatusChange,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let sql = if c.phone {
+        "UPDATE phones SET status = $1 WHERE system_id = $2 AND pos = $3"
+    } else {
+        "UPDATE accounts SET status = $1 WHERE system_id = $2 AND pos = $3"
+    };
+    sqlx::query(sql)
+        .bind(c.status.as_str())
+        .bind(id)
+        .bind(c.pos)
 }
 
 /// Online on `node`, unless a hello has set it online since.
