@@ -42,7 +42,7 @@ pub struct AppState {
     /// Hellos and status reports waiting to be written together.
     pub infos: Arc<crate::systems::info_batch::InfoBatch>,
     /// Device credential lookups, read together when many PBXes connect at once.
-    pub lookups: Arc<crate::pairing::lookup::Lookups>,
+    pub lookups: Arc<crate::pairing::lookup::Lookups<crate::systems::row::SystemRow>>,
     /// How many systems each user may see, per company access marker.
     pub visible_counts: Arc<crate::access::counts::VisibleCounts>,
     /// The other nodes, when this one is part of a cluster (`--nats-url`).

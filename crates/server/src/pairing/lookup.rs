@@ -4,42 +4,53 @@
 //! credential. When thousands reconnect at once (a server restart), one query each kept the
 //! pool busy for seconds and pages and the API waited behind them. Here the lookups that
 //! arrive while one read runs are answered together by the next read (at most
-//! [`MAX_BATCH`] credentials per query). A caller alone reads at once, as before.
+//! [`MAX_BATCH`] keys per query). A caller alone reads at once, as before.
 //!
 //! No background task: a caller whose answer has not come takes the reader's lock and reads
 //! what is queued. The read itself runs in a task of its own, so that a caller that goes
-//! away (its PBX hung up) does not abandon the others' lookups half-way.
+//! away (its PBX hung up) does not abandon the others' lookups half-way. Generic over the
+//! row and the query (`pairing::service::authenticate` gives both), so that the state that
+//! holds it needs no store.
 
-use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::systems::store::{self, SystemRow};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
 use tokio::sync::oneshot;
 
-/// Credentials per query.
+/// Keys per query.
 pub const MAX_BATCH: usize = 500;
 
-type Answer = AppResult<Option<SystemRow>>;
-
-struct Job {
-    hash: String,
-    done: oneshot::Sender<Answer>,
+struct Job<T> {
+    key: String,
+    done: oneshot::Sender<AppResult<Option<T>>>,
 }
 
-#[derive(Default)]
-pub struct Lookups {
-    queue: Mutex<Vec<Job>>,
+pub struct Lookups<T> {
+    queue: Mutex<Vec<Job<T>>>,
     /// Held by the caller that reads now.
     reader: tokio::sync::Mutex<()>,
 }
 
-impl Lookups {
-    /// The system whose credential hashes to `hash`, read together with the lookups of other
-    /// PBXes waiting at the same time.
-    pub async fn by_secret_hash(&self, db: &Db, hash: String) -> Answer {
+impl<T> Default for Lookups<T> {
+    fn default() -> Self {
+        Lookups {
+            queue: Mutex::new(Vec::new()),
+            reader: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl<T: Clone + Send + 'static> Lookups<T> {
+    /// The row under `key`, read by `read` (the rows found for some keys, each with its
+    /// key) together with the lookups of other callers waiting at the same time.
+    pub async fn get<F, Fut>(&self, key: String, read: F) -> AppResult<Option<T>>
+    where
+        F: Fn(Vec<String>) -> Fut,
+        Fut: Future<Output = AppResult<Vec<(String, T)>>> + Send + 'static,
+    {
         let (done, mut answer) = oneshot::channel();
-        self.queue_mut().push(Job { hash, done });
+        self.queue_mut().push(Job { key, done });
         loop {
             tokio::select! {
                 biased;
@@ -47,7 +58,7 @@ impl Lookups {
                     return r.map_err(|_| AppError::Internal("credential lookup abandoned".into()))?;
                 }
                 _guard = self.reader.lock() => loop {
-                    let jobs: Vec<Job> = {
+                    let jobs: Vec<Job<T>> = {
                         let mut q = self.queue_mut();
                         let n = q.len().min(MAX_BATCH);
                         q.drain(..n).collect()
@@ -55,38 +66,53 @@ impl Lookups {
                     if jobs.is_empty() {
                         break;
                     }
+                    let keys: Vec<String> = jobs.iter().map(|j| j.key.clone()).collect();
+                    let alone: Vec<Fut> = if jobs.len() > 1 {
+                        keys.iter().map(|k| read(vec![k.clone()])).collect()
+                    } else {
+                        Vec::new()
+                    };
                     // Waited for, but not cancelled with this caller.
-                    let _ = tokio::spawn(read(db.clone(), jobs)).await;
+                    let _ = tokio::spawn(answer_all(read(keys), alone, jobs)).await;
                 },
             }
         }
     }
 
-    fn queue_mut(&self) -> std::sync::MutexGuard<'_, Vec<Job>> {
+    fn queue_mut(&self) -> std::sync::MutexGuard<'_, Vec<Job<T>>> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-/// One query for all; if it fails, each alone, so that the error reaches every caller.
-async fn read(db: Db, jobs: Vec<Job>) {
-    let hashes: Vec<&str> = jobs.iter().map(|j| j.hash.as_str()).collect();
-    match store::by_secret_hashes(&db, &hashes).await {
+/// One query for all; if it fails, each alone (`alone`, in the jobs' order; futures do
+/// nothing until awaited), so that the error reaches only the callers it concerns.
+async fn answer_all<T, Fut>(all: Fut, alone: Vec<Fut>, jobs: Vec<Job<T>>)
+where
+    T: Clone,
+    Fut: Future<Output = AppResult<Vec<(String, T)>>>,
+{
+    match all.await {
         Ok(rows) => {
-            let by_hash: HashMap<String, SystemRow> = rows
-                .into_iter()
-                .filter_map(|r| Some((r.secret_hash.clone()?, r)))
-                .collect();
-            // Two callers may offer the same credential (a PBX and a copy of it, or one
+            let by_key: HashMap<String, T> = rows.into_iter().collect();
+            // Two callers may offer the same key (a PBX and a copy of it, or one
             // reconnecting before its old connection has gone): each gets the row.
             for j in jobs {
-                let _ = j.done.send(Ok(by_hash.get(&j.hash).cloned()));
+                let _ = j.done.send(Ok(by_key.get(&j.key).cloned()));
+            }
+        }
+        Err(e) if alone.is_empty() => {
+            // A caller alone: its own error.
+            if let Some(j) = jobs.into_iter().next() {
+                let _ = j.done.send(Err(e));
             }
         }
         Err(e) => {
-            tracing::warn!(credentials = jobs.len(), error = ?e, "batched credential lookup failed; reading one by one");
-            for j in jobs {
-                let one = store::by_secret_hash(&db, &j.hash).await;
-                let _ = j.done.send(one);
+            tracing::warn!(keys = jobs.len(), error = ?e, "batched lookup failed; reading one by one");
+            for (j, one) in jobs.into_iter().zip(alone) {
+                let row = one
+                    .await
+                    .map(|rows| rows.into_iter().find(|(k, _)| *k == j.key).map(|(_, r)| r));
+                let _ = j.done.send(row);
             }
         }
     }

@@ -109,9 +109,20 @@ pub async fn authenticate(st: &AppState, serial: &str, secret: &str) -> AppResul
              Confirm access again with a new token.",
         )
     };
+    let db = st.db.clone();
+    let read = move |hashes: Vec<String>| {
+        let db = db.clone();
+        async move {
+            let rows = store::by_secret_hashes(&db, &hashes).await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|r| Some((r.secret_hash.clone()?, r)))
+                .collect())
+        }
+    };
     let sys = st
         .lookups
-        .by_secret_hash(&st.db, hash_secret(secret))
+        .get(hash_secret(secret), read)
         .await?
         .ok_or_else(unauthorized)?;
     if !sys.serial.eq_ignore_ascii_case(serial.trim()) {

@@ -65,13 +65,9 @@ pub async fn by_token(db: &Db, token: &str) -> AppResult<Option<SystemRow>> {
     one_by(db, "token", token).await
 }
 
-pub async fn by_secret_hash(db: &Db, hash: &str) -> AppResult<Option<SystemRow>> {
-    one_by(db, "secret_hash", hash).await
-}
-
 /// The systems whose credentials hash to one of `hashes` (the group read of
 /// `pairing::lookup`).
-pub async fn by_secret_hashes(db: &Db, hashes: &[&str]) -> AppResult<Vec<SystemRow>> {
+pub async fn by_secret_hashes(db: &Db, hashes: &[String]) -> AppResult<Vec<SystemRow>> {
     if hashes.is_empty() {
         return Ok(Vec::new());
     }
@@ -82,7 +78,7 @@ pub async fn by_secret_hashes(db: &Db, hashes: &[&str]) -> AppResult<Vec<SystemR
     );
     let mut q = sqlx::query_as(&sql);
     for h in hashes {
-        q = q.bind(*h);
+        q = q.bind(h.as_str());
     }
     Ok(q.fetch_all(&db.pool).await?)
 }
