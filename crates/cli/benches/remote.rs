@@ -5,7 +5,8 @@
 //! in this process, all on loopback.
 //!
 //! `cargo bench -p zentrale --bench remote`; prints a table for docs/benchmarks.md.
-//! `ZENTRALE_BENCH_REQUESTS` (default 300) sets the number of timed page requests.
+//! `ZENTRALE_BENCH_REQUESTS` (default 300) sets the number of timed page requests,
+//! `ZENTRALE_BENCH_MB` (default 20) the size of each download.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -45,19 +46,19 @@ async fn ttfb(c: &reqwest::Client, base: &str, n: usize) -> (f64, f64) {
     (ms[n / 2], ms[n * 95 / 100])
 }
 
-/// Best and median MB/s of five 20 MiB downloads.
-async fn throughput(c: &reqwest::Client, base: &str) -> (f64, f64) {
+/// Best and median MB/s of five downloads of `mb` MiB.
+async fn throughput(c: &reqwest::Client, base: &str, mb: usize) -> (f64, f64) {
     let mut rates = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
         let r = c
-            .get(format!("{base}/download/log.txt?mb=20"))
+            .get(format!("{base}/download/log.txt?mb={mb}"))
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
         let n = r.bytes().await.unwrap().len();
-        assert_eq!(n, 20 * 1024 * 1024);
+        assert_eq!(n, mb * 1024 * 1024);
         rates.push(n as f64 / 1e6 / t.elapsed().as_secs_f64());
     }
     rates.sort_by(f64::total_cmp);
@@ -74,6 +75,10 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
+    let mb: usize = std::env::var("ZENTRALE_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let mut server = bench_server::start(
         "sqlite",
         &["--remote-listen", "127.0.0.1:0"],
@@ -144,10 +149,10 @@ async fn main() {
 
     let (d50, d95) = ttfb(&direct, &direct_base, n).await;
     let (t50, t95) = ttfb(&tunnel, &base, n).await;
-    let (dbest, dmed) = throughput(&direct, &direct_base).await;
-    let (tbest, tmed) = throughput(&tunnel, &base).await;
+    let (dbest, dmed) = throughput(&direct, &direct_base, mb).await;
+    let (tbest, tmed) = throughput(&tunnel, &base, mb).await;
     println!(
-        "| Remote configuration ({n} page requests, 5 × 20 MiB) | direct from the PBX | through the tunnel | |"
+        "| Remote configuration ({n} page requests, 5 × {mb} MiB) | direct from the PBX | through the tunnel | |"
     );
     println!("|---|---|---|---|");
     println!(
@@ -159,11 +164,11 @@ async fn main() {
         t95 - d95
     );
     println!(
-        "| 20 MiB download, median | {dmed:.0} MB/s | {tmed:.0} MB/s | {:.2}× (goal ≥ 0.5×) |",
+        "| {mb} MiB download, median | {dmed:.0} MB/s | {tmed:.0} MB/s | {:.2}× (goal ≥ 0.5×) |",
         tmed / dmed
     );
     println!(
-        "| 20 MiB download, best of 5 | {dbest:.0} MB/s | {tbest:.0} MB/s | {:.2}× |",
+        "| {mb} MiB download, best of 5 | {dbest:.0} MB/s | {tbest:.0} MB/s | {:.2}× |",
         tbest / dbest
     );
     stop.cancel();

@@ -269,6 +269,11 @@ const HOP: &[&str] = &[
     "trailer",
 ];
 
+/// The read buffer of a request's connection to the PBX: one yamux frame
+/// (`zentrale_protocol::tunnel::FRAME_BYTES`), so a large download is read a frame at a
+/// time instead of through hyper's buffer that starts at 8 KiB.
+const READ_BUF_BYTES: usize = zentrale_protocol::tunnel::FRAME_BYTES;
+
 /// Sends the request through a new stream of the tunnel and hands back the PBX's answer.
 async fn forward(
     mut req: Request,
@@ -277,7 +282,9 @@ async fn forward(
     origin: &str,
     ended: tokio_util::sync::CancellationToken,
 ) -> Result<Response, String> {
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    let (mut sender, conn) = hyper::client::conn::http1::Builder::new()
+        .read_buf_exact_size(Some(READ_BUF_BYTES))
+        .handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;
     let until = ended.clone();
