@@ -137,10 +137,9 @@ pub async fn reconcile(st: &AppState) -> AppResult<usize> {
         .await?;
     let mut unshown = Vec::new();
     for chunk in st.gateway.ids().chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT id FROM systems WHERE online_node IS NULL AND id IN ({})",
-            marks.join(", ")
+            crate::db::placeholders(chunk.len())
         );
         let mut q = sqlx::query_scalar::<_, String>(&sql);
         for id in chunk {

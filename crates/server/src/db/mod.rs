@@ -231,6 +231,14 @@ pub fn qualified(cols: &str, alias: &str) -> String {
         .join(", ")
 }
 
+/// `$1, $2, … $n`: the bound values of an `IN (…)` list of `n` items.
+pub fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `\`, `%` and `_` as literal characters in a `LIKE … ESCAPE '\'` pattern.
 pub fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")

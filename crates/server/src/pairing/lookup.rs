@@ -46,7 +46,7 @@ impl<T: Clone + Send + 'static> Lookups<T> {
     /// key) together with the lookups of other callers waiting at the same time.
     pub async fn get<F, Fut>(&self, key: String, read: F) -> AppResult<Option<T>>
     where
-        F: Fn(Vec<String>) -> Fut,
+        F: Fn(Vec<String>) -> Fut + Clone + Send + 'static,
         Fut: Future<Output = AppResult<Vec<(String, T)>>> + Send + 'static,
     {
         let (done, mut answer) = oneshot::channel();
@@ -66,14 +66,8 @@ impl<T: Clone + Send + 'static> Lookups<T> {
                     if jobs.is_empty() {
                         break;
                     }
-                    let keys: Vec<String> = jobs.iter().map(|j| j.key.clone()).collect();
-                    let alone: Vec<Fut> = if jobs.len() > 1 {
-                        keys.iter().map(|k| read(vec![k.clone()])).collect()
-                    } else {
-                        Vec::new()
-                    };
                     // Waited for, but not cancelled with this caller.
-                    let _ = tokio::spawn(answer_all(read(keys), alone, jobs)).await;
+                    let _ = tokio::spawn(answer_all(read.clone(), jobs)).await;
                 },
             }
         }
@@ -84,14 +78,16 @@ impl<T: Clone + Send + 'static> Lookups<T> {
     }
 }
 
-/// One query for all; if it fails, each alone (`alone`, in the jobs' order; futures do
-/// nothing until awaited), so that the error reaches only the callers it concerns.
-async fn answer_all<T, Fut>(all: Fut, alone: Vec<Fut>, jobs: Vec<Job<T>>)
+/// One query for all; if it fails, each alone, so that the error reaches only the callers
+/// it concerns.
+async fn answer_all<T, F, Fut>(read: F, jobs: Vec<Job<T>>)
 where
     T: Clone,
+    F: Fn(Vec<String>) -> Fut,
     Fut: Future<Output = AppResult<Vec<(String, T)>>>,
 {
-    match all.await {
+    let keys: Vec<String> = jobs.iter().map(|j| j.key.clone()).collect();
+    match read(keys).await {
         Ok(rows) => {
             let by_key: HashMap<String, T> = rows.into_iter().collect();
             // Two callers may offer the same key (a PBX and a copy of it, or one
@@ -100,7 +96,7 @@ where
                 let _ = j.done.send(Ok(by_key.get(&j.key).cloned()));
             }
         }
-        Err(e) if alone.is_empty() => {
+        Err(e) if jobs.len() == 1 => {
             // A caller alone: its own error.
             if let Some(j) = jobs.into_iter().next() {
                 let _ = j.done.send(Err(e));
@@ -108,8 +104,8 @@ where
         }
         Err(e) => {
             tracing::warn!(keys = jobs.len(), error = ?e, "batched lookup failed; reading one by one");
-            for (j, one) in jobs.into_iter().zip(alone) {
-                let row = one
+            for j in jobs {
+                let row = read(vec![j.key.clone()])
                     .await
                     .map(|rows| rows.into_iter().find(|(k, _)| *k == j.key).map(|(_, r)| r));
                 let _ = j.done.send(row);

@@ -11,6 +11,26 @@ fn text<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// When the PBX took the stored lists (`$1`) of system `$2`, which reported no problem.
+pub const TAKEN_SQL: &str =
+    "UPDATE systems SET registrations_at = $1, registrations_problem = NULL WHERE id = $2";
+
+/// One line's new status (written in the hello batch, `systems::info_batch`).
+pub fn status_update<'q>(
+    system_id: &'q str,
+    c: &'q StatusChange,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let sql = if c.phone {
+        "UPDATE phones SET status = $1 WHERE system_id = $2 AND pos = $3"
+    } else {
+        "UPDATE accounts SET status = $1 WHERE system_id = $2 AND pos = $3"
+    };
+    sqlx::query(sql)
+        .bind(c.status.as_str())
+        .bind(system_id)
+        .bind(c.pos)
+}
+
 /// Replaces the system's lists with what the PBX reported.
 pub async fn replace(db: &Db, system_id: &str, r: &Registrations) -> AppResult<()> {
     let mut tx = db.pool.begin().await?;
@@ -43,13 +63,11 @@ pub async fn replace(db: &Db, system_id: &str, r: &Registrations) -> AppResult<(
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query(
-        "UPDATE systems SET registrations_at = $1, registrations_problem = NULL WHERE id = $2",
-    )
-    .bind(r.as_of_ms)
-    .bind(system_id)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(TAKEN_SQL)
+        .bind(r.as_of_ms)
+        .bind(system_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -84,31 +102,34 @@ pub fn status_changes(
     if !same_lines {
         return None;
     }
-    let phone_changes = phones
+    let phones = phones
         .iter()
         .zip(&r.phones)
-        .enumerate()
-        .filter_map(|(i, (a, b))| {
-            let status = text(&b.status);
-            (a.status != status).then_some(StatusChange {
-                phone: true,
-                pos: i as i64,
-                status,
-            })
-        });
-    let account_changes = accounts
+        .map(|(a, b)| (a.status.as_str(), text(&b.status)));
+    let accounts = accounts
         .iter()
         .zip(&r.accounts)
+        .map(|(a, b)| (a.status.as_str(), text(&b.status)));
+    Some(
+        changed(true, phones)
+            .chain(changed(false, accounts))
+            .collect(),
+    )
+}
+
+/// The lines of one list (stored status, reported status) whose status differs.
+fn changed<'a>(
+    phone: bool,
+    lines: impl Iterator<Item = (&'a str, String)> + 'a,
+) -> impl Iterator<Item = StatusChange> + 'a {
+    lines
         .enumerate()
-        .filter_map(|(i, (a, b))| {
-            let status = text(&b.status);
-            (a.status != status).then_some(StatusChange {
-                phone: false,
-                pos: i as i64,
-                status,
-            })
-        });
-    Some(phone_changes.chain(account_changes).collect())
+        .filter(|(_, (was, now))| was != now)
+        .map(move |(i, (_, status))| StatusChange {
+            phone,
+            pos: i as i64,
+            status,
+        })
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -220,15 +241,14 @@ pub async fn summaries(
     if system_ids.is_empty() {
         return Ok(out);
     }
-    let list: Vec<String> = (1..=system_ids.len()).map(|i| format!("${i}")).collect();
+    let list = crate::db::placeholders(system_ids.len());
     for (table, ok, phones) in [
         ("phones", PHONES_OK, true),
         ("accounts", ACCOUNTS_OK, false),
     ] {
         let sql = format!(
             "SELECT x.system_id, COUNT(*), SUM(CASE WHEN x.status IN {ok} THEN 1 ELSE 0 END) \
-             FROM {table} x WHERE x.system_id IN ({}) GROUP BY x.system_id",
-            list.join(",")
+             FROM {table} x WHERE x.system_id IN ({list}) GROUP BY x.system_id"
         );
         let mut q = sqlx::query_as::<_, (String, i64, i64)>(&sql);
         for id in system_ids {

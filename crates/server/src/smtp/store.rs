@@ -133,10 +133,9 @@ pub async fn choices_of(db: &Db, system_ids: &[&str]) -> AppResult<Vec<(String, 
     if system_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list: Vec<String> = (1..=system_ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT id, smtp_server_id FROM systems WHERE id IN ({})",
-        list.join(",")
+        crate::db::placeholders(system_ids.len())
     );
     let mut q = sqlx::query_as(&sql);
     for id in system_ids {

@@ -1,5 +1,5 @@
-//! Group commit of the PBXes' hellos, status reports, ends of connections and unchanged
-//! registration reports.
+//! Group commit of the PBXes' hellos, status reports, ends of connections and registration
+//! reports that change no more than statuses.
 //!
 //! When thousands of PBXes connect at once (a server restart), one transaction per hello
 //! makes them queue for SQLite's single writer while each holds a pooled connection, and the
@@ -13,7 +13,7 @@
 
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::registrations::store::StatusChange;
+use crate::registrations::store::{self as registrations, StatusChange};
 use std::sync::Mutex;
 use tokio::sync::oneshot;
 use zentrale_protocol::messages::DeviceInfo;
@@ -185,10 +185,9 @@ async fn store_jobs(db: &Db, jobs: &[Job]) -> AppResult<()> {
         // rows first, in one order, keeps two batches from each holding a system the other
         // needs while waiting for the company row (a deadlock); and like every other write
         // it takes a system before its company, never the other way round.
-        let marks: Vec<String> = (1..=jobs.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT id FROM systems WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
-            marks.join(", ")
+            crate::db::placeholders(jobs.len())
         );
         let mut q = sqlx::query(&sql);
         for j in jobs {
@@ -199,7 +198,9 @@ async fn store_jobs(db: &Db, jobs: &[Job]) -> AppResult<()> {
     for j in jobs {
         if let What::Registered(changes) = &j.what {
             for c in changes {
-                status_update(&j.id, c).execute(&mut *tx).await?;
+                registrations::status_update(&j.id, c)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         update(j).execute(&mut *tx).await?;
@@ -213,28 +214,10 @@ fn update(j: &Job) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<
         What::Info { info, take_over } => info_update(&j.id, info, *take_over, j.now, &j.node),
         What::Offline => offline_update(&j.id, j.now, &j.node),
         What::Online => online_update(&j.id, j.now, &j.node),
-        What::Registered(_) => sqlx::query(
-            "UPDATE systems SET registrations_at = $1, registrations_problem = NULL WHERE id = $2",
-        )
-        .bind(j.now)
-        .bind(&j.id),
+        What::Registered(_) => sqlx::query(registrations::TAKEN_SQL)
+            .bind(j.now)
+            .bind(&j.id),
     }
-}
-
-/// One line's new status.
-fn status_update<'q>(
-    id: &'q str,
-    c: &'q StatusChange,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let sql = if c.phone {
-        "UPDATE phones SET status = $1 WHERE system_id = $2 AND pos = $3"
-    } else {
-        "UPDATE accounts SET status = $1 WHERE system_id = $2 AND pos = $3"
-    };
-    sqlx::query(sql)
-        .bind(c.status.as_str())
-        .bind(id)
-        .bind(c.pos)
 }
 
 /// Online on `node`, unless a hello has set it online since.

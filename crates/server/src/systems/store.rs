@@ -71,10 +71,9 @@ pub async fn by_secret_hashes(db: &Db, hashes: &[String]) -> AppResult<Vec<Syste
     if hashes.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (1..=hashes.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT {COLS} FROM systems WHERE secret_hash IN ({})",
-        marks.join(", ")
+        crate::db::placeholders(hashes.len())
     );
     let mut q = sqlx::query_as(&sql);
     for h in hashes {
