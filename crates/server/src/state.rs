@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Hellos and status reports waiting to be written together.
     pub infos: Arc<crate::systems::info_batch::InfoBatch>,
+    /// Stores call-record batches, those that arrive together in one transaction.
+    pub calls_writer: Arc<crate::calls::writer::Writer>,
     /// Device credential lookups, read together when many PBXes connect at once.
     pub lookups: Arc<crate::pairing::lookup::Lookups<crate::systems::row::SystemRow>>,
     /// How many systems each user may see, per company access marker.
@@ -70,6 +72,7 @@ impl AppState {
             metrics,
             infos: Arc::default(),
             lookups: Arc::default(),
+            calls_writer: Arc::default(),
             visible_counts: Arc::default(),
             cluster: None,
             blobs: None,

@@ -23,6 +23,9 @@ enum Scenario {
     Backup,
     /// A call-record batch is uploaded; the server aborts before it commits the batch.
     Calls,
+    /// The first of two call-record batches is stored; the server aborts before it ends
+    /// the command (and queues the next batch).
+    CallsStored,
 }
 
 fn serve(data: &str, db: &str) -> Running {
@@ -70,6 +73,16 @@ async fn server_dead_before_a_call_batch_commits_stores_it_once_sqlite() {
         dir.path().join("data/zentrale.sqlite").display()
     );
     killed_mid_command(dir, &db, Scenario::Calls).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_dead_after_a_call_batch_is_stored_ends_the_command_and_continues_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!(
+        "sqlite://{}",
+        dir.path().join("data/zentrale.sqlite").display()
+    );
+    killed_mid_command(dir, &db, Scenario::CallsStored).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,7 +191,12 @@ async fn killed_mid_command(dir: tempfile::TempDir, db: &str, scenario: Scenario
     let first = serve_with(
         d,
         db,
-        (scenario == Scenario::Calls).then_some("calls.retrieve"),
+        match scenario {
+            Scenario::Backup => None,
+            // The call-record writer's commit, then the command's.
+            Scenario::Calls => Some("calls.batch"),
+            Scenario::CallsStored => Some("calls.retrieve"),
+        },
     );
     let url = first.url_after("Zentrale listening on ").await;
     let c = client();
@@ -191,6 +209,13 @@ async fn killed_mid_command(dir: tempfile::TempDir, db: &str, scenario: Scenario
     let relay = Relay::start(addr).await;
     let pbx = Arc::new(SimulatedPbx::new("KILL000001", 1));
     pbx.update_backup(|b| b.export_ms = 3000);
+    if scenario == Scenario::CallsStored {
+        // More than one batch (20,000 records) in the PBX.
+        pbx.update_calls(|c| {
+            c.per_hour = 600;
+            c.history_days = 2;
+        });
+    }
     let mut cfg = zentrale_agent::AgentConfig::new(
         relay.url().parse().unwrap(),
         "KILL000001",
@@ -217,14 +242,33 @@ async fn killed_mid_command(dir: tempfile::TempDir, db: &str, scenario: Scenario
 
     let path = match scenario {
         Scenario::Backup => format!("{url}/api/v1/systems/{id}/backups"),
-        Scenario::Calls => format!("{url}/api/v1/systems/{id}/calls/retrieve"),
+        Scenario::Calls | Scenario::CallsStored => {
+            format!("{url}/api/v1/systems/{id}/calls/retrieve")
+        }
     };
     let r = c.post(path).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 202);
     let cmd: serde_json::Value = r.json().await.unwrap();
     let cmd_url = |base: &str| format!("{base}/api/v1/commands/{}", cmd["id"].as_str().unwrap());
     let mut first = first;
-    if scenario == Scenario::Calls {
+    if scenario == Scenario::CallsStored {
+        // The first batch is stored with its cursor; the command is not ended.
+        let died = tokio::time::timeout(Duration::from_secs(60), first.child.wait())
+            .await
+            .expect("the server did not stop before ending the command")
+            .unwrap();
+        assert!(!died.success());
+        assert_eq!(pbx.calls_sim().batches, 1);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM calls").await, 20_000);
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM commands WHERE state = 'succeeded'"
+            )
+            .await,
+            0
+        );
+    } else if scenario == Scenario::Calls {
         // The batch is uploaded, its records are inserted, and the server dies before the
         // commit.
         let died = tokio::time::timeout(Duration::from_secs(60), first.child.wait())
@@ -268,7 +312,30 @@ async fn killed_mid_command(dir: tempfile::TempDir, db: &str, scenario: Scenario
         .await
         .unwrap();
     let list: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    if scenario == Scenario::CallsStored {
+        // The repeated outcome found its batch stored and still queued the next one.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let sim = pbx.calls_sim();
+            let stored = count(db, "SELECT COUNT(*) FROM calls").await;
+            if sim.batches == 2 && stored as u64 == sim.served {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the second batch never came: {} batches, {stored} of {} stored",
+                sim.batches,
+                sim.served
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let sim = pbx.calls_sim();
+        assert!(sim.served > 20_000, "{}", sim.served);
+        let span = count(db, "SELECT MAX(seq) - MIN(seq) + 1 FROM calls").await;
+        assert_eq!(span as u64, sim.served, "every record once, no gap");
+    } else {
+        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    }
     if scenario == Scenario::Calls {
         let sim = pbx.calls_sim();
         assert_eq!(sim.batches, 1, "the PBX handed the records over once");
@@ -277,7 +344,7 @@ async fn killed_mid_command(dir: tempfile::TempDir, db: &str, scenario: Scenario
         let span = count(db, "SELECT MAX(seq) - MIN(seq) + 1 FROM calls").await;
         assert_eq!(stored as u64, sim.served, "every record once");
         assert_eq!(span, stored, "no gap");
-    } else {
+    } else if scenario == Scenario::Backup {
         assert_eq!(pbx.backup_sim().exports, 1, "the PBX did the work once");
         assert_eq!(
             count(db, "SELECT COUNT(*) FROM backups").await,

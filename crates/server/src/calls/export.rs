@@ -5,12 +5,10 @@
 //! written to the audit log with its systems, filter and row count.
 
 use super::csv_rows::RowWriter;
-use super::filter::{Filter, Key};
-use super::service::{self, Scope};
-use super::store::CallRow;
+use super::filter::Filter;
+use super::service::Scope;
 use crate::audit::Event;
 use crate::context::Ctx;
-use crate::error::AppResult;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::http::header;
@@ -62,40 +60,6 @@ pub fn response(st: AppState, ctx: Ctx, export: Export) -> Response {
         .into_response()
 }
 
-/// Reads the pages one ahead of the writer, so that reading and formatting overlap. The
-/// last item is `Ok(None)`: a reader that vanished without it did not finish.
-fn read_ahead(
-    st: AppState,
-    scope: Arc<Scope>,
-    filter: Filter,
-) -> mpsc::Receiver<AppResult<Option<Vec<CallRow>>>> {
-    let (tx, rx) = mpsc::channel(1);
-    tokio::spawn(async move {
-        let mut after: Option<Key> = None;
-        loop {
-            match service::page(&st, &scope, &filter, after.as_ref(), PAGE).await {
-                Ok((page, next)) => {
-                    if tx.send(Ok(Some(page))).await.is_err() {
-                        return; // the writer stopped: the reader went away
-                    }
-                    match next {
-                        Some(k) => after = Some(k),
-                        None => {
-                            let _ = tx.send(Ok(None)).await;
-                            return;
-                        }
-                    }
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                    return;
-                }
-            }
-        }
-    });
-    rx
-}
-
 async fn produce(
     st: AppState,
     ctx: Ctx,
@@ -114,7 +78,7 @@ async fn produce(
             false
         }
     };
-    let mut pages = read_ahead(st.clone(), scope.clone(), e.filter);
+    let mut pages = super::read::read_ahead(&st.db.native, scope.clone(), &e.filter, PAGE);
     while sent {
         let page = match pages.recv().await {
             Some(Ok(Some(p))) => p,

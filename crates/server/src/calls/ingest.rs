@@ -3,7 +3,8 @@
 //! batch for a cursor that has moved on (stored before) is acknowledged and not stored
 //! again; when the PBX has more, the next retrieval is queued in the same transaction.
 
-use super::{batch, store};
+use super::batch;
+use super::bulk::Job;
 use crate::blobs::objects;
 use crate::commands::store::CommandRow;
 use crate::commands::unapplied::{Prepared, Unapplied};
@@ -23,16 +24,20 @@ fn refused(line: usize, reason: impl Into<String>) -> Unapplied {
     )
 }
 
-/// A batch read and checked, ready to store.
+/// A batch read, checked and stored (by the call-record writer, before the command's
+/// transaction).
 struct Batch {
     asked: CallsRetrieveParams,
-    /// When it was read (the server's clock).
-    now: i64,
-    rows: Vec<store::NewCall>,
+    /// Where the batch moved the cursor to.
+    last: i64,
+    /// False: the cursor had moved on, the batch was stored before.
+    stored: bool,
     more: bool,
 }
 
-/// Reads and checks the uploaded batch (before the transaction).
+/// Reads and checks the uploaded batch and has the writer store it with its cursor (in a
+/// transaction of its own, before the command's: a crash between the two leaves the
+/// command open, and the repeated outcome finds the batch stored).
 pub async fn read(
     st: &AppState,
     cmd: &CommandRow,
@@ -53,6 +58,7 @@ pub async fn read(
     }) else {
         return Err(refused(0, "the batch was not received whole"));
     };
+    let _slot = st.calls_writer.slot().await?;
     let blobs = st
         .blobs
         .clone()
@@ -79,15 +85,24 @@ pub async fn read(
             ),
         ));
     }
+    let job = Job {
+        system_id: cmd.system_id.clone(),
+        after: asked.after as i64,
+        rows,
+        now: st.clock.now_ms(),
+    };
+    let last = job.last();
+    let stored = st.calls_writer.store(&st.db.native, job).await?;
     Ok(Some(Box::new(Batch {
         asked,
-        now: st.clock.now_ms(),
-        rows,
+        last,
+        stored,
         more: got.more,
     })))
 }
 
-/// Stores a batch [`read`] made, with the cursor, inside the command's transaction.
+/// The command's transaction: a batch [`read`] stored is followed by the next retrieval
+/// when the PBX has more.
 pub async fn stored(
     tx: &mut sqlx::AnyConnection,
     cmd: &CommandRow,
@@ -96,40 +111,30 @@ pub async fn stored(
     let b = prepared
         .and_then(|p| p.downcast::<Batch>().ok())
         .ok_or_else(|| AppError::internal("call batch not prepared"))?;
-    let (asked, rows) = (b.asked, b.rows);
-    let last = rows.last().map_or(asked.after as i64, |r| r.seq);
-    let started = std::time::Instant::now();
-    let now = b.now;
-    store::ensure_cursor(tx, &cmd.system_id, now).await?;
-    if !store::advance(
-        tx,
-        &cmd.system_id,
-        asked.after as i64,
-        last,
-        rows.len() as i64,
-        now,
-    )
-    .await?
-    {
+    let (asked, last) = (b.asked, b.last);
+    if !b.stored {
         tracing::info!(system = %cmd.system_id, after = asked.after, "a call-record batch for a cursor already passed: not stored again");
+    }
+    if !b.more || last == asked.after as i64 {
         return Ok(None);
     }
-    store::insert(tx, &cmd.system_id, &rows, now).await?;
-    tracing::debug!(
-        system = %cmd.system_id,
-        records = rows.len(),
-        insert_ms = started.elapsed().as_millis(),
-        "call-record batch stored"
-    );
-    if b.more && !rows.is_empty() {
-        // The PBX has more: the next batch follows at once.
-        let next = CallsRetrieveParams {
-            after: last as u64,
-            max_records: asked.max_records,
-        };
-        return Ok(Some(
-            serde_json::to_value(next).map_err(AppError::internal)?,
-        ));
+    if !b.stored {
+        // Stored by this command before a crash: its follow-up is still to come.
+        let at: Option<(i64,)> =
+            sqlx::query_as("SELECT last_seq FROM call_cursors WHERE system_id = $1")
+                .bind(&cmd.system_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if at != Some((last,)) {
+            return Ok(None);
+        }
     }
-    Ok(None)
+    // The PBX has more: the next batch follows at once.
+    let next = CallsRetrieveParams {
+        after: last as u64,
+        max_records: asked.max_records,
+    };
+    Ok(Some(
+        serde_json::to_value(next).map_err(AppError::internal)?,
+    ))
 }

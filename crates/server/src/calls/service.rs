@@ -128,7 +128,7 @@ pub struct Scope {
 
 impl Scope {
     /// The systems whose external numbers are shown whole.
-    fn unmasked(&self) -> Vec<String> {
+    pub fn unmasked(&self) -> Vec<String> {
         self.systems
             .iter()
             .filter(|s| self.masks.get(*s).copied().unwrap_or(0) == 0)

@@ -2,7 +2,7 @@
 //! transaction, lists filtered, sorted and paged by key in SQL.
 
 use super::filter::{Filter, Key, KeyValue, Sort};
-use crate::db::{Bind, Db, escape_like};
+use crate::db::{Backend, Bind, Db, escape_like};
 use crate::error::AppResult;
 use sqlx::AnyConnection;
 
@@ -84,30 +84,6 @@ pub async fn due_now(db: &Db, system_id: &str, now: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Moves the cursor from `from` to `to` (adding `added` records); false when it no longer
-/// stands at `from` (the batch was stored before).
-pub async fn advance(
-    conn: &mut AnyConnection,
-    system_id: &str,
-    from: i64,
-    to: i64,
-    added: i64,
-    now: i64,
-) -> AppResult<bool> {
-    let done = sqlx::query(
-        "UPDATE call_cursors SET last_seq = $1, records = records + $2, retrieved_at = $3 \
-         WHERE system_id = $4 AND last_seq = $5",
-    )
-    .bind(to)
-    .bind(added)
-    .bind(now)
-    .bind(system_id)
-    .bind(from)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Cursors whose retrieval is due, oldest first.
 pub async fn due(db: &Db, now: i64, limit: i64) -> AppResult<Vec<CursorRow>> {
     Ok(sqlx::query_as(
@@ -149,74 +125,6 @@ pub struct NewCall {
     pub call_type: String,
 }
 
-/// Rows per INSERT statement (14 values each) and whether values are plain `?`: on SQLite
-/// numbered values make binding quadratic (`Db::param`; with `$n`, 500 rows took 2.4 s
-/// and 16 rows per statement was the best, docs/benchmarks.md).
-fn rows_per_insert(conn: &AnyConnection) -> (usize, bool) {
-    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
-        (200, true)
-    } else {
-        (500, false)
-    }
-}
-
-/// Stores the records of one system (inside the batch's transaction).
-pub async fn insert(
-    conn: &mut AnyConnection,
-    system_id: &str,
-    rows: &[NewCall],
-    now: i64,
-) -> AppResult<()> {
-    let (per, plain) = rows_per_insert(conn);
-    for part in rows.chunks(per) {
-        let mut sql = String::with_capacity(64 + part.len() * 80);
-        sql.push_str(
-            "INSERT INTO calls (system_id, seq, started_at, duration_s, direction, partner, \
-             partner_name, invoice_no, invoice_name, real_name, connection, successful, \
-             call_type, received_at) VALUES ",
-        );
-        for i in 0..part.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let b = i * 14;
-            sql.push('(');
-            for c in 1..=14 {
-                if c > 1 {
-                    sql.push(',');
-                }
-                if plain {
-                    sql.push('?');
-                } else {
-                    sql.push('$');
-                    sql.push_str(&(b + c).to_string());
-                }
-            }
-            sql.push(')');
-        }
-        let mut q = sqlx::query(&sql);
-        for r in part {
-            q = q
-                .bind(system_id)
-                .bind(r.seq)
-                .bind(r.started_at)
-                .bind(r.duration_s)
-                .bind(r.direction)
-                .bind(&r.partner)
-                .bind(&r.partner_name)
-                .bind(&r.invoice_no)
-                .bind(&r.invoice_name)
-                .bind(&r.real_name)
-                .bind(&r.connection)
-                .bind(i64::from(r.successful))
-                .bind(&r.call_type)
-                .bind(now);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
 /// A page of the records of `systems` that match `f`, after `after` in `f`'s order.
 /// `searchable_partner`: the systems whose external numbers the text filter may look at
 /// (masked numbers are not searched: that would reveal the hidden digits).
@@ -228,8 +136,26 @@ pub async fn page(
     after: Option<&Key>,
     limit: i64,
 ) -> AppResult<Vec<CallRow>> {
-    if systems.is_empty() {
+    let Some((sql, binds)) = page_sql(db.backend, systems, searchable_partner, f, after, limit)
+    else {
         return Ok(Vec::new());
+    };
+    let q = crate::db::query_as::<CallRow>(&sql, &binds);
+    Ok(q.fetch_all(&db.pool).await?)
+}
+
+/// The statement [`page`] runs and its values (`$1`, `$2`, … in the order of the values);
+/// none when there are no systems.
+pub fn page_sql(
+    backend: Backend,
+    systems: &[String],
+    searchable_partner: &[String],
+    f: &Filter,
+    after: Option<&Key>,
+    limit: i64,
+) -> Option<(String, Vec<Bind>)> {
+    if systems.is_empty() {
+        return None;
     }
     let mut binds: Vec<Bind> = Vec::new();
     let p = |b: Bind, binds: &mut Vec<Bind>| {
@@ -303,7 +229,7 @@ pub async fn page(
             &mut binds,
         );
         let seq = p(Bind::Int(k.seq), &mut binds);
-        if db.backend == crate::db::Backend::Postgres {
+        if backend == Backend::Postgres {
             // A row comparison: PostgreSQL scans the index from the key on.
             if single {
                 conds.push(format!("({col}, seq) {cmp} ({v}, {seq})"));
@@ -331,8 +257,7 @@ pub async fn page(
         conds.join(" AND "),
         limit.clamp(1, 10_000)
     );
-    let q = crate::db::query_as::<CallRow>(&sql, &binds);
-    Ok(q.fetch_all(&db.pool).await?)
+    Some((sql, binds))
 }
 
 /// The key of `row` in a list sorted by `sort`.

@@ -2,6 +2,7 @@
 //! command, sent by the connection that holds the PBX, ended exactly once by the PBX's
 //! outcome, its deadline or the user's cancel.
 
+pub mod crash;
 pub mod create;
 pub mod kinds;
 pub mod routes;

@@ -225,7 +225,7 @@ pub async fn outcome(
             if let Some(params) = next {
                 follow_up(st, &mut tx, &cmd, &list, params, now).await?;
             }
-            abort_for_test(&cmd.kind);
+            super::crash::abort_for_test(&cmd.kind);
             tx.commit().await?;
             if def.is_some_and(|k| k.consumes_upload) {
                 release_transfer(st, &cmd, "consumed").await;
@@ -296,18 +296,5 @@ async fn release_transfer(st: &AppState, cmd: &CommandRow, state: &str) {
         if let Err(e) = transfers::discard(st, &t, state).await {
             tracing::error!(command = %cmd.id, error = %e, "the data of an ended command could not be deleted; the transfer job tries again");
         }
-    }
-}
-
-/// Test hook: `ZENTRALE_TEST_ABORT_BEFORE_COMMIT=<kind>` makes the process die where a
-/// crash hurts most, after a success of that kind is applied and before it is committed
-/// (the CLI tests check that nothing is lost or stored twice then).
-fn abort_for_test(kind: &str) {
-    if std::env::var("ZENTRALE_TEST_ABORT_BEFORE_COMMIT").is_ok_and(|k| k == kind) {
-        tracing::error!(
-            kind,
-            "aborting before the commit, as ZENTRALE_TEST_ABORT_BEFORE_COMMIT asks"
-        );
-        std::process::abort();
     }
 }

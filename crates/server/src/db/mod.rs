@@ -6,6 +6,8 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
 
+pub mod native;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -17,6 +19,8 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Direct connections for the bulk paths of call data.
+    pub native: native::Native,
 }
 
 /// A wait for a pooled connection longer than this is logged as a warning (sqlx's
@@ -37,12 +41,14 @@ impl Db {
                 url = redact(url)
             )));
         };
+        let mut native = None;
         let pool = match backend {
             Backend::Sqlite => {
                 let path = url
                     .trim_start_matches("sqlite://")
                     .trim_start_matches("sqlite:");
                 let path = path.split('?').next().unwrap_or(path);
+                native = Some(native::Native::sqlite(path));
                 if let Some(parent) = std::path::Path::new(path).parent()
                     && !parent.as_os_str().is_empty()
                 {
@@ -85,7 +91,15 @@ impl Db {
             }
         }
         .map_err(|e| AppError::Internal(format!("cannot open database {}: {e}", redact(url))))?;
-        let db = Db { pool, backend };
+        let native = match native {
+            Some(n) => n,
+            None => native::Native::postgres(url)?,
+        };
+        let db = Db {
+            pool,
+            backend,
+            native,
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -112,6 +126,7 @@ impl Db {
         Ok(Db {
             pool,
             backend: self.backend,
+            native: self.native.clone(),
         })
     }
 

@@ -225,7 +225,22 @@ async fn two_hundred_thousand_records(b: Backend) {
     .unwrap();
     let args: Value = serde_json::from_str(&args).unwrap();
     assert!(args["rows"].as_i64().unwrap() < stored / 2, "{args}");
+    // Deleting the system deletes its records (PostgreSQL: no foreign key does it).
     agent.stop.cancel();
+    let r = raw_client()
+        .delete(format!("{}/api/v1/systems/{id}", srv.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let left = scalar(
+        &srv.st,
+        "SELECT COUNT(*) FROM calls WHERE system_id = $1",
+        &id,
+    )
+    .await;
+    assert_eq!(left, 0, "the deleted system's records are gone");
     srv.stop().await;
     db.cleanup().await;
 }

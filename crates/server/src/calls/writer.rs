@@ -1,0 +1,133 @@
+//! The call-record writer: one task per node stores every checked batch, and the batches
+//! that arrive while it writes (many PBXes retrieving at once) go in together in its next
+//! transaction, each with its cursor (`bulk`). A group that fails is tried again batch by
+//! batch, so one bad batch (its system deleted meanwhile) fails alone. At most `SLOTS`
+//! batches are read into memory at once; the others wait before reading theirs.
+
+use super::bulk::{self, Job};
+use crate::db::native::{self, Native};
+use crate::error::{AppError, AppResult};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+use tokio::sync::{Semaphore, SemaphorePermit, mpsc, oneshot};
+
+/// Batches read (or being read) and not yet stored, at most.
+const SLOTS: usize = 32;
+/// Records in one transaction, about (a group closes once it has this many).
+const GROUP_ROWS: usize = 100_000;
+
+type Request = (Job, oneshot::Sender<AppResult<bool>>);
+
+pub struct Writer {
+    queue: OnceLock<mpsc::Sender<Request>>,
+    slots: Semaphore,
+}
+
+impl Default for Writer {
+    fn default() -> Self {
+        Writer {
+            queue: OnceLock::new(),
+            slots: Semaphore::new(SLOTS),
+        }
+    }
+}
+
+impl Writer {
+    /// A place for one batch in memory; held from reading the batch until it is stored.
+    pub async fn slot(&self) -> AppResult<SemaphorePermit<'_>> {
+        self.slots
+            .acquire()
+            .await
+            .map_err(|_| AppError::internal("the call-record writer stopped"))
+    }
+
+    /// Stores `job` (in a transaction with the batches that arrive with it): true when it
+    /// was stored, false when its cursor had moved on (it was stored before).
+    pub async fn store(&self, native: &Native, job: Job) -> AppResult<bool> {
+        let queue = self.queue.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(SLOTS);
+            tokio::spawn(run(native.clone(), rx));
+            tx
+        });
+        let stopped = || AppError::internal("the call-record writer stopped");
+        let (done, wait) = oneshot::channel();
+        queue.send((job, done)).await.map_err(|_| stopped())?;
+        wait.await.map_err(|_| stopped())?
+    }
+}
+
+async fn run(native: Native, mut rx: mpsc::Receiver<Request>) {
+    let mut conn: Option<rusqlite::Connection> = None;
+    while let Some(first) = rx.recv().await {
+        let mut rows = first.0.rows.len();
+        let mut group = vec![first];
+        while rows < GROUP_ROWS {
+            match rx.try_recv() {
+                Ok(r) => {
+                    rows += r.0.rows.len();
+                    group.push(r);
+                }
+                Err(_) => break,
+            }
+        }
+        let (jobs, replies): (Vec<Job>, Vec<_>) = group.into_iter().unzip();
+        let jobs = Arc::new(jobs);
+        let started = Instant::now();
+        let all = 0..jobs.len();
+        let outcome = match write(&native, &mut conn, &jobs, all.clone()).await {
+            Err(e) if jobs.len() > 1 => {
+                tracing::warn!(error = %e, batches = jobs.len(), "a group of call-record batches failed; storing them one by one");
+                let mut each = Vec::with_capacity(jobs.len());
+                for i in all {
+                    each.push(
+                        write(&native, &mut conn, &jobs, i..i + 1)
+                            .await
+                            .map(|v| v[0]),
+                    );
+                }
+                each
+            }
+            Err(e) => vec![Err(e)],
+            Ok(stored) => stored.into_iter().map(Ok).collect(),
+        };
+        tracing::debug!(
+            batches = jobs.len(),
+            records = rows,
+            ms = started.elapsed().as_millis(),
+            "call-record batches stored"
+        );
+        for (reply, result) in replies.into_iter().zip(outcome) {
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// Stores `jobs[range]` in one transaction.
+async fn write(
+    native: &Native,
+    conn: &mut Option<rusqlite::Connection>,
+    jobs: &Arc<Vec<Job>>,
+    range: std::ops::Range<usize>,
+) -> AppResult<Vec<bool>> {
+    match native {
+        Native::Postgres(pool) => bulk::postgres(pool, &jobs[range]).await,
+        Native::Sqlite(path) => {
+            let (path, open, jobs) = (path.clone(), conn.take(), jobs.clone());
+            let (back, result) = tokio::task::spawn_blocking(move || {
+                let mut c = match open {
+                    Some(c) => c,
+                    None => match native::open_sqlite(&path) {
+                        Ok(c) => c,
+                        Err(e) => return (None, Err(e)),
+                    },
+                };
+                let result = bulk::sqlite(&mut c, &jobs[range]);
+                (Some(c), result)
+            })
+            .await
+            .map_err(AppError::internal)?;
+            *conn = back;
+            result
+        }
+    }
+}
