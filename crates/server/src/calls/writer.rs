@@ -15,19 +15,21 @@ use tokio::sync::{Semaphore, SemaphorePermit, mpsc, oneshot};
 const SLOTS: usize = 32;
 /// Records in one transaction, about (a group closes once it has this many).
 const GROUP_ROWS: usize = 100_000;
+/// How long the writer waits for batches being read before it writes what it has.
+const GROUP_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
 type Request = (Job, oneshot::Sender<AppResult<bool>>);
 
 pub struct Writer {
     queue: OnceLock<mpsc::Sender<Request>>,
-    slots: Semaphore,
+    slots: Arc<Semaphore>,
 }
 
 impl Default for Writer {
     fn default() -> Self {
         Writer {
             queue: OnceLock::new(),
-            slots: Semaphore::new(SLOTS),
+            slots: Arc::new(Semaphore::new(SLOTS)),
         }
     }
 }
@@ -46,7 +48,7 @@ impl Writer {
     pub async fn store(&self, native: &Native, job: Job) -> AppResult<bool> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(SLOTS);
-            tokio::spawn(run(native.clone(), rx));
+            tokio::spawn(run(self.slots.clone(), native.clone(), rx));
             tx
         });
         let stopped = || AppError::internal("the call-record writer stopped");
@@ -56,19 +58,34 @@ impl Writer {
     }
 }
 
-async fn run(native: Native, mut rx: mpsc::Receiver<Request>) {
+async fn run(slots: Arc<Semaphore>, native: Native, mut rx: mpsc::Receiver<Request>) {
     let mut conn: Option<rusqlite::Connection> = None;
+    let mut recent = Recent::default();
     while let Some(first) = rx.recv().await {
+        recent.saw(&first.0.system_id);
         let mut rows = first.0.rows.len();
         let mut group = vec![first];
+        // Every transaction rewrites each page it touches, and a batch of one system
+        // touches index pages all over the index by time: one transaction per batch wrote
+        // 250 MB/s to the WAL for 35,000 records/s from 300 PBXes. So while batches of
+        // several systems are arriving, the writer waits a little for more (one PBX's
+        // backfill, one batch after the other, is never kept waiting); batches that hold
+        // a slot are being read and come within milliseconds.
+        let until = tokio::time::Instant::now() + GROUP_WAIT;
         while rows < GROUP_ROWS {
-            match rx.try_recv() {
-                Ok(r) => {
-                    rows += r.0.rows.len();
-                    group.push(r);
+            let coming = SLOTS - slots.available_permits();
+            let next = if group.len() < coming || recent.many() {
+                match tokio::time::timeout_at(until, rx.recv()).await {
+                    Ok(Some(r)) => Some(r),
+                    Ok(None) | Err(_) => None,
                 }
-                Err(_) => break,
-            }
+            } else {
+                rx.try_recv().ok()
+            };
+            let Some(r) = next else { break };
+            recent.saw(&r.0.system_id);
+            rows += r.0.rows.len();
+            group.push(r);
         }
         let (jobs, replies): (Vec<Job>, Vec<_>) = group.into_iter().unzip();
         let jobs = Arc::new(jobs);
@@ -99,6 +116,29 @@ async fn run(native: Native, mut rx: mpsc::Receiver<Request>) {
         for (reply, result) in replies.into_iter().zip(outcome) {
             let _ = reply.send(result);
         }
+    }
+}
+
+/// The systems of the last batches and when they arrived.
+#[derive(Default)]
+struct Recent(std::collections::VecDeque<(Instant, String)>);
+
+impl Recent {
+    fn saw(&mut self, system: &str) {
+        if self.0.len() == 8 {
+            self.0.pop_front();
+        }
+        self.0.push_back((Instant::now(), system.to_owned()));
+    }
+
+    /// Whether batches of several systems arrived within the last second.
+    fn many(&self) -> bool {
+        let Some((_, last)) = self.0.back() else {
+            return false;
+        };
+        self.0
+            .iter()
+            .any(|(at, s)| s != last && at.elapsed() < std::time::Duration::from_secs(1))
     }
 }
 

@@ -100,7 +100,13 @@ pub async fn next_to_send(
             continue; // the expiry job ends it with its reason
         }
         let mut conn = st.db.pool.acquire().await?;
-        if store::transition(&mut conn, &cmd.id, system_id, &["queued"], "sent", now).await? {
+        let sent =
+            store::transition(&mut conn, &cmd.id, system_id, &["queued"], "sent", now).await?;
+        // Back to the pool before the message is built, which reads with a connection of
+        // its own: holding one while waiting for another emptied the pool when many
+        // systems got a command at once (16 "Retrieve now" in parallel hung for 30 s).
+        drop(conn);
+        if sent {
             return Ok(Some(run_message(st, &cmd).await?));
         }
         return Ok(None); // another node sent it meanwhile

@@ -72,7 +72,7 @@ impl Db {
                             conn.execute(
                                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
                                  PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
-                                 PRAGMA mmap_size=268435456;",
+                                 PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=8192;",
                             )
                             .await?;
                             Ok(())

@@ -39,7 +39,10 @@ impl Native {
     }
 }
 
-/// A connection to the SQLite file with the pool's settings (WAL is the file's own).
+/// A connection to the SQLite file with the pool's settings (WAL is the file's own). The
+/// WAL is checkpointed every 32 MiB instead of SQLite's 4 MiB: a checkpoint syncs the file,
+/// and a page that many transactions changed (an index page of call records) is copied
+/// once per checkpoint; with 4 MiB, bulk ingest checkpointed after nearly every batch.
 pub fn open_sqlite(path: &Path) -> AppResult<rusqlite::Connection> {
     let conn = rusqlite::Connection::open_with_flags(
         path,
@@ -48,7 +51,7 @@ pub fn open_sqlite(path: &Path) -> AppResult<rusqlite::Connection> {
     .map_err(|e| AppError::Internal(format!("cannot open {}: {e}", path.display())))?;
     conn.execute_batch(
         "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
-         PRAGMA mmap_size=268435456;",
+         PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=8192;",
     )
     .map_err(sqlite_error)?;
     Ok(conn)
