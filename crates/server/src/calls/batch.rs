@@ -4,7 +4,7 @@
 //! stored. Text is kept as the PBX sent it, except that control characters (NUL included)
 //! become U+FFFD and overlong fields are cut, ending in `…`.
 
-use super::store::NewCall;
+use super::bulk::NewCall;
 use std::io::{BufRead, Read};
 use zentrale_protocol::calls::{CallRecord, limits};
 

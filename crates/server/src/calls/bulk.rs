@@ -4,10 +4,26 @@
 //! SQLite through rusqlite with one prepared statement per row, as `sqlite3 .import` does;
 //! on PostgreSQL the records go in with one `COPY … FROM STDIN`, as `\copy` does.
 
-use super::store::NewCall;
 use crate::commands::crash;
 use crate::db::native;
 use crate::error::AppResult;
+
+/// A record ready to store (fields already checked and cut to size).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCall {
+    pub seq: i64,
+    pub started_at: i64,
+    pub duration_s: i64,
+    pub direction: &'static str,
+    pub partner: String,
+    pub partner_name: String,
+    pub invoice_no: String,
+    pub invoice_name: String,
+    pub real_name: String,
+    pub connection: String,
+    pub successful: bool,
+    pub call_type: String,
+}
 
 /// A checked batch of one system, waiting to be stored.
 pub struct Job {

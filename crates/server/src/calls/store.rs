@@ -108,23 +108,6 @@ pub async fn reschedule(db: &Db, system_id: &str, was: i64, next: i64) -> AppRes
     Ok(done.rows_affected() == 1)
 }
 
-/// A record ready to store (fields already checked and cut to size).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewCall {
-    pub seq: i64,
-    pub started_at: i64,
-    pub duration_s: i64,
-    pub direction: &'static str,
-    pub partner: String,
-    pub partner_name: String,
-    pub invoice_no: String,
-    pub invoice_name: String,
-    pub real_name: String,
-    pub connection: String,
-    pub successful: bool,
-    pub call_type: String,
-}
-
 /// A page of the records of `systems` that match `f`, after `after` in `f`'s order.
 /// `searchable_partner`: the systems whose external numbers the text filter may look at
 /// (masked numbers are not searched: that would reveal the hidden digits).
