@@ -1,7 +1,8 @@
 //! A `calls.retrieve` success: the uploaded batch is read, checked and stored with the
-//! system's cursor moved to its last record, in the transaction that ends the command. A
-//! batch for a cursor that has moved on (stored before) is acknowledged and not stored
-//! again; when the PBX has more, the next retrieval is queued in the same transaction.
+//! system's cursor moved to its last record by the call-record writer (`writer`), then the
+//! command ends. A batch for a cursor that has moved on (stored before) is acknowledged and
+//! not stored again; when the PBX has more, the next retrieval is queued in the
+//! transaction that ends the command.
 
 use super::batch;
 use super::bulk::Job;
