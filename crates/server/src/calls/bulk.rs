@@ -4,6 +4,7 @@
 //! SQLite through rusqlite with one prepared statement per row, as `sqlite3 .import` does;
 //! on PostgreSQL the records go in with one `COPY … FROM STDIN`, as `\copy` does.
 
+use super::columns;
 use crate::commands::crash;
 use crate::db::native;
 use crate::error::AppResult;
@@ -46,12 +47,8 @@ impl Job {
 /// aborts before the command's commit, after the batch is stored).
 const ABORT_KIND: &str = "calls.batch";
 
-const ENSURE: &str = "INSERT INTO call_cursors (system_id, last_seq, records, next_due) \
-     VALUES ($1, 0, 0, $2) ON CONFLICT (system_id) DO NOTHING";
 const ADVANCE: &str = "UPDATE call_cursors SET last_seq = $1, records = records + $2, \
      retrieved_at = $3 WHERE system_id = $4 AND last_seq = $5";
-const COLS: &str = "system_id, seq, started_at, duration_s, direction, partner, partner_name, \
-     invoice_no, invoice_name, real_name, connection, successful, call_type, received_at";
 
 /// Stores `jobs` in one SQLite transaction; for each whether it was stored.
 pub fn sqlite(conn: &mut rusqlite::Connection, jobs: &[Job]) -> AppResult<Vec<bool>> {
@@ -61,12 +58,13 @@ pub fn sqlite(conn: &mut rusqlite::Connection, jobs: &[Job]) -> AppResult<Vec<bo
         .map_err(e)?;
     let mut stored = Vec::with_capacity(jobs.len());
     {
-        let mut ensure = tx.prepare_cached(ENSURE).map_err(e)?;
+        let mut ensure = tx.prepare_cached(columns::ENSURE_CURSOR).map_err(e)?;
         let mut advance = tx.prepare_cached(ADVANCE).map_err(e)?;
         let mut insert = tx
             .prepare_cached(&format!(
-                "INSERT INTO calls ({COLS}) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+                "INSERT INTO calls ({}) VALUES \
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                columns::stored()
             ))
             .map_err(e)?;
         for j in jobs {
@@ -117,7 +115,7 @@ pub async fn postgres(pool: &sqlx::PgPool, jobs: &[Job]) -> AppResult<Vec<bool>>
     let mut stored = vec![false; jobs.len()];
     for i in order {
         let j = &jobs[i];
-        sqlx::query(ENSURE)
+        sqlx::query(columns::ENSURE_CURSOR)
             .bind(&j.system_id)
             .bind(j.now)
             .execute(&mut *tx)
@@ -138,7 +136,7 @@ pub async fn postgres(pool: &sqlx::PgPool, jobs: &[Job]) -> AppResult<Vec<bool>>
         .any(|(j, s)| *s && !j.rows.is_empty())
     {
         let mut copy = tx
-            .copy_in_raw(&format!("COPY calls ({COLS}) FROM STDIN"))
+            .copy_in_raw(&format!("COPY calls ({}) FROM STDIN", columns::stored()))
             .await?;
         let mut buf = Vec::with_capacity(COPY_CHUNK + 4096);
         for (j, _) in jobs.iter().zip(&stored).filter(|(_, s)| **s) {

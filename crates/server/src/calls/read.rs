@@ -9,7 +9,7 @@ use super::service::{self, Scope};
 use super::store::{self, CallRow};
 use crate::db::native::{self, Native};
 use crate::db::{Backend, Bind};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -81,22 +81,11 @@ impl Source {
     async fn page(&mut self, q: &Query, after: Option<Key>, limit: i64) -> AppResult<Vec<CallRow>> {
         match self {
             Source::Sqlite { path, conn } => {
-                let (path, open, q) = (path.clone(), conn.take(), q.clone());
-                let (back, rows) = tokio::task::spawn_blocking(move || {
-                    let conn = match open {
-                        Some(c) => c,
-                        None => match native::open_sqlite(&path) {
-                            Ok(c) => c,
-                            Err(e) => return (None, Err(e)),
-                        },
-                    };
-                    let rows = sqlite_page(&conn, &q, after.as_ref(), limit);
-                    (Some(conn), rows)
+                let q = q.clone();
+                native::on_sqlite(path, conn, move |c| {
+                    sqlite_page(c, &q, after.as_ref(), limit)
                 })
                 .await
-                .map_err(AppError::internal)?;
-                *conn = back;
-                rows
             }
             Source::Postgres(pool) => {
                 let Some((sql, binds)) = statement(Backend::Postgres, q, after.as_ref(), limit)
@@ -161,7 +150,7 @@ fn sqlite_page(
     Ok(out)
 }
 
-/// A row in `store::COLS` order.
+/// A row in `columns::READ` order.
 fn call_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CallRow> {
     Ok(CallRow {
         system_id: r.get(0)?,

@@ -1,6 +1,7 @@
 //! Queries on `calls` and `call_cursors`: batches stored with the cursor in one
 //! transaction, lists filtered, sorted and paged by key in SQL.
 
+use super::columns;
 use super::filter::{Filter, Key, KeyValue, Sort};
 use crate::db::{Backend, Bind, Db, escape_like};
 use crate::error::AppResult;
@@ -24,9 +25,6 @@ pub struct CallRow {
     pub call_type: String,
 }
 
-const COLS: &str = "system_id, seq, started_at, duration_s, direction, partner, partner_name, \
-     invoice_no, invoice_name, real_name, connection, successful, call_type";
-
 /// How far a system's records have been retrieved.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CursorRow {
@@ -49,14 +47,11 @@ pub async fn cursor(db: &Db, system_id: &str) -> AppResult<Option<CursorRow>> {
 
 /// Creates the system's cursor (at 0, first retrieval due at `due`) unless it exists.
 pub async fn ensure_cursor(conn: &mut AnyConnection, system_id: &str, due: i64) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO call_cursors (system_id, last_seq, records, next_due) VALUES ($1, 0, 0, $2) \
-         ON CONFLICT (system_id) DO NOTHING",
-    )
-    .bind(system_id)
-    .bind(due)
-    .execute(conn)
-    .await?;
+    sqlx::query(columns::ENSURE_CURSOR)
+        .bind(system_id)
+        .bind(due)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -236,7 +231,8 @@ pub fn page_sql(
         format!("{col} {dir}, system_id {dir}, seq {dir}")
     };
     let sql = format!(
-        "SELECT {COLS} FROM calls WHERE {} ORDER BY {order} LIMIT {}",
+        "SELECT {} FROM calls WHERE {} ORDER BY {order} LIMIT {}",
+        columns::READ,
         conds.join(" AND "),
         limit.clamp(1, 10_000)
     );

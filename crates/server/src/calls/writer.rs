@@ -152,22 +152,8 @@ async fn write(
     match native {
         Native::Postgres(pool) => bulk::postgres(pool, &jobs[range]).await,
         Native::Sqlite(path) => {
-            let (path, open, jobs) = (path.clone(), conn.take(), jobs.clone());
-            let (back, result) = tokio::task::spawn_blocking(move || {
-                let mut c = match open {
-                    Some(c) => c,
-                    None => match native::open_sqlite(&path) {
-                        Ok(c) => c,
-                        Err(e) => return (None, Err(e)),
-                    },
-                };
-                let result = bulk::sqlite(&mut c, &jobs[range]);
-                (Some(c), result)
-            })
-            .await
-            .map_err(AppError::internal)?;
-            *conn = back;
-            result
+            let jobs = jobs.clone();
+            native::on_sqlite(path, conn, move |c| bulk::sqlite(c, &jobs[range])).await
         }
     }
 }

@@ -80,3 +80,29 @@ pub fn bind_named(stmt: &mut rusqlite::Statement<'_>, binds: &[super::Bind]) -> 
     }
     Ok(())
 }
+
+/// Runs `work` on a blocking thread with a connection to the SQLite file at `path`: the one
+/// in `conn` (opened first if there is none), which travels with the work and comes back,
+/// so that a caller keeps its connection without holding a thread between calls.
+pub async fn on_sqlite<T: Send + 'static>(
+    path: &Arc<PathBuf>,
+    conn: &mut Option<rusqlite::Connection>,
+    work: impl FnOnce(&mut rusqlite::Connection) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let (path, open) = (path.clone(), conn.take());
+    let (back, result) = tokio::task::spawn_blocking(move || {
+        let mut c = match open {
+            Some(c) => c,
+            None => match open_sqlite(&path) {
+                Ok(c) => c,
+                Err(e) => return (None, Err(e)),
+            },
+        };
+        let result = work(&mut c);
+        (Some(c), result)
+    })
+    .await
+    .map_err(AppError::internal)?;
+    *conn = back;
+    result
+}
