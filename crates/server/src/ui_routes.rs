@@ -170,6 +170,11 @@ pub fn ui_routes() -> Vec<RouteDef> {
         ),
         r("GET", "/calls", get(crate::calls::routes::all_page)),
         r("GET", "/calls.csv", get(crate::calls::routes::all_csv)),
+        r(
+            "POST",
+            "/calls/retrieve",
+            post(crate::calls::routes::retrieve_all),
+        ),
         r("GET", "/calls/legal", get(crate::calls::routes::legal_page)),
         r(
             "POST",

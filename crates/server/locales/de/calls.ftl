@@ -14,6 +14,15 @@ calls-schedule-hint = Neue Datensätze werden alle 15 Minuten abgerufen, solange
 calls-retrieve-now = Jetzt abrufen
 calls-retrieve-started = Abruf gestartet: neue Datensätze erscheinen, sobald die TK-Anlage sie gesendet hat.
 calls-retrieve-running = Ein Abruf der Gesprächsdaten dieser TK-Anlage läuft bereits.
+calls-retrieve-all = Jetzt von allen Anlagen abrufen
+calls-retrieve-all-started = { $count ->
+    [one] Abruf für { $count } Anlage gestartet. Neue Datensätze erscheinen, sobald die TK-Anlagen sie gesendet haben.
+   *[other] Abruf für { $count } Anlagen gestartet. Neue Datensätze erscheinen, sobald die TK-Anlagen sie gesendet haben.
+}
+calls-retrieve-all-busy = { $count ->
+    [one] Bei { $count } Anlage lief bereits ein Abruf.
+   *[other] Bei { $count } Anlagen lief bereits ein Abruf.
+}
 calls-left-out = { $count ->
     [one] { $count } Anlage wird nicht aufgeführt: ihre Gesprächsdaten erfordern die Rolle Gesprächsdaten und einen aktiven Wartungsvertrag.
    *[other] { $count } Anlagen werden nicht aufgeführt: ihre Gesprächsdaten erfordern die Rolle Gesprächsdaten und einen aktiven Wartungsvertrag.

@@ -14,6 +14,15 @@ calls-schedule-hint = New records are retrieved every 15 minutes while the PBX i
 calls-retrieve-now = Retrieve now
 calls-retrieve-started = Retrieval started: new records appear when the PBX has sent them.
 calls-retrieve-running = A retrieval of this PBX's call data is running already.
+calls-retrieve-all = Retrieve now from all systems
+calls-retrieve-all-started = { $count ->
+    [one] Retrieval started for { $count } system. New records appear when the PBXes have sent them.
+   *[other] Retrieval started for { $count } systems. New records appear when the PBXes have sent them.
+}
+calls-retrieve-all-busy = { $count ->
+    [one] { $count } system was retrieving already.
+   *[other] { $count } systems were retrieving already.
+}
 calls-left-out = { $count ->
     [one] { $count } system is not listed: its call data need the Call data role and active maintenance.
    *[other] { $count } systems are not listed: their call data need the Call data role and active maintenance.

@@ -1,4 +1,5 @@
-//! `/api/v1/systems/{id}/calls`, `/api/v1/calls` (and their `.csv`), `…/calls/retrieve`:
+//! `/api/v1/systems/{id}/calls`, `/api/v1/calls` (and their `.csv`), `…/calls/retrieve`
+//! (one system or all):
 //! the Call data pages' functions, with the same filter parameters, paged by `cursor`.
 
 use super::{ApiResult, ApiUser, ErrorBody};
@@ -168,6 +169,51 @@ pub async fn retrieve(
     Path(id): Path<SystemId>,
 ) -> ApiResult<(StatusCode, Json<CommandJson>)> {
     let cap = access::require::<CallData>(&st, &u, &id).await?;
-    let c = service::retrieve_now(&st, &u, &cap).await?;
+    let c = crate::calls::retrieval::retrieve_now(&st, &u, &cap).await?;
     Ok((StatusCode::ACCEPTED, Json(json(&u.tr(), &c))))
+}
+
+/// One retrieval "Retrieve now" for all systems started.
+#[derive(Serialize, ToSchema)]
+pub struct StartedRetrieval {
+    pub system_id: String,
+    pub command_id: String,
+}
+
+/// What "Retrieve now" for all systems started.
+#[derive(Serialize, ToSchema)]
+pub struct RetrieveAllJson {
+    /// A retrieval per system that had none open.
+    pub started: Vec<StartedRetrieval>,
+    /// Systems skipped: a retrieval is open already (or too many of their commands wait).
+    pub busy: usize,
+    /// Visible systems whose call data the caller may not retrieve (role, maintenance).
+    pub left_out: usize,
+}
+
+/// Retrieves new records now from every system whose call data the caller may see
+/// (Call data › All): 202 with the retrievals started.
+#[utoipa::path(post, path = "/api/v1/calls/retrieve", tag = "calls",
+    responses((status = 202, body = RetrieveAllJson)))]
+pub async fn retrieve_all(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> ApiResult<(StatusCode, Json<RetrieveAllJson>)> {
+    let scope = service::scope_all(&st, &u).await?;
+    let s = crate::calls::retrieval::retrieve_all(&st, &u, &scope).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(RetrieveAllJson {
+            started: s
+                .commands
+                .into_iter()
+                .map(|(system_id, command_id)| StartedRetrieval {
+                    system_id,
+                    command_id,
+                })
+                .collect(),
+            busy: s.busy,
+            left_out: s.left_out,
+        }),
+    ))
 }

@@ -195,7 +195,7 @@ impl Modify for Security {
         systems::remove_from_group, registrations::get, registrations::refresh, monitoring::api,
         commands::list, commands::get_one, commands::cancel, backups::list, backups::create,
         backups::restore, backups::delete, backups::compare, backups::get_schedule, backups::put_schedule,
-        calls::system_list, calls::all_list, calls::system_csv, calls::all_csv, calls::retrieve,
+        calls::system_list, calls::all_list, calls::system_csv, calls::all_csv, calls::retrieve, calls::retrieve_all,
         remote::create, remote::list, remote::delete,
         firmware::list, firmware::upload, firmware::update, smtp::list, smtp::create, smtp::get_one,
         smtp::update, smtp::delete, smtp::test, smtp::choose, smtp::unchoose,
@@ -338,6 +338,7 @@ pub fn routes() -> Vec<crate::route::RouteDef> {
             post(calls::retrieve),
         ),
         r("GET", "/api/v1/calls", get(calls::all_list)),
+        r("POST", "/api/v1/calls/retrieve", post(calls::retrieve_all)),
         r(
             "POST",
             "/api/v1/systems/{id}/remote-sessions",

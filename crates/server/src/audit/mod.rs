@@ -104,8 +104,27 @@ pub async fn record(
     now: i64,
     ev: Event,
 ) -> AppResult<()> {
+    store::append(db, entry(actor, meta, now, ev)).await
+}
+
+/// Records `events` of one actor in order, in one transaction.
+pub async fn record_many(
+    db: &Db,
+    actor: &Actor<'_>,
+    meta: &ReqMeta,
+    now: i64,
+    events: Vec<Event>,
+) -> AppResult<()> {
+    let entries = events
+        .into_iter()
+        .map(|ev| entry(actor, meta, now, ev))
+        .collect();
+    store::append_many(db, entries).await
+}
+
+fn entry(actor: &Actor<'_>, meta: &ReqMeta, now: i64, ev: Event) -> chain::Entry {
     let (kind, id, label, actor_company) = actor.parts();
-    let entry = chain::Entry {
+    chain::Entry {
         seq: 0,
         at: now,
         actor_kind: kind.to_owned(),
@@ -119,8 +138,7 @@ pub async fn record(
         request_id: meta.request_id.clone(),
         prev_hash: String::new(),
         hash: String::new(),
-    };
-    store::append(db, entry).await
+    }
 }
 
 /// An action code (`system.renamed`) in the reader's language; the code itself for actions
@@ -147,6 +165,22 @@ impl Ctx {
             &self.meta,
             st.clock.now_ms(),
             ev,
+        )
+        .await
+    }
+
+    /// Records what this request's user did to many systems, in one transaction.
+    pub async fn audit_many(
+        &self,
+        st: &crate::state::AppState,
+        events: Vec<Event>,
+    ) -> AppResult<()> {
+        record_many(
+            &st.db,
+            &Actor::User(&self.user),
+            &self.meta,
+            st.clock.now_ms(),
+            events,
         )
         .await
     }

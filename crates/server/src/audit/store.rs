@@ -11,35 +11,48 @@ const COLS: &str = "seq, at, actor_kind, actor_id, actor_label, company_id, syst
 /// Appends `e` (its `seq`, `prev_hash` and `hash` are set here). The head row is updated
 /// first, which locks it until commit: appends from any number of requests or nodes are
 /// numbered one after another without gaps.
-pub async fn append(db: &Db, mut e: Entry) -> AppResult<()> {
+pub async fn append(db: &Db, e: Entry) -> AppResult<()> {
+    append_many(db, vec![e]).await
+}
+
+/// Appends `entries` in order in one transaction (what one request did to many systems).
+pub async fn append_many(db: &Db, entries: Vec<Entry>) -> AppResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let n = entries.len() as i64;
     let mut tx = db.pool.begin().await?;
-    let (seq, prev): (i64, String) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+    let (last, mut prev): (i64, String) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+            .bind(n)
             .fetch_one(&mut *tx)
             .await?;
-    e.seq = seq;
-    e.prev_hash = prev;
-    e.hash = e.compute_hash();
-    sqlx::query(&format!(
-        "INSERT INTO audit_log ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    ))
-    .bind(e.seq)
-    .bind(e.at)
-    .bind(&e.actor_kind)
-    .bind(&e.actor_id)
-    .bind(&e.actor_label)
-    .bind(&e.company_id)
-    .bind(&e.system_id)
-    .bind(&e.action)
-    .bind(&e.args)
-    .bind(&e.ip)
-    .bind(&e.request_id)
-    .bind(&e.prev_hash)
-    .bind(&e.hash)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+    for (i, mut e) in entries.into_iter().enumerate() {
+        e.seq = last - n + 1 + i as i64;
+        e.prev_hash = prev;
+        e.hash = e.compute_hash();
+        sqlx::query(&format!(
+            "INSERT INTO audit_log ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+        .bind(e.seq)
+        .bind(e.at)
+        .bind(&e.actor_kind)
+        .bind(&e.actor_id)
+        .bind(&e.actor_label)
+        .bind(&e.company_id)
+        .bind(&e.system_id)
+        .bind(&e.action)
+        .bind(&e.args)
+        .bind(&e.ip)
+        .bind(&e.request_id)
+        .bind(&e.prev_hash)
         .bind(&e.hash)
+        .execute(&mut *tx)
+        .await?;
+        prev = e.hash;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

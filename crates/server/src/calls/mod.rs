@@ -9,6 +9,7 @@ pub mod export;
 pub mod filter;
 pub mod ingest;
 pub mod read;
+pub mod retrieval;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -238,7 +238,7 @@ pub async fn retrieve(
     Path(id): Path<SystemId>,
 ) -> AppResult<Response> {
     let cap = access::require::<CallData>(&st, &user, &id).await?;
-    let notice = match service::retrieve_now(&st, &user, &cap).await {
+    let notice = match super::retrieval::retrieve_now(&st, &user, &cap).await {
         Ok(_) => user.tr().t("calls-retrieve-started"),
         Err(AppError::Conflict(m) | AppError::Unavailable(m)) => user.tr().msg(&m),
         Err(e) => return Err(e),
@@ -248,6 +248,25 @@ pub async fn retrieve(
         &notice,
         "",
     ))
+}
+
+/// "Retrieve now" on Call data › All: a retrieval for every listed system.
+pub async fn retrieve_all(State(st): State<AppState>, user: Ctx) -> AppResult<Response> {
+    let scope = service::scope_all(&st, &user).await?;
+    let started = super::retrieval::retrieve_all(&st, &user, &scope).await?;
+    let tr = user.tr();
+    let mut notice = tr.tn(
+        "calls-retrieve-all-started",
+        "count",
+        started.commands.len() as i64,
+    );
+    if started.busy > 0 {
+        notice = format!(
+            "{notice} {}",
+            tr.tn("calls-retrieve-all-busy", "count", started.busy as i64)
+        );
+    }
+    Ok(crate::web::back_with_notice("/calls", &notice, ""))
 }
 
 /// Where the legal notes send the reader after confirming: back to the export they asked

@@ -1,98 +1,19 @@
-//! Call data: retrieval (on demand and every 15 minutes per PBX, spread over the interval),
-//! the lists of one or all visible systems with each company's masking, retention, and the
-//! legal notes a user confirms before exporting.
+//! Call data: the lists of one or all visible systems with each company's masking,
+//! retention, and the legal notes a user confirms before exporting (retrieval:
+//! `retrieval`).
 
 use super::filter::{Filter, Key, Sort};
 use super::store::{self, CallRow};
 use crate::access::{self, Cap, feature::CallData};
-use crate::commands::service as commands;
-use crate::commands::store::CommandRow;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use std::collections::HashMap;
-use zentrale_protocol::calls::{CallsRetrieve, CallsRetrieveParams, limits};
-use zentrale_protocol::commands::CommandKind;
 
-/// How often each PBX's records are retrieved.
-pub const INTERVAL_MS: i64 = 15 * 60_000;
 /// How long a confirmation of the legal notes holds.
 pub const LEGAL_VALID_MS: i64 = 90 * 86_400_000;
 /// The notice confirmed before exporting call data.
 pub const LEGAL_NOTICE: &str = "call-data-export";
-
-fn params(after: u64) -> CallsRetrieveParams {
-    CallsRetrieveParams {
-        after,
-        max_records: limits::BATCH_RECORDS,
-    }
-}
-
-/// "Retrieve now": one retrieval at a time per system.
-pub async fn retrieve_now(st: &AppState, ctx: &Ctx, cap: &Cap<CallData>) -> AppResult<CommandRow> {
-    let id = cap.id().to_string();
-    if crate::commands::store::has_open(&st.db, &id, &[CallsRetrieve::KIND]).await? {
-        return Err(AppError::Conflict(crate::msg!("calls-retrieve-running")));
-    }
-    let after = store::cursor(&st.db, &id).await?.map_or(0, |c| c.last_seq);
-    commands::create::<CallsRetrieve, CallData>(st, ctx, cap, &params(after.max(0) as u64)).await
-}
-
-/// The job: paired systems get a cursor (first retrieval at a point of the interval that
-/// follows from the system's id, so that systems added together, e.g. a fleet imported
-/// through the API, are still spread); due systems that are online, in maintenance and not
-/// retrieving already get a retrieval.
-pub async fn run_schedule(st: &AppState) -> AppResult<()> {
-    let now = st.clock.now_ms();
-    let new = store::without_cursor(&st.db, 1000).await?;
-    if !new.is_empty() {
-        let mut tx = st.db.pool.begin().await?;
-        for id in &new {
-            store::ensure_cursor(&mut tx, id, now + spread(id)).await?;
-        }
-        tx.commit().await?;
-    }
-    for c in store::due(&st.db, now, 500).await? {
-        // Keep the system's place in the interval.
-        let behind = (now - c.next_due).max(0) / INTERVAL_MS + 1;
-        let next = c.next_due + behind * INTERVAL_MS;
-        if !store::reschedule(&st.db, &c.system_id, c.next_due, next).await? {
-            continue; // another node took it
-        }
-        let Some(sys) = crate::systems::store::by_id(&st.db, &c.system_id).await? else {
-            continue;
-        };
-        let ready = sys.online_since.is_some()
-            && crate::systems::gating::require_maintenance(&sys, st.config.min_managed_firmware)
-                .is_ok();
-        if !ready
-            || crate::commands::store::has_open(&st.db, &c.system_id, &[CallsRetrieve::KIND])
-                .await?
-        {
-            continue;
-        }
-        if let Err(e) = commands::create_for::<CallsRetrieve>(
-            st,
-            &c.system_id,
-            "",
-            &params(c.last_seq.max(0) as u64),
-        )
-        .await
-        {
-            tracing::warn!(system = %c.system_id, error = %e, "call data not retrieved this time");
-        }
-    }
-    Ok(())
-}
-
-/// Where in the retrieval interval system `id` falls (FNV-1a of the id: even over the
-/// interval, the same on every node).
-fn spread(id: &str) -> i64 {
-    let h = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    (h % INTERVAL_MS as u64) as i64
-}
 
 /// The job: each company's records older than its retention period are deleted.
 pub async fn run_retention(st: &AppState) -> AppResult<()> {
@@ -266,25 +187,4 @@ pub async fn set_privacy(st: &AppState, ctx: &Ctx, days: i64, digits: i64) -> Ap
             .arg("masked_digits", digits),
     )
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn systems_added_together_are_spread_over_the_interval() {
-        // 1,000 ids like a bulk import makes: every minute of the interval gets some, none
-        // more than three times its share.
-        let mut per_minute = [0usize; 15];
-        for i in 0..1000 {
-            let at = spread(&format!("k3v9x{i:05}q"));
-            assert!((0..INTERVAL_MS).contains(&at));
-            per_minute[(at / 60_000) as usize] += 1;
-        }
-        assert!(
-            per_minute.iter().all(|&n| n > 0 && n < 200),
-            "{per_minute:?}"
-        );
-    }
 }

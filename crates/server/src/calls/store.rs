@@ -45,6 +45,25 @@ pub async fn cursor(db: &Db, system_id: &str) -> AppResult<Option<CursorRow>> {
     .await?)
 }
 
+/// The cursors (last stored record) of `system_ids` that have one.
+pub async fn cursors_of(
+    db: &Db,
+    system_ids: &[String],
+) -> AppResult<std::collections::HashMap<String, i64>> {
+    if system_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT system_id, last_seq FROM call_cursors WHERE system_id IN ({})",
+        crate::db::placeholders(system_ids.len())
+    );
+    let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+    for id in system_ids {
+        q = q.bind(id);
+    }
+    Ok(q.fetch_all(&db.pool).await?.into_iter().collect())
+}
+
 /// Creates the system's cursor (at 0, first retrieval due at `due`) unless it exists.
 pub async fn ensure_cursor(conn: &mut AnyConnection, system_id: &str, due: i64) -> AppResult<()> {
     sqlx::query(columns::ENSURE_CURSOR)

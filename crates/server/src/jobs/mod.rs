@@ -25,7 +25,7 @@ const JOBS: &[(&str, Job)] = &[
     ("transfers", |st| Box::pin(crate::transfers::clean(st))),
     ("mail", |st| Box::pin(crate::smtp::warnings::run(st))),
     ("calls-schedule", |st| {
-        Box::pin(crate::calls::service::run_schedule(st))
+        Box::pin(crate::calls::retrieval::run_schedule(st))
     }),
     ("calls-retention", |st| {
         Box::pin(crate::calls::service::run_retention(st))

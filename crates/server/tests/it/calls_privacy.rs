@@ -260,7 +260,7 @@ async fn retrieval_on_a_schedule() {
             .await
         }
     };
-    let run = || zentrale_server::calls::service::run_schedule(&srv.st);
+    let run = || zentrale_server::calls::retrieval::run_schedule(&srv.st);
     run().await.unwrap();
     let now = clock.now_ms();
     let due = |id: String| {
