@@ -38,6 +38,18 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds (user + system) process `pid` has used.
+fn cpu_s(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = after
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s.
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -145,6 +157,8 @@ impl Server {
     /// Retrieves every system's records; seconds until all are stored.
     async fn retrieve(&self, systems: &[(String, Arc<SimulatedPbx>)]) -> (f64, i64) {
         let before = self.count().await;
+        let server = self.child.id().unwrap();
+        let cpu = (cpu_s(server), cpu_s(std::process::id()));
         let t = Instant::now();
         if let [(id, _)] = systems {
             let path = format!("/api/v1/systems/{id}/calls/retrieve");
@@ -177,6 +191,11 @@ impl Server {
                 .await;
             if open == 0 {
                 let secs = t.elapsed().as_secs_f64();
+                eprintln!(
+                    "(CPU meanwhile: server {:.1} s, PBXes and benchmark {:.1} s)",
+                    cpu_s(server) - cpu.0,
+                    cpu_s(std::process::id()) - cpu.1
+                );
                 let stored = self.count().await - before;
                 let served: u64 = systems.iter().map(|(_, p)| p.calls_sim().served).sum();
                 assert_eq!(

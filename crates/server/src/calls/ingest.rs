@@ -59,7 +59,7 @@ pub async fn read(
     }) else {
         return Err(refused(0, "the batch was not received whole"));
     };
-    let _slot = st.calls_writer.slot().await?;
+    let _slot = st.calls_writer.slot(got.count as usize).await?;
     let blobs = st
         .blobs
         .clone()

@@ -56,6 +56,7 @@ pub async fn retrieve_all(st: &AppState, ctx: &Ctx, scope: &Scope) -> AppResult<
         left_out: scope.left_out,
         ..Started::default()
     };
+    let t = std::time::Instant::now();
     let mut ids = scope.systems.clone();
     // PostgreSQL locks each system's row while making its command: always in one order.
     ids.sort();
@@ -96,6 +97,11 @@ pub async fn retrieve_all(st: &AppState, ctx: &Ctx, scope: &Scope) -> AppResult<
         }
         started.commands.extend(made);
     }
+    tracing::debug!(
+        systems = ids.len(),
+        ms = t.elapsed().as_millis(),
+        "retrievals of all systems made"
+    );
     Ok(started)
 }
 

@@ -1,18 +1,23 @@
 //! The call-record writer: one task per node stores every checked batch, and the batches
 //! that arrive while it writes (many PBXes retrieving at once) go in together in its next
 //! transaction, each with its cursor (`bulk`). A group that fails is tried again batch by
-//! batch, so one bad batch (its system deleted meanwhile) fails alone. At most `SLOTS`
-//! batches are read into memory at once; the others wait before reading theirs.
+//! batch, so one bad batch (its system deleted meanwhile) fails alone. At most
+//! `BUDGET_RECORDS` records are read into memory at once; the others wait before reading
+//! theirs.
 
 use super::bulk::{self, Job};
 use crate::db::native::{self, Native};
 use crate::error::{AppError, AppResult};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 use tokio::sync::{Semaphore, SemaphorePermit, mpsc, oneshot};
 
-/// Batches read (or being read) and not yet stored, at most.
-const SLOTS: usize = 32;
+/// Records read (or being read) and not yet stored, at most (about 250 bytes each in
+/// memory): many small batches of a fleet fit at once and go into one transaction.
+const BUDGET_RECORDS: usize = 200_000;
+/// Batches waiting for the writer's queue, at most.
+const QUEUE: usize = 256;
 /// Records in one transaction, about (a group closes once it has this many).
 const GROUP_ROWS: usize = 100_000;
 /// How long the writer waits for batches being read before it writes what it has.
@@ -23,32 +28,54 @@ type Request = (Job, oneshot::Sender<AppResult<bool>>);
 pub struct Writer {
     queue: OnceLock<mpsc::Sender<Request>>,
     slots: Arc<Semaphore>,
+    /// Batches holding a slot: read now, or waiting to be stored.
+    holders: Arc<AtomicUsize>,
 }
 
 impl Default for Writer {
     fn default() -> Self {
         Writer {
             queue: OnceLock::new(),
-            slots: Arc::new(Semaphore::new(SLOTS)),
+            slots: Arc::new(Semaphore::new(BUDGET_RECORDS)),
+            holders: Arc::default(),
         }
     }
 }
 
+/// A batch's place in memory, held from reading the batch until it is stored.
+pub struct Slot<'a> {
+    _permit: SemaphorePermit<'a>,
+    holders: Arc<AtomicUsize>,
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.holders.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl Writer {
-    /// A place for one batch in memory; held from reading the batch until it is stored.
-    pub async fn slot(&self) -> AppResult<SemaphorePermit<'_>> {
-        self.slots
-            .acquire()
+    /// A place in memory for a batch of `records` records.
+    pub async fn slot(&self, records: usize) -> AppResult<Slot<'_>> {
+        let n = records.clamp(1, BUDGET_RECORDS) as u32;
+        let permit = self
+            .slots
+            .acquire_many(n)
             .await
-            .map_err(|_| AppError::internal("the call-record writer stopped"))
+            .map_err(|_| AppError::internal("the call-record writer stopped"))?;
+        self.holders.fetch_add(1, Ordering::Relaxed);
+        Ok(Slot {
+            _permit: permit,
+            holders: self.holders.clone(),
+        })
     }
 
     /// Stores `job` (in a transaction with the batches that arrive with it): true when it
     /// was stored, false when its cursor had moved on (it was stored before).
     pub async fn store(&self, native: &Native, job: Job) -> AppResult<bool> {
         let queue = self.queue.get_or_init(|| {
-            let (tx, rx) = mpsc::channel(SLOTS);
-            tokio::spawn(run(self.slots.clone(), native.clone(), rx));
+            let (tx, rx) = mpsc::channel(QUEUE);
+            tokio::spawn(run(self.holders.clone(), native.clone(), rx));
             tx
         });
         let stopped = || AppError::internal("the call-record writer stopped");
@@ -58,7 +85,7 @@ impl Writer {
     }
 }
 
-async fn run(slots: Arc<Semaphore>, native: Native, mut rx: mpsc::Receiver<Request>) {
+async fn run(holders: Arc<AtomicUsize>, native: Native, mut rx: mpsc::Receiver<Request>) {
     let mut conn: Option<rusqlite::Connection> = None;
     let mut recent = Recent::default();
     while let Some(first) = rx.recv().await {
@@ -73,7 +100,7 @@ async fn run(slots: Arc<Semaphore>, native: Native, mut rx: mpsc::Receiver<Reque
         // a slot are being read and come within milliseconds.
         let until = tokio::time::Instant::now() + GROUP_WAIT;
         while rows < GROUP_ROWS {
-            let coming = SLOTS - slots.available_permits();
+            let coming = holders.load(Ordering::Relaxed);
             let next = if group.len() < coming || recent.many() {
                 match tokio::time::timeout_at(until, rx.recv()).await {
                     Ok(Some(r)) => Some(r),

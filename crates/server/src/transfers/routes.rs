@@ -138,7 +138,7 @@ pub async fn put(
     let Some(blobs) = st.blobs.clone() else {
         return Err(AppError::internal("no blob store"));
     };
-    let _piece = match st.receiving.begin(&id) {
+    let _piece = match st.receiving.begin(&id).await {
         Ok(p) => p,
         Err(super::inflight::Busy::Transfer) => {
             let mut resp = AppError::device(
