@@ -92,8 +92,7 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// The caller of an API request (session cookie or bearer token) with the request's
-/// context; else 401 JSON.
+/// The caller of an API request (session cookie or bearer token) with its context; else 401.
 pub struct ApiUser(pub Ctx);
 
 impl FromRequestParts<AppState> for ApiUser {
