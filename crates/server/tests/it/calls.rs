@@ -289,7 +289,12 @@ async fn bad_batches_and_odd_records(b: Backend) {
     let (id, agent) = web
         .paired_system(&srv, db.dir.path(), "Faulty", "CALLS00002")
         .await;
-    agent.pbx.update_calls(|c| c.per_hour = 3600);
+    // Yesterday's records too: with today's alone, a run just after midnight (UTC) found
+    // fewer than six records and the faulty one was not in the batch yet.
+    agent.pbx.update_calls(|c| {
+        c.per_hour = 600;
+        c.history_days = 1;
+    });
     let (first, _) = agent.pbx.calls_sim().kept(now_ms());
     // A firmware fault: the sixth record comes twice. The batch is refused whole, with the
     // line, and the agent is told.
