@@ -177,29 +177,7 @@ async fn more_systems_retrieving_at_once_than_the_pool_has_connections() {
     for (status, body) in &sent {
         assert_eq!(*status, 202, "{body}");
     }
-    let st = srv.st.clone();
-    wait_for(120, "every retrieval succeeded", || {
-        let st = st.clone();
-        async move {
-            let (done, open): (i64, i64) = sqlx::query_as(
-                "SELECT COALESCE(SUM(CASE WHEN state = 'succeeded' THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN state IN ('queued', 'sent', 'running') \
-                 THEN 1 ELSE 0 END), 0) FROM commands WHERE kind = 'calls.retrieve'",
-            )
-            .fetch_one(&st.db.pool)
-            .await
-            .unwrap();
-            done >= 20 && open == 0
-        }
-    })
-    .await;
-    let (failed,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM commands WHERE kind = 'calls.retrieve' AND state <> 'succeeded'",
-    )
-    .fetch_one(&srv.st.db.pool)
-    .await
-    .unwrap();
-    assert_eq!(failed, 0, "no retrieval failed or expired");
+    all_retrievals_ended(&srv.st).await;
     for (id, agent) in &fleet {
         let sim = agent.pbx.calls_sim();
         let stored = scalar(
