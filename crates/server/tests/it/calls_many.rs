@@ -14,7 +14,7 @@ use crate::commands::api_post;
 use crate::harness::*;
 use std::collections::BTreeSet;
 
-both_backends!(retrieve_now_from_all_systems);
+both_backends!(retrieve_now_from_all_systems, retrieve_all_thirty_at_once);
 
 /// Waits until no retrieval is open; fails if one did not succeed.
 async fn all_retrievals_ended(st: &zentrale_server::AppState) {
@@ -192,6 +192,81 @@ async fn more_systems_retrieving_at_once_than_the_pool_has_connections() {
     for (_, agent) in &fleet {
         agent.stop.cancel();
     }
+    srv.stop().await;
+    db.cleanup().await;
+}
+
+/// 30 "Retrieve now for all" requests at once (PBXes offline, so every retrieval stays
+/// open): each answers 202, together they start each system exactly once, and the audit
+/// chain written by the parallel requests holds.
+async fn retrieve_all_thirty_at_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "own@acme.example").await;
+    let web = Client::logged_in(&srv.url, "own@acme.example").await;
+    let token = web.api_token().await;
+    let mut ids = BTreeSet::new();
+    for i in 0..4 {
+        let serial = format!("PAR{i:07}");
+        let (id, agent) = web
+            .paired_system(&srv, db.dir.path(), &serial, &serial)
+            .await;
+        agent.stop.cancel();
+        agent.outcome().await.unwrap();
+        wait_for(10, "offline", || async {
+            web.state_of(&id).await == "unknown"
+        })
+        .await;
+        ids.insert(id);
+    }
+    let requests = (0..30).map(|_| api_post(&srv.url, &token, "/api/v1/calls/retrieve"));
+    let answers = futures_util::future::join_all(requests).await;
+    let mut started = Vec::new();
+    for (status, body) in &answers {
+        assert_eq!(*status, 202, "{body}");
+        let made = body["started"].as_array().unwrap();
+        assert_eq!(
+            made.len() + body["busy"].as_u64().unwrap() as usize,
+            ids.len(),
+            "{body}"
+        );
+        started.extend(
+            made.iter()
+                .map(|s| s["system_id"].as_str().unwrap().to_owned()),
+        );
+    }
+    started.sort();
+    assert_eq!(
+        started,
+        ids.iter().cloned().collect::<Vec<_>>(),
+        "each system started exactly once"
+    );
+    for id in &ids {
+        let open = scalar(
+            &srv.st,
+            "SELECT COUNT(*) FROM commands WHERE kind = 'calls.retrieve' AND system_id = $1",
+            id,
+        )
+        .await;
+        assert_eq!(open, 1, "one retrieval for {id}");
+        let logged = scalar(
+            &srv.st,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'command.created' AND system_id = $1",
+            id,
+        )
+        .await;
+        assert_eq!(logged, 1, "one audit entry for {id}");
+    }
+    let verdict = zentrale_server::audit::store::verify(&srv.st.db)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            verdict,
+            zentrale_server::audit::chain::Verdict::Intact { .. }
+        ),
+        "{verdict:?}"
+    );
     srv.stop().await;
     db.cleanup().await;
 }
