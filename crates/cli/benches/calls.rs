@@ -145,6 +145,11 @@ impl Server {
             let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&self.db)
                 .await
                 .unwrap();
+            let main = self.db.trim_start_matches("sqlite://");
+            sqlx::raw_sql(&zentrale_server::db::calls_file::attach_sql(main))
+                .execute(&mut c)
+                .await
+                .unwrap();
             sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
         } else {
             let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&self.db)

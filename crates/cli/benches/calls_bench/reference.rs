@@ -22,7 +22,8 @@ const COLS: &str = "system_id, seq, started_at, duration_s, direction, partner, 
 pub fn reference_load(db: &str, dir: &Path, csv: &Path) -> f64 {
     let csv = csv.display();
     if db.starts_with("sqlite") {
-        let file = db.trim_start_matches("sqlite://");
+        // The call records' own file (`db::calls_file`).
+        let file = zentrale_server::db::calls_file::path_for(db.trim_start_matches("sqlite://"));
         let fresh = dir.join("ref.sqlite");
         sh(&format!(
             "sqlite3 -csv '{file}' 'SELECT {COLS} FROM calls' > '{csv}'"
@@ -66,7 +67,7 @@ pub fn reference_export(db: &str, dir: &Path, id: &str) -> (f64, u64) {
     let secs = if db.starts_with("sqlite") {
         sh(&format!(
             "sqlite3 -csv '{}' \"{q}\" > '{}'",
-            db.trim_start_matches("sqlite://"),
+            zentrale_server::db::calls_file::path_for(db.trim_start_matches("sqlite://")),
             out.display()
         ))
     } else {

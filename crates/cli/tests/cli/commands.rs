@@ -378,6 +378,12 @@ async fn count(db: &str, sql: &str) -> i64 {
         let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(db)
             .await
             .unwrap();
+        // The call records are in a file of their own (`db::calls_file`).
+        let main = db.trim_start_matches("sqlite://");
+        sqlx::raw_sql(&zentrale_server::db::calls_file::attach_sql(main))
+            .execute(&mut conn)
+            .await
+            .unwrap();
         sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(&mut conn)
             .await

@@ -61,18 +61,21 @@ const WRITER_CHECKPOINT_PAGES: i64 = 32_768;
 /// Stores `jobs` in one SQLite transaction; for each whether it was stored.
 pub fn sqlite(conn: &mut rusqlite::Connection, jobs: &[Job]) -> AppResult<Vec<bool>> {
     let e = native::sqlite_error;
-    conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+    let file = Some(rusqlite::DatabaseName::Attached(
+        crate::db::calls_file::SCHEMA,
+    ));
+    conn.pragma_update(file, "cache_size", WRITER_CACHE_KIB)
         .map_err(e)?;
     conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
         .map_err(e)?;
-    // The records' system is checked once per batch below instead of by the foreign key
-    // for every record.
-    conn.pragma_update(None, "foreign_keys", false).map_err(e)?;
     let t = std::time::Instant::now();
+    // Deferred: `BEGIN IMMEDIATE` would take the write lock of every attached file, the
+    // main one included. The first statement writes a cursor (the calls file's lock,
+    // waited for); the systems are only read.
     let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)
         .map_err(e)?;
-    let locked = t.elapsed();
+    let mut locked = None;
     let mut stored = Vec::with_capacity(jobs.len());
     {
         let mut ensure = tx.prepare_cached(columns::ENSURE_CURSOR).map_err(e)?;
@@ -88,11 +91,14 @@ pub fn sqlite(conn: &mut rusqlite::Connection, jobs: &[Job]) -> AppResult<Vec<bo
             ))
             .map_err(e)?;
         for j in jobs {
+            ensure.execute((&j.system_id, j.now)).map_err(e)?;
+            locked.get_or_insert_with(|| t.elapsed());
+            // The records' system, checked once per batch (there is no foreign key
+            // between the files).
             if !exists.exists([&j.system_id]).map_err(e)? {
                 // Deleted meanwhile: the group fails and is stored batch by batch.
                 return Err(crate::error::AppError::NotFound);
             }
-            ensure.execute((&j.system_id, j.now)).map_err(e)?;
             let moved = advance
                 .execute((j.last(), j.rows.len() as i64, j.now, &j.system_id, j.after))
                 .map_err(e)?
@@ -124,6 +130,7 @@ pub fn sqlite(conn: &mut rusqlite::Connection, jobs: &[Job]) -> AppResult<Vec<bo
     }
     crash::abort_for_test(ABORT_KIND);
     let written = t.elapsed();
+    let locked = locked.unwrap_or_default();
     tx.commit().map_err(e)?;
     tracing::debug!(
         lock_ms = locked.as_millis(),

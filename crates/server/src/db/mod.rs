@@ -6,6 +6,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
 
+pub mod calls_file;
 pub mod native;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +57,7 @@ impl Db {
                         AppError::Internal(format!("cannot create {}: {e}", parent.display()))
                     })?;
                 }
+                let attach = std::sync::Arc::new(calls_file::attach_sql(path));
                 let url = if url.contains('?') {
                     url.to_owned()
                 } else {
@@ -67,7 +69,8 @@ impl Db {
                     // connection's thread) before every query.
                     .test_before_acquire(false)
                     .acquire_slow_threshold(SLOW_ACQUIRE)
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
+                        let attach = attach.clone();
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
@@ -75,6 +78,7 @@ impl Db {
                                  PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=8192;",
                             )
                             .await?;
+                            conn.execute(attach.as_str()).await?;
                             Ok(())
                         })
                     })
@@ -181,6 +185,7 @@ impl Db {
     async fn migrate(&self) -> AppResult<()> {
         match self.backend {
             Backend::Sqlite => {
+                self.pool.execute(calls_file::CREATE).await?;
                 sqlx::migrate!("./migrations/sqlite")
                     .run(&self.pool)
                     .await?

@@ -54,6 +54,14 @@ pub fn open_sqlite(path: &Path) -> AppResult<rusqlite::Connection> {
          PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=8192;",
     )
     .map_err(sqlite_error)?;
+    let main = path.to_str().ok_or_else(|| {
+        AppError::Internal(format!(
+            "the database path is not UTF-8: {}",
+            path.display()
+        ))
+    })?;
+    conn.execute_batch(&super::calls_file::attach_sql(main))
+        .map_err(sqlite_error)?;
     Ok(conn)
 }
 

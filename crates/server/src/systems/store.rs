@@ -177,10 +177,12 @@ pub(crate) async fn clear_token(db: &Db, cap: &Manager) -> AppResult<()> {
     Ok(())
 }
 
-/// Deletes the owner's system and its call records; returns how many systems went.
-/// The records after the system: deleting it (its call cursor by cascade) waits for a
-/// call-record writer that is storing a batch of it, so the records' delete sees that
-/// batch (on PostgreSQL `calls` has no foreign key, migration 0029).
+/// Deletes the owner's system and its call records and cursor; returns how many systems
+/// went. The records after the system: their delete waits for a call-record writer that
+/// is storing a batch of it and so sees that batch, and a writer that comes after finds
+/// the system gone (on PostgreSQL `calls` has no foreign key, migration 0029; on SQLite
+/// the records are in a file of their own, `db::calls_file`, and the main file commits
+/// first).
 pub(crate) async fn delete(db: &Db, cap: &Owner) -> AppResult<u64> {
     let id = cap.id();
     let mut tx = db.pool.begin().await?;
@@ -189,10 +191,12 @@ pub(crate) async fn delete(db: &Db, cap: &Owner) -> AppResult<u64> {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    sqlx::query("DELETE FROM calls WHERE system_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    for sql in [
+        "DELETE FROM calls WHERE system_id = $1",
+        "DELETE FROM call_cursors WHERE system_id = $1",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+    }
     tx.commit().await?;
     Ok(gone)
 }

@@ -241,6 +241,16 @@ async fn two_hundred_thousand_records(b: Backend) {
     )
     .await;
     assert_eq!(left, 0, "the deleted system's records are gone");
+    let cursor = scalar(
+        &srv.st,
+        "SELECT COUNT(*) FROM call_cursors WHERE system_id = $1",
+        &id,
+    )
+    .await;
+    assert_eq!(
+        cursor, 0,
+        "and its cursor (SQLite: no foreign key between the files)"
+    );
     srv.stop().await;
     db.cleanup().await;
 }

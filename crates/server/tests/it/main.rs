@@ -11,6 +11,7 @@ mod backups;
 mod blobs;
 mod browser;
 mod calls;
+mod calls_file;
 mod calls_many;
 mod calls_privacy;
 mod commands;
