@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Hellos and status reports waiting to be written together.
     pub infos: Arc<crate::systems::info_batch::InfoBatch>,
+    /// Commands' progress notes waiting to be written together.
+    pub progress: Arc<crate::commands::progress::ProgressBatch>,
     /// Stores call-record batches, those that arrive together in one transaction.
     pub calls_writer: Arc<crate::calls::writer::Writer>,
     /// Device credential lookups, read together when many PBXes connect at once.
@@ -73,6 +75,7 @@ impl AppState {
             infos: Arc::default(),
             lookups: Arc::default(),
             calls_writer: Arc::default(),
+            progress: Arc::default(),
             visible_counts: Arc::default(),
             cluster: None,
             blobs: None,

@@ -5,6 +5,7 @@
 pub mod crash;
 pub mod create;
 pub mod kinds;
+pub mod progress;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -168,15 +168,16 @@ async fn fail(st: &AppState, system_id: &str, id: &str, code: &str, args: &str) 
 /// A `command.progress` note.
 pub async fn progressed(st: &AppState, system_id: &str, p: &CommandProgress) -> AppResult<()> {
     let step: String = p.step.chars().take(64).collect();
-    store::progress(
-        &st.db,
-        &p.id,
-        system_id,
-        i64::from(p.percent.min(100)),
-        &step,
-        st.clock.now_ms(),
-    )
-    .await
+    st.progress
+        .note(
+            &st.db,
+            &p.id,
+            system_id,
+            i64::from(p.percent.min(100)),
+            &step,
+            st.clock.now_ms(),
+        )
+        .await
 }
 
 /// A `command.outcome` request: stores the outcome once (a repeat changes nothing).

@@ -215,25 +215,3 @@ pub async fn end(
     .await?;
     Ok(done.rows_affected() == 1)
 }
-
-pub async fn progress(
-    db: &Db,
-    id: &str,
-    system_id: &str,
-    percent: i64,
-    step: &str,
-    now: i64,
-) -> AppResult<()> {
-    sqlx::query(
-        "UPDATE commands SET progress = $1, step = $2, state = 'running', updated_at = $3 \
-         WHERE id = $4 AND system_id = $5 AND state IN ('sent', 'running')",
-    )
-    .bind(percent)
-    .bind(step)
-    .bind(now)
-    .bind(id)
-    .bind(system_id)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
-}

@@ -33,7 +33,16 @@ impl Default for Receiving {
 pub struct Piece {
     set: Arc<Mutex<HashSet<String>>>,
     id: String,
-    _place: Option<tokio::sync::OwnedSemaphorePermit>,
+    place: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl Piece {
+    /// Gives the node's place back once the piece's bytes are stored (what follows, the
+    /// database's part, needs no buffer), while the transfer stays taken until the piece
+    /// is dropped.
+    pub fn release_place(&mut self) {
+        self.place = None;
+    }
 }
 
 impl Drop for Piece {
@@ -64,13 +73,13 @@ impl Receiving {
             Piece {
                 set: self.set.clone(),
                 id: id.to_owned(),
-                _place: None,
+                place: None,
             }
         };
         let place = tokio::time::timeout(QUEUE_WAIT, self.places.clone().acquire_owned()).await;
         match place {
             Ok(Ok(p)) => {
-                piece._place = Some(p);
+                piece.place = Some(p);
                 Ok(piece)
             }
             _ => Err(Busy::Node),

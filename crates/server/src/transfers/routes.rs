@@ -138,7 +138,7 @@ pub async fn put(
     let Some(blobs) = st.blobs.clone() else {
         return Err(AppError::internal("no blob store"));
     };
-    let _piece = match st.receiving.begin(&id).await {
+    let mut piece = match st.receiving.begin(&id).await {
         Ok(p) => p,
         Err(super::inflight::Busy::Transfer) => {
             let mut resp = AppError::device(
@@ -185,6 +185,9 @@ pub async fn put(
         }
         Err(e) => return Err(e),
     };
+    // The body is read and stored: the next piece may take this place while this one
+    // waits for the database.
+    piece.release_place();
     let end = offset + size;
     let mut tx = st.db.pool.begin().await?;
     let won = store::advance(&mut tx, &id, offset as i64, end as i64, total as i64).await?;

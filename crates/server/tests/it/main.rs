@@ -15,6 +15,7 @@ mod calls_file;
 mod calls_many;
 mod calls_privacy;
 mod commands;
+mod commands_progress;
 mod conformance;
 mod dashboard;
 mod device_channel;

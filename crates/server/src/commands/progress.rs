@@ -1,0 +1,97 @@
+//! Group commit of `command.progress` notes. A fleet's retrieval sends three notes per PBX
+//! in a few seconds (collecting, uploading, done); one transaction each made 3,000 small
+//! writes queue for the database with the uploads and outcomes. Notes that arrive while
+//! one is being written are written together in the next transaction, only the latest of
+//! each command. Progress is for display: the caller does not wait for its own note when
+//! another caller is writing, and a note that comes after its command ended changes
+//! nothing (the update needs the command still sent or running).
+//!
+//! As in `systems::info_batch` there is no background task: the caller that finds no write
+//! running writes until nothing is queued.
+
+use crate::db::Db;
+use crate::error::AppResult;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+struct Note {
+    system_id: String,
+    percent: i64,
+    step: String,
+    now: i64,
+}
+
+#[derive(Default)]
+pub struct ProgressBatch {
+    /// The latest note of each command, by command id.
+    queue: Mutex<HashMap<String, Note>>,
+    /// Held by the caller that writes now.
+    writer: tokio::sync::Mutex<()>,
+}
+
+impl ProgressBatch {
+    /// Queues command `id`'s progress and writes what is queued unless another caller is
+    /// writing (it then writes this note too).
+    pub async fn note(
+        &self,
+        db: &Db,
+        id: &str,
+        system_id: &str,
+        percent: i64,
+        step: &str,
+        now: i64,
+    ) -> AppResult<()> {
+        let note = Note {
+            system_id: system_id.to_owned(),
+            percent,
+            step: step.to_owned(),
+            now,
+        };
+        self.queue().insert(id.to_owned(), note);
+        loop {
+            let Ok(writing) = self.writer.try_lock() else {
+                // The writer looks at the queue again after it lets go.
+                return Ok(());
+            };
+            loop {
+                let notes = std::mem::take(&mut *self.queue());
+                if notes.is_empty() {
+                    break;
+                }
+                write(db, notes).await?;
+            }
+            drop(writing);
+            // A note queued while this caller was about to let go found the writer busy:
+            // it is written here.
+            if self.queue().is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, HashMap<String, Note>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One transaction, the commands in id order (PostgreSQL row locks).
+async fn write(db: &Db, notes: HashMap<String, Note>) -> AppResult<()> {
+    let mut notes: Vec<(String, Note)> = notes.into_iter().collect();
+    notes.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut tx = db.pool.begin().await?;
+    for (id, n) in &notes {
+        sqlx::query(
+            "UPDATE commands SET progress = $1, step = $2, state = 'running', updated_at = $3 \
+             WHERE id = $4 AND system_id = $5 AND state IN ('sent', 'running')",
+        )
+        .bind(n.percent)
+        .bind(&n.step)
+        .bind(n.now)
+        .bind(id)
+        .bind(&n.system_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
