@@ -53,10 +53,9 @@ const ADVANCE: &str = "UPDATE call_cursors SET last_seq = $1, records = records 
 /// The writer's page cache (negative: KiB): the index pages a group's batches touch stay
 /// in memory until its commit writes each once.
 const WRITER_CACHE_KIB: i64 = -65_536;
-/// WAL pages after which the writer's commit checkpoints (128 MiB). The pool's connections
-/// do it at 32 MiB with their small transactions, on their own threads, so the writer
-/// (the one that cannot go faster than one core) rarely does.
-const WRITER_CHECKPOINT_PAGES: i64 = 32_768;
+/// The writer never checkpoints in its commits: `checkpoint::Checkpointer` does it beside
+/// it (the pool's connections still do at 32 MiB when they write to the file, rarely).
+const WRITER_CHECKPOINT_PAGES: i64 = 0;
 
 /// Stores `jobs` in one SQLite transaction; for each whether it was stored.
 pub fn sqlite(conn: &mut rusqlite::Connection, jobs: &[Job]) -> AppResult<Vec<bool>> {

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod bulk;
+pub mod checkpoint;
 pub mod columns;
 pub mod csv_rows;
 pub mod export;

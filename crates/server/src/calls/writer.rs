@@ -6,6 +6,7 @@
 //! theirs.
 
 use super::bulk::{self, Job};
+use super::checkpoint::Checkpointer;
 use crate::db::native::{self, Native};
 use crate::error::{AppError, AppResult};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -30,6 +31,8 @@ pub struct Writer {
     slots: Arc<Semaphore>,
     /// Batches holding a slot: read now, or waiting to be stored.
     holders: Arc<AtomicUsize>,
+    /// Checkpoints of the records' file (SQLite).
+    pub checkpoints: Arc<Checkpointer>,
 }
 
 impl Default for Writer {
@@ -38,6 +41,7 @@ impl Default for Writer {
             queue: OnceLock::new(),
             slots: Arc::new(Semaphore::new(BUDGET_RECORDS)),
             holders: Arc::default(),
+            checkpoints: Arc::default(),
         }
     }
 }
@@ -75,7 +79,8 @@ impl Writer {
     pub async fn store(&self, native: &Native, job: Job) -> AppResult<bool> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(QUEUE);
-            tokio::spawn(run(self.holders.clone(), native.clone(), rx));
+            let checkpoints = self.checkpoints.clone();
+            tokio::spawn(run(self.holders.clone(), checkpoints, native.clone(), rx));
             tx
         });
         let stopped = || AppError::internal("the call-record writer stopped");
@@ -85,7 +90,12 @@ impl Writer {
     }
 }
 
-async fn run(holders: Arc<AtomicUsize>, native: Native, mut rx: mpsc::Receiver<Request>) {
+async fn run(
+    holders: Arc<AtomicUsize>,
+    checkpoints: Arc<Checkpointer>,
+    native: Native,
+    mut rx: mpsc::Receiver<Request>,
+) {
     let mut conn: Option<rusqlite::Connection> = None;
     let mut recent = Recent::default();
     while let Some(first) = rx.recv().await {
@@ -134,6 +144,9 @@ async fn run(holders: Arc<AtomicUsize>, native: Native, mut rx: mpsc::Receiver<R
             Err(e) => vec![Err(e)],
             Ok(stored) => stored.into_iter().map(Ok).collect(),
         };
+        if let Native::Sqlite(main) = &native {
+            checkpoints.after_commit(main);
+        }
         tracing::debug!(
             batches = jobs.len(),
             records = rows,

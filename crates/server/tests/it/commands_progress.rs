@@ -56,7 +56,10 @@ async fn progress_notes_written_together(backend: Backend) {
         ("running".into(), 40, "calls.upload".into())
     );
     // Thirty at once: when all callers are back, one of them is shown.
-    let notes = (50..80).map(|p| st.progress.note(&st.db, &id, &system, p, "calls.upload", now));
+    let notes = (50..80).map(|p| {
+        st.progress
+            .note(&st.db, &id, &system, p, "calls.upload", now)
+    });
     for r in futures_util::future::join_all(notes).await {
         r.unwrap();
     }
