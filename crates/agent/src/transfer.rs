@@ -1,6 +1,7 @@
-//! The agent's side of bulk transfers (docs/protocol.md §5.4): uploads from a file in pieces,
-//! each starting where the server's count stands, and downloads resumed with `Range`; both
-//! retry broken connections with backoff until their deadline, and check SHA-256.
+//! The agent's side of bulk transfers (docs/protocol.md §5.4): uploads from a file or from
+//! memory in pieces, each starting where the server's count stands, and downloads resumed
+//! with `Range`; both retry broken connections with backoff until their deadline, and check
+//! SHA-256.
 
 use crate::backoff::Backoff;
 use crate::config::AgentConfig;
@@ -142,12 +143,20 @@ async fn pause(e: &Endpoint<'_>, backoff: &mut Backoff) -> bool {
     }
 }
 
-/// Uploads `file` (`size` bytes, SHA-256 `sha256`) to transfer `id`, resuming where the
+/// What an upload sends: a file (a backup) or bytes in memory (a batch of call records,
+/// small enough that a scratch file would only cost the PBX's storage a write).
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    File(&'a Path),
+    Bytes(&'a Bytes),
+}
+
+/// Uploads `source` (`size` bytes, SHA-256 `sha256`) to transfer `id`, resuming where the
 /// server stands; `progress` gets the bytes the server holds.
 pub async fn upload(
     e: &Endpoint<'_>,
     id: &str,
-    file: &Path,
+    source: Source<'_>,
     size: u64,
     sha256: &str,
     progress: &(dyn Fn(u64) + Send + Sync),
@@ -181,7 +190,7 @@ pub async fn upload(
         }
         sent_empty = size == 0;
         let len = PIECE_BYTES.min(size - at);
-        match put_piece(e, &mut conn, id, file, at, len, size, sha256).await {
+        match put_piece(e, &mut conn, id, source, at, len, size, sha256).await {
             Ok(Ok(now)) => {
                 progress(now);
                 backoff.reset();
@@ -228,25 +237,33 @@ async fn head(
     Ok(Err(refusal(resp).await))
 }
 
-/// One `PUT` of `len` bytes of `file` from `at`: the server's new count, or its refusal.
+/// One `PUT` of `len` bytes of `source` from `at`: the server's new count, or its refusal.
 #[allow(clippy::too_many_arguments)]
 async fn put_piece(
     e: &Endpoint<'_>,
     conn: &mut Conn,
     id: &str,
-    file: &Path,
+    source: Source<'_>,
     at: u64,
     len: u64,
     size: u64,
     sha256: &str,
 ) -> Result<Result<u64, (StatusCode, String)>, AgentError> {
-    let mut f = tokio::fs::File::open(file).await.map_err(AgentError::net)?;
-    f.seek(std::io::SeekFrom::Start(at))
-        .await
-        .map_err(AgentError::net)?;
-    let stream =
-        tokio_util::io::ReaderStream::with_capacity(f.take(len), 256 * 1024).map_ok(Frame::data);
-    let body: Body = BodyExt::boxed(StreamBody::new(stream));
+    let body: Body = match source {
+        Source::File(file) => {
+            let mut f = tokio::fs::File::open(file).await.map_err(AgentError::net)?;
+            f.seek(std::io::SeekFrom::Start(at))
+                .await
+                .map_err(AgentError::net)?;
+            let stream = tokio_util::io::ReaderStream::with_capacity(f.take(len), 256 * 1024)
+                .map_ok(Frame::data);
+            BodyExt::boxed(StreamBody::new(stream))
+        }
+        Source::Bytes(all) => {
+            let piece = all.slice(at as usize..(at + len) as usize);
+            BodyExt::boxed(http_body_util::Full::new(piece).map_err(|never| match never {}))
+        }
+    };
     let req = request(e, Method::PUT, id)?
         .header(header::CONTENT_TYPE, "application/octet-stream")
         .header(header::CONTENT_LENGTH, len)

@@ -72,7 +72,15 @@ pub async fn create(
         let pct = 50 + (done.saturating_mul(49) / size.max(1)) as u8;
         up_report(pct, "backup.upload");
     };
-    let uploaded = transfer::upload(&endpoint, &ticket.id, &file, size, &sha256, &progress).await;
+    let uploaded = transfer::upload(
+        &endpoint,
+        &ticket.id,
+        transfer::Source::File(&file),
+        size,
+        &sha256,
+        &progress,
+    )
+    .await;
     let _ = std::fs::remove_file(&file);
     uploaded.map_err(|e| CommandError::new(error_codes::TRANSFER, e.to_string()))?;
     report(100, "backup.done");
