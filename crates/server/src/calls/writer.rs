@@ -3,7 +3,7 @@
 //! transaction, each with its cursor (`bulk`). A group that fails is tried again batch by
 //! batch, so one bad batch (its system deleted meanwhile) fails alone. At most
 //! `BUDGET_RECORDS` records are read into memory at once; the others wait before reading
-//! theirs.
+//! theirs. SQLite stores one group at a time; PostgreSQL two, each on its own connection.
 
 use super::bulk::{self, Job};
 use super::checkpoint::Checkpointer;
@@ -21,6 +21,8 @@ const BUDGET_RECORDS: usize = 200_000;
 const QUEUE: usize = 256;
 /// Records in one transaction, about (a group closes once it has this many).
 const GROUP_ROWS: usize = 100_000;
+/// Groups stored at once on PostgreSQL (SQLite has one writer).
+const PG_GROUPS_AT_ONCE: usize = 2;
 /// How long the writer waits for batches being read before it writes what it has.
 const GROUP_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
@@ -97,6 +99,7 @@ async fn run(
     mut rx: mpsc::Receiver<Request>,
 ) {
     let mut conn: Option<rusqlite::Connection> = None;
+    let pg_turns = Arc::new(Semaphore::new(PG_GROUPS_AT_ONCE));
     let mut recent = Recent::default();
     while let Some(first) = rx.recv().await {
         recent.saw(&first.0.system_id);
@@ -126,36 +129,63 @@ async fn run(
         }
         let (jobs, replies): (Vec<Job>, Vec<_>) = group.into_iter().unzip();
         let jobs = Arc::new(jobs);
-        let started = Instant::now();
-        let all = 0..jobs.len();
-        let outcome = match write(&native, &mut conn, &jobs, all.clone()).await {
-            Err(e) if jobs.len() > 1 => {
-                tracing::warn!(error = %e, batches = jobs.len(), "a group of call-record batches failed; storing them one by one");
-                let mut each = Vec::with_capacity(jobs.len());
-                for i in all {
-                    each.push(
-                        write(&native, &mut conn, &jobs, i..i + 1)
-                            .await
-                            .map(|v| v[0]),
-                    );
-                }
-                each
+        match &native {
+            Native::Sqlite(main) => {
+                let outcome = store_group(&native, &mut conn, &jobs, rows).await;
+                checkpoints.after_commit(main);
+                answer(replies, outcome);
             }
-            Err(e) => vec![Err(e)],
-            Ok(stored) => stored.into_iter().map(Ok).collect(),
-        };
-        if let Native::Sqlite(main) = &native {
-            checkpoints.after_commit(main);
+            Native::Postgres(_) => {
+                // PostgreSQL takes two groups at once, on two connections (its own backend
+                // process each): a system has one retrieval at a time, so the two never
+                // hold batches of one system, and their cursors are locked in order.
+                let Ok(turn) = pg_turns.clone().acquire_owned().await else {
+                    return;
+                };
+                let native = native.clone();
+                tokio::spawn(async move {
+                    let outcome = store_group(&native, &mut None, &jobs, rows).await;
+                    answer(replies, outcome);
+                    drop(turn);
+                });
+            }
         }
-        tracing::debug!(
-            batches = jobs.len(),
-            records = rows,
-            ms = started.elapsed().as_millis(),
-            "call-record batches stored"
-        );
-        for (reply, result) in replies.into_iter().zip(outcome) {
-            let _ = reply.send(result);
+    }
+}
+
+/// Stores a group in one transaction, or its batches one by one when that fails.
+async fn store_group(
+    native: &Native,
+    conn: &mut Option<rusqlite::Connection>,
+    jobs: &Arc<Vec<Job>>,
+    rows: usize,
+) -> Vec<AppResult<bool>> {
+    let started = Instant::now();
+    let all = 0..jobs.len();
+    let outcome = match write(native, conn, jobs, all.clone()).await {
+        Err(e) if jobs.len() > 1 => {
+            tracing::warn!(error = %e, batches = jobs.len(), "a group of call-record batches failed; storing them one by one");
+            let mut each = Vec::with_capacity(jobs.len());
+            for i in all {
+                each.push(write(native, conn, jobs, i..i + 1).await.map(|v| v[0]));
+            }
+            each
         }
+        Err(e) => vec![Err(e)],
+        Ok(stored) => stored.into_iter().map(Ok).collect(),
+    };
+    tracing::debug!(
+        batches = jobs.len(),
+        records = rows,
+        ms = started.elapsed().as_millis(),
+        "call-record batches stored"
+    );
+    outcome
+}
+
+fn answer(replies: Vec<oneshot::Sender<AppResult<bool>>>, outcome: Vec<AppResult<bool>>) {
+    for (reply, result) in replies.into_iter().zip(outcome) {
+        let _ = reply.send(result);
     }
 }
 
