@@ -228,9 +228,16 @@ async fn main() {
     for _ in 0..RUNS {
         let t = upload_transfer(&st, sys.id.as_str()).await;
         let (s, m) = measured(async {
-            zentrale_agent::transfer::upload(&endpoint, &t.id, &file, 50 * MB, &sha, &|_| {})
-                .await
-                .unwrap();
+            zentrale_agent::transfer::upload(
+                &endpoint,
+                &t.id,
+                zentrale_agent::transfer::Source::File(&file),
+                50 * MB,
+                &sha,
+                &|_| {},
+            )
+            .await
+            .unwrap();
         })
         .await;
         a.push(s);
