@@ -14,6 +14,9 @@ use crate::error::AppResult;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+/// Commands whose notes wait at most (their latest note each).
+const MAX_QUEUED: usize = 10_000;
+
 struct Note {
     system_id: String,
     percent: i64,
@@ -47,7 +50,16 @@ impl ProgressBatch {
             step: step.to_owned(),
             now,
         };
-        self.queue().insert(id.to_owned(), note);
+        {
+            let mut queue = self.queue();
+            // Ids are short; a note for more commands than any node runs at once (a PBX
+            // sending made-up ids) is dropped rather than queued.
+            if id.len() > 64 || (queue.len() >= MAX_QUEUED && !queue.contains_key(id)) {
+                tracing::debug!(system = %system_id, "a progress note was dropped");
+                return Ok(());
+            }
+            queue.insert(id.to_owned(), note);
+        }
         loop {
             let Ok(writing) = self.writer.try_lock() else {
                 // The writer looks at the queue again after it lets go.
@@ -94,4 +106,36 @@ async fn write(db: &Db, notes: HashMap<String, Note>) -> AppResult<()> {
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A PBX sending notes for made-up commands while a write runs cannot grow the queue
+    /// without end.
+    #[tokio::test]
+    async fn made_up_ids_are_not_queued_without_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.sqlite").display());
+        let db = Db::connect(&url).await.unwrap();
+        let batch = ProgressBatch::default();
+        let writing = batch.writer.try_lock().unwrap();
+        for i in 0..MAX_QUEUED + 50 {
+            let id = format!("made-up-{i}");
+            batch.note(&db, &id, "s1", 1, "x", 0).await.unwrap();
+        }
+        assert_eq!(batch.queue().len(), MAX_QUEUED);
+        // A command already queued still gets its latest note.
+        batch.note(&db, "made-up-7", "s1", 9, "y", 0).await.unwrap();
+        assert_eq!(batch.queue()["made-up-7"].percent, 9);
+        let long = "x".repeat(65);
+        batch.note(&db, &long, "s1", 1, "x", 0).await.unwrap();
+        assert!(!batch.queue().contains_key(&long));
+        // The writer lets go: the next note writes everything queued.
+        drop(writing);
+        batch.note(&db, "made-up-8", "s1", 2, "x", 0).await.unwrap();
+        assert!(batch.queue().is_empty());
+    }
 }
