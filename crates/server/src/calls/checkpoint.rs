@@ -2,28 +2,25 @@
 //! of inside its commits: a checkpoint copies the WAL's pages into the file and syncs it,
 //! 250 ms every third transaction of a fleet's retrieval when the writer did it (at 128 MiB). Here it
 //! runs on a connection and thread of its own (a passive checkpoint lets the writer go on
-//! appending), started after a commit once the WAL holds [`AT_BYTES`].
+//! appending), started after a commit once [`EVERY_RECORDS`] records were stored since the
+//! last one (the WAL file keeps its size when it is reused, so its size cannot tell).
 
 use crate::db::{calls_file, native};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// WAL size after which a checkpoint is started.
-pub const AT_BYTES: u64 = 32 << 20;
+/// Records stored between checkpoints (some tens of MiB of WAL: a fleet's batches touch
+/// index pages all over the file).
+pub const EVERY_RECORDS: usize = 50_000;
 
 #[derive(Default)]
 pub struct Checkpointer {
     running: Arc<AtomicBool>,
     conn: Arc<Mutex<Option<rusqlite::Connection>>>,
     done: Arc<AtomicU64>,
-}
-
-fn wal_of(main: &Path) -> PathBuf {
-    PathBuf::from(format!(
-        "{}-wal",
-        calls_file::path_for(&main.to_string_lossy())
-    ))
+    /// Records stored since the last checkpoint started.
+    since: AtomicUsize,
 }
 
 impl Checkpointer {
@@ -32,13 +29,15 @@ impl Checkpointer {
         self.done.load(Ordering::Relaxed)
     }
 
-    /// After a commit of the writer: starts a checkpoint of the file of the database at
-    /// `main` when its WAL is large and none is running.
-    pub fn after_commit(&self, main: &Arc<PathBuf>) {
-        let size = std::fs::metadata(wal_of(main)).map_or(0, |m| m.len());
-        if size < AT_BYTES || self.running.swap(true, Ordering::AcqRel) {
+    /// After a commit of `records` records by the writer: starts a checkpoint of the
+    /// records' file of the database at `main` when enough were stored since the last one
+    /// and none is running.
+    pub fn after_commit(&self, main: &Arc<PathBuf>, records: usize) {
+        let since = self.since.fetch_add(records, Ordering::AcqRel) + records;
+        if since < EVERY_RECORDS || self.running.swap(true, Ordering::AcqRel) {
             return;
         }
+        self.since.store(0, Ordering::Release);
         let (running, conn, main) = (self.running.clone(), self.conn.clone(), main.clone());
         let count = self.done.clone();
         tokio::task::spawn_blocking(move || {
@@ -57,7 +56,7 @@ impl Checkpointer {
                     count.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(
                         ms = t.elapsed().as_millis(),
-                        wal_bytes = size,
+                        records = since,
                         "call records' file checkpointed"
                     );
                 }

@@ -132,7 +132,7 @@ async fn run(
         match &native {
             Native::Sqlite(main) => {
                 let outcome = store_group(&native, &mut conn, &jobs, rows).await;
-                checkpoints.after_commit(main);
+                checkpoints.after_commit(main, rows);
                 answer(replies, outcome);
             }
             Native::Postgres(_) => {
