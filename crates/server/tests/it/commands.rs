@@ -271,7 +271,14 @@ async fn offline_cancel_and_deadline(b: Backend) {
 /// is sent: each command still runs once and ends once.
 async fn broken_links_never_run_twice(b: Backend) {
     let db = TestDb::new(b).await;
-    let srv = TestServer::start(&db).await;
+    let mut config = test_config(&db);
+    config.heartbeat_s = 30;
+    let srv = TestServer::start_with(
+        config,
+        zentrale_server::Clock::System,
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await;
     user(&srv.st, "Acme", "own@acme.example").await;
     let web = Client::logged_in(&srv.url, "own@acme.example").await;
     let token = web.api_token().await;
@@ -292,7 +299,10 @@ async fn broken_links_never_run_twice(b: Backend) {
     assert_eq!(agent.pbx.backup_sim().exports, 1);
 
     // 2. The link goes silent while the PBX works: the outcome is lost on the way, kept in
-    // the state file, and sent again on the next connection.
+    // the state file, and sent again on the next connection. (The heartbeat is 30 s here:
+    // with the tests' 1 s the agent gave up the silent link after 3 s, and on a loaded
+    // machine the export and upload could take longer, so the outcome went over a new
+    // connection and was never kept unconfirmed.)
     let (_, cmd) = api_post(&srv.url, &token, &format!("/api/v1/systems/{id}/backups")).await;
     let second = cmd["id"].as_str().unwrap().to_owned();
     wait_state(&srv.url, &token, &second, "running", 30).await;
