@@ -9,6 +9,7 @@
 //! As in `systems::info_batch` there is no background task: the caller that finds no write
 //! running writes until nothing is queued.
 
+use super::store;
 use crate::db::Db;
 use crate::error::AppResult;
 use std::collections::HashMap;
@@ -70,7 +71,19 @@ impl ProgressBatch {
                 if notes.is_empty() {
                     break;
                 }
-                write(db, notes).await?;
+                let mut notes: Vec<(String, Note)> = notes.into_iter().collect();
+                notes.sort_by(|a, b| a.0.cmp(&b.0));
+                let rows: Vec<store::Progress<'_>> = notes
+                    .iter()
+                    .map(|(id, n)| store::Progress {
+                        id,
+                        system_id: &n.system_id,
+                        percent: n.percent,
+                        step: &n.step,
+                        now: n.now,
+                    })
+                    .collect();
+                store::progress_many(db, &rows).await?;
             }
             drop(writing);
             // A note queued while this caller was about to let go found the writer busy:
@@ -84,28 +97,6 @@ impl ProgressBatch {
     fn queue(&self) -> std::sync::MutexGuard<'_, HashMap<String, Note>> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// One transaction, the commands in id order (PostgreSQL row locks).
-async fn write(db: &Db, notes: HashMap<String, Note>) -> AppResult<()> {
-    let mut notes: Vec<(String, Note)> = notes.into_iter().collect();
-    notes.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut tx = db.pool.begin().await?;
-    for (id, n) in &notes {
-        sqlx::query(
-            "UPDATE commands SET progress = $1, step = $2, state = 'running', updated_at = $3 \
-             WHERE id = $4 AND system_id = $5 AND state IN ('sent', 'running')",
-        )
-        .bind(n.percent)
-        .bind(&n.step)
-        .bind(n.now)
-        .bind(id)
-        .bind(&n.system_id)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -215,3 +215,33 @@ pub async fn end(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// A command's latest progress note.
+pub struct Progress<'a> {
+    pub id: &'a str,
+    pub system_id: &'a str,
+    pub percent: i64,
+    pub step: &'a str,
+    pub now: i64,
+}
+
+/// Progress notes in one transaction, in the given order (callers sort by id: PostgreSQL
+/// row locks); a note changes only a command of its system that is still sent or running.
+pub async fn progress_many(db: &Db, notes: &[Progress<'_>]) -> AppResult<()> {
+    let mut tx = db.pool.begin().await?;
+    for n in notes {
+        sqlx::query(
+            "UPDATE commands SET progress = $1, step = $2, state = 'running', updated_at = $3 \
+             WHERE id = $4 AND system_id = $5 AND state IN ('sent', 'running')",
+        )
+        .bind(n.percent)
+        .bind(n.step)
+        .bind(n.now)
+        .bind(n.id)
+        .bind(n.system_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

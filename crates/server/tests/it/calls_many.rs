@@ -42,6 +42,55 @@ async fn all_retrievals_ended(st: &zentrale_server::AppState) {
     assert_eq!(failed, 0, "no retrieval failed or expired");
 }
 
+/// `n` paired PBXes of the client's company (serials `prefix` and a number, 10
+/// characters), each with `per_hour` calls and yesterday's history.
+async fn paired_fleet(
+    web: &Client,
+    srv: &TestServer,
+    dir: &std::path::Path,
+    prefix: &str,
+    n: usize,
+    per_hour: u32,
+) -> Vec<(String, Agent)> {
+    let mut fleet = Vec::new();
+    for i in 0..n {
+        let serial = format!("{prefix}{i:0width$}", width = 10 - prefix.len());
+        let (id, agent) = web.paired_system(srv, dir, &serial, &serial).await;
+        agent.pbx.update_calls(|c| {
+            c.per_hour = per_hour;
+            c.history_days = 1;
+        });
+        fleet.push((id, agent));
+    }
+    fleet
+}
+
+/// Every record each PBX handed over (more than `more_than`) is stored, once.
+async fn every_record_once(
+    st: &zentrale_server::AppState,
+    fleet: &[(String, Agent)],
+    more_than: u64,
+) {
+    for (id, agent) in fleet {
+        let sim = agent.pbx.calls_sim();
+        let stored = scalar(st, "SELECT COUNT(*) FROM calls WHERE system_id = $1", id).await;
+        assert!(sim.served > more_than, "{}", sim.served);
+        assert_eq!(stored as u64, sim.served, "every record of {id}, once");
+    }
+}
+
+/// The audit log's chain holds.
+async fn audit_chain_intact(st: &zentrale_server::AppState) {
+    let verdict = zentrale_server::audit::store::verify(&st.db).await.unwrap();
+    assert!(
+        matches!(
+            verdict,
+            zentrale_server::audit::chain::Verdict::Intact { .. }
+        ),
+        "{verdict:?}"
+    );
+}
+
 async fn retrieve_now_from_all_systems(backend: Backend) {
     let db = TestDb::new(backend).await;
     let srv = TestServer::start(&db).await;
@@ -54,18 +103,7 @@ async fn retrieve_now_from_all_systems(backend: Backend) {
     let (beta_id, beta_agent) = beta
         .paired_system(&srv, db.dir.path(), "BETA000001", "BETA000001")
         .await;
-    let mut fleet = Vec::new();
-    for i in 0..6 {
-        let serial = format!("ALL{i:07}");
-        let (id, agent) = web
-            .paired_system(&srv, db.dir.path(), &serial, &serial)
-            .await;
-        agent.pbx.update_calls(|c| {
-            c.per_hour = 60;
-            c.history_days = 1;
-        });
-        fleet.push((id, agent));
-    }
+    let fleet = paired_fleet(&web, &srv, db.dir.path(), "ALL", 6, 60).await;
     let ids: BTreeSet<String> = fleet.iter().map(|(id, _)| id.clone()).collect();
     // One request: a retrieval for each of Acme's systems, none for Beta's.
     let (status, body) = api_post(&srv.url, &token, "/api/v1/calls/retrieve").await;
@@ -87,17 +125,7 @@ async fn retrieve_now_from_all_systems(backend: Backend) {
         ids.len()
     );
     all_retrievals_ended(&srv.st).await;
-    for (id, agent) in &fleet {
-        let sim = agent.pbx.calls_sim();
-        let stored = scalar(
-            &srv.st,
-            "SELECT COUNT(*) FROM calls WHERE system_id = $1",
-            id,
-        )
-        .await;
-        assert!(sim.served > 10, "{}", sim.served);
-        assert_eq!(stored as u64, sim.served, "every record of {id}, once");
-    }
+    every_record_once(&srv.st, &fleet, 10).await;
     let beta_cmds = scalar(
         &srv.st,
         "SELECT COUNT(*) FROM commands WHERE system_id = $1",
@@ -115,16 +143,7 @@ async fn retrieve_now_from_all_systems(backend: Backend) {
         .await;
         assert!(n >= 1, "no audit entry for {id}");
     }
-    let verdict = zentrale_server::audit::store::verify(&srv.st.db)
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            verdict,
-            zentrale_server::audit::chain::Verdict::Intact { .. }
-        ),
-        "{verdict:?}"
-    );
+    audit_chain_intact(&srv.st).await;
     // Beta's owner starts Beta's one system only.
     let (status, body) = api_post(&srv.url, &beta_token, "/api/v1/calls/retrieve").await;
     assert_eq!(status, 202, "{body}");
@@ -156,18 +175,7 @@ async fn more_systems_retrieving_at_once_than_the_pool_has_connections() {
     user(&srv.st, "Acme", "own@acme.example").await;
     let web = Client::logged_in(&srv.url, "own@acme.example").await;
     let token = web.api_token().await;
-    let mut fleet = Vec::new();
-    for i in 0..20 {
-        let serial = format!("MANY{i:06}");
-        let (id, agent) = web
-            .paired_system(&srv, db.dir.path(), &serial, &serial)
-            .await;
-        agent.pbx.update_calls(|c| {
-            c.per_hour = 120;
-            c.history_days = 1;
-        });
-        fleet.push((id, agent));
-    }
+    let fleet = paired_fleet(&web, &srv, db.dir.path(), "MANY", 20, 120).await;
     let sent = futures_util::future::join_all(fleet.iter().map(|(id, _)| {
         let path = format!("/api/v1/systems/{id}/calls/retrieve");
         let (url, token) = (srv.url.clone(), token.clone());
@@ -178,17 +186,7 @@ async fn more_systems_retrieving_at_once_than_the_pool_has_connections() {
         assert_eq!(*status, 202, "{body}");
     }
     all_retrievals_ended(&srv.st).await;
-    for (id, agent) in &fleet {
-        let sim = agent.pbx.calls_sim();
-        let stored = scalar(
-            &srv.st,
-            "SELECT COUNT(*) FROM calls WHERE system_id = $1",
-            id,
-        )
-        .await;
-        assert!(sim.served > 100, "{}", sim.served);
-        assert_eq!(stored as u64, sim.served, "every record of {id}, once");
-    }
+    every_record_once(&srv.st, &fleet, 100).await;
     for (_, agent) in &fleet {
         agent.stop.cancel();
     }
@@ -206,11 +204,7 @@ async fn retrieve_all_thirty_at_once(backend: Backend) {
     let web = Client::logged_in(&srv.url, "own@acme.example").await;
     let token = web.api_token().await;
     let mut ids = BTreeSet::new();
-    for i in 0..4 {
-        let serial = format!("PAR{i:07}");
-        let (id, agent) = web
-            .paired_system(&srv, db.dir.path(), &serial, &serial)
-            .await;
+    for (id, agent) in paired_fleet(&web, &srv, db.dir.path(), "PAR", 4, 60).await {
         agent.stop.cancel();
         agent.outcome().await.unwrap();
         wait_for(10, "offline", || async {
@@ -257,16 +251,7 @@ async fn retrieve_all_thirty_at_once(backend: Backend) {
         .await;
         assert_eq!(logged, 1, "one audit entry for {id}");
     }
-    let verdict = zentrale_server::audit::store::verify(&srv.st.db)
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            verdict,
-            zentrale_server::audit::chain::Verdict::Intact { .. }
-        ),
-        "{verdict:?}"
-    );
+    audit_chain_intact(&srv.st).await;
     srv.stop().await;
     db.cleanup().await;
 }
