@@ -55,8 +55,11 @@ impl Blobs {
                         dir.display()
                     ))
                 })?;
+                // A directory left empty by a delete goes too (an upload's directory,
+                // one per command, would stay behind forever otherwise).
                 let local = object_store::local::LocalFileSystem::new_with_prefix(&dir)
-                    .map_err(|e| bad(e.to_string()))?;
+                    .map_err(|e| bad(e.to_string()))?
+                    .with_automatic_cleanup(true);
                 (Arc::new(local), Key::default())
             }
             "s3" => {

@@ -81,6 +81,12 @@ async fn local_directory() {
     let blobs = Blobs::open(url.as_str()).unwrap();
     exercise(&blobs).await;
     assert!(dir.path().join("blobs/backups/sys1/b1").exists());
+    // A deleted object's directory goes with it once empty; the store's own stays.
+    assert!(!dir.path().join("blobs/x").exists());
+    blobs.delete("backups/sys1/b1").await.unwrap();
+    blobs.delete("backups/sys1/big").await.unwrap();
+    assert!(!dir.path().join("blobs/backups").exists());
+    assert!(dir.path().join("blobs").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
