@@ -6,6 +6,7 @@ pub mod channel;
 pub mod commands;
 pub mod config;
 pub mod conformance;
+mod cpu;
 pub mod error;
 mod frames;
 pub mod net;

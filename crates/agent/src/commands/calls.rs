@@ -40,7 +40,7 @@ pub async fn retrieve(
         .map_err(pbx_error)?;
     let count = records.len() as u32;
     let last = records.last().map_or(params.after, |r| r.seq);
-    let written = tokio::task::spawn_blocking(move || write_batch(&records))
+    let written = crate::cpu::run(move || write_batch(&records))
         .await
         .map_err(|e| CommandError::new(error_codes::PBX, format!("writing the batch: {e}")))?;
     let data = bytes::Bytes::from(
