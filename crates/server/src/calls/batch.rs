@@ -76,14 +76,23 @@ fn new_call(r: CallRecord) -> NewCall {
         started_at: r.start_ms,
         duration_s: i64::from(r.duration_s),
         direction: r.direction.as_str(),
-        partner: clean(&r.partner, NUMBER_CHARS),
-        partner_name: clean(&r.partner_name, NAME_CHARS),
-        invoice_no: clean(&r.invoice_no, NUMBER_CHARS),
-        invoice_name: clean(&r.invoice_name, NAME_CHARS),
-        real_name: clean(&r.real_name, NAME_CHARS),
-        connection: clean(&r.connection, NUMBER_CHARS),
+        partner: kept(r.partner, NUMBER_CHARS),
+        partner_name: kept(r.partner_name, NAME_CHARS),
+        invoice_no: kept(r.invoice_no, NUMBER_CHARS),
+        invoice_name: kept(r.invoice_name, NAME_CHARS),
+        real_name: kept(r.real_name, NAME_CHARS),
+        connection: kept(r.connection, NUMBER_CHARS),
         successful: r.successful,
-        call_type: clean(&r.call_type, NAME_CHARS),
+        call_type: kept(r.call_type, NAME_CHARS),
+    }
+}
+
+/// [`clean`] without a copy for the usual field: printable ASCII of at most `max` bytes.
+fn kept(s: String, max: usize) -> String {
+    if s.len() <= max && s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        s
+    } else {
+        clean(&s, max)
     }
 }
 
@@ -154,5 +163,16 @@ mod tests {
         assert_eq!(cut.chars().count(), 80);
         assert!(cut.ends_with('…'));
         assert_eq!(clean("Müller", 6), "Müller");
+        // The path without a copy gives the same.
+        for s in [
+            "a\0b",
+            "a\x7fb",
+            "Müller",
+            "plain",
+            "x\u{85}y",
+            &"x".repeat(81),
+        ] {
+            assert_eq!(kept(s.to_owned(), 80), clean(s, 80), "{s:?}");
+        }
     }
 }

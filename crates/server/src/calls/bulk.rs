@@ -145,6 +145,7 @@ const COPY_CHUNK: usize = 1 << 20;
 
 /// Stores `jobs` in one PostgreSQL transaction; for each whether it was stored.
 pub async fn postgres(pool: &sqlx::PgPool, jobs: &[Job]) -> AppResult<Vec<bool>> {
+    let t = std::time::Instant::now();
     let mut tx = pool.begin().await?;
     // Cursors in system order: two nodes' writers wait for each other, never deadlock.
     let mut order: Vec<usize> = (0..jobs.len()).collect();
@@ -167,6 +168,7 @@ pub async fn postgres(pool: &sqlx::PgPool, jobs: &[Job]) -> AppResult<Vec<bool>>
             .await?;
         stored[i] = done.rows_affected() == 1;
     }
+    let cursors = t.elapsed();
     if jobs
         .iter()
         .zip(&stored)
@@ -191,7 +193,14 @@ pub async fn postgres(pool: &sqlx::PgPool, jobs: &[Job]) -> AppResult<Vec<bool>>
         copy.finish().await?;
     }
     crash::abort_for_test(ABORT_KIND);
+    let written = t.elapsed();
     tx.commit().await?;
+    tracing::debug!(
+        cursors_ms = cursors.as_millis(),
+        copy_ms = (written - cursors).as_millis(),
+        commit_ms = (t.elapsed() - written).as_millis(),
+        "call-record transaction"
+    );
     Ok(stored)
 }
 
@@ -227,6 +236,11 @@ fn copy_row(buf: &mut Vec<u8>, j: &Job, r: &NewCall) {
 /// Text in `COPY`'s text format: backslash, tab, newline and carriage return escaped (the
 /// batch reader has replaced control characters already; this keeps any that remain data).
 fn copy_text(buf: &mut Vec<u8>, s: &str) {
+    let special = |b: &u8| matches!(b, b'\\' | b'\t' | b'\n' | b'\r');
+    if !s.as_bytes().iter().any(special) {
+        buf.extend_from_slice(s.as_bytes());
+        return;
+    }
     for &b in s.as_bytes() {
         match b {
             b'\\' => buf.extend_from_slice(b"\\\\"),
