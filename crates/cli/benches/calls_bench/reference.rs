@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-fn sh(cmd: &str) -> f64 {
+/// Runs `cmd` (it must succeed); seconds it took.
+pub fn sh(cmd: &str) -> f64 {
     let t = Instant::now();
     let ok = std::process::Command::new("sh")
         .args(["-c", cmd])
@@ -25,6 +26,8 @@ pub fn reference_load(db: &str, dir: &Path, csv: &Path) -> f64 {
         // The call records' own file (`db::calls_file`).
         let file = zentrale_server::db::calls_file::path_for(db.trim_start_matches("sqlite://"));
         let fresh = dir.join("ref.sqlite");
+        // A round before left its copy.
+        let _ = std::fs::remove_file(&fresh);
         sh(&format!(
             "sqlite3 -csv '{file}' 'SELECT {COLS} FROM calls' > '{csv}'"
         ));

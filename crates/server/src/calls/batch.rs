@@ -22,13 +22,19 @@ fn refuse(line: usize, reason: impl Into<String>) -> Refusal {
     }
 }
 
-/// The records of a batch, checked, in order.
-pub fn parse(gzip: &[u8], after: u64, max_records: usize) -> Result<Vec<NewCall>, Refusal> {
+/// The records of a batch, checked, in order (`expected`: how many the agent says it holds,
+/// room made for them at once).
+pub fn parse(
+    gzip: &[u8],
+    after: u64,
+    max_records: usize,
+    expected: usize,
+) -> Result<Vec<NewCall>, Refusal> {
     // Never more than the records asked for, however well the data compresses.
     let cap = (max_records as u64 + 1) * limits::LINE_BYTES as u64;
     let reader = flate2::read::MultiGzDecoder::new(gzip).take(cap);
     let mut reader = std::io::BufReader::new(reader);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(expected.min(max_records));
     let mut prev = after;
     let mut line = Vec::new();
     let mut n = 0usize;
@@ -130,10 +136,10 @@ mod tests {
 
     #[test]
     fn a_good_batch_is_read_in_order() {
-        let rows = parse(&gz(&format!("{}\n{}\n", rec(11), rec(12))), 10, 100).unwrap();
+        let rows = parse(&gz(&format!("{}\n{}\n", rec(11), rec(12))), 10, 100, 2).unwrap();
         assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [11, 12]);
         assert_eq!(rows[0].partner, "030 1234");
-        assert!(parse(&gz(""), 10, 100).unwrap().is_empty());
+        assert!(parse(&gz(""), 10, 100, 2).unwrap().is_empty());
     }
 
     #[test]
@@ -143,17 +149,17 @@ mod tests {
             rec(11),
             rec(13)
         );
-        assert_eq!(parse(&gz(&text), 10, 100).unwrap_err().line, 2);
+        assert_eq!(parse(&gz(&text), 10, 100, 2).unwrap_err().line, 2);
         // Out of order, a repeat, at or below the cursor.
         let text = format!("{}\n{}\n", rec(11), rec(11));
-        assert_eq!(parse(&gz(&text), 10, 100).unwrap_err().line, 2);
-        assert_eq!(parse(&gz(&rec(10)), 10, 100).unwrap_err().line, 1);
+        assert_eq!(parse(&gz(&text), 10, 100, 2).unwrap_err().line, 2);
+        assert_eq!(parse(&gz(&rec(10)), 10, 100, 2).unwrap_err().line, 1);
         // More than asked for; not gzip; a line over 16 KiB.
         let text = format!("{}\n{}\n", rec(11), rec(12));
-        assert_eq!(parse(&gz(&text), 10, 1).unwrap_err().line, 2);
-        assert!(parse(b"plain text", 10, 100).is_err());
+        assert_eq!(parse(&gz(&text), 10, 1, 2).unwrap_err().line, 2);
+        assert!(parse(b"plain text", 10, 100, 2).is_err());
         let long = format!("{}{}\n", rec(11), " ".repeat(20_000));
-        assert_eq!(parse(&gz(&long), 10, 100).unwrap_err().line, 1);
+        assert_eq!(parse(&gz(&long), 10, 100, 2).unwrap_err().line, 1);
     }
 
     #[test]

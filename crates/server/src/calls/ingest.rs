@@ -16,6 +16,10 @@ use futures_util::StreamExt;
 use zentrale_protocol::calls::{CallsBatch, CallsRetrieveParams, call_codes};
 use zentrale_protocol::commands::CommandError;
 
+static PARSING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
 fn refused(line: usize, reason: impl Into<String>) -> Unapplied {
     let reason = reason.into();
     Unapplied::Refused(
@@ -70,10 +74,15 @@ pub async fn read(
         data.extend_from_slice(&piece?);
     }
     let (after, max) = (asked.after, asked.max_records as usize);
-    let rows = tokio::task::spawn_blocking(move || batch::parse(&data, after, max))
+    let expected = got.count as usize;
+    // One batch per core at a time: hundreds read at once (a fleet's retrieval) would each
+    // get a blocking thread with a cold allocator and finish together, late.
+    let core = PARSING.acquire().await.map_err(AppError::internal)?;
+    let rows = tokio::task::spawn_blocking(move || batch::parse(&data, after, max, expected))
         .await
         .map_err(AppError::internal)?
         .map_err(|r| refused(r.line, r.reason))?;
+    drop(core);
     let last = rows.last().map_or(asked.after as i64, |r| r.seq);
     if rows.len() != got.count as usize || last != got.last as i64 {
         return Err(refused(

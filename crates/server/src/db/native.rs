@@ -30,6 +30,8 @@ impl Native {
     pub fn postgres(url: &str) -> AppResult<Native> {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(PG_CONNECTIONS)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| Box::pin(super::fit(conn, meta)))
             .acquire_timeout(Duration::from_secs(10))
             .connect_lazy(url)
             .map_err(|e| {
