@@ -30,9 +30,10 @@ const SLOW_ACQUIRE: Duration = Duration::from_secs(1);
 
 /// A PostgreSQL connection idle this long is pinged before it is handed out; one used more
 /// recently is not (sqlx pings before every acquire by default: a round trip each time,
-/// 6% of the server's CPU while a fleet's call data came in). A connection the database
-/// dropped within that time fails its next statement once and is then replaced.
-pub const PING_IDLE: Duration = Duration::from_secs(30);
+/// 6% of the server's CPU while a fleet's call data came in, when connections go round
+/// within milliseconds). A database restart takes longer than this, so a connection it
+/// dropped is found by the ping and replaced before any statement fails.
+pub const PING_IDLE: Duration = Duration::from_secs(1);
 
 /// Whether a pooled PostgreSQL connection may be handed out: see [`PING_IDLE`].
 pub async fn fit<C: sqlx::Connection>(

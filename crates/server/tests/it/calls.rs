@@ -121,8 +121,7 @@ async fn two_hundred_thousand_records(b: Backend) {
         "every record the PBX handed over, once"
     );
     assert_eq!(span, stored, "no gap");
-    // Each batch's upload is deleted once stored, its directory with it (one empty
-    // directory per retrieval was left behind, 96 a day per PBX).
+    // Each batch's upload is deleted once stored, its (empty) directory with it.
     let objects = srv.st.config.data_dir.join("blobs").join("objects");
     wait_for(30, "the uploads' files and directories deleted", || {
         let objects = objects.clone();

@@ -362,3 +362,39 @@ async fn device_errors_are_json() {
     srv.stop().await;
     db.cleanup().await;
 }
+
+/// The database drops every connection (a restart, an administrator): the pools notice
+/// before they hand one out, and no request fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_database_connections_are_replaced() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let srv = TestServer::start(&db).await;
+    user(&srv.st, "Acme", "owner@acme.example").await;
+    let web = Client::logged_in(&srv.url, "owner@acme.example").await;
+    let token = web.api_token().await;
+    for _ in 0..20 {
+        assert_eq!(api_status(&srv.url, &token, "/api/v1/systems").await, 200);
+    }
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    let dropped: Vec<(bool,)> = sqlx::query_as(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(!dropped.is_empty(), "the server's connections were dropped");
+    // As long as a restart would take at the least.
+    tokio::time::sleep(zentrale_server::db::PING_IDLE + Duration::from_millis(500)).await;
+    for i in 0..20 {
+        let status = api_status(&srv.url, &token, "/api/v1/systems").await;
+        assert_eq!(
+            status, 200,
+            "request {i} after the connections were dropped"
+        );
+    }
+    srv.stop().await;
+    db.cleanup().await;
+}
